@@ -1,0 +1,50 @@
+# ChronoEdge developer commands. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VAR := var
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install ChronoEdge (editable) with the dev tools
+
+run: $(STAMP) ## start a MASTER box with a demo event and print its URLs
+	@mkdir -p $(VAR)
+	$(BIN)/chrono-edge --db $(VAR)/edge.db db upgrade
+	$(BIN)/chrono-edge --db $(VAR)/edge.db event load docs/examples/spring-10k.yaml
+	$(BIN)/chrono-edge --db $(VAR)/edge.db entrants import docs/examples/entrants.csv --event spring-10k-2026
+	@echo "ChronoEdge MASTER (edge):  http://127.0.0.1:8000/"
+	@echo "  API:                     http://127.0.0.1:8000/api/v1/events"
+	@echo "  OpenAPI:                 http://127.0.0.1:8000/schema"
+	@echo "  Results:                 http://127.0.0.1:8000/api/v1/events/spring-10k-2026/races/10K/results"
+	$(BIN)/chrono-edge --db $(VAR)/edge.db serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy edge central ota bench
+
+format: $(STAMP) ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint ## lint, type checks, then the whole test suite
+	$(BIN)/pytest
+
+bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
+	$(BIN)/python -m bench.bench_results
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""ChronoEdge central server: fleet, replication target, live results (see DESIGN.md)."""

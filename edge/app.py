@@ -1,0 +1,52 @@
+"""The edge web application: ``create_app(settings) -> Litestar``."""
+
+from __future__ import annotations
+
+from litestar import Litestar, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from edge.errors import ChronoEdgeError
+from edge.settings import Settings, get_settings
+from edge.store import migrate
+from edge.store.database import Database
+from edge.web.api.entrants import EntrantController
+from edge.web.api.events import EventController
+from edge.web.api.passings import PassingController
+from edge.web.api.results import ResultController
+from edge.web.errors import chrono_error_handler
+
+VERSION = "0.1.0"
+
+
+@get("/healthz", tags=["health"])
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok", "version": VERSION}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the Litestar app of a box on the database named in ``settings``."""
+    settings = settings or get_settings()
+    database = Database(settings.db)
+
+    def migrate_database() -> None:
+        migrate.upgrade(settings.db)
+
+    def provide_db() -> Database:
+        return database
+
+    return Litestar(
+        route_handlers=[
+            healthz,
+            EventController,
+            EntrantController,
+            PassingController,
+            ResultController,
+        ],
+        dependencies={"db": Provide(provide_db, sync_to_thread=False)},
+        exception_handlers={ChronoEdgeError: chrono_error_handler},
+        on_startup=[migrate_database],
+        on_shutdown=[database.close],
+        openapi_config=OpenAPIConfig(title="ChronoEdge box API", version=VERSION, path="/schema"),
+    )

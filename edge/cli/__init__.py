@@ -1,0 +1,15 @@
+"""``chrono-edge``: the command line of a box (global options before the subcommand)."""
+
+from __future__ import annotations
+
+from edge.cli.base import cli
+from edge.cli.data import entrants, event, passings, results
+from edge.cli.server import db, serve
+
+for command in (db, event, entrants, passings, results, serve):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the ``chrono-edge`` console script."""
+    cli(prog_name="chrono-edge")

@@ -1,0 +1,77 @@
+"""The ``chrono-edge`` group, its global options and error reporting."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from edge.errors import ChronoEdgeError, InvalidInput
+from edge.settings import get_settings
+from edge.store import migrate
+from edge.store.database import Database
+
+T = TypeVar("T")
+
+EXIT_ERROR = 1
+EXIT_INVALID_INPUT = 65  # EX_DATAERR: the input file is wrong, nothing was written
+
+
+class ChronoGroup(click.Group):
+    """A click group that turns ChronoEdge errors into a message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand, reporting ChronoEdge errors without a traceback."""
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_INVALID_INPUT)
+        except ChronoEdgeError as error:
+            click.echo(f"error: {error.message}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=ChronoGroup)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite database file (default: $CHRONO_EDGE_DB, else var/edge.db).",
+)
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None) -> None:
+    """ChronoEdge box: timing database, imports, results and services."""
+    ctx.obj = db_path or get_settings().db
+
+
+def database_path(ctx: click.Context) -> Path:
+    """Return the database path chosen by the global options."""
+    path = ctx.find_root().obj
+    assert isinstance(path, Path)
+    return path
+
+
+def open_database(ctx: click.Context) -> Database:
+    """Migrate the database to the newest schema if needed and open it."""
+    path = database_path(ctx)
+    migrate.upgrade(path)
+    return Database(path)
+
+
+def run(ctx: click.Context, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database, run ``work`` on it in an event loop, close it."""
+    database = open_database(ctx)
+
+    async def _main() -> T:
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(_main())

@@ -1,0 +1,199 @@
+"""Commands on race data: events, entrants, passings and results."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from edge.cli.base import EXIT_INVALID_INPUT, run
+from edge.cli.output import print_json, print_rows
+from edge.domain import ManualStatus, PassingMethod
+from edge.domain.clock import from_us, parse_instant
+from edge.errors import InvalidInput, Problem
+from edge.imports.eventfile import load_event_file
+from edge.services.entrants import EntrantService, ImportReport
+from edge.services.events import EventService
+from edge.services.passings import NewPassing, PassingService
+from edge.services.results import ResultService
+from edge.timing.export import TEAM_COLUMNS, result_columns, result_rows, team_rows
+
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+EVENT = click.option("--event", "slug", required=True, help="Event slug.")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        problem = Problem(where=str(path), reason=error.strerror or str(error))
+        raise InvalidInput([problem], "cannot read the file") from error
+
+
+@click.group()
+def event() -> None:
+    """Events: load from YAML, list, show."""
+
+
+@event.command("load")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def event_load(ctx: click.Context, file: Path, as_json: bool) -> None:
+    """Create or update an event from a YAML file (reloading it changes nothing)."""
+    definition = load_event_file(file)
+    report = run(ctx, lambda db: EventService(db).load(definition))
+    if as_json:
+        print_json(dataclasses.asdict(report))
+        return
+    verb = "created" if report.created else "updated" if report.changes else "unchanged"
+    click.echo(f"event {report.slug}: {verb} ({len(report.changes)} changes)")
+    for change in report.changes:
+        click.echo(f"  {change}")
+
+
+@event.command("list")
+@FORMAT
+@click.pass_context
+def event_list(ctx: click.Context, fmt: str) -> None:
+    """List the events in the database."""
+    events = run(ctx, lambda db: EventService(db).list_events())
+    rows = [{"slug": e.slug, "name": e.name, "date": e.date.isoformat()} for e in events]
+    print_rows(rows, ["slug", "name", "date"], fmt)
+
+
+@click.group()
+def entrants() -> None:
+    """Entrants: import from CSV, list."""
+
+
+def _echo_import(report: ImportReport, dry_run: bool) -> None:
+    what = "would be" if dry_run else "were"
+    click.echo(
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged "
+        f"{what} imported (encoding {report.encoding}, delimiter {report.delimiter!r})"
+    )
+    if report.ignored_headers:
+        click.echo(f"ignored columns: {', '.join(report.ignored_headers)}")
+
+
+@entrants.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@EVENT
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.pass_context
+def entrants_import(ctx: click.Context, file: Path, slug: str, dry_run: bool) -> None:
+    """Import entrants (create or update by bib); a file with bad rows imports nothing."""
+    data = _read(file)
+    report = run(ctx, lambda db: EntrantService(db).import_csv(slug, data, dry_run=dry_run))
+    _echo_import(report, dry_run)
+    if report.problems:
+        click.echo(f"{len(report.problems)} problems; nothing would be imported:", err=True)
+        for problem in report.problems:
+            click.echo(f"  - {problem}", err=True)
+        ctx.exit(EXIT_INVALID_INPUT)
+
+
+@entrants.command("list")
+@EVENT
+@click.option("--race", default=None, help="Only this race.")
+@FORMAT
+@click.pass_context
+def entrants_list(ctx: click.Context, slug: str, race: str | None, fmt: str) -> None:
+    """List the entrants of an event."""
+    found = run(ctx, lambda db: EntrantService(db).list_entrants(slug, race=race))
+    columns = ["bib", "last_name", "first_name", "sex", "club", "team", "tag1", "tag2"]
+    print_rows([e.model_dump(mode="json") for e in found], columns, fmt)
+
+
+@entrants.command("set-status")
+@EVENT
+@click.option("--bib", required=True)
+@click.argument("status", type=click.Choice(["DSQ", "DNF", "none"], case_sensitive=False))
+@click.pass_context
+def entrants_set_status(ctx: click.Context, slug: str, bib: str, status: str) -> None:
+    """Set an entrant's status by hand (DSQ, DNF) or clear it (none)."""
+    manual = None if status.lower() == "none" else ManualStatus(status.upper())
+    entrant = run(ctx, lambda db: EntrantService(db).set_manual_status(slug, bib, manual))
+    click.echo(f"bib {entrant.bib}: status {entrant.manual_status or 'computed from passings'}")
+
+
+@click.group()
+def passings() -> None:
+    """Passings: import from CSV, add by hand, list."""
+
+
+@passings.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@EVENT
+@click.pass_context
+def passings_import(ctx: click.Context, file: Path, slug: str) -> None:
+    """Import ``point,bib,time`` passings; importing the same file twice adds nothing."""
+    data = _read(file)
+    report = run(ctx, lambda db: PassingService(db).import_csv(slug, data, source=file.name))
+    click.echo(f"{report.added} added, {report.already_present} already present")
+    if report.unknown_bibs:
+        click.echo(f"bibs with no entrant yet: {', '.join(report.unknown_bibs)}")
+
+
+@passings.command("add")
+@EVENT
+@click.option("--point", required=True, help="Timing point code.")
+@click.option("--bib", required=True)
+@click.option("--time", "instant", required=True, help="ISO 8601 instant with offset.")
+@click.pass_context
+def passings_add(ctx: click.Context, slug: str, point: str, bib: str, instant: str) -> None:
+    """Record one passing by hand."""
+    try:
+        time_us = parse_instant(instant)
+    except ValueError as error:
+        raise InvalidInput([Problem(where="--time", reason=str(error))]) from error
+    new = NewPassing(point=point, bib=bib, time_us=time_us)
+    added = run(ctx, lambda db: PassingService(db).record(slug, new, method=PassingMethod.MANUAL))
+    click.echo("added" if added else "already present")
+
+
+@passings.command("list")
+@EVENT
+@click.option("--point", default=None)
+@FORMAT
+@click.pass_context
+def passings_list(ctx: click.Context, slug: str, point: str | None, fmt: str) -> None:
+    """List the passings of an event, newest first."""
+    found = run(ctx, lambda db: PassingService(db).list_passings(slug, point=point))
+    rows = [
+        {
+            "point": code,
+            "bib": p.bib,
+            "epc": p.epc,
+            "time": from_us(p.time_us).isoformat(),
+            "method": p.method,
+            "status": p.status,
+        }
+        for p, code in found
+    ]
+    print_rows(rows, ["point", "bib", "epc", "time", "method", "status"], fmt)
+
+
+@click.group()
+def results() -> None:
+    """Results: export a race's ranking."""
+
+
+@results.command("export")
+@EVENT
+@click.option("--race", "race_code", required=True, help="Race code.")
+@FORMAT
+@click.option("--teams", is_flag=True, help="Print the team ranking instead.")
+@click.pass_context
+def results_export(ctx: click.Context, slug: str, race_code: str, fmt: str, teams: bool) -> None:
+    """Print a race's results: finishers by rank, then DNF, DNS, DSQ by bib."""
+    sheet = run(ctx, lambda db: ResultService(db).race_sheet(slug, race_code))
+    if teams:
+        print_rows(team_rows(sheet.teams), TEAM_COLUMNS, fmt)
+        return
+    split_points = sheet.spec.split_points
+    print_rows(result_rows(sheet.results, split_points), result_columns(split_points), fmt)

@@ -1,0 +1,56 @@
+"""Commands that run or prepare the box: database migrations and the web server."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from edge.cli.base import database_path
+from edge.settings import get_settings
+from edge.store import migrate
+
+
+@click.group()
+def db() -> None:
+    """Database: create or migrate, show the schema revision."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create the database or migrate it to the newest schema."""
+    path = database_path(ctx)
+    before, after = migrate.upgrade(path)
+    if before == after:
+        click.echo(f"{path}: already at revision {after}")
+    else:
+        click.echo(f"{path}: migrated from {before or 'empty'} to revision {after}")
+
+
+@db.command("status")
+@click.pass_context
+def db_status(ctx: click.Context) -> None:
+    """Show the database's schema revision and the newest one."""
+    path = database_path(ctx)
+    current = migrate.current_revision(path)
+    head = migrate.head_revision()
+    state = "up to date" if current == head else "needs `chrono-edge db upgrade`"
+    click.echo(f"{path}: revision {current or 'none'}, newest {head} ({state})")
+
+
+@click.command()
+@click.option("--host", default=None, help="Listen address (default from settings).")
+@click.option("--port", type=int, default=None, help="Listen port (default from settings).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Start the web UI and HTTP API (migrates the database first)."""
+    from edge.app import create_app
+
+    settings = get_settings().model_copy(update={"db": database_path(ctx)})
+    migrate.upgrade(settings.db)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )

@@ -1,0 +1,117 @@
+"""Results of a race: gathers entrants and passings, runs the pure engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from edge.domain import Entrant, Event, Passing, PassingStatus, PointKind
+from edge.services.events import RaceOverview, get_event, get_race, load_overview
+from edge.store.database import Database
+from edge.timing.model import (
+    CategoryRule,
+    EntrantInfo,
+    EntrantResult,
+    PassingInfo,
+    RaceSpec,
+    TeamResult,
+)
+from edge.timing.results import compute_results
+from edge.timing.teams import compute_teams
+
+
+@dataclass(frozen=True)
+class RaceSheet:
+    """Everything needed to show or export a race's results."""
+
+    event: Event
+    race: RaceOverview
+    spec: RaceSpec
+    results: list[EntrantResult]
+    teams: list[TeamResult]
+
+
+class ResultService:
+    """Computes results from stored passings (nothing typed by hand but overrides)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def race_sheet(self, slug: str, race_code: str) -> RaceSheet:
+        """Compute the results and team results of one race."""
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            race = await get_race(session, event, race_code)
+            overview = await load_overview(session, event)
+            race_view = next(r for r in overview.races if r.race.id == race.id)
+            spec = race_spec(event, race_view)
+            entrants, passings = await _race_inputs(session, event, race_view)
+        results = compute_results(spec, entrants, passings)
+        teams = compute_teams(spec, results) if spec.team_size else []
+        return RaceSheet(event=event, race=race_view, spec=spec, results=results, teams=teams)
+
+
+def race_spec(event: Event, race: RaceOverview) -> RaceSpec:
+    """Build the engine's view of a race from its stored definition."""
+    kinds = {p.code: p.kind for p in race.points}
+    return RaceSpec(
+        code=race.race.code,
+        timing=race.race.timing,
+        min_time_us=race.race.min_time_us,
+        cutoff_us=race.race.cutoff_us,
+        start_points=frozenset(c for c, k in kinds.items() if k == PointKind.START),
+        finish_points=frozenset(c for c, k in kinds.items() if k == PointKind.FINISH),
+        split_points=tuple(p.code for p in race.points if p.kind == PointKind.SPLIT),
+        waves={w.code: w.start_us for w in race.waves},
+        first_wave=race.waves[0].code,
+        categories=tuple(
+            CategoryRule(code=c.code, sex=c.sex, min_age=c.min_age, max_age=c.max_age)
+            for c in race.categories
+        ),
+        team_size=race.race.team_size,
+        event_date=event.date,
+        age_reference=event.age_reference,
+    )
+
+
+async def _race_inputs(
+    session: AsyncSession, event: Event, race: RaceOverview
+) -> tuple[list[EntrantInfo], list[PassingInfo]]:
+    wave_codes = {w.id: w.code for w in race.waves}
+    all_entrants = (await session.exec(select(Entrant).where(Entrant.event_id == event.id))).all()
+    # Tags of every entrant of the event: a tag read must resolve to its wearer
+    # even when the wearer runs another race (it is then ignored by this race).
+    bib_of_tag = {tag: e.bib for e in all_entrants for tag in (e.tag1, e.tag2) if tag}
+    entrants = [
+        EntrantInfo(
+            bib=e.bib,
+            first_name=e.first_name,
+            last_name=e.last_name,
+            sex=e.sex,
+            birth_date=e.birth_date,
+            birth_year=e.birth_year,
+            club=e.club,
+            team=e.team,
+            wave=wave_codes.get(e.wave_id) if e.wave_id else None,
+            category_override=e.category_override,
+            manual_status=e.manual_status,
+        )
+        for e in all_entrants
+        if e.race_id == race.race.id
+    ]
+    code_of_point = {p.id: p.code for p in race.points}
+    rows = await session.exec(
+        select(Passing.point_id, Passing.bib, Passing.epc, Passing.time_us).where(
+            Passing.event_id == event.id,
+            col(Passing.point_id).in_(list(code_of_point)),
+            Passing.status == PassingStatus.VALID,
+        )
+    )
+    passings = []
+    for point_id, bib, epc, time_us in rows.all():
+        owner = bib or (bib_of_tag.get(epc) if epc else None)
+        if owner is not None:
+            passings.append(PassingInfo(bib=owner, point=code_of_point[point_id], time_us=time_us))
+    return entrants, passings

@@ -1,0 +1,35 @@
+"""Settings of the edge processes (environment ``CHRONO_EDGE_*`` > ``.env`` > defaults).
+
+The box's role (master/slave, reader, event) is not here: it lives in reader.json.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process settings of a ChronoEdge box."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHRONO_EDGE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    db: Path = Field(
+        default=Path("var/edge.db"),
+        description="SQLite database file of the box (on a Pi: /var/lib/chronoedge/edge.db).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web UI and HTTP API listen on.")
+    port: int = Field(
+        default=8000, ge=1, le=65535, description="Port of the web UI and HTTP API (80 on a Pi)."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process settings, read once."""
+    return Settings()

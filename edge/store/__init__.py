@@ -1,0 +1,1 @@
+"""Edge storage: SQLite engine with the project's rules, migrations, sessions."""

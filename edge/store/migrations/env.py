@@ -1,0 +1,31 @@
+"""Alembic environment for the edge SQLite database (one transaction per migration)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import edge.domain  # noqa: F401  (registers every table on SQLModel.metadata)
+from edge.store.migrate import sync_engine
+
+path = context.config.attributes.get("database_path")
+if not isinstance(path, Path):
+    raise RuntimeError("edge migrations run through edge.store.migrate, not the alembic CLI")
+
+engine = sync_engine(path)
+try:
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=SQLModel.metadata,
+            render_as_batch=True,
+            transaction_per_migration=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+finally:
+    engine.dispose()

@@ -1,0 +1,1 @@
+"""Pure timing functions: passings in, results out. No database, no web."""

@@ -1,0 +1,87 @@
+"""Result sheets as rows of cells, for CSV and JSON exports (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from edge.domain.clock import format_duration
+from edge.timing.model import EntrantResult, Status, TeamResult
+
+RESULT_COLUMNS = (
+    "rank",
+    "bib",
+    "first_name",
+    "last_name",
+    "sex",
+    "category",
+    "sex_rank",
+    "category_rank",
+    "team",
+    "status",
+    "gun_time",
+    "chip_time",
+)
+TEAM_COLUMNS = ("rank", "team", "total_time", "members")
+
+Cell = str | int | None
+
+
+def result_columns(split_points: Sequence[str]) -> list[str]:
+    """Return the column names of a results sheet: fixed columns, then one per split."""
+    return [*RESULT_COLUMNS, *(f"split_{code}" for code in split_points), "club"]
+
+
+def _time(us: int | None) -> str | None:
+    return format_duration(us) if us is not None else None
+
+
+def result_row(result: EntrantResult, split_points: Sequence[str]) -> dict[str, Cell]:
+    """One entrant's row; a non-finisher's rank and time cells are empty (None)."""
+    finished = result.status is Status.FIN
+    entrant = result.entrant
+    row: dict[str, Cell] = {
+        "rank": result.rank if finished else None,
+        "bib": entrant.bib,
+        "first_name": entrant.first_name,
+        "last_name": entrant.last_name,
+        "sex": entrant.sex or "",
+        "category": result.category or "",
+        "sex_rank": result.sex_rank if finished else None,
+        "category_rank": result.category_rank if finished else None,
+        "team": entrant.team,
+        "status": result.status.value,
+        "gun_time": _time(result.gun_time_us) if finished else None,
+        "chip_time": _time(result.chip_time_us) if finished else None,
+    }
+    for code in split_points:
+        row[f"split_{code}"] = _time(result.splits_us.get(code)) if finished else None
+    row["club"] = entrant.club
+    return row
+
+
+def result_rows(
+    results: Iterable[EntrantResult], split_points: Sequence[str]
+) -> list[dict[str, Cell]]:
+    """Rows of a results sheet, in the order given (the engine's export order)."""
+    return [result_row(r, split_points) for r in results]
+
+
+def team_rows(teams: Iterable[TeamResult]) -> list[dict[str, Cell]]:
+    """Rows of the team ranking: ranked teams only, members as ``bib name`` joined by ``; ``."""
+    rows: list[dict[str, Cell]] = []
+    for team in teams:
+        if team.rank is None or team.total_us is None:
+            continue
+        members = "; ".join(
+            f"{m.entrant.bib} {m.entrant.first_name} {m.entrant.last_name}".strip()
+            for m in team.members
+        )
+        rows.append(
+            {
+                "rank": team.rank,
+                "team": team.team,
+                "total_time": format_duration(team.total_us),
+                "members": members,
+            }
+        )
+    return rows

@@ -1,0 +1,185 @@
+"""Results of a race, computed in full or kept up to date one passing at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from edge.errors import InvalidInput, Problem
+from edge.timing.categories import AGE_REFERENCES, category_of
+from edge.timing.model import EntrantInfo, EntrantResult, PassingInfo, RaceSpec, Status
+from edge.timing.ranking import RankBoard, bib_sort_key
+from edge.timing.timeline import evaluate_entrant
+
+__all__ = ["RaceResults", "bib_sort_key", "compute_results"]
+
+TIMINGS = ("chip", "gun")
+_STATUS_ORDER = {status: index for index, status in enumerate(Status)}
+
+
+@dataclass(slots=True)
+class _Slot:
+    """What the engine keeps per entrant: fixed facts, its passings, its unranked result."""
+
+    entrant: EntrantInfo
+    wave_start_us: int
+    sex: str | None
+    category: str | None
+    bib_key: tuple[int, int, str]
+    passings: list[PassingInfo]
+    result: EntrantResult
+
+    def export_key(self) -> tuple[int, int, tuple[int, int, str]]:
+        """Finishers by ranking time, then DNF, DNS, DSQ; bib order within each."""
+        result = self.result
+        return (_STATUS_ORDER[result.status], result.ranking_time_us or 0, self.bib_key)
+
+
+class RaceResults:
+    """A race's results that can absorb new passings without a full recompute."""
+
+    def __init__(
+        self,
+        spec: RaceSpec,
+        entrants: Iterable[EntrantInfo],
+        passings: Iterable[PassingInfo],
+    ) -> None:
+        _check_spec(spec)
+        self._spec = spec
+        self._points = spec.start_points | spec.finish_points | frozenset(spec.split_points)
+        self._slots: dict[str, _Slot] = {}
+        # Group first so each entrant is evaluated once, with all its passings.
+        points = self._points
+        passings_of: dict[str, list[PassingInfo]] = {}
+        for passing in passings:
+            if passing.point in points:
+                bucket = passings_of.get(passing.bib)
+                if bucket is None:
+                    bucket = passings_of[passing.bib] = []
+                bucket.append(passing)
+        for entrant in entrants:
+            if entrant.bib in self._slots:
+                raise InvalidInput(
+                    [Problem(where=f"bib {entrant.bib}", reason="appears twice in the race")]
+                )
+            self._slots[entrant.bib] = self._new_slot(entrant, passings_of.get(entrant.bib, []))
+        # Passings of bibs outside the race stay in passings_of, which is dropped here.
+        self._board = RankBoard(
+            (slot.result.ranking_time_us, slot.sex, slot.category)
+            for slot in self._slots.values()
+            if slot.result.ranking_time_us is not None
+        )
+
+    def add_passing(self, passing: PassingInfo) -> EntrantResult | None:
+        """Take one more passing into account; return its entrant's new result (None if unknown)."""
+        slot = self._slots.get(passing.bib)
+        if slot is None:
+            return None
+        if passing.point in self._points:
+            slot.passings.append(passing)
+            before = slot.result.ranking_time_us
+            slot.result = self._evaluate(slot)
+            after = slot.result.ranking_time_us
+            if before != after:
+                if before is not None:
+                    self._board.remove(before, slot.sex, slot.category)
+                if after is not None:
+                    self._board.add(after, slot.sex, slot.category)
+        return self._ranked(slot)
+
+    def results(self) -> list[EntrantResult]:
+        """Every entrant's result in export order, with ranks as of now."""
+        ordered = sorted(self._slots.values(), key=_Slot.export_key)
+        return [self._ranked(slot) for slot in ordered]
+
+    def _take_results(self) -> list[EntrantResult]:
+        """Like results(), without copies: only for an engine that is dropped right after."""
+        ordered = sorted(self._slots.values(), key=_Slot.export_key)
+        for slot in ordered:
+            result = slot.result
+            if result.ranking_time_us is not None:
+                result.rank, result.sex_rank, result.category_rank = self._board.ranks_of(
+                    result.ranking_time_us, slot.sex, slot.category
+                )
+        return [slot.result for slot in ordered]
+
+    def result_of(self, bib: str) -> EntrantResult | None:
+        """One entrant's result with its current ranks, or None if the bib is not in the race."""
+        slot = self._slots.get(bib)
+        return self._ranked(slot) if slot is not None else None
+
+    def _new_slot(self, entrant: EntrantInfo, passings: list[PassingInfo]) -> _Slot:
+        spec = self._spec
+        wave = entrant.wave if entrant.wave is not None else spec.first_wave
+        if wave not in spec.waves:
+            raise InvalidInput(
+                [
+                    Problem(
+                        where=f"bib {entrant.bib}",
+                        reason=f"wave {wave!r} is not a wave of race {spec.code}",
+                    )
+                ]
+            )
+        wave_start = spec.waves[wave]
+        category = category_of(spec, entrant)
+        return _Slot(
+            entrant=entrant,
+            wave_start_us=wave_start,
+            sex=entrant.sex or None,
+            category=category,
+            bib_key=bib_sort_key(entrant.bib),
+            passings=passings,
+            result=evaluate_entrant(spec, entrant, wave_start, category, passings),
+        )
+
+    def _evaluate(self, slot: _Slot) -> EntrantResult:
+        return evaluate_entrant(
+            self._spec, slot.entrant, slot.wave_start_us, slot.category, slot.passings
+        )
+
+    def _ranked(self, slot: _Slot) -> EntrantResult:
+        """A copy of the slot's result with ranks filled in, so callers never share state."""
+        result = slot.result
+        rank = sex_rank = category_rank = None
+        if result.ranking_time_us is not None:
+            rank, sex_rank, category_rank = self._board.ranks_of(
+                result.ranking_time_us, slot.sex, slot.category
+            )
+        return EntrantResult(
+            entrant=result.entrant,
+            status=result.status,
+            category=result.category,
+            finish_us=result.finish_us,
+            chip_start_us=result.chip_start_us,
+            gun_time_us=result.gun_time_us,
+            chip_time_us=result.chip_time_us,
+            ranking_time_us=result.ranking_time_us,
+            rank=rank,
+            sex_rank=sex_rank,
+            category_rank=category_rank,
+            splits_us=dict(result.splits_us),
+        )
+
+
+def compute_results(
+    spec: RaceSpec, entrants: Iterable[EntrantInfo], passings: Iterable[PassingInfo]
+) -> list[EntrantResult]:
+    """Compute every entrant's result of a race, in export order."""
+    # A full recompute owns its engine, so copying every result would be wasted work.
+    return RaceResults(spec, entrants, passings)._take_results()
+
+
+def _check_spec(spec: RaceSpec) -> None:
+    """Refuse a race definition the rules cannot be applied to, naming every fault."""
+    problems: list[Problem] = []
+    where = f"race {spec.code}"
+    if spec.timing not in TIMINGS:
+        problems.append(Problem(where, f"timing {spec.timing!r} is not one of {TIMINGS}"))
+    if spec.age_reference not in AGE_REFERENCES:
+        problems.append(
+            Problem(where, f"age reference {spec.age_reference!r} is not one of {AGE_REFERENCES}")
+        )
+    if spec.team_size is not None and spec.team_size < 1:
+        problems.append(Problem(where, f"team size {spec.team_size} must be at least 1"))
+    if problems:
+        raise InvalidInput(problems)

@@ -1,0 +1,1 @@
+"""The web layer: Litestar controllers; no SQL, no timing logic here."""

@@ -1,0 +1,55 @@
+"""/api/v1/events/{slug}/entrants: list and import entrants."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from litestar import Controller, Request, get, post, put
+from litestar.di import Provide
+
+from edge.domain import ManualStatus
+from edge.services.entrants import EntrantService
+from edge.store.database import Database
+from edge.web.api.schemas import EntrantOut, StatusIn, entrant_out
+
+
+def provide_entrants(db: Database) -> EntrantService:
+    """Dependency: the entrant service."""
+    return EntrantService(db)
+
+
+class EntrantController(Controller):
+    """Entrants of an event."""
+
+    path = "/api/v1/events/{slug:str}/entrants"
+    tags = ["entrants"]  # noqa: RUF012 (Litestar reads a class attribute)
+    dependencies = {"entrants": Provide(provide_entrants, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/")
+    async def list_entrants(
+        self, slug: str, entrants: EntrantService, race: str | None = None, q: str | None = None
+    ) -> list[EntrantOut]:
+        """List entrants, optionally of one race or matching a bib, name or club."""
+        found = await entrants.list_entrants(slug, race=race, search=q)
+        return [entrant_out(e) for e in found]
+
+    @put("/{bib:str}/status")
+    async def set_status(
+        self, slug: str, bib: str, data: StatusIn, entrants: EntrantService
+    ) -> EntrantOut:
+        """Set an entrant's status by hand (DSQ or DNF), or clear it with null."""
+        status = ManualStatus(data.status) if data.status else None
+        return entrant_out(await entrants.set_manual_status(slug, bib, status))
+
+    @post("/import", summary="Import entrants from the CSV file in the request body")
+    async def import_entrants(
+        self,
+        slug: str,
+        request: Request[Any, Any, Any],
+        entrants: EntrantService,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Create or update entrants by bib; with bad rows nothing is written (422)."""
+        report = await entrants.import_csv(slug, await request.body(), dry_run=dry_run)
+        return dataclasses.asdict(report)

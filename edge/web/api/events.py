@@ -1,0 +1,54 @@
+"""/api/v1/events: load an event file, list events, show one."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+
+from edge.imports.eventfile import parse_event_file
+from edge.services.events import EventService
+from edge.store.database import Database
+from edge.web.api.schemas import EventDetail, EventSummary, RaceOut, event_detail
+
+
+def provide_events(db: Database) -> EventService:
+    """Dependency: the event service."""
+    return EventService(db)
+
+
+class EventController(Controller):
+    """Events and their definitions."""
+
+    path = "/api/v1/events"
+    tags = ["events"]  # noqa: RUF012 (Litestar reads a class attribute)
+    dependencies = {"events": Provide(provide_events, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/")
+    async def list_events(self, events: EventService) -> list[EventSummary]:
+        """List the events on this box."""
+        return [
+            EventSummary(slug=e.slug, name=e.name, date=e.date, timezone=e.timezone)
+            for e in await events.list_events()
+        ]
+
+    @post("/", summary="Create or update an event from its YAML file (request body)")
+    async def load_event(
+        self, request: Request[Any, Any, Any], events: EventService
+    ) -> dict[str, Any]:
+        """Create or update an event from the YAML text in the body; reloading changes nothing."""
+        text = (await request.body()).decode("utf-8-sig", errors="replace")
+        report = await events.load(parse_event_file(text, source="request body"))
+        return dataclasses.asdict(report)
+
+    @get("/{slug:str}")
+    async def get_event(self, slug: str, events: EventService) -> EventDetail:
+        """Show an event with its timing points, races, waves and categories."""
+        return event_detail(await events.overview(slug))
+
+    @get("/{slug:str}/races")
+    async def list_races(self, slug: str, events: EventService) -> list[RaceOut]:
+        """List the races of an event."""
+        return event_detail(await events.overview(slug)).races

@@ -1,0 +1,67 @@
+"""/api/v1/events/{slug}/passings: list, add and import passings."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from edge.domain import PassingMethod
+from edge.domain.clock import to_us
+from edge.errors import InvalidInput, Problem
+from edge.services.passings import NewPassing, PassingService
+from edge.store.database import Database
+from edge.web.api.schemas import PassingIn, PassingOut, passing_out
+
+
+def provide_passings(db: Database) -> PassingService:
+    """Dependency: the passing service."""
+    return PassingService(db)
+
+
+class PassingController(Controller):
+    """Passings of an event."""
+
+    path = "/api/v1/events/{slug:str}/passings"
+    tags = ["passings"]  # noqa: RUF012 (Litestar reads a class attribute)
+    dependencies = {"passings": Provide(provide_passings, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/")
+    async def list_passings(
+        self,
+        slug: str,
+        passings: PassingService,
+        point: str | None = None,
+        bib: str | None = None,
+        limit: int = 1000,
+    ) -> list[PassingOut]:
+        """List passings, newest first."""
+        found = await passings.list_passings(slug, point=point, bib=bib, limit=limit)
+        return [passing_out(p, code) for p, code in found]
+
+    @post("/")
+    async def add_passing(
+        self, slug: str, data: PassingIn, passings: PassingService
+    ) -> Response[dict[str, Any]]:
+        """Record a passing by hand: 201 when added, 200 when the same one is already stored."""
+        try:
+            time_us = to_us(data.time)
+        except ValueError as error:
+            raise InvalidInput([Problem(where="time", reason=str(error))]) from error
+        new = NewPassing(point=data.point, bib=data.bib, time_us=time_us)
+        added = await passings.record(slug, new, method=PassingMethod.MANUAL, source="api")
+        if added is None:
+            return Response({"added": False}, status_code=HTTP_200_OK)
+        body = dataclasses.asdict(passing_out(added, new.point.strip().upper()))
+        return Response({"added": True, "passing": body}, status_code=HTTP_201_CREATED)
+
+    @post("/import", summary="Import point,bib,time passings from the CSV request body")
+    async def import_passings(
+        self, slug: str, request: Request[Any, Any, Any], passings: PassingService
+    ) -> dict[str, Any]:
+        """Import passings; the same file twice adds nothing."""
+        report = await passings.import_csv(slug, await request.body(), source="api")
+        return dataclasses.asdict(report)

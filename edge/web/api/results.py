@@ -1,0 +1,63 @@
+"""/api/v1/events/{slug}/races/{race}/results and /teams."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from litestar import Controller, Response, get
+from litestar.di import Provide
+
+from edge.services.results import ResultService
+from edge.store.database import Database
+from edge.timing.export import TEAM_COLUMNS, result_columns, result_rows, team_rows
+
+
+def provide_results(db: Database) -> ResultService:
+    """Dependency: the result service."""
+    return ResultService(db)
+
+
+def _render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str) -> Response[Any]:
+    if fmt == "json":
+        return Response([{c: row.get(c) for c in columns} for row in rows])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([["" if row.get(c) is None else row.get(c) for c in columns] for row in rows])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+class ResultController(Controller):
+    """Race results computed from the stored passings."""
+
+    path = "/api/v1/events/{slug:str}/races/{race:str}"
+    tags = ["results"]  # noqa: RUF012 (Litestar reads a class attribute)
+    dependencies = {"results": Provide(provide_results, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/results")
+    async def race_results(
+        self,
+        slug: str,
+        race: str,
+        results: ResultService,
+        format: Literal["json", "csv"] = "json",
+    ) -> Response[Any]:
+        """Finishers in rank order, then DNF, DNS, DSQ by bib."""
+        sheet = await results.race_sheet(slug, race)
+        splits = sheet.spec.split_points
+        return _render(result_rows(sheet.results, splits), result_columns(splits), format)
+
+    @get("/teams")
+    async def race_teams(
+        self,
+        slug: str,
+        race: str,
+        results: ResultService,
+        format: Literal["json", "csv"] = "json",
+    ) -> Response[Any]:
+        """Ranked teams: total of their best ``size`` ranking times."""
+        sheet = await results.race_sheet(slug, race)
+        return _render(team_rows(sheet.teams), TEAM_COLUMNS, format)

@@ -1,0 +1,1 @@
+"""ChronoEdge over-the-air updates: build, sign, verify, apply, roll back."""

@@ -1,0 +1,86 @@
+"""Migrations create exactly the models' schema, and the SQLite rules hold."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import edge.domain  # noqa: F401  (registers the tables)
+from edge.store import migrate
+from edge.store.database import Database
+
+
+def test_migrated_schema_equals_models(tmp_path: Path) -> None:
+    path = tmp_path / "edge.db"
+    before, after = migrate.upgrade(path)
+    assert before is None
+    assert after == migrate.head_revision()
+    engine = migrate.sync_engine(path)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_upgrade_twice_is_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "edge.db"
+    migrate.upgrade(path)
+    assert migrate.upgrade(path) == (migrate.head_revision(), migrate.head_revision())
+
+
+def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    from alembic import command
+
+    path = tmp_path / "edge.db"
+    migrate.upgrade(path)
+    command.downgrade(migrate.alembic_config(path), "base")
+    tables = {
+        r[0]
+        for r in sqlite3.connect(path).execute(
+            "select name from sqlite_master where type = 'table'"
+        )
+    }
+    assert tables <= {"alembic_version"}
+    migrate.upgrade(path)
+    assert migrate.current_revision(path) == migrate.head_revision()
+
+
+async def test_connections_follow_the_sqlite_rules(db_path: Path) -> None:
+    db = Database(db_path)
+    try:
+        async with db.read() as session:
+            connection = await session.connection()
+            pragmas = {
+                name: (await connection.execute(text(f"PRAGMA {name}"))).scalar()
+                for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
+            }
+        assert pragmas == {
+            "journal_mode": "wal",
+            "busy_timeout": 5000,
+            "foreign_keys": 1,
+            "synchronous": 2,  # FULL
+        }
+    finally:
+        await db.close()
+
+
+async def test_write_sessions_hold_the_write_lock_from_begin(db_path: Path) -> None:
+    """A write session takes the RESERVED lock at BEGIN (IMMEDIATE), not at its first write."""
+    db = Database(db_path)
+    try:
+        async with db.write() as session:
+            await (await session.connection()).execute(text("SELECT 1"))
+            other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+    finally:
+        await db.close()
