@@ -106,13 +106,11 @@ class EntrantService:
                 return report
             if new_rows:
                 # Core insert: the ORM would cost seconds on a 20,000-entrant file.
-                await session.execute(insert(Entrant), new_rows)
+                await (await session.connection()).execute(insert(Entrant), new_rows)
             report.written = True
             return report
 
-    async def set_manual_status(
-        self, slug: str, bib: str, status: ManualStatus | None
-    ) -> Entrant:
+    async def set_manual_status(self, slug: str, bib: str, status: ManualStatus | None) -> Entrant:
         """Set (or clear with None) the status an operator gives by hand: DSQ or DNF."""
         async with self.db.write() as session:
             event = await get_event(session, slug)

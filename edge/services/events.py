@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,7 +61,7 @@ async def get_race(session: AsyncSession, event: Event, code: str) -> Race:
     raise NotFound(f"event {event.slug!r} has no race {code!r} (races: {known})")
 
 
-def _assign(row: object, label: str, values: dict[str, object], changes: list[str]) -> None:
+def _assign(row: object, label: str, values: dict[str, Any], changes: list[str]) -> None:
     """Set changed attributes only, recording each change, so a reload writes nothing."""
     for name, value in values.items():
         old = getattr(row, name)
@@ -121,23 +122,23 @@ class EventService:
             ).all()
         }
         wanted = {p.code for p in definition.timing_points}
-        for code, point in existing.items():
+        for code, old_point in existing.items():
             if code in wanted:
                 continue
             used = await session.scalar(
-                select(func.count()).select_from(Passing).where(Passing.point_id == point.id)
+                select(func.count()).select_from(Passing).where(Passing.point_id == old_point.id)
             )
             if used:
                 raise Conflict(
                     f"timing point {code} has {used} passings and cannot be removed; "
                     "keep it in the event file"
                 )
-            await session.exec(delete(RacePoint).where(col(RacePoint.point_id) == point.id))
-            await session.delete(point)
+            await session.exec(delete(RacePoint).where(col(RacePoint.point_id) == old_point.id))
+            await session.delete(old_point)
             changes.append(f"timing point {code}: removed")
         points: dict[str, TimingPoint] = {}
         for position, spec in enumerate(definition.timing_points):
-            values: dict[str, object] = {
+            values: dict[str, Any] = {
                 "kind": spec.kind,
                 "distance_m": spec.distance_m,
                 "position": position,
@@ -166,14 +167,14 @@ class EventService:
             for r in (await session.exec(select(Race).where(Race.event_id == event.id))).all()
         }
         wanted = {r.code for r in definition.races}
-        for code, race in existing.items():
+        for code, old_race in existing.items():
             if code in wanted:
                 continue
-            await self._refuse_if_entrants(session, Entrant.race_id == race.id, f"race {code}")
-            await session.delete(race)
+            await self._refuse_if_entrants(session, Entrant.race_id == old_race.id, f"race {code}")
+            await session.delete(old_race)
             changes.append(f"race {code}: removed")
         for position, spec in enumerate(definition.races):
-            values: dict[str, object] = {
+            values: dict[str, Any] = {
                 "name": spec.name,
                 "timing": spec.timing,
                 "min_time_us": spec.min_time_us,
@@ -225,14 +226,14 @@ class EventService:
             for w in (await session.exec(select(Wave).where(Wave.race_id == race.id))).all()
         }
         wanted = {w.code for w in spec.waves}
-        for code, wave in existing.items():
+        for code, old_wave in existing.items():
             if code not in wanted:
                 label = f"wave {race.code}/{code}"
-                await self._refuse_if_entrants(session, Entrant.wave_id == wave.id, label)
-                await session.delete(wave)
+                await self._refuse_if_entrants(session, Entrant.wave_id == old_wave.id, label)
+                await session.delete(old_wave)
                 changes.append(f"{label}: removed")
         for position, wave_spec in enumerate(spec.waves):
-            values: dict[str, object] = {"start_us": wave_spec.start_us, "position": position}
+            values: dict[str, Any] = {"start_us": wave_spec.start_us, "position": position}
             wave = existing.get(wave_spec.code)
             if wave is None:
                 session.add(Wave(race_id=race.id, code=wave_spec.code, **values))
@@ -249,12 +250,12 @@ class EventService:
             for c in (await session.exec(select(Category).where(Category.race_id == race.id))).all()
         }
         wanted = {c.code for c in spec.categories}
-        for code, category in existing.items():
+        for code, old_category in existing.items():
             if code not in wanted:
-                await session.delete(category)
+                await session.delete(old_category)
                 changes.append(f"category {race.code}/{code}: removed")
         for position, rule in enumerate(spec.categories):
-            values: dict[str, object] = {
+            values: dict[str, Any] = {
                 "position": position,
                 "sex": rule.sex,
                 "min_age": rule.min_age,
@@ -269,8 +270,10 @@ class EventService:
         await session.flush()
 
     @staticmethod
-    async def _refuse_if_entrants(session: AsyncSession, where: object, label: str) -> None:
-        count = await session.scalar(select(func.count()).select_from(Entrant).where(where))  # type: ignore[arg-type]
+    async def _refuse_if_entrants(
+        session: AsyncSession, where: ColumnElement[bool] | bool, label: str
+    ) -> None:
+        count = await session.scalar(select(func.count()).select_from(Entrant).where(where))
         if count:
             raise Conflict(
                 f"{label} has {count} entrants and cannot be removed; "

@@ -64,7 +64,9 @@ class PassingService:
             )
             report.added = len(added)
             report.already_present = len(parsed.rows) - len(added)
-            report.unknown_bibs = await _unknown_bibs(session, event, {p.bib for p in added})
+            report.unknown_bibs = await _unknown_bibs(
+                session, event, {p.bib for p in added if p.bib}
+            )
             return report
 
     async def record(
@@ -148,7 +150,7 @@ async def _record(
             )
         )
     if added:
-        await session.execute(insert(Passing), [p.model_dump() for p in added])
+        await (await session.connection()).execute(insert(Passing), [p.model_dump() for p in added])
     return added
 
 

@@ -38,6 +38,9 @@ class Database:
         session = AsyncSession(self._read_engine, expire_on_commit=False)
         async with session, session.begin():
             yield session
+            # Detach what was read (a rollback would expire it), then end the
+            # transaction without committing: a read session never writes.
+            session.expunge_all()
             await session.rollback()
 
     async def close(self) -> None:

@@ -1,0 +1,1 @@
+"""Reading the files organisers bring: event definitions (YAML), entrants and passings (CSV)."""
