@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from edge.domain import Entrant, Event, ManualStatus
+from edge.domain import Entrant, Event, ManualStatus, Sex
 from edge.errors import InvalidInput, NotFound, Problem
 from edge.imports.entrants_csv import EntrantRow, EntrantsFile, parse_entrants_csv
 from edge.imports.passings_csv import normalise_bib
@@ -160,6 +160,8 @@ def _values(
     values: dict[str, Any] = {
         attr: getattr(row, column) for column, attr in _PLAIN_COLUMNS.items() if column in columns
     }
+    if values.get("sex") is not None:
+        values["sex"] = Sex(values["sex"])
     values["race_id"] = race.race_id
     if "wave" in columns:
         values["wave_id"] = race.waves[row.wave] if row.wave else None

@@ -6,7 +6,8 @@ import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge.domain import ManualStatus
 from edge.services.entrants import EntrantService
@@ -14,7 +15,7 @@ from edge.store.database import Database
 from edge.web.api.schemas import EntrantOut, StatusIn, entrant_out
 
 
-def provide_entrants(db: Database) -> EntrantService:
+def provide_entrants(db: NamedDependency[Database]) -> EntrantService:
     """Dependency: the entrant service."""
     return EntrantService(db)
 
@@ -28,7 +29,11 @@ class EntrantController(Controller):
 
     @get("/")
     async def list_entrants(
-        self, slug: str, entrants: EntrantService, race: str | None = None, q: str | None = None
+        self,
+        slug: FromPath[str],
+        entrants: NamedDependency[EntrantService],
+        race: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
     ) -> list[EntrantOut]:
         """List entrants, optionally of one race or matching a bib, name or club."""
         found = await entrants.list_entrants(slug, race=race, search=q)
@@ -36,7 +41,11 @@ class EntrantController(Controller):
 
     @put("/{bib:str}/status")
     async def set_status(
-        self, slug: str, bib: str, data: StatusIn, entrants: EntrantService
+        self,
+        slug: FromPath[str],
+        bib: FromPath[str],
+        data: JSONBody[StatusIn],
+        entrants: NamedDependency[EntrantService],
     ) -> EntrantOut:
         """Set an entrant's status by hand (DSQ or DNF), or clear it with null."""
         status = ManualStatus(data.status) if data.status else None
@@ -45,10 +54,10 @@ class EntrantController(Controller):
     @post("/import", summary="Import entrants from the CSV file in the request body")
     async def import_entrants(
         self,
-        slug: str,
+        slug: FromPath[str],
         request: Request[Any, Any, Any],
-        entrants: EntrantService,
-        dry_run: bool = False,
+        entrants: NamedDependency[EntrantService],
+        dry_run: FromQuery[bool] = False,
     ) -> dict[str, Any]:
         """Create or update entrants by bib; with bad rows nothing is written (422)."""
         report = await entrants.import_csv(slug, await request.body(), dry_run=dry_run)

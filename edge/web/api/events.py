@@ -6,7 +6,8 @@ import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
 
 from edge.imports.eventfile import parse_event_file
 from edge.services.events import EventService
@@ -14,7 +15,7 @@ from edge.store.database import Database
 from edge.web.api.schemas import EventDetail, EventSummary, RaceOut, event_detail
 
 
-def provide_events(db: Database) -> EventService:
+def provide_events(db: NamedDependency[Database]) -> EventService:
     """Dependency: the event service."""
     return EventService(db)
 
@@ -27,7 +28,7 @@ class EventController(Controller):
     dependencies = {"events": Provide(provide_events, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/")
-    async def list_events(self, events: EventService) -> list[EventSummary]:
+    async def list_events(self, events: NamedDependency[EventService]) -> list[EventSummary]:
         """List the events on this box."""
         return [
             EventSummary(slug=e.slug, name=e.name, date=e.date, timezone=e.timezone)
@@ -36,7 +37,7 @@ class EventController(Controller):
 
     @post("/", summary="Create or update an event from its YAML file (request body)")
     async def load_event(
-        self, request: Request[Any, Any, Any], events: EventService
+        self, request: Request[Any, Any, Any], events: NamedDependency[EventService]
     ) -> dict[str, Any]:
         """Create or update an event from the YAML text in the body; reloading changes nothing."""
         text = (await request.body()).decode("utf-8-sig", errors="replace")
@@ -44,11 +45,15 @@ class EventController(Controller):
         return dataclasses.asdict(report)
 
     @get("/{slug:str}")
-    async def get_event(self, slug: str, events: EventService) -> EventDetail:
+    async def get_event(
+        self, slug: FromPath[str], events: NamedDependency[EventService]
+    ) -> EventDetail:
         """Show an event with its timing points, races, waves and categories."""
         return event_detail(await events.overview(slug))
 
     @get("/{slug:str}/races")
-    async def list_races(self, slug: str, events: EventService) -> list[RaceOut]:
+    async def list_races(
+        self, slug: FromPath[str], events: NamedDependency[EventService]
+    ) -> list[RaceOut]:
         """List the races of an event."""
         return event_detail(await events.overview(slug)).races

@@ -6,7 +6,8 @@ import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from edge.domain import PassingMethod
@@ -17,7 +18,7 @@ from edge.store.database import Database
 from edge.web.api.schemas import PassingIn, PassingOut, passing_out
 
 
-def provide_passings(db: Database) -> PassingService:
+def provide_passings(db: NamedDependency[Database]) -> PassingService:
     """Dependency: the passing service."""
     return PassingService(db)
 
@@ -32,11 +33,11 @@ class PassingController(Controller):
     @get("/")
     async def list_passings(
         self,
-        slug: str,
-        passings: PassingService,
-        point: str | None = None,
-        bib: str | None = None,
-        limit: int = 1000,
+        slug: FromPath[str],
+        passings: NamedDependency[PassingService],
+        point: FromQuery[str | None] = None,
+        bib: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 1000,
     ) -> list[PassingOut]:
         """List passings, newest first."""
         found = await passings.list_passings(slug, point=point, bib=bib, limit=limit)
@@ -44,7 +45,10 @@ class PassingController(Controller):
 
     @post("/")
     async def add_passing(
-        self, slug: str, data: PassingIn, passings: PassingService
+        self,
+        slug: FromPath[str],
+        data: JSONBody[PassingIn],
+        passings: NamedDependency[PassingService],
     ) -> Response[dict[str, Any]]:
         """Record a passing by hand: 201 when added, 200 when the same one is already stored."""
         try:
@@ -60,7 +64,10 @@ class PassingController(Controller):
 
     @post("/import", summary="Import point,bib,time passings from the CSV request body")
     async def import_passings(
-        self, slug: str, request: Request[Any, Any, Any], passings: PassingService
+        self,
+        slug: FromPath[str],
+        request: Request[Any, Any, Any],
+        passings: NamedDependency[PassingService],
     ) -> dict[str, Any]:
         """Import passings; the same file twice adds nothing."""
         report = await passings.import_csv(slug, await request.body(), source="api")

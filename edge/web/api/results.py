@@ -8,14 +8,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from litestar import Controller, Response, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
 
 from edge.services.results import ResultService
 from edge.store.database import Database
 from edge.timing.export import TEAM_COLUMNS, result_columns, result_rows, team_rows
 
 
-def provide_results(db: Database) -> ResultService:
+def provide_results(db: NamedDependency[Database]) -> ResultService:
     """Dependency: the result service."""
     return ResultService(db)
 
@@ -40,10 +41,10 @@ class ResultController(Controller):
     @get("/results")
     async def race_results(
         self,
-        slug: str,
-        race: str,
-        results: ResultService,
-        format: Literal["json", "csv"] = "json",
+        slug: FromPath[str],
+        race: FromPath[str],
+        results: NamedDependency[ResultService],
+        format: FromQuery[Literal["json", "csv"]] = "json",
     ) -> Response[Any]:
         """Finishers in rank order, then DNF, DNS, DSQ by bib."""
         sheet = await results.race_sheet(slug, race)
@@ -53,10 +54,10 @@ class ResultController(Controller):
     @get("/teams")
     async def race_teams(
         self,
-        slug: str,
-        race: str,
-        results: ResultService,
-        format: Literal["json", "csv"] = "json",
+        slug: FromPath[str],
+        race: FromPath[str],
+        results: NamedDependency[ResultService],
+        format: FromQuery[Literal["json", "csv"]] = "json",
     ) -> Response[Any]:
         """Ranked teams: total of their best ``size`` ranking times."""
         sheet = await results.race_sheet(slug, race)
