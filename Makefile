@@ -25,6 +25,7 @@ run: $(STAMP) ## start a MASTER box with a demo event and print its URLs
 	$(BIN)/chrono-edge --db $(VAR)/edge.db db upgrade
 	$(BIN)/chrono-edge --db $(VAR)/edge.db event load docs/examples/spring-10k.yaml
 	$(BIN)/chrono-edge --db $(VAR)/edge.db entrants import docs/examples/entrants.csv --event spring-10k-2026
+	$(BIN)/chrono-edge --db $(VAR)/edge.db passings import docs/examples/passings.csv --event spring-10k-2026
 	@echo "ChronoEdge MASTER (edge):  http://127.0.0.1:8000/"
 	@echo "  API:                     http://127.0.0.1:8000/api/v1/events"
 	@echo "  OpenAPI:                 http://127.0.0.1:8000/schema"

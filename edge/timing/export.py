@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from edge.domain.clock import format_duration
 from edge.timing.model import EntrantResult, Status, TeamResult
@@ -85,3 +88,17 @@ def team_rows(teams: Iterable[TeamResult]) -> list[dict[str, Cell]]:
             }
         )
     return rows
+
+
+def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Render rows as CSV text with a header line; None becomes an empty cell."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([["" if row.get(c) is None else row.get(c) for c in columns] for row in rows])
+    return out.getvalue()
+
+
+def to_records(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows restricted to ``columns``, in that order, for JSON."""
+    return [{c: row.get(c) for c in columns} for row in rows]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -13,7 +11,14 @@ from litestar.params import FromPath, FromQuery
 
 from edge.services.results import ResultService
 from edge.store.database import Database
-from edge.timing.export import TEAM_COLUMNS, result_columns, result_rows, team_rows
+from edge.timing.export import (
+    TEAM_COLUMNS,
+    result_columns,
+    result_rows,
+    team_rows,
+    to_csv,
+    to_records,
+)
 
 
 def provide_results(db: NamedDependency[Database]) -> ResultService:
@@ -23,12 +28,8 @@ def provide_results(db: NamedDependency[Database]) -> ResultService:
 
 def _render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str) -> Response[Any]:
     if fmt == "json":
-        return Response([{c: row.get(c) for c in columns} for row in rows])
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([["" if row.get(c) is None else row.get(c) for c in columns] for row in rows])
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+        return Response(to_records(rows, columns))
+    return Response(to_csv(rows, columns), media_type="text/csv; charset=utf-8")
 
 
 class ResultController(Controller):
