@@ -1,4 +1,4 @@
-"""CSV files as organisers really have them: any of two encodings, three delimiters.
+"""CSV files as organisers really have them: two encodings, three delimiters.
 
 Spreadsheets on Windows save Windows-1252 (Excel "CSV"), others UTF-8 with or
 without a BOM; French locales use ``;``. The delimiter is decided from the header
@@ -16,7 +16,17 @@ from dataclasses import dataclass
 
 from edge.errors import InvalidInput, Problem
 
+# Order breaks ties: a header with as many ``;`` as ``,`` comes from a French locale.
 DELIMITERS = (";", ",", "\t")
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Follows the data so that a quote never closed, which would silently swallow every
+# later row into one value, shows up: the sentinel is then not a record of its own.
+# NUL cannot occur in the text, decode() refuses it.
+_SENTINEL = "\x00end\x00"
+_BIB = re.compile(r"[0-9A-Z]+")
+# Spreadsheets save empty rows as ";;;" (or ",,," from another locale): a line or
+# record without any other character holds nothing and is skipped.
+_CONTENT = re.compile(r'[^\s;,"]')
 
 
 @dataclass(frozen=True)
@@ -27,25 +37,41 @@ class CsvTable:
     delimiter: str
     headers: list[str]
     rows: list[tuple[int, list[str]]]
+    header_line: int = 1
 
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode bytes as UTF-8 (BOM or not), else Windows-1252; return (text, encoding)."""
+    if b"\x00" in data:
+        # UTF-16 text and .xlsx/.ods workbooks both contain NUL bytes; cp1252 would
+        # "decode" them into garbage headers and a puzzling "missing column" error.
+        raise InvalidInput(
+            [Problem("file", "this is not a CSV text file (a workbook or UTF-16 text?)")],
+            "save the sheet as CSV (UTF-8 or Windows) and import that file",
+        )
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        # cp1252 leaves 5 bytes undefined; latin-1 maps them so no file is refused.
-        try:
-            return data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            return data.decode("latin-1"), "latin-1"
+        pass
+    # A BOM on a file that is not valid UTF-8 would otherwise spoil the first header.
+    body = data.removeprefix(_UTF8_BOM)
+    try:
+        return body.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as error:
+        where = f"byte 0x{body[error.start]:02X} at offset {error.start}"
+        raise InvalidInput(
+            [Problem("file", f"neither UTF-8 nor Windows-1252 text ({where})")],
+            "save the file as CSV UTF-8 and import it again",
+        ) from None
 
 
-def _header_delimiter(line: str) -> str:
-    """The delimiter occurring most often outside quotes in the header line."""
+def _header_delimiter(text: str) -> str:
+    """The delimiter occurring most often outside quotes in the first non-blank line."""
+    lines = io.StringIO(text, newline="")
+    header = next((line for line in lines if _CONTENT.search(line)), "")
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
-    for char in line:
+    for char in header:
         if char == '"':
             quoted = not quoted
         elif not quoted and char in counts:
@@ -57,42 +83,41 @@ def _header_delimiter(line: str) -> str:
 def read_csv_table(data: bytes) -> CsvTable:
     """Decode and split a CSV file; an empty file or one without a header is refused."""
     text, encoding = decode(data)
-    first = next((line for line in text.splitlines() if line.strip()), None)
-    if first is None:
-        raise InvalidInput([Problem("file", "the file is empty", 1)], "empty CSV file")
-    delimiter = _header_delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    headers: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    line = 1
+    delimiter = _header_delimiter(text)
+    # newline="" keeps quoted line breaks inside values and lets the reader count
+    # \r\n, \n and \r each as one physical line, as the organiser's editor shows them.
+    reader = csv.reader(io.StringIO(f"{text}\n{_SENTINEL}\n", newline=""), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
     try:
         for record in reader:
-            start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
-            if headers is None:
-                headers = record
-            else:
-                rows.append((start, record))
+            if any(_CONTENT.search(cell) for cell in record):
+                records.append((start, record))
+            start = reader.line_num + 1
     except csv.Error as error:
-        raise InvalidInput(
-            [Problem("file", f"unreadable CSV: {error}", line)], "the CSV file cannot be read"
-        ) from error
-    assert headers is not None
-    return CsvTable(encoding=encoding, delimiter=delimiter, headers=headers, rows=rows)
+        problem = Problem("file", f"unreadable CSV: {error}", start)
+        raise InvalidInput([problem], "the CSV file cannot be read") from error
+    last_line, last = records.pop()
+    if last != [_SENTINEL]:
+        reason = f"a quoted value opened on line {last_line} is never closed (a '\"' is missing)"
+        raise InvalidInput([Problem("file", reason, last_line)], "the CSV file cannot be read")
+    if not records:
+        raise InvalidInput([Problem("file", "the file is empty", 1)], "empty CSV file")
+    header_line, headers = records[0]
+    return CsvTable(encoding, delimiter, headers, records[1:], header_line)
 
 
 def normalise_header(name: str) -> str:
     """Fold a header for matching: lowercase, no accents, ``_``/``-``/``.`` as spaces."""
-    folded = unicodedata.normalize("NFKD", name.strip().lower())
+    folded = unicodedata.normalize("NFKD", name.strip().casefold())
     plain = "".join(c for c in folded if not unicodedata.combining(c))
     return re.sub(r"[\s_\-.]+", " ", plain).strip()
 
 
 def map_headers(
-    headers: Iterable[str], aliases: Mapping[str, str]
+    headers: Iterable[str], aliases: Mapping[str, str], line: int = 1
 ) -> tuple[dict[str, int], list[str], list[Problem]]:
-    """Map header positions to canonical field names.
+    """Map canonical field names to column positions.
 
     Return (field -> column index, ignored raw headers, problems for duplicates).
     ``aliases`` maps normalised header text to canonical field name.
@@ -106,15 +131,48 @@ def map_headers(
             if raw.strip():
                 ignored.append(raw.strip())
         elif field in columns:
-            problems.append(Problem(raw.strip(), f"column {field} appears twice in the header", 1))
+            reason = f"column {field} appears twice in the header"
+            problems.append(Problem(raw.strip(), reason, line))
         else:
             columns[field] = index
     return columns, ignored, problems
 
 
+def header_message(kind: str, table: CsvTable) -> str:
+    """The message for an unusable header, quoting it so a misspelt column shows."""
+    found = ", ".join(repr(h.strip()) for h in table.headers if h.strip()) or "nothing"
+    return f"the {kind} file's header cannot be used (line {table.header_line} reads {found})"
+
+
+def cell_values(columns: Mapping[str, int], cells: list[str]) -> dict[str, str]:
+    """The trimmed value of each mapped field; a short row reads as empty cells."""
+    return {f: cells[i].strip() if i < len(cells) else "" for f, i in columns.items()}
+
+
+def extra_cells(cells: list[str], headers: list[str], delimiter: str) -> str | None:
+    """Why a row with more cells than the header cannot be trusted, or None."""
+    if len(cells) <= len(headers):
+        return None
+    # Every value after an unquoted delimiter sits one column to the right.
+    return (
+        f"{len(cells)} cells for {len(headers)} columns "
+        f"(a {delimiter!r} inside a value needs quotes)"
+    )
+
+
 def normalise_bib(value: str) -> str:
     """A bib as stored: trimmed, leading zeros of numeric bibs dropped, letters uppercase."""
     bib = value.strip().upper()
-    if bib.isdigit():
+    # isascii() first: "²".isdigit() is true but int("²") raises.
+    if bib.isascii() and bib.isdigit():
         return str(int(bib))
     return bib
+
+
+def bib_problem(bib: str) -> str | None:
+    """Why a normalised bib is unusable, or None when it is fine."""
+    if not bib:
+        return "the bib is empty"
+    if not _BIB.fullmatch(bib):
+        return f"bib {bib!r} is not made of letters A-Z and digits 0-9"
+    return None

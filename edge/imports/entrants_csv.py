@@ -8,31 +8,41 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from edge.errors import InvalidInput, Problem
-from edge.imports.csvfile import map_headers, normalise_bib, normalise_header, read_csv_table
+from edge.imports.csvfile import (
+    bib_problem,
+    cell_values,
+    extra_cells,
+    header_message,
+    map_headers,
+    normalise_bib,
+    normalise_header,
+    read_csv_table,
+)
 
 ALIASES = {
     normalise_header(alias): field
     for field, names in {
-        "bib": ["bib", "dossard", "bib number", "numero", "no dossard", "num dossard"],
-        "last_name": ["last_name", "nom", "last name", "surname", "nom de famille"],
-        "first_name": ["first_name", "prénom", "first name", "firstname", "prenom"],
-        "sex": ["sex", "sexe", "gender", "genre"],
-        "birth_date": ["birth_date", "date de naissance", "date naissance", "birthdate", "dob"],
-        "birth_year": ["birth_year", "année", "annee de naissance", "year of birth", "birthyear"],
+        "bib": ["bib", "dossard"],
+        "last_name": ["last_name", "nom", "surname"],
+        "first_name": ["first_name", "prénom"],
+        "sex": ["sex", "sexe"],
+        "birth_date": ["birth_date", "date de naissance"],
+        "birth_year": ["birth_year", "année", "année de naissance", "year of birth"],
         "club": ["club"],
-        "team": ["team", "équipe", "equipe"],
-        "race": ["race", "course", "epreuve"],
-        "wave": ["wave", "vague", "sas"],
-        "tag1": ["tag", "puce", "tag1", "puce1", "epc", "chip"],
-        "tag2": ["tag2", "puce2", "epc2", "chip2"],
-        "category": ["category", "catégorie", "cat"],
+        "team": ["team", "équipe"],
+        "race": ["race", "course"],
+        "wave": ["wave", "vague"],
+        "tag1": ["tag", "tag1", "puce", "puce1"],
+        "tag2": ["tag2", "puce2"],
+        "category": ["category", "catégorie"],
     }.items()
     for alias in names
 }
+# Keys are folded like headers (lowercase, no accents) before the lookup.
 SEXES = {"m": "M", "h": "M", "homme": "M", "male": "M", "f": "F", "femme": "F", "female": "F"}
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_HEX = re.compile(r"^[0-9A-F]+$")
+_DMY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_YMD = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_HEX = re.compile(r"[0-9A-F]+")
 
 
 @dataclass(frozen=True)
@@ -67,16 +77,49 @@ class EntrantsFile:
     ignored_headers: list[str]
 
 
-class _RowProblems:
-    """Collects a row's problems so one row can report several."""
+class _Row:
+    """One record being checked: its values and every problem found so far."""
 
-    def __init__(self, line: int, where: str) -> None:
+    def __init__(self, line: int, values: dict[str, str]) -> None:
         self.line = line
-        self.where = where
-        self.found: list[Problem] = []
+        self.values = values
+        self.bib = normalise_bib(values["bib"])
+        self.where = f"bib {self.bib}" if self.bib else "bib"
+        self.problems: list[Problem] = []
 
-    def add(self, reason: str) -> None:
-        self.found.append(Problem(self.where, reason, self.line))
+    def get(self, field: str) -> str:
+        """The trimmed value of a field, empty when the file has no such column."""
+        return self.values.get(field, "")
+
+    def fail(self, reason: str) -> None:
+        """Record one more thing wrong with this row."""
+        self.problems.append(Problem(self.where, reason, self.line))
+
+
+class _SeenInFile:
+    """Bibs and tags already met in the file, to refuse a second use of either."""
+
+    def __init__(self) -> None:
+        self.bibs: dict[str, int] = {}
+        self.tags: dict[str, tuple[str, int]] = {}
+
+    def check(self, row: _Row, bib_ok: bool, tags: Sequence[str]) -> None:
+        """Flag the row's reused bib and tags, then remember them.
+
+        Rows with other faults are remembered too: fixing them would not make a
+        later row with the same bib any less of a duplicate.
+        """
+        if bib_ok and row.bib in self.bibs:
+            row.fail(f"bib {row.bib} already on line {self.bibs[row.bib]}")
+        for tag in tags:
+            if tag in self.tags:
+                bib, line = self.tags[tag]
+                owner = f"given to bib {bib} on line {line}" if bib else f"on line {line}"
+                row.fail(f"tag {tag} already {owner}")
+        if bib_ok:
+            self.bibs.setdefault(row.bib, row.line)
+        for tag in tags:
+            self.tags.setdefault(tag, (row.bib, row.line))
 
 
 def parse_entrants_csv(
@@ -85,38 +128,30 @@ def parse_entrants_csv(
     """Parse an entrants file against the event's races (race code -> its wave codes)."""
     today = today or dt.date.today()
     table = read_csv_table(data)
-    columns, ignored, problems = map_headers(table.headers, ALIASES)
+    columns, ignored, problems = map_headers(table.headers, ALIASES, table.header_line)
     missing = [f for f in ("bib", "last_name") if f not in columns]
     if "race" not in columns and len(races) != 1:
         missing.append("race")
     if missing:
-        problems.append(Problem("header", f"missing column(s): {', '.join(missing)}", 1))
+        reason = f"missing column(s): {', '.join(missing)}"
+        problems.append(Problem("header", reason, table.header_line))
     if problems:
-        raise InvalidInput(problems, "the entrants file's header cannot be used")
+        raise InvalidInput(problems, header_message("entrants", table))
     rows: list[EntrantRow] = []
-    bib_lines: dict[str, int] = {}
-    tag_lines: dict[str, tuple[str, int]] = {}
+    seen = _SeenInFile()
     for line, cells in table.rows:
-        if len(cells) > len(table.headers):
-            problems.append(
-                Problem(
-                    "row",
-                    f"{len(cells)} cells for {len(table.headers)} columns "
-                    f"(a {table.delimiter!r} inside a value needs quotes)",
-                    line,
-                )
-            )
+        row = _Row(line, cell_values(columns, cells))
+        overflow = extra_cells(cells, table.headers, table.delimiter)
+        if overflow:
+            # Values are shifted past the stray delimiter: checking them would only
+            # add confusing reasons to the one that matters.
+            row.fail(overflow)
+            problems.extend(row.problems)
             continue
-        values = {f: cells[i].strip() if i < len(cells) else "" for f, i in columns.items()}
-        row = _row(line, values, races, today)
-        if isinstance(row, list):
-            problems.extend(row)
-            continue
-        duplicate = _duplicates(row, bib_lines, tag_lines)
-        if duplicate:
-            problems.extend(duplicate)
-            continue
-        rows.append(row)
+        entrant = _check(row, races, today, seen)
+        problems.extend(row.problems)
+        if entrant is not None:
+            rows.append(entrant)
     return EntrantsFile(
         rows=rows,
         problems=problems,
@@ -127,132 +162,121 @@ def parse_entrants_csv(
     )
 
 
-def _row(
-    line: int, values: dict[str, str], races: Mapping[str, Sequence[str]], today: dt.date
-) -> EntrantRow | list[Problem]:
-    bib = normalise_bib(values["bib"])
-    check = _RowProblems(line, f"bib {bib}" if bib else "bib")
-    if not bib:
-        check.add("the bib is empty")
-    last_name = values["last_name"]
+def _check(
+    row: _Row, races: Mapping[str, Sequence[str]], today: dt.date, seen: _SeenInFile
+) -> EntrantRow | None:
+    """Check every value of the row; return the entrant only when nothing is wrong."""
+    bib_fault = bib_problem(row.bib)
+    if bib_fault:
+        row.fail(bib_fault)
+    last_name = row.get("last_name")
     if not last_name:
-        check.add("the last name is empty")
-    sex = _sex(values.get("sex", ""), check)
-    birth_date = _birth_date(values.get("birth_date", ""), today, check)
-    birth_year = _birth_year(values.get("birth_year", ""), today, check)
+        row.fail("the last name is empty")
+    sex = _sex(row)
+    birth_date = _birth_date(row, today)
+    birth_year = _birth_year(row, today)
     if birth_date and birth_year and birth_date.year != birth_year:
-        check.add(f"birth year {birth_year} disagrees with birth date {birth_date.isoformat()}")
-    race, wave = _race_and_wave(values.get("race", ""), values.get("wave", ""), races, check)
-    tag1 = _tag(values.get("tag1", ""), "tag", check)
-    tag2 = _tag(values.get("tag2", ""), "tag2", check)
-    if tag1 and tag2 and tag1 == tag2:
-        check.add("tag2 is the same as tag")
-    if check.found or race is None:
-        return check.found
+        row.fail(f"birth year {birth_year} disagrees with birth date {birth_date.isoformat()}")
+    race, wave = _race_and_wave(row, races)
+    tag1 = _tag(row, "tag1", "tag")
+    tag2 = _tag(row, "tag2", "tag2")
+    if tag1 and tag1 == tag2:
+        row.fail("tag2 is the same as tag")
+        tag2 = None  # not a second use of the tag by another row
+    seen.check(row, bib_fault is None, [t for t in (tag1, tag2) if t])
+    if row.problems or race is None:
+        return None
     return EntrantRow(
-        line=line,
-        bib=bib,
+        line=row.line,
+        bib=row.bib,
         last_name=last_name,
-        first_name=values.get("first_name", ""),
+        first_name=row.get("first_name"),
         sex=sex,
         birth_date=birth_date,
         birth_year=birth_year,
-        club=values.get("club", ""),
-        team=values.get("team", ""),
+        club=row.get("club"),
+        team=row.get("team"),
         race=race,
         wave=wave,
         tag1=tag1,
         tag2=tag2,
-        category=values.get("category") or None,
+        category=row.get("category") or None,
     )
 
 
-def _sex(value: str, check: _RowProblems) -> str | None:
+def _sex(row: _Row) -> str | None:
+    value = row.get("sex")
     if not value:
         return None
     sex = SEXES.get(normalise_header(value))
     if sex is None:
-        check.add(f"sex {value!r} is not one of M, H, Homme, Male, F, Femme, Female")
+        row.fail(f"sex {value!r} is not one of M, H, Homme, Male, F, Femme, Female")
     return sex
 
 
-def _birth_date(value: str, today: dt.date, check: _RowProblems) -> dt.date | None:
+def _birth_date(row: _Row, today: dt.date) -> dt.date | None:
+    value = row.get("birth_date")
     if not value:
         return None
-    dmy, ymd = _DMY.match(value), _YMD.match(value)
+    dmy, ymd = _DMY.fullmatch(value), _YMD.fullmatch(value)
     try:
         if dmy:
             day, month, year = (int(g) for g in dmy.groups())
         elif ymd:
             year, month, day = (int(g) for g in ymd.groups())
         else:
-            raise ValueError
+            raise ValueError(value)
         born = dt.date(year, month, day)
     except ValueError:
-        check.add(f"birth date {value!r} is not a real date DD/MM/YYYY or YYYY-MM-DD")
+        row.fail(f"birth date {value!r} is not a real date DD/MM/YYYY or YYYY-MM-DD")
         return None
-    if born.year < 1900 or born > today:
-        check.add(f"birth date {value!r} is not plausible")
+    if born.year < 1900:
+        row.fail(f"birth date {value!r} is before 1900")
+        return None
+    if born > today:
+        row.fail(f"birth date {value!r} is in the future")
         return None
     return born
 
 
-def _birth_year(value: str, today: dt.date, check: _RowProblems) -> int | None:
+def _birth_year(row: _Row, today: dt.date) -> int | None:
+    value = row.get("birth_year")
     if not value:
         return None
-    if not re.fullmatch(r"\d{4}", value) or not 1900 <= int(value) <= today.year:
-        check.add(f"birth year {value!r} is not a year between 1900 and {today.year}")
+    if not re.fullmatch(r"[0-9]{4}", value) or not 1900 <= int(value) <= today.year:
+        row.fail(f"birth year {value!r} is not a year between 1900 and {today.year}")
         return None
     return int(value)
 
 
-def _race_and_wave(
-    race_text: str, wave_text: str, races: Mapping[str, Sequence[str]], check: _RowProblems
-) -> tuple[str | None, str | None]:
-    if not race_text and len(races) == 1:
+def _race_and_wave(row: _Row, races: Mapping[str, Sequence[str]]) -> tuple[str | None, str | None]:
+    written, wave_written = row.get("race"), row.get("wave")
+    known = ", ".join(races) or "none"
+    if not written and len(races) == 1:
         race: str | None = next(iter(races))
-    else:
-        race = next((code for code in races if code.casefold() == race_text.casefold()), None)
-    if race is None:
-        known = ", ".join(races) or "none"
-        check.add(f"race {race_text!r} is not a race of this event (races: {known})")
+    elif not written:
+        row.fail(f"the race is empty (races: {known})")
         return None, None
-    if not wave_text:
+    else:
+        race = next((code for code in races if code.casefold() == written.casefold()), None)
+    if race is None:
+        row.fail(f"race {written!r} is not a race of this event (races: {known})")
+        return None, None
+    if not wave_written:
         return race, None
-    wave = next((w for w in races[race] if w.casefold() == wave_text.casefold()), None)
+    wave = next((w for w in races[race] if w.casefold() == wave_written.casefold()), None)
     if wave is None:
-        check.add(f"wave {wave_text!r} is not a wave of race {race} ({', '.join(races[race])})")
+        waves = ", ".join(races[race]) or "none"
+        row.fail(f"wave {wave_written!r} is not a wave of race {race} ({waves})")
     return race, wave
 
 
-def _tag(value: str, column: str, check: _RowProblems) -> str | None:
-    epc = re.sub(r"\s+", "", value).upper()
+def _tag(row: _Row, field: str, label: str) -> str | None:
+    written = row.get(field)
+    epc = re.sub(r"\s+", "", written).upper()
     if not epc:
         return None
-    if not _HEX.match(epc) or len(epc) % 2 or not 8 <= len(epc) <= 64:
-        check.add(f"{column} {value!r} is not an EPC (8 to 64 hexadecimal digits, even count)")
+    if not _HEX.fullmatch(epc) or len(epc) % 2 or not 8 <= len(epc) <= 64:
+        row.fail(f"{label} {written!r} is not an EPC (8 to 64 hexadecimal digits, even count)")
         return None
     return epc
-
-
-def _duplicates(
-    row: EntrantRow, bib_lines: dict[str, int], tag_lines: dict[str, tuple[str, int]]
-) -> list[Problem]:
-    found: list[Problem] = []
-    where = f"bib {row.bib}"
-    if row.bib in bib_lines:
-        found.append(
-            Problem(where, f"bib {row.bib} already on line {bib_lines[row.bib]}", row.line)
-        )
-    for tag in (row.tag1, row.tag2):
-        if tag and tag in tag_lines:
-            bib, line = tag_lines[tag]
-            found.append(
-                Problem(where, f"tag {tag} already given to bib {bib} on line {line}", row.line)
-            )
-    if not found:
-        bib_lines[row.bib] = row.line
-        for tag in (row.tag1, row.tag2):
-            if tag:
-                tag_lines[tag] = (row.bib, row.line)
-    return found
