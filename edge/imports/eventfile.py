@@ -7,10 +7,12 @@ nothing is returned unless the whole file is valid.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path as FilePath
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from edge.domain.clock import to_us
 from edge.domain.event import AgeReference, PointKind, Timing
@@ -19,6 +21,11 @@ from edge.imports.eventchecks import Checker
 from edge.imports.yamlsource import Path, load_yaml
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Files of the zoneinfo folder that name no place: 'localtime' is this box's own
+# setting (it would silently follow the appliance's configuration) and 'Factory'
+# means "time zone not set".
+_NOT_PLACES = frozenset({"localtime", "Factory"})
 WAVE_DISTANCE_DAYS = 2
 """A wave starting further than this from the event date is almost always a typo."""
 
@@ -90,27 +97,30 @@ def load_event_file(path: FilePath) -> EventDefinition:
     """Read and validate an event file (UTF-8, BOM tolerated)."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise InvalidInput(
-            [Checker.problem_at(str(path), error.strerror or str(error))],
-            f"cannot read the event file {path}",
-        ) from error
-    except UnicodeDecodeError as error:
-        raise InvalidInput(
-            [Checker.problem_at(str(path), f"not UTF-8 text (byte {error.start})")],
-            f"cannot read the event file {path}",
-        ) from error
+    except (OSError, UnicodeDecodeError) as error:
+        reason = (
+            f"not UTF-8 text (byte {error.start}); save it as UTF-8"
+            if isinstance(error, UnicodeDecodeError)
+            else error.strerror or str(error)
+        )
+        problem = Checker.problem_at(str(path), reason)
+        raise InvalidInput([problem], f"cannot read the event file {path}") from error
     return parse_event_file(text, source=str(path))
 
 
 def parse_event_file(text: str, source: str = "event file") -> EventDefinition:
     """Validate the YAML text of an event file; raise InvalidInput listing every problem.
 
-    A wave start written without an offset is read in the event's timezone.
+    A wave start written without an offset is read in the event's timezone; a local
+    time that a daylight-saving change skips or repeats is refused (add the offset).
     """
-    document = load_yaml(text, source)
+    document = load_yaml(text, source, what="event file")
     check = Checker(document)
-    root = check.mapping(document.data, (), EVENT_KEYS)
+    # Duplicate keys and the like are reported alongside the field problems, in one go.
+    check.problems.extend(document.problems)
+    if document.data is None:
+        check.fail((), "the file is empty; it should define slug, name, date, timing_points...")
+    root = None if document.data is None else check.mapping(document.data, (), EVENT_KEYS)
     if root is None:
         raise InvalidInput(check.problems, f"{source} is not a valid event file")
     slug = check.text(root, ("slug",), pattern=_SLUG, hint="lowercase letters, digits, hyphens")
@@ -118,8 +128,8 @@ def parse_event_file(text: str, source: str = "event file") -> EventDefinition:
     date = check.date(root, ("date",))
     timezone = _timezone(check, root)
     age_reference = check.choice(root, ("age_reference",), AgeReference, AgeReference.YEAR_END)
-    points = _points(check, root)
-    races = _races(check, root, points, date, timezone)
+    known, points = _points(check, root)
+    races = _races(check, root, known, points, date, timezone)
     if check.problems:
         raise InvalidInput(check.problems, f"{source} is not a valid event file")
     # Every field was checked above: a None here would have recorded a problem.
@@ -139,52 +149,64 @@ def parse_event_file(text: str, source: str = "event file") -> EventDefinition:
     )
 
 
-def _timezone(check: Checker, root: dict[str, object]) -> str | None:
+@functools.cache
+def _zones() -> frozenset[str]:
+    # Scanning the zoneinfo folder takes tens of milliseconds: once per process is enough.
+    return frozenset(available_timezones() - _NOT_PLACES)
+
+
+def _timezone(check: Checker, root: dict[str, Any]) -> str | None:
     name = check.text(root, ("timezone",))
-    if name is None:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        check.fail(("timezone",), f"{name!r} is not an IANA timezone such as Europe/Paris")
-        return None
-    return name
+    if name is None or name in _zones():
+        return name
+    # 'europe/paris' or 'Paris' are clear enough to suggest the exact name.
+    close = [z for z in sorted(_zones()) if name.lower() in (z.lower(), z.rsplit("/")[-1].lower())]
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    check.fail(("timezone",), f"{name!r} is not an IANA timezone such as Europe/Paris{hint}")
+    return None
 
 
-def _points(check: Checker, root: dict[str, object]) -> dict[str, PointDefinition]:
+def _points(check: Checker, root: dict[str, Any]) -> tuple[list[str], dict[str, PointDefinition]]:
+    """Every code written (valid or not), and the valid points by code."""
+    known: list[str] = []  # a list, so the 'known:' hint keeps the file's order
     points: dict[str, PointDefinition] = {}
     for path, item in check.items(root, ("timing_points",)):
         entry = check.mapping(item, path, POINT_KEYS)
         if entry is None:
             continue
-        code = check.code(entry, (*path, "code"), points)
+        code = check.code(entry, (*path, "code"), known)
         kind = check.choice(entry, (*path, "kind"), PointKind, None)
         distance = check.integer(entry, (*path, "distance_m"), default=0, minimum=0)
+        if code is not None:
+            known.append(code)
         if code is not None and kind is not None and distance is not None:
             points[code] = PointDefinition(code=code, kind=kind, distance_m=distance)
-    return points
+    return known, points
 
 
 def _races(
     check: Checker,
-    root: dict[str, object],
+    root: dict[str, Any],
+    known: list[str],
     points: dict[str, PointDefinition],
     date: dt.date | None,
     timezone: str | None,
 ) -> list[RaceDefinition]:
-    races: dict[str, RaceDefinition] = {}
+    seen: set[str] = set()
+    races: list[RaceDefinition] = []
     for path, item in check.items(root, ("races",)):
         entry = check.mapping(item, path, RACE_KEYS)
         if entry is None:
             continue
-        code = check.code(entry, (*path, "code"), races)
+        code = check.code(entry, (*path, "code"), seen)
+        seen.update([code] if code is not None else [])
         name = check.text(entry, (*path, "name"))
         timing = check.choice(entry, (*path, "timing"), Timing, Timing.CHIP)
         min_time = check.duration(entry, (*path, "min_time"), default=0)
         cutoff = check.duration(entry, (*path, "cutoff"), default=None)
         if min_time is not None and cutoff is not None and cutoff <= min_time:
             check.fail((*path, "cutoff"), "the cutoff must be later than min_time")
-        route = _route(check, entry, (*path, "points"), points)
+        route = _route(check, entry, (*path, "points"), known, points)
         waves = _waves(check, entry, (*path, "waves"), date, timezone)
         categories = _categories(check, entry, (*path, "categories"))
         team_size = _team_size(check, entry, (*path, "teams"))
@@ -192,22 +214,28 @@ def _races(
             continue
         if route is None or waves is None or categories is None:
             continue
-        races[code] = RaceDefinition(
-            code=code,
-            name=name,
-            timing=timing,
-            min_time_us=min_time,
-            cutoff_us=cutoff,
-            points=route,
-            waves=waves,
-            categories=categories,
-            team_size=team_size,
+        races.append(
+            RaceDefinition(
+                code=code,
+                name=name,
+                timing=timing,
+                min_time_us=min_time,
+                cutoff_us=cutoff,
+                points=route,
+                waves=waves,
+                categories=categories,
+                team_size=team_size,
+            )
         )
-    return list(races.values())
+    return races
 
 
 def _route(
-    check: Checker, race: dict[str, object], path: Path, points: dict[str, PointDefinition]
+    check: Checker,
+    race: dict[str, Any],
+    path: Path,
+    known: list[str],
+    points: dict[str, PointDefinition],
 ) -> tuple[str, ...] | None:
     codes = check.text_list(race, path)
     if codes is None:
@@ -219,12 +247,12 @@ def _route(
             check.fail((*path, index), f"point {code} is listed twice")
             ok = False
         seen.add(code)
-        if code not in points and points:
-            check.fail(
-                (*path, index), f"unknown timing point {code!r} (known: {', '.join(points)})"
-            )
+        # With no valid timing_points list at all, that list's own problem says it all.
+        if code not in known and known:
+            check.fail((*path, index), f"unknown timing point {code!r} (known: {', '.join(known)})")
             ok = False
-    if not ok or not points:
+    # A point that is known but invalid already has its problem: the order cannot be judged.
+    if not ok or any(code not in points for code in codes):
         return None
     kinds = [points[c].kind for c in codes]
     finishes = kinds.count(PointKind.FINISH)
@@ -243,65 +271,93 @@ def _route(
 
 def _waves(
     check: Checker,
-    race: dict[str, object],
+    race: dict[str, Any],
     path: Path,
     date: dt.date | None,
     timezone: str | None,
 ) -> tuple[WaveDefinition, ...] | None:
-    waves: dict[str, WaveDefinition] = {}
+    seen: set[str] = set()
+    waves: list[WaveDefinition] = []
     ok = True
     for item_path, item in check.items(race, path):
         entry = check.mapping(item, item_path, WAVE_KEYS)
         if entry is None:
             ok = False
             continue
-        code = check.code(entry, (*item_path, "code"), waves)
-        start = check.instant(entry, (*item_path, "start"), timezone)
-        if start is not None and date is not None:
-            day = start.astimezone(ZoneInfo(timezone) if timezone else dt.UTC).date()
-            if abs((day - date).days) > WAVE_DISTANCE_DAYS:
-                check.fail(
-                    (*item_path, "start"),
-                    f"starts on {day.isoformat()}, far from the event date {date.isoformat()}",
-                )
-                ok = False
-                continue
+        code = check.code(entry, (*item_path, "code"), seen)
+        seen.update([code] if code is not None else [])
+        start = _wave_start(check, entry, (*item_path, "start"), date, timezone)
         if code is None or start is None:
             ok = False
             continue
-        waves[code] = WaveDefinition(code=code, start_us=to_us(start))
-    return tuple(waves.values()) if ok and waves else None
+        waves.append(WaveDefinition(code=code, start_us=to_us(start)))
+    return tuple(waves) if ok and waves else None
+
+
+def _wave_start(
+    check: Checker,
+    wave: dict[str, Any],
+    path: Path,
+    date: dt.date | None,
+    timezone: str | None,
+) -> dt.datetime | None:
+    raw = wave.get("start")
+    if isinstance(raw, str) and _DATE_ONLY.match(raw.strip()):
+        # fromisoformat would read a bare date as midnight: a start at 00:00 is a forgotten time.
+        check.fail(path, f"{raw!r} has no time of day (e.g. {raw.strip()}T09:30:00+02:00)")
+        return None
+    start = check.instant(wave, path, timezone)
+    if start is None:
+        return None
+    if isinstance(start.tzinfo, ZoneInfo):
+        trouble = _local_time_trouble(start, start.tzinfo)
+        if trouble:
+            check.fail(path, f"{raw!r} {trouble}")
+            return None
+    if date is not None:
+        day = start.astimezone(ZoneInfo(timezone) if timezone else dt.UTC).date()
+        if abs((day - date).days) > WAVE_DISTANCE_DAYS:
+            check.fail(path, f"starts on {day}, far from the event date {date}")
+            return None
+    return start
+
+
+def _local_time_trouble(instant: dt.datetime, zone: ZoneInfo) -> str | None:
+    """Why a local time without offset names no single instant, or None when it does."""
+    wall = instant.replace(tzinfo=None)
+    if instant.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        return f"does not exist in {zone.key} (the clocks skip it); add an offset"
+    first, second = (instant.replace(fold=f).isoformat()[-6:] for f in (0, 1))
+    if first != second:
+        return f"happens twice in {zone.key} (the clocks go back); add {first} or {second}"
+    return None
 
 
 def _categories(
-    check: Checker, race: dict[str, object], path: Path
+    check: Checker, race: dict[str, Any], path: Path
 ) -> tuple[CategoryDefinition, ...] | None:
     if race.get("categories") is None:
         return ()
-    rules: dict[str, CategoryDefinition] = {}
-    ok = True
+    seen: set[str] = set()
+    rules: list[CategoryDefinition] = []
+    before = len(check.problems)
     for item_path, item in check.items(race, path, allow_empty=True):
-        before = len(check.problems)
         entry = check.mapping(item, item_path, CATEGORY_KEYS)
         if entry is None:
-            ok = False
             continue
-        code = check.code(entry, (*item_path, "code"), rules)
+        code = check.code(entry, (*item_path, "code"), seen)
+        seen.update([code] if code is not None else [])
         sex = check.sex(entry, (*item_path, "sex"))
         low = check.integer(entry, (*item_path, "min_age"), default=None, minimum=0)
         high = check.integer(entry, (*item_path, "max_age"), default=None, minimum=0)
         if low is not None and high is not None and low > high:
             check.fail((*item_path, "max_age"), f"max_age {high} is below min_age {low}")
-            ok = False
-            continue
-        if code is None or len(check.problems) > before:
-            ok = False
-            continue
-        rules[code] = CategoryDefinition(code=code, sex=sex, min_age=low, max_age=high)
-    return tuple(rules.values()) if ok else None
+        if code is not None:
+            rules.append(CategoryDefinition(code=code, sex=sex, min_age=low, max_age=high))
+    return tuple(rules) if len(check.problems) == before else None
 
 
-def _team_size(check: Checker, race: dict[str, object], path: Path) -> int | None:
+def _team_size(check: Checker, race: dict[str, Any], path: Path) -> int | None:
     """The team size; None when the race has no teams (or when invalid: a problem is recorded)."""
     if race.get("teams") is None:
         return None
