@@ -46,6 +46,7 @@ test: lint ## lint, type checks, then the whole test suite
 
 bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench.bench_results
+	$(BIN)/python -m bench.bench_crossing
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache
