@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from edge.cli.base import cli
-from edge.cli.data import entrants, event, passings, results
+from edge.cli.data import entrants, event, passings, reads, results
 from edge.cli.server import db, serve
 
-for command in (db, event, entrants, passings, results, serve):
+for command in (db, event, entrants, passings, reads, results, serve):
     cli.add_command(command)
 
 

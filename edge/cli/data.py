@@ -16,7 +16,9 @@ from edge.imports.eventfile import load_event_file
 from edge.services.entrants import EntrantService, ImportReport
 from edge.services.events import EventService
 from edge.services.passings import NewPassing, PassingService
+from edge.services.reads import ReadService
 from edge.services.results import ResultService
+from edge.timing.crossing import CrossingSettings
 from edge.timing.export import TEAM_COLUMNS, result_columns, result_rows, team_rows
 
 FORMAT = click.option(
@@ -154,6 +156,58 @@ def passings_add(ctx: click.Context, slug: str, point: str, bib: str, instant: s
     new = NewPassing(point=point, bib=bib, time_us=time_us)
     added = run(ctx, lambda db: PassingService(db).record(slug, new, method=PassingMethod.MANUAL))
     click.echo("added" if added else "already present")
+
+
+@passings.command("export")
+@EVENT
+@click.option("--point", default=None, help="Only this timing point.")
+@FORMAT
+@click.pass_context
+def passings_export(ctx: click.Context, slug: str, point: str | None, fmt: str) -> None:
+    """Print passings in time order (bib resolved from the tag when read by RFID)."""
+    rows = run(ctx, lambda db: PassingService(db).export_rows(slug, point=point))
+    columns = ["point", "bib", "epc", "timestamp_us", "method", "reads", "status", "time"]
+    print_rows(rows, columns, fmt)
+
+
+@passings.command("rebuild")
+@EVENT
+@click.option("--point", default=None, help="Only this timing point (default: all).")
+@click.option(
+    "--method",
+    type=click.Choice(["quadreg", "strongest", "first"]),
+    default="quadreg",
+    show_default=True,
+)
+@click.pass_context
+def passings_rebuild(ctx: click.Context, slug: str, point: str | None, method: str) -> None:
+    """Recompute the passings derived from raw reads (manual and imported ones are kept)."""
+    settings = CrossingSettings(method=method)
+    reports = run(ctx, lambda db: ReadService(db).rebuild(slug, point, settings=settings))
+    for r in reports:
+        click.echo(
+            f"{r.point}: {r.reads} reads -> {r.passings} passings "
+            f"({r.added} added, {r.removed} removed)"
+        )
+
+
+@click.group()
+def reads() -> None:
+    """Raw reads: import a reader log."""
+
+
+@reads.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@EVENT
+@click.option("--point", required=True, help="Timing point the reader was at.")
+@click.pass_context
+def reads_import(ctx: click.Context, file: Path, slug: str, point: str) -> None:
+    """Import ``epc,antenna,rssi,timestamp_us`` reads (idempotent) and derive passings."""
+    data = _read(file)
+    report = run(ctx, lambda db: ReadService(db).import_csv(slug, point, data))
+    r = report.rebuild
+    click.echo(f"{report.added} reads added, {report.already_present} already present")
+    click.echo(f"{r.point}: {r.passings} passings ({r.added} added, {r.removed} removed)")
 
 
 @passings.command("list")

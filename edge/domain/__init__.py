@@ -15,6 +15,7 @@ from edge.domain.event import (
     Wave,
 )
 from edge.domain.passing import Passing, PassingMethod, PassingStatus
+from edge.domain.read import TagRead
 
 __all__ = [
     "AgeReference",
@@ -29,6 +30,7 @@ __all__ = [
     "Race",
     "RacePoint",
     "Sex",
+    "TagRead",
     "Timing",
     "TimingPoint",
     "Wave",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Entrant, Event, Passing, PassingMethod, TimingPoint
-from edge.domain.clock import now_us
+from edge.domain.clock import from_us, now_us
 from edge.errors import InvalidInput, NotFound, Problem
 from edge.imports.passings_csv import normalise_bib, parse_passings_csv
 from edge.services.events import get_event
@@ -46,7 +47,7 @@ class PassingService:
         """Import ``point,bib,time`` rows; a passing already stored is not added again."""
         async with self.db.write() as session:
             event = await get_event(session, slug)
-            points = await _points_by_code(session, event)
+            points = await points_by_code(session, event)
             parsed = parse_passings_csv(data, list(points))
             if parsed.problems:
                 raise InvalidInput(
@@ -75,8 +76,8 @@ class PassingService:
         """Record one passing by bib; return it, or None when the same one is already stored."""
         async with self.db.write() as session:
             event = await get_event(session, slug)
-            points = await _points_by_code(session, event)
-            code = _canonical_point(points, passing.point)
+            points = await points_by_code(session, event)
+            code = canonical_point(points, passing.point)
             bib = normalise_bib(passing.bib)
             if not bib:
                 raise InvalidInput([Problem(where="bib", reason="a bib is required")])
@@ -85,29 +86,64 @@ class PassingService:
             )
             return added[0] if added else None
 
+    async def export_rows(self, slug: str, *, point: str | None = None) -> list[dict[str, Any]]:
+        """Passings in time order as rows ``point,bib,epc,timestamp_us,method,reads,status``."""
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            points = await points_by_code(session, event)
+            code_of = {p.id: code for code, p in points.items()}
+            bib_of = await bibs_by_tag(session, event)
+            query = select(Passing).where(Passing.event_id == event.id)
+            if point is not None:
+                query = query.where(Passing.point_id == points[canonical_point(points, point)].id)
+            query = query.order_by(col(Passing.time_us), col(Passing.id))
+            return [
+                {
+                    "point": code_of[p.point_id],
+                    "bib": p.bib or (bib_of.get(p.epc) if p.epc else None),
+                    "epc": p.epc,
+                    "timestamp_us": p.time_us,
+                    "time": from_us(p.time_us).isoformat(),
+                    "method": p.method,
+                    "reads": p.read_count,
+                    "status": p.status,
+                }
+                for p in (await session.exec(query)).all()
+            ]
+
     async def list_passings(
         self, slug: str, *, point: str | None = None, bib: str | None = None, limit: int = 1000
     ) -> list[tuple[Passing, str]]:
         """Return (passing, point code) pairs, newest first."""
         async with self.db.read() as session:
             event = await get_event(session, slug)
-            points = await _points_by_code(session, event)
+            points = await points_by_code(session, event)
             codes = {p.id: code for code, p in points.items()}
             query = select(Passing).where(Passing.event_id == event.id)
             if point is not None:
-                query = query.where(Passing.point_id == points[_canonical_point(points, point)].id)
+                query = query.where(Passing.point_id == points[canonical_point(points, point)].id)
             if bib is not None:
                 query = query.where(Passing.bib == normalise_bib(bib))
             query = query.order_by(col(Passing.time_us).desc()).limit(limit)
             return [(p, codes[p.point_id]) for p in (await session.exec(query)).all()]
 
 
-async def _points_by_code(session: AsyncSession, event: Event) -> dict[str, TimingPoint]:
+async def bibs_by_tag(session: AsyncSession, event: Event) -> dict[str, str]:
+    """Every tag EPC of the event's entrants, mapped to the bib wearing it."""
+    rows = await session.exec(
+        select(Entrant.bib, Entrant.tag1, Entrant.tag2).where(Entrant.event_id == event.id)
+    )
+    return {tag: bib for bib, *tags in rows.all() for tag in tags if tag}
+
+
+async def points_by_code(session: AsyncSession, event: Event) -> dict[str, TimingPoint]:
+    """The event's timing points by code."""
     query = select(TimingPoint).where(TimingPoint.event_id == event.id)
     return {p.code: p for p in (await session.exec(query)).all()}
 
 
-def _canonical_point(points: dict[str, TimingPoint], code: str) -> str:
+def canonical_point(points: dict[str, TimingPoint], code: str) -> str:
+    """The stored spelling of a point code typed in any case, or NotFound."""
     for known in points:
         if known.casefold() == code.strip().casefold():
             return known

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Entrant, Event, Passing, PassingStatus, PointKind
 from edge.services.events import RaceOverview, get_event, get_race, load_overview
+from edge.services.passings import bibs_by_tag
 from edge.store.database import Database
 from edge.timing.model import (
     CategoryRule,
@@ -80,10 +81,10 @@ async def _race_inputs(
     session: AsyncSession, event: Event, race: RaceOverview
 ) -> tuple[list[EntrantInfo], list[PassingInfo]]:
     wave_codes = {w.id: w.code for w in race.waves}
-    all_entrants = (await session.exec(select(Entrant).where(Entrant.event_id == event.id))).all()
     # Tags of every entrant of the event: a tag read must resolve to its wearer
     # even when the wearer runs another race (it is then ignored by this race).
-    bib_of_tag = {tag: e.bib for e in all_entrants for tag in (e.tag1, e.tag2) if tag}
+    bib_of_tag = await bibs_by_tag(session, event)
+    query = select(Entrant).where(Entrant.event_id == event.id, Entrant.race_id == race.race.id)
     entrants = [
         EntrantInfo(
             bib=e.bib,
@@ -98,8 +99,7 @@ async def _race_inputs(
             category_override=e.category_override,
             manual_status=e.manual_status,
         )
-        for e in all_entrants
-        if e.race_id == race.race.id
+        for e in (await session.exec(query)).all()
     ]
     code_of_point = {p.id: p.code for p in race.points}
     rows = await session.exec(
