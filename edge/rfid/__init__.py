@@ -1,0 +1,1 @@
+"""RFID ingestion: LLRP reader client on sllurp, LLRP reader emulator, manual entry."""
