@@ -14,22 +14,29 @@ from edge.domain.event import (
     TimingPoint,
     Wave,
 )
+from edge.domain.health import ReaderHealth
 from edge.domain.passing import Passing, PassingMethod, PassingStatus
 from edge.domain.read import TagRead
+from edge.domain.sync import ChangeOp, OutboxEntry, SyncAck, SyncInbox
 
 __all__ = [
     "AgeReference",
     "Category",
+    "ChangeOp",
     "Entrant",
     "Event",
     "ManualStatus",
+    "OutboxEntry",
     "Passing",
     "PassingMethod",
     "PassingStatus",
     "PointKind",
     "Race",
     "RacePoint",
+    "ReaderHealth",
     "Sex",
+    "SyncAck",
+    "SyncInbox",
     "TagRead",
     "Timing",
     "TimingPoint",

@@ -55,6 +55,11 @@ class TimingPoint(SQLModel, table=True):
     kind: PointKind = Field(sa_type=AutoString)
     distance_m: int = 0
     position: int = 0
+    # How raw reads become passings here (see edge/timing/crossing.py).
+    crossing_method: str = "quadreg"
+    quiet_gap_us: int = 400_000
+    stray_limit_us: int = 8_000_000
+    repeat_window_us: int = 3_000_000
 
 
 class Race(SQLModel, table=True):

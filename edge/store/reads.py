@@ -71,9 +71,8 @@ def record_reads(
     ]
     connection.execute("BEGIN IMMEDIATE")
     try:
-        before = connection.total_changes
-        connection.executemany(_INSERT, rows)
-        added = connection.total_changes - before
+        # rowcount counts the rows this statement inserted, not the outbox rows its trigger adds.
+        added = connection.executemany(_INSERT, rows).rowcount
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

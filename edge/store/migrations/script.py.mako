@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401 (autogenerate renders sqlmodel.sql.sqltypes.AutoString)
+import sqlmodel  # noqa: F401 (autogenerate renders sqlmodel.sql.sqltypes.AutoString; rewrite to AutoString)
 from alembic import op
 ${imports if imports else ""}
 revision = ${repr(up_revision)}

@@ -1,0 +1,31 @@
+"""Reader health, written every few seconds by ``chrono-edge reader``."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class ReaderHealth(SQLModel, table=True):
+    """The state of one reader connection, as its service last saw it.
+
+    ``reads_per_s`` is a JSON object antenna -> reads per second over the last
+    interval; ``clock_offset_us`` is box time minus reader time, measured at
+    connect (a reader without a real-time clock is off by decades).
+    """
+
+    __tablename__ = "reader_health"
+
+    reader: str = Field(primary_key=True)  # "host:port"
+    event_slug: str = ""
+    point_code: str = ""
+    connected: bool = False
+    connected_since_us: int | None = None
+    last_read_us: int | None = None
+    last_message_us: int | None = None  # any frame, keepalives included
+    reads_total: int = 0
+    reads_per_s: str = "{}"
+    clock_offset_us: int | None = None
+    reconnects: int = 0
+    last_error: str = ""
+    pid: int = 0
+    updated_us: int = 0
