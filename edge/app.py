@@ -12,7 +12,9 @@ from edge.store import migrate
 from edge.store.database import Database
 from edge.web.api.entrants import EntrantController
 from edge.web.api.events import EventController
+from edge.web.api.manual import ManualEntryController
 from edge.web.api.passings import PassingController
+from edge.web.api.readers import ReaderController
 from edge.web.api.results import ResultController
 from edge.web.errors import chrono_error_handler
 
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EventController,
             EntrantController,
             PassingController,
+            ManualEntryController,
+            ReaderController,
             ResultController,
         ],
         dependencies={"db": Provide(provide_db, sync_to_thread=False)},

@@ -55,6 +55,14 @@ class GpioConfig(BaseModel):
     buzzer_pin: int = Field(default=27, ge=0, le=27)
     button_pin: int = Field(default=22, ge=0, le=27)
     beep_on_passing: bool = True
+    shutdown_hold_s: float = Field(
+        default=3.0, gt=0, le=30, description="how long the button is held to shut down"
+    )
+    shutdown_command: list[str] = Field(
+        default=["systemctl", "poweroff"],
+        min_length=1,
+        description="run when the button is held (services flush on the SIGTERM it causes)",
+    )
 
 
 class RoleConfig(BaseModel):

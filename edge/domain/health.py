@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
+HEALTH_INTERVAL_S = 2.0
+"""How often ``chrono-edge reader`` writes its health row."""
+
+STALE_AFTER_S = 3 * HEALTH_INTERVAL_S
+"""A health row older than this means the reader process is not running."""
+
 
 class ReaderHealth(SQLModel, table=True):
     """The state of one reader connection, as its service last saw it.

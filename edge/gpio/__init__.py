@@ -1,0 +1,1 @@
+"""The box's front panel: status LED, buzzer and shutdown button (gpiozero)."""

@@ -1,0 +1,53 @@
+"""/api/v1/events/{slug}/points/{code}/manual: a bib typed by the operator at a point."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Response, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from edge.services.manual import ManualEntryService
+from edge.store.database import Database
+from edge.web.api.schemas import passing_out
+
+
+def provide_manual(db: NamedDependency[Database]) -> ManualEntryService:
+    """Dependency: the manual entry service."""
+    return ManualEntryService(db)
+
+
+@dataclass
+class ManualIn:
+    """A bib typed at a point; the passing is timed when the box receives it."""
+
+    bib: str
+
+
+class ManualEntryController(Controller):
+    """Manual entry of bibs at a timing point."""
+
+    path = "/api/v1/events/{slug:str}/points/{code:str}/manual"
+    tags = ["passings"]  # noqa: RUF012 (Litestar reads a class attribute)
+    dependencies = {"manual": Provide(provide_manual, sync_to_thread=False)}  # noqa: RUF012
+
+    @post("/")
+    async def enter_bib(
+        self,
+        slug: FromPath[str],
+        code: FromPath[str],
+        data: JSONBody[ManualIn],
+        manual: NamedDependency[ManualEntryService],
+    ) -> Response[dict[str, Any]]:
+        """Record the bib now, marked manual: 201 when added, 200 for a double entry."""
+        entry = await manual.enter(slug, code, data.bib, source="api")
+        body = {
+            "added": entry.added,
+            "known_bib": entry.known_bib,
+            "passing": dataclasses.asdict(passing_out(entry.passing, entry.point)),
+        }
+        return Response(body, status_code=HTTP_201_CREATED if entry.added else HTTP_200_OK)
