@@ -18,6 +18,14 @@ class PointKind(StrEnum):
     FINISH = "finish"
 
 
+class CrossingMethod(StrEnum):
+    """Where a passing is placed within a pass of reads (edge/timing/crossing.py)."""
+
+    QUADREG = "quadreg"  # peak of a robust parabola fitted to RSSI (falls back to strongest)
+    STRONGEST = "strongest"  # the read with the highest RSSI
+    FIRST = "first"  # the first read of the pass
+
+
 class Timing(StrEnum):
     """Which time ranks a race: chip (own start) or gun (wave start)."""
 
@@ -56,7 +64,7 @@ class TimingPoint(SQLModel, table=True):
     distance_m: int = 0
     position: int = 0
     # How raw reads become passings here (see edge/timing/crossing.py).
-    crossing_method: str = "quadreg"
+    crossing_method: CrossingMethod = Field(default=CrossingMethod.QUADREG, sa_type=AutoString)
     quiet_gap_us: int = 400_000
     stray_limit_us: int = 8_000_000
     repeat_window_us: int = 3_000_000

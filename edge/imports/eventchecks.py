@@ -18,6 +18,7 @@ E = TypeVar("E", bound=StrEnum)
 _MISSING = object()
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SECONDS = re.compile(r"^\+?(\d+(\.\d{0,6})?|\.\d{1,6})$")
 
 
 class Checker:
@@ -161,6 +162,24 @@ class Checker:
         except ValueError:
             self.fail(path, f"{value!r} is not a date YYYY-MM-DD")
             return None
+
+    def seconds(
+        self, container: dict[str, Any], path: Path, *, default: int, maximum_s: int
+    ) -> int | None:
+        """A decimal number of seconds (at most µs precision) in µs; ``default`` when absent."""
+        value = self._get(container, path, required=False)
+        if value is _MISSING:
+            return default
+        text = str(value).strip()
+        if not _SECONDS.match(text):
+            self.fail(path, f"{value!r} is not a number of seconds such as 0.4")
+            return None
+        whole, _, fraction = text.lstrip("+").partition(".")
+        micros = int(whole or "0") * 1_000_000 + int(fraction.ljust(6, "0") or "0")
+        if micros > maximum_s * 1_000_000:
+            self.fail(path, f"{text} s is more than {maximum_s} s")
+            return None
+        return micros
 
     def duration(self, container: dict[str, Any], path: Path, *, default: int | None) -> int | None:
         """A duration H:MM:SS[.ffffff] in µs; ``default`` when absent."""

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from edge.domain.clock import to_us
-from edge.domain.event import AgeReference, PointKind, Timing
+from edge.domain.event import AgeReference, CrossingMethod, PointKind, Timing
 from edge.errors import InvalidInput
 from edge.imports.eventchecks import Checker
 from edge.imports.yamlsource import Path, load_yaml
@@ -31,12 +31,23 @@ WAVE_DISTANCE_DAYS = 2
 
 
 @dataclass(frozen=True)
+class CrossingDefinition:
+    """How a point turns raw reads into passings (see edge/timing/crossing.py)."""
+
+    method: CrossingMethod = CrossingMethod.QUADREG
+    quiet_gap_us: int = 400_000
+    stray_limit_us: int = 8_000_000
+    repeat_window_us: int = 3_000_000
+
+
+@dataclass(frozen=True)
 class PointDefinition:
     """A timing point as written in the file."""
 
     code: str
     kind: PointKind
     distance_m: int
+    crossing: CrossingDefinition = CrossingDefinition()
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,8 @@ class EventDefinition:
 
 
 EVENT_KEYS = {"slug", "name", "date", "timezone", "age_reference", "timing_points", "races"}
-POINT_KEYS = {"code", "kind", "distance_m"}
+POINT_KEYS = {"code", "kind", "distance_m", "crossing"}
+CROSSING_KEYS = {"method", "quiet_gap_s", "stray_limit_s", "repeat_window_s"}
 RACE_KEYS = {"code", "name", "timing", "min_time", "cutoff", "points", "waves", "categories"}
 RACE_KEYS |= {"teams"}
 WAVE_KEYS = {"code", "start"}
@@ -177,11 +189,39 @@ def _points(check: Checker, root: dict[str, Any]) -> tuple[list[str], dict[str, 
         code = check.code(entry, (*path, "code"), known)
         kind = check.choice(entry, (*path, "kind"), PointKind, None)
         distance = check.integer(entry, (*path, "distance_m"), default=0, minimum=0)
+        crossing = _crossing(check, entry, (*path, "crossing"))
         if code is not None:
             known.append(code)
-        if code is not None and kind is not None and distance is not None:
-            points[code] = PointDefinition(code=code, kind=kind, distance_m=distance)
+        if code is not None and kind is not None and distance is not None and crossing is not None:
+            points[code] = PointDefinition(code, kind, distance, crossing)
     return known, points
+
+
+def _crossing(check: Checker, point: dict[str, Any], path: Path) -> CrossingDefinition | None:
+    """The point's ``crossing:`` settings; the defaults when the key is absent."""
+    default = CrossingDefinition()
+    if "crossing" not in point:
+        return default
+    entry = check.mapping(point["crossing"], path, CROSSING_KEYS)
+    if entry is None:
+        return None
+    method = check.choice(entry, (*path, "method"), CrossingMethod, default.method)
+    gap = check.seconds(entry, (*path, "quiet_gap_s"), default=default.quiet_gap_us, maximum_s=60)
+    stray = check.seconds(
+        entry, (*path, "stray_limit_s"), default=default.stray_limit_us, maximum_s=3600
+    )
+    repeat = check.seconds(
+        entry, (*path, "repeat_window_s"), default=default.repeat_window_us, maximum_s=86_400
+    )
+    if method is None or gap is None or stray is None or repeat is None:
+        return None
+    if gap == 0:
+        check.fail((*path, "quiet_gap_s"), "must be more than 0 (a pass ends after a quiet gap)")
+        return None
+    if stray <= gap:
+        check.fail((*path, "stray_limit_s"), "must be longer than quiet_gap_s")
+        return None
+    return CrossingDefinition(method, gap, stray, repeat)
 
 
 def _races(

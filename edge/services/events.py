@@ -142,6 +142,10 @@ class EventService:
                 "kind": spec.kind,
                 "distance_m": spec.distance_m,
                 "position": position,
+                "crossing_method": spec.crossing.method,
+                "quiet_gap_us": spec.crossing.quiet_gap_us,
+                "stray_limit_us": spec.crossing.stray_limit_us,
+                "repeat_window_us": spec.crossing.repeat_window_us,
             }
             point = existing.get(spec.code)
             if point is None:

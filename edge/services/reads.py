@@ -79,9 +79,21 @@ class ReadService:
             points = await points_by_code(session, event)
             codes = [canonical_point(points, point)] if point else list(points)
             return [
-                await _rebuild_point(session, event, points[code], settings or CrossingSettings())
+                await _rebuild_point(
+                    session, event, points[code], settings or point_settings(points[code])
+                )
                 for code in codes
             ]
+
+
+def point_settings(point: TimingPoint) -> CrossingSettings:
+    """The crossing settings the event file gave this timing point."""
+    return CrossingSettings(
+        method=point.crossing_method,
+        quiet_gap_us=point.quiet_gap_us,
+        stray_limit_us=point.stray_limit_us,
+        repeat_window_us=point.repeat_window_us,
+    )
 
 
 def _store(db: Database, event_id: str, point_id: str, reads: list[raw.ReadIn]) -> int:

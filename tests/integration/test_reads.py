@@ -103,3 +103,27 @@ def test_bad_reader_log_imports_nothing(loaded: Path, tmp_path: Path) -> None:
     assert "line 4" in out
     with sqlite3.connect(loaded) as conn:
         assert conn.execute("select count(*) from tag_read").fetchone()[0] == 0
+
+
+def test_passings_follow_the_crossing_settings_of_the_event_file(tmp_path: Path) -> None:
+    db = tmp_path / "edge.db"
+    event = (ROOT / "docs/examples/spring-10k.yaml").read_text(encoding="utf-8")
+    finish = "  - {code: FINISH, kind: finish, distance_m: 10000}\n"
+    assert finish in event
+    custom = finish.replace("}", ", crossing: {method: first, repeat_window_s: 120}}")
+    (tmp_path / "event.yaml").write_text(event.replace(finish, custom), encoding="utf-8")
+    chrono(db, "event", "load", str(tmp_path / "event.yaml"))
+    peak = W1_US + 40 * 60_000_000
+    # Two passes of the same tag 60 s apart: inside FINISH's 120 s repeat window.
+    log = parabola_pass(TAG_BIB1, peak) + parabola_pass(TAG_BIB1, peak + 60_000_000)
+    chrono(db, "reads", "import", str(write_log(tmp_path, log)), "--event", SLUG,
+           "--point", "FINISH")  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(chrono(db, "passings", "export", "--event", SLUG))))
+    assert [(r["method"], int(r["timestamp_us"])) for r in rows] == [("first", peak - 500_000)]
+    # The same reads at KM5 (no crossing: key) use the defaults: quadreg, 3 s window.
+    chrono(db, "reads", "import", str(write_log(tmp_path, log)), "--event", SLUG,
+           "--point", "KM5")  # fmt: skip
+    out = chrono(db, "passings", "export", "--event", SLUG, "--point", "KM5")
+    km5 = list(csv.DictReader(io.StringIO(out)))
+    assert [r["method"] for r in km5] == ["quadreg", "quadreg"]
+    assert abs(int(km5[0]["timestamp_us"]) - peak) < 20_000
