@@ -2,15 +2,131 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import json
+import sys
+from collections.abc import Awaitable, Callable
 from importlib.metadata import version
+from typing import Any, TypeVar
 
 import click
 
+from central.errors import CentralError
+from central.settings import get_settings
+from central.store import migrate
+from central.store.database import CentralDatabase
+from edge.domain.clock import from_us
 
-@click.group()
+T = TypeVar("T")
+
+
+class CentralGroup(click.Group):
+    """A click group that reports central errors as a message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand, reporting central errors without a traceback."""
+        try:
+            return super().invoke(ctx)
+        except CentralError as error:
+            click.echo(f"error: {error.message}", err=True)
+            sys.exit(1)
+
+
+def _run(work: Callable[[CentralDatabase], Awaitable[T]]) -> T:
+    url = get_settings().database_url
+    migrate.upgrade(url)
+    database = CentralDatabase(url)
+
+    async def _main() -> T:
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(_main())
+
+
+@click.group(cls=CentralGroup)
 @click.version_option(version("chronoedge"), prog_name="chrono-central")
 def cli() -> None:
-    """ChronoEdge central server (serve, users, enrollment: see the central issue)."""
+    """ChronoEdge central server (database from $CHRONO_CENTRAL_DATABASE_URL)."""
+
+
+@cli.group()
+def db() -> None:
+    """The central database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or migrate it to the newest schema."""
+    migrate.upgrade(get_settings().database_url)
+    click.echo("central database at the newest schema")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Listen address (default from settings).")
+@click.option("--port", type=int, default=None, help="Listen port (default from settings).")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the central server (migrates the database first)."""
+    import uvicorn
+
+    from central.app import create_app
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+@cli.group()
+def user() -> None:
+    """Admin accounts of the dashboard."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
+)
+def user_create(username: str, password_stdin: bool) -> None:
+    """Create an admin account (the password is asked twice unless --password-stdin)."""
+    from central.services.users import UserService
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    created = _run(lambda db: UserService(db).create(username, password))
+    click.echo(f"user {created.username} created")
+
+
+@cli.group("enroll-token")
+def enroll_token() -> None:
+    """Single-use tokens that let a box join the fleet."""
+
+
+@enroll_token.command("create")
+@click.option("--event", "event_slug", required=True, help="Slug of the event the box is for.")
+@click.option("--ttl", "ttl_s", type=click.IntRange(min=60), default=None, help="Seconds valid.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (token, event, expires).")
+def enroll_token_create(event_slug: str, ttl_s: int | None, as_json: bool) -> None:
+    """Create an enrollment token (shown once; only its hash is stored)."""
+    from central.services.enrollment import EnrollmentService
+
+    issued = _run(lambda db: EnrollmentService(db, get_settings()).issue_token(event_slug, ttl_s))
+    if as_json:
+        body = dataclasses.asdict(issued) | {"expires": from_us(issued.expires_us).isoformat()}
+        click.echo(json.dumps(body))
+    else:
+        click.echo(issued.token)
+        expires = from_us(issued.expires_us).isoformat()
+        click.echo(f"event {issued.event_slug}, single use, expires {expires}", err=True)
 
 
 def main() -> None:

@@ -65,6 +65,20 @@ class GpioConfig(BaseModel):
     )
 
 
+class CentralLink(BaseModel):
+    """The box's membership of the fleet, as central granted it at enrollment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="central's base URL")
+    device_id: str = Field(min_length=1)
+    device_token: str = Field(min_length=1, description="secret; reader.json is mode 0600")
+    tunnel_address: str = Field(description="this box's WireGuard address, e.g. 10.77.0.2/32")
+    hub_address: str = ""
+    hub_public_key: str = ""
+    hub_endpoint: str = ""
+
+
 class RoleConfig(BaseModel):
     """Contents of reader.json."""
 
@@ -78,6 +92,7 @@ class RoleConfig(BaseModel):
     master_url: str | None = Field(default=None, description="the MASTER's base URL (SLAVE)")
     event_key: str = Field(default="", description="shared secret of the event's boxes")
     gpio: GpioConfig = Field(default_factory=GpioConfig)
+    central: CentralLink | None = Field(default=None, description="set by enrollment")
 
     @model_validator(mode="after")
     def _slave_needs_its_master(self) -> RoleConfig:

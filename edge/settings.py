@@ -27,6 +27,10 @@ class Settings(BaseSettings):
         default=Path("var/reader.json"),
         description="The box's role at the event (on a Pi: /etc/chronoedge/reader.json).",
     )
+    key_folder: Path = Field(
+        default=Path("var/keys"),
+        description="Where the box keeps its WireGuard private key (on a Pi: /etc/chronoedge).",
+    )
     host: str = Field(default="127.0.0.1", description="Address the web UI and HTTP API listen on.")
     port: int = Field(
         default=8000, ge=1, le=65535, description="Port of the web UI and HTTP API (80 on a Pi)."

@@ -5,10 +5,22 @@ from __future__ import annotations
 from edge.cli.base import cli
 from edge.cli.data import entrants, event, passings, reads, results
 from edge.cli.emulator import simulate_reader
+from edge.cli.fleet import enroll
 from edge.cli.panel import panel
 from edge.cli.server import db, serve
 
-for command in (db, event, entrants, panel, passings, reads, results, serve, simulate_reader):
+for command in (
+    db,
+    enroll,
+    event,
+    entrants,
+    panel,
+    passings,
+    reads,
+    results,
+    serve,
+    simulate_reader,
+):
     cli.add_command(command)
 
 

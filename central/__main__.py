@@ -1,0 +1,5 @@
+"""``python -m central``: the same as the ``chrono-central`` script."""
+
+from central.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Central use cases: users, enrollment and devices, replication, backups."""

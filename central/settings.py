@@ -1,0 +1,48 @@
+"""Settings of the central server (environment ``CHRONO_CENTRAL_*`` > ``.env`` > defaults)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from ipaddress import IPv4Interface
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CentralSettings(BaseSettings):
+    """Process settings of the central server."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHRONO_CENTRAL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///var/central.db",
+        description="SQLAlchemy URL: the embedded SQLite file, or postgresql+asyncpg://... "
+        "in production.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the server listens on.")
+    port: int = Field(default=8100, ge=1, le=65535, description="Port the server listens on.")
+    tunnel_network: IPv4Interface = Field(
+        default=IPv4Interface("10.77.0.1/16"),
+        description="The hub's WireGuard address and the range boxes get a /32 from.",
+    )
+    hub_public_key: str = Field(
+        default="", description="The hub's WireGuard public key, given to enrolling boxes."
+    )
+    hub_endpoint: str = Field(
+        default="", description="host:port where boxes reach the hub's WireGuard interface."
+    )
+    enroll_token_ttl_s: int = Field(
+        default=7 * 24 * 3600, gt=0, description="How long a new enrollment token is valid."
+    )
+    data_dir: Path = Field(
+        default=Path("var/central"), description="Where backups and other files are stored."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> CentralSettings:
+    """Return the central settings, read once."""
+    return CentralSettings()

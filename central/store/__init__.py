@@ -1,0 +1,1 @@
+"""Central storage: SQLAlchemy models, the engine for SQLite or PostgreSQL, migrations."""

@@ -1,0 +1,66 @@
+"""Central tables, on their own metadata (the edge tables live on SQLModel's default one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from edge.domain.ids import new_id
+
+
+class CentralModel(SQLModel, registry=registry()):
+    """Base of every central table."""
+
+
+metadata = CentralModel.metadata
+
+
+def Micros(*, default: int | None = None) -> Any:
+    """A timestamp in µs since the epoch: BIGINT, because PostgreSQL's INTEGER is 32 bits."""
+    return Field(default=default, sa_type=BigInteger)
+
+
+class AdminUser(CentralModel, table=True):
+    """A person of the timing company who uses the dashboard."""
+
+    __tablename__ = "admin_user"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    username: str = Field(unique=True)
+    password_hash: str  # argon2id
+    created_us: int = Micros()
+
+
+class EnrollmentToken(CentralModel, table=True):
+    """A single-use, expiring secret that lets one box join the fleet (stored hashed)."""
+
+    __tablename__ = "enrollment_token"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    token_hash: str = Field(unique=True)
+    event_slug: str
+    created_us: int = Micros()
+    expires_us: int = Micros()
+    used_us: int | None = Micros()
+    device_id: str | None = None
+
+
+class Device(CentralModel, table=True):
+    """One box of the fleet, known by its serial."""
+
+    __tablename__ = "device"
+    __table_args__ = (UniqueConstraint("tunnel_address", name="uq_device_tunnel_address"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    serial: str = Field(unique=True)
+    hostname: str
+    version: str
+    event_slug: str
+    wg_public_key: str
+    tunnel_address: str
+    token_hash: str = Field(unique=True)  # sha256 of the device's API token
+    enrolled_us: int = Micros()
+    last_seen_us: int | None = Micros()

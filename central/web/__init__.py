@@ -1,0 +1,1 @@
+"""Central's HTTP layer: controllers only declare routes and call services."""

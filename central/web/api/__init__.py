@@ -1,0 +1,1 @@
+"""Central's JSON API under /api/v1."""

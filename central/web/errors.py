@@ -1,0 +1,50 @@
+"""The one place where central errors become HTTP statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+from central.errors import (
+    CentralError,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TunnelRangeExhausted,
+    Unauthorized,
+)
+
+_STATUS: dict[type[CentralError], int] = {
+    NotFound: HTTP_404_NOT_FOUND,
+    Invalid: HTTP_422_UNPROCESSABLE_ENTITY,
+    Unauthorized: HTTP_401_UNAUTHORIZED,
+    Forbidden: HTTP_403_FORBIDDEN,
+    Conflict: HTTP_409_CONFLICT,
+    TunnelRangeExhausted: HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def status_of(error: CentralError) -> int:
+    """The HTTP status of a central error."""
+    for kind, status in _STATUS.items():
+        if isinstance(error, kind):
+            return status
+    return HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def central_error_handler(_request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Render a central error as JSON: its kind and what to do."""
+    assert isinstance(error, CentralError)
+    body = {"error": type(error).__name__, "detail": error.message}
+    return Response(content=body, status_code=status_of(error))

@@ -1,0 +1,1 @@
+"""The box as a member of the fleet: its identity and its enrollment with central."""

@@ -1,0 +1,1 @@
+"""WireGuard on the box, through the ``wg`` and ``wg-quick`` tools (never a shell)."""

@@ -1,0 +1,33 @@
+"""The one way WireGuard tools are run: argv only, input on stdin, a timeout, clear errors."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+
+from edge.vpn.errors import ToolFailed, ToolMissing
+
+TIMEOUT_S = 20.0
+
+
+def run_tool(args: Sequence[str], *, stdin: str | None = None, timeout_s: float = TIMEOUT_S) -> str:
+    """Run ``args`` (no shell) and return its standard output; secrets go through ``stdin``."""
+    tool = args[0]
+    if shutil.which(tool) is None:
+        raise ToolMissing(f"{tool} is not installed (Debian: apt install wireguard-tools)")
+    try:
+        done = subprocess.run(
+            list(args),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise ToolFailed(f"{tool} did not finish within {timeout_s:g} s") from error
+    if done.returncode != 0:
+        detail = done.stderr.strip() or f"exit code {done.returncode}"
+        raise ToolFailed(f"{' '.join(args[:3])} failed: {detail}")
+    return done.stdout

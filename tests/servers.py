@@ -1,0 +1,105 @@
+"""Real servers for integration tests: PostgreSQL databases and processes on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+POSTGRES_ENV = "CHRONO_TEST_POSTGRES_URL"
+REQUIRE_ENV = "CHRONO_REQUIRE_POSTGRES"
+START_TIMEOUT_S = 30.0
+
+
+def postgres_url_or_skip() -> str:
+    """The test server's URL (postgresql+asyncpg://...), or skip (fail when CI requires it)."""
+    url = os.environ.get(POSTGRES_ENV)
+    if url:
+        return url
+    message = (
+        f"PostgreSQL tests need {POSTGRES_ENV}=postgresql+asyncpg://user:password@127.0.0.1/db "
+        "(.ci/run starts Debian's PostgreSQL 15 and sets it)"
+    )
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Create an empty database on the test server; yield its URL; drop it afterwards."""
+    admin = make_url(postgres_url_or_skip())
+    name = f"chrono_test_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    asyncio.run(_admin_sql(dsn, f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin_sql(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin_sql(dsn: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_http(
+    url: str, process: subprocess.Popen[bytes], timeout_s: float = START_TIMEOUT_S
+) -> None:
+    """Wait until ``url`` answers 200, failing early if the process died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode} before answering {url}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"{url} did not answer within {timeout_s} s")
+
+
+@contextmanager
+def central_process(database_url: str, port: int, workdir: Path) -> Iterator[str]:
+    """``chrono-central serve`` as a real process on 127.0.0.1:port; yield its base URL."""
+    env: Mapping[str, str] = {**os.environ, "CHRONO_CENTRAL_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "central", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port)]
+    log = (workdir / f"central-{port}.log").open("ab")
+    with log, subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=log) as process:
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_http(f"{base}/healthz", process)
+            yield base
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
