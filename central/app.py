@@ -10,11 +10,14 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from central.errors import CentralError
+from central.services.devices import DeviceService
 from central.services.enrollment import EnrollmentService
+from central.services.replication import ReplicationService
 from central.settings import CentralSettings, get_settings
 from central.store import migrate
 from central.store.database import CentralDatabase
 from central.web.api.enroll import EnrollController
+from central.web.api.sync import SyncController
 from central.web.errors import central_error_handler
 
 VERSION = version("chronoedge")
@@ -31,15 +34,19 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     settings = settings or get_settings()
     database = CentralDatabase(settings.database_url)
     enrollment = EnrollmentService(database, settings)
+    devices = DeviceService(database)
+    replication = ReplicationService(database)
 
     async def migrate_database() -> None:
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
 
     return Litestar(
-        route_handlers=[healthz, EnrollController],
+        route_handlers=[healthz, EnrollController, SyncController],
         dependencies={
             "central_db": Provide(lambda: database, sync_to_thread=False),
             "enrollment": Provide(lambda: enrollment, sync_to_thread=False),
+            "devices": Provide(lambda: devices, sync_to_thread=False),
+            "replication": Provide(lambda: replication, sync_to_thread=False),
         },
         exception_handlers={CentralError: central_error_handler},
         on_startup=[migrate_database],

@@ -64,3 +64,33 @@ class Device(CentralModel, table=True):
     token_hash: str = Field(unique=True)  # sha256 of the device's API token
     enrolled_us: int = Micros()
     last_seen_us: int | None = Micros()
+    last_seq: int = Field(default=0, sa_type=BigInteger)  # replication: last seq applied
+
+
+class DeviceChange(CentralModel, table=True):
+    """One replicated change of a box, kept in its order (restores replay them)."""
+
+    __tablename__ = "device_change"
+
+    device_id: str = Field(foreign_key="device.id", primary_key=True)
+    seq: int = Field(primary_key=True, sa_type=BigInteger)
+    table_name: str
+    op: str
+    row_id: str
+    payload: str  # JSON object, as the box's outbox wrote it
+    received_us: int = Micros()
+
+
+class DeviceStatus(CentralModel, table=True):
+    """What a box last said about itself (readers, sync lag, disk, backups)."""
+
+    __tablename__ = "device_status"
+
+    device_id: str = Field(foreign_key="device.id", primary_key=True)
+    role: str = ""
+    readers: str = "[]"  # JSON list of {reader, connected}
+    pending_changes: int = 0
+    oldest_pending_age_s: float = 0.0
+    disk_free_pct: float | None = None
+    last_backup_us: int | None = Micros()
+    received_us: int = Micros()

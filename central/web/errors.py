@@ -24,8 +24,10 @@ from central.errors import (
     TunnelRangeExhausted,
     Unauthorized,
 )
+from central.services.replication import SequenceGap
 
 _STATUS: dict[type[CentralError], int] = {
+    SequenceGap: HTTP_409_CONFLICT,  # before Invalid, its base class
     NotFound: HTTP_404_NOT_FOUND,
     Invalid: HTTP_422_UNPROCESSABLE_ENTITY,
     Unauthorized: HTTP_401_UNAUTHORIZED,
@@ -46,5 +48,7 @@ def status_of(error: CentralError) -> int:
 def central_error_handler(_request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """Render a central error as JSON: its kind and what to do."""
     assert isinstance(error, CentralError)
-    body = {"error": type(error).__name__, "detail": error.message}
+    body: dict[str, Any] = {"error": type(error).__name__, "detail": error.message}
+    if isinstance(error, SequenceGap):
+        body["expected_seq"] = error.expected_seq
     return Response(content=body, status_code=status_of(error))

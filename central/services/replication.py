@@ -1,0 +1,133 @@
+"""Replication from boxes: batches applied once, in order, each in one transaction.
+
+The contract (DESIGN.md, "Sync contract"): a batch carries the changes
+``seq_from..seq_to`` of one device's outbox. Central keeps the last seq applied
+per device; a batch that starts after ``last + 1`` is a gap and is refused with
+the seq central expects; a batch already applied (a retry after a lost ack) is
+acknowledged without changing anything; an overlapping one applies only its new
+part. The device's cursor row is locked for the transaction, so two deliveries
+of the same batch racing each other cannot both apply it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from sqlalchemy import insert, update
+from sqlmodel import col, select
+
+from central.errors import Forbidden, Invalid, NotFound
+from central.store.database import CentralDatabase
+from central.store.models import Device, DeviceChange
+from edge.domain.clock import now_us
+
+MAX_CHANGES = 5000
+
+
+class ChangeIn(BaseModel):
+    """One outbox row of the box."""
+
+    seq: int = Field(ge=1)
+    table: str = Field(min_length=1)
+    op: str = Field(pattern="^(upsert|delete)$")
+    row_id: str
+    payload: dict[str, object]
+
+
+class BatchIn(BaseModel):
+    """Consecutive changes ``seq_from..seq_to`` of one device."""
+
+    device_id: str
+    seq_from: int = Field(ge=1)
+    seq_to: int = Field(ge=1)
+    changes: list[ChangeIn] = Field(max_length=MAX_CHANGES)
+
+    @model_validator(mode="after")
+    def _consecutive(self) -> BatchIn:
+        seqs = [c.seq for c in self.changes]
+        if seqs != list(range(self.seq_from, self.seq_to + 1)):
+            raise ValueError("changes must be exactly seq_from..seq_to, in order, without holes")
+        return self
+
+
+def parse_batch(raw: bytes) -> BatchIn:
+    """Validate a batch's JSON; the first problem is named in the error."""
+    try:
+        return BatchIn.model_validate_json(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        count = error.error_count()
+        raise Invalid(f"invalid batch ({count} problems), {where}: {first['msg']}") from error
+
+
+class SequenceGap(Invalid):
+    """The batch does not start where central expects; resend from ``expected_seq``."""
+
+    def __init__(self, expected_seq: int) -> None:
+        self.expected_seq = expected_seq
+        super().__init__(f"gap: central expects seq {expected_seq} next")
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Everything up to ``acked_seq`` is stored; ``applied`` changes were new in this batch."""
+
+    acked_seq: int
+    applied: int
+
+
+class ReplicationService:
+    """Applies boxes' batches and answers what each device has delivered."""
+
+    def __init__(self, db: CentralDatabase) -> None:
+        self.db = db
+
+    async def apply(self, device: Device, batch: BatchIn) -> Ack:
+        """Apply a batch of ``device`` (its token proved who it is) in one transaction."""
+        if batch.device_id != device.id:
+            raise Forbidden("a device token can only write its own device's data")
+        now = now_us()
+        async with self.db.write() as session:
+            query = select(Device.last_seq).where(Device.id == device.id)
+            if not self.db.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises writers
+                query = query.with_for_update()
+            last = (await session.exec(query)).first()
+            if last is None:
+                raise NotFound(f"device {device.id} is not enrolled")
+            if batch.seq_from > last + 1:
+                raise SequenceGap(last + 1)
+            new = [c for c in batch.changes if c.seq > last]
+            if new:
+                rows = [
+                    {
+                        "device_id": device.id,
+                        "seq": c.seq,
+                        "table_name": c.table,
+                        "op": c.op,
+                        "row_id": c.row_id,
+                        "payload": _json(c.payload),
+                        "received_us": now,
+                    }
+                    for c in new
+                ]
+                await (await session.connection()).execute(insert(DeviceChange), rows)
+            acked = max(last, batch.seq_to)
+            await session.exec(
+                update(Device)
+                .where(col(Device.id) == device.id)
+                .values(last_seq=acked, last_seen_us=now)
+            )
+        return Ack(acked_seq=acked, applied=len(new))
+
+    async def cursor(self, device: Device) -> int:
+        """The last seq central holds for ``device``."""
+        async with self.db.read() as session:
+            last = (await session.exec(select(Device.last_seq).where(Device.id == device.id))).one()
+        return int(last)
+
+
+def _json(payload: dict[str, object]) -> str:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True)
