@@ -9,6 +9,8 @@ from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
+from central.backups.service import BackupService
+from central.backups.store import FileSystemBackupStore
 from central.errors import CentralError
 from central.services.devices import DeviceService
 from central.services.enrollment import EnrollmentService
@@ -16,6 +18,7 @@ from central.services.replication import ReplicationService
 from central.settings import CentralSettings, get_settings
 from central.store import migrate
 from central.store.database import CentralDatabase
+from central.web.api.backups import BackupController
 from central.web.api.enroll import EnrollController
 from central.web.api.sync import SyncController
 from central.web.errors import central_error_handler
@@ -36,17 +39,21 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     enrollment = EnrollmentService(database, settings)
     devices = DeviceService(database)
     replication = ReplicationService(database)
+    backups = BackupService(
+        database, FileSystemBackupStore(settings.data_dir / "backups"), settings.backups_keep
+    )
 
     async def migrate_database() -> None:
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
 
     return Litestar(
-        route_handlers=[healthz, EnrollController, SyncController],
+        route_handlers=[healthz, EnrollController, SyncController, BackupController],
         dependencies={
             "central_db": Provide(lambda: database, sync_to_thread=False),
             "enrollment": Provide(lambda: enrollment, sync_to_thread=False),
             "devices": Provide(lambda: devices, sync_to_thread=False),
             "replication": Provide(lambda: replication, sync_to_thread=False),
+            "backups": Provide(lambda: backups, sync_to_thread=False),
         },
         exception_handlers={CentralError: central_error_handler},
         on_startup=[migrate_database],

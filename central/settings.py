@@ -40,6 +40,9 @@ class CentralSettings(BaseSettings):
     data_dir: Path = Field(
         default=Path("var/central"), description="Where backups and other files are stored."
     )
+    backups_keep: int = Field(
+        default=5, ge=1, le=1000, description="Complete backups kept per device (older pruned)."
+    )
 
 
 @lru_cache(maxsize=1)

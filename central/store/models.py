@@ -94,3 +94,19 @@ class DeviceStatus(CentralModel, table=True):
     disk_free_pct: float | None = None
     last_backup_us: int | None = Micros()
     received_us: int = Micros()
+
+
+class Backup(CentralModel, table=True):
+    """A compressed SQLite snapshot of a box, uploaded in chunks; complete once verified."""
+
+    __tablename__ = "backup"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    device_id: str = Field(foreign_key="device.id", index=True)
+    sha256: str  # of the compressed file
+    size: int = Field(sa_type=BigInteger)
+    received: int = Field(default=0, sa_type=BigInteger)
+    seq: int = Field(default=0, sa_type=BigInteger)  # last outbox seq inside the snapshot
+    complete: bool = False
+    created_us: int = Micros()
+    completed_us: int | None = Micros()

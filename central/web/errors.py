@@ -15,6 +15,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from central.backups.service import OffsetMismatch
 from central.errors import (
     CentralError,
     Conflict,
@@ -51,4 +52,6 @@ def central_error_handler(_request: Request[Any, Any, Any], error: Exception) ->
     body: dict[str, Any] = {"error": type(error).__name__, "detail": error.message}
     if isinstance(error, SequenceGap):
         body["expected_seq"] = error.expected_seq
+    if isinstance(error, OffsetMismatch):
+        body["expected_offset"] = error.expected_offset
     return Response(content=body, status_code=status_of(error))

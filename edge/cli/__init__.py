@@ -5,11 +5,12 @@ from __future__ import annotations
 from edge.cli.base import cli
 from edge.cli.data import entrants, event, passings, reads, results
 from edge.cli.emulator import simulate_reader
-from edge.cli.fleet import enroll
+from edge.cli.fleet import backup, enroll
 from edge.cli.panel import panel
 from edge.cli.server import db, serve
 
 for command in (
+    backup,
     db,
     enroll,
     event,

@@ -26,3 +26,32 @@ def enroll(central_url: str, token: str, role_file: Path | None) -> None:
     path = role_file or settings.role_file
     link = enroll_box(central_url, token, path, settings.key_folder)
     click.echo(f"enrolled as device {link.device_id}, tunnel address {link.tunnel_address}")
+
+
+@click.command()
+@click.option(
+    "--role-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
+)
+@click.pass_context
+def backup(ctx: click.Context, role_file: Path | None) -> None:
+    """Snapshot the database now and upload it to central (resumes an interrupted upload)."""
+    from edge.backup.snapshot import take_snapshot
+    from edge.backup.upload import upload_snapshot
+    from edge.cli.base import database_path
+    from edge.errors import ChronoEdgeError
+    from edge.roleconfig import load_role
+
+    settings = get_settings()
+    link = load_role(role_file or settings.role_file).central
+    if link is None:
+        raise ChronoEdgeError("this box is not enrolled: run `chrono-edge enroll` first")
+    db_path = database_path(ctx)
+    snapshot = take_snapshot(db_path, db_path.parent / "backups")
+    try:
+        result = upload_snapshot(snapshot, link)
+    finally:
+        snapshot.path.unlink(missing_ok=True)
+    click.echo(f"backup {result.backup_id}: {result.size} bytes, up to change {snapshot.seq}")

@@ -1,0 +1,1 @@
+"""Backups of boxes: compressed SQLite snapshots uploaded in resumable chunks."""

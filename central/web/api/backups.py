@@ -1,0 +1,69 @@
+"""/api/v1/backups: a box uploads its snapshots in resumable chunks (device token)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromHeader, FromPath, FromQuery, JSONBody
+
+from central.backups.service import BackupService
+from central.services.devices import DeviceService
+
+
+@dataclass
+class BackupIn:
+    """The file about to be uploaded: its size, sha256 and the last outbox seq it holds."""
+
+    size: int
+    sha256: str
+    seq: int = 0
+
+
+class BackupController(Controller):
+    """Backup uploads of the calling device."""
+
+    path = "/api/v1/backups"
+    tags = ["backups"]  # noqa: RUF012 (Litestar reads a class attribute)
+
+    @post("/", status_code=200)
+    async def start(
+        self,
+        data: JSONBody[BackupIn],
+        authorization: FromHeader[str | None],
+        devices: NamedDependency[DeviceService],
+        backups: NamedDependency[BackupService],
+    ) -> dict[str, Any]:
+        """Start an upload, or get the unfinished one of the same file to resume."""
+        device = await devices.authenticate(authorization)
+        state = await backups.start(device, data.size, data.sha256, data.seq)
+        return dataclasses.asdict(state)
+
+    @put("/{backup_id:str}")
+    async def append(
+        self,
+        backup_id: FromPath[str],
+        offset: FromQuery[int],
+        request: Request[Any, Any, Any],
+        authorization: FromHeader[str | None],
+        devices: NamedDependency[DeviceService],
+        backups: NamedDependency[BackupService],
+    ) -> dict[str, Any]:
+        """Append a chunk at ``offset``: 409 with ``expected_offset`` when out of place."""
+        device = await devices.authenticate(authorization)
+        state = await backups.append(device, backup_id, offset, await request.body())
+        return dataclasses.asdict(state)
+
+    @get("/latest")
+    async def latest(
+        self,
+        authorization: FromHeader[str | None],
+        devices: NamedDependency[DeviceService],
+        backups: NamedDependency[BackupService],
+    ) -> dict[str, Any]:
+        """The calling device's newest complete backup."""
+        device = await devices.authenticate(authorization)
+        return dataclasses.asdict(await backups.latest(device.id))

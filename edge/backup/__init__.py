@@ -1,0 +1,1 @@
+"""Backups of the box's database: online snapshots, compressed, uploaded to central."""
