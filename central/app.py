@@ -4,26 +4,39 @@ from __future__ import annotations
 
 import asyncio
 from importlib.metadata import version
+from pathlib import Path
 
 from litestar import Litestar, get
+from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
+from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.stores.file import FileStore
+from litestar.template.config import TemplateConfig
 
 from central.backups.service import BackupService
 from central.backups.store import FileSystemBackupStore
 from central.errors import CentralError
 from central.services.devices import DeviceService
 from central.services.enrollment import EnrollmentService
+from central.services.fleet import FleetService
+from central.services.public import PublicResultsService
 from central.services.replication import ReplicationService
+from central.services.users import UserService
 from central.settings import CentralSettings, get_settings
 from central.store import migrate
 from central.store.database import CentralDatabase
 from central.web.api.backups import BackupController
 from central.web.api.enroll import EnrollController
+from central.web.api.fleet import FleetController
+from central.web.api.public import PublicController
 from central.web.api.sync import SyncController
+from central.web.auth import LoginThrottle
 from central.web.errors import central_error_handler
+from central.web.pages import PageController
 
 VERSION = version("chronoedge")
+TEMPLATES = Path(__file__).with_name("web") / "templates"
 
 
 @get("/healthz", tags=["health"])
@@ -39,6 +52,10 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     enrollment = EnrollmentService(database, settings)
     devices = DeviceService(database)
     replication = ReplicationService(database)
+    users = UserService(database)
+    fleet = FleetService(database)
+    public = PublicResultsService(database)
+    throttle = LoginThrottle()
     backups = BackupService(
         database, FileSystemBackupStore(settings.data_dir / "backups"), settings.backups_keep
     )
@@ -47,13 +64,28 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
 
     return Litestar(
-        route_handlers=[healthz, EnrollController, SyncController, BackupController],
+        route_handlers=[
+            healthz,
+            EnrollController,
+            SyncController,
+            BackupController,
+            FleetController,
+            PublicController,
+            PageController,
+        ],
+        middleware=[ServerSideSessionConfig(store="sessions", samesite="strict").middleware],
+        stores={"sessions": FileStore(settings.data_dir / "sessions", create_directories=True)},
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         dependencies={
             "central_db": Provide(lambda: database, sync_to_thread=False),
             "enrollment": Provide(lambda: enrollment, sync_to_thread=False),
             "devices": Provide(lambda: devices, sync_to_thread=False),
             "replication": Provide(lambda: replication, sync_to_thread=False),
             "backups": Provide(lambda: backups, sync_to_thread=False),
+            "users": Provide(lambda: users, sync_to_thread=False),
+            "fleet": Provide(lambda: fleet, sync_to_thread=False),
+            "public": Provide(lambda: public, sync_to_thread=False),
+            "throttle": Provide(lambda: throttle, sync_to_thread=False),
         },
         exception_handlers={CentralError: central_error_handler},
         on_startup=[migrate_database],

@@ -19,6 +19,7 @@ from sqlalchemy import insert, update
 from sqlmodel import col, select
 
 from central.errors import Forbidden, Invalid, NotFound
+from central.services.public import RESULTS_TABLE, publish
 from central.store.database import CentralDatabase
 from central.store.models import Device, DeviceChange
 from edge.domain.clock import now_us
@@ -114,6 +115,9 @@ class ReplicationService:
                     for c in new
                 ]
                 await (await session.connection()).execute(insert(DeviceChange), rows)
+                for change in new:
+                    if change.table == RESULTS_TABLE and change.op == "upsert":
+                        await publish(session, device.id, change.payload)
             acked = max(last, batch.seq_to)
             await session.exec(
                 update(Device)

@@ -88,6 +88,7 @@ class DeviceStatus(CentralModel, table=True):
 
     device_id: str = Field(foreign_key="device.id", primary_key=True)
     role: str = ""
+    version: str = ""
     readers: str = "[]"  # JSON list of {reader, connected}
     pending_changes: int = 0
     oldest_pending_age_s: float = 0.0
@@ -110,3 +111,16 @@ class Backup(CentralModel, table=True):
     complete: bool = False
     created_us: int = Micros()
     completed_us: int | None = Micros()
+
+
+class PublicResults(CentralModel, table=True):
+    """The latest results of a race as its MASTER box published them (for the public API)."""
+
+    __tablename__ = "public_results"
+
+    event_slug: str = Field(primary_key=True)
+    race_code: str = Field(primary_key=True)
+    device_id: str
+    document: str  # JSON: {"columns": [...], "rows": [...]} as the box exports them
+    etag: str
+    updated_us: int = Micros()

@@ -11,6 +11,7 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -26,6 +27,7 @@ from central.errors import (
     Unauthorized,
 )
 from central.services.replication import SequenceGap
+from central.web.auth import TooManyAttempts
 
 _STATUS: dict[type[CentralError], int] = {
     SequenceGap: HTTP_409_CONFLICT,  # before Invalid, its base class
@@ -35,6 +37,7 @@ _STATUS: dict[type[CentralError], int] = {
     Forbidden: HTTP_403_FORBIDDEN,
     Conflict: HTTP_409_CONFLICT,
     TunnelRangeExhausted: HTTP_503_SERVICE_UNAVAILABLE,
+    TooManyAttempts: HTTP_429_TOO_MANY_REQUESTS,
 }
 
 

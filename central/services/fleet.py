@@ -1,0 +1,152 @@
+"""The fleet at a glance: what each box reports, and the alerts an operator must see."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from central.store.database import CentralDatabase
+from central.store.models import Backup, Device, DeviceStatus
+from edge.domain.clock import now_us
+
+_SECOND = 1_000_000
+SILENT_AFTER_S = 60
+LAG_ALERT_S = 60
+DISK_ALERT_PCT = 10.0
+
+
+class ReaderState(BaseModel):
+    """One reader as the box sees it."""
+
+    reader: str
+    connected: bool
+
+
+class StatusIn(BaseModel):
+    """What a box reports about itself every few seconds."""
+
+    role: str = Field(default="", max_length=20)
+    version: str = Field(default="", max_length=40)
+    readers: list[ReaderState] = Field(default_factory=list, max_length=32)
+    pending_changes: int = Field(default=0, ge=0)
+    oldest_pending_age_s: float = Field(default=0.0, ge=0)
+    disk_free_pct: float | None = Field(default=None, ge=0, le=100)
+    last_backup_us: int | None = None
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    """A device as the dashboard shows it."""
+
+    id: str
+    serial: str
+    hostname: str
+    event: str
+    role: str
+    version: str
+    tunnel_address: str
+    last_seen_age_s: float | None
+    pending_changes: int
+    lag_s: float
+    last_backup_age_s: float | None
+    disk_free_pct: float | None
+    readers: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something an operator must look at now."""
+
+    device_id: str
+    hostname: str
+    event: str
+    kind: str  # silent | reader_disconnected | sync_lag | disk_low
+    detail: str
+
+
+class FleetService:
+    """Device reports, the dashboard's view and the alerts."""
+
+    def __init__(self, db: CentralDatabase) -> None:
+        self.db = db
+
+    async def report(self, device: Device, status: StatusIn) -> None:
+        """Store a box's report; the box is seen now."""
+        now = now_us()
+        async with self.db.write() as session:
+            row = await session.get(DeviceStatus, device.id) or DeviceStatus(device_id=device.id)
+            row.role = status.role
+            row.version = status.version
+            row.readers = json.dumps([r.model_dump() for r in status.readers])
+            row.pending_changes = status.pending_changes
+            row.oldest_pending_age_s = status.oldest_pending_age_s
+            row.disk_free_pct = status.disk_free_pct
+            row.last_backup_us = status.last_backup_us
+            row.received_us = now
+            session.add(row)
+            stored = await session.get(Device, device.id)
+            assert stored is not None
+            stored.last_seen_us = now
+            if status.version:
+                stored.version = status.version
+
+    async def devices(self, *, now: int | None = None) -> list[DeviceView]:
+        """Every device, grouped by event then hostname."""
+        now = now_us() if now is None else now
+        async with self.db.read() as session:
+            devices = (await session.exec(select(Device))).all()
+            statuses = {s.device_id: s for s in (await session.exec(select(DeviceStatus))).all()}
+            backups: dict[str, int] = {}
+            for device_id, completed in (
+                await session.exec(
+                    select(Backup.device_id, Backup.completed_us).where(Backup.complete)
+                )
+            ).all():
+                if completed is not None:
+                    backups[device_id] = max(backups.get(device_id, 0), completed)
+        views = [_view(d, statuses.get(d.id), backups.get(d.id), now) for d in devices]
+        return sorted(views, key=lambda v: (v.event, v.hostname))
+
+    async def alerts(self, *, now: int | None = None) -> list[Alert]:
+        """Alerts: silent > 60 s, reader disconnected, sync lag > 60 s, disk < 10 %."""
+        found: list[Alert] = []
+        for view in await self.devices(now=now):
+
+            def alert(kind: str, detail: str, view: DeviceView = view) -> None:
+                found.append(Alert(view.id, view.hostname, view.event, kind, detail))
+
+            if view.last_seen_age_s is None or view.last_seen_age_s > SILENT_AFTER_S:
+                seen = "never" if view.last_seen_age_s is None else f"{view.last_seen_age_s:.0f} s"
+                alert("silent", f"last seen {seen} ago")
+            for reader in view.readers:
+                if not reader.get("connected"):
+                    alert("reader_disconnected", f"reader {reader.get('reader')} is disconnected")
+            if view.lag_s > LAG_ALERT_S:
+                alert("sync_lag", f"{view.pending_changes} changes wait, oldest {view.lag_s:.0f} s")
+            if view.disk_free_pct is not None and view.disk_free_pct < DISK_ALERT_PCT:
+                alert("disk_low", f"{view.disk_free_pct:.1f} % of the disk is free")
+        return found
+
+
+def _view(
+    device: Device, status: DeviceStatus | None, backup_us: int | None, now: int
+) -> DeviceView:
+    seen = (now - device.last_seen_us) / _SECOND if device.last_seen_us else None
+    return DeviceView(
+        id=device.id,
+        serial=device.serial,
+        hostname=device.hostname,
+        event=device.event_slug,
+        role=status.role if status else "",
+        version=(status.version if status and status.version else device.version),
+        tunnel_address=device.tunnel_address,
+        last_seen_age_s=seen,
+        pending_changes=status.pending_changes if status else 0,
+        lag_s=status.oldest_pending_age_s if status else 0.0,
+        last_backup_age_s=(now - backup_us) / _SECOND if backup_us else None,
+        disk_free_pct=status.disk_free_pct if status else None,
+        readers=json.loads(status.readers) if status else [],
+    )

@@ -1,0 +1,57 @@
+"""/api/v1/devices and /api/v1/alerts: the fleet's state (boxes report, admins read)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromHeader, JSONBody
+
+from central.services.devices import DeviceService
+from central.services.fleet import FleetService, StatusIn
+from central.services.users import UserService
+from central.web.auth import LoginThrottle, admin_of
+
+
+class FleetController(Controller):
+    """Device reports and what admins see of them."""
+
+    path = "/api/v1"
+    tags = ["fleet"]  # noqa: RUF012 (Litestar reads a class attribute)
+
+    @post("/devices/status", status_code=204)
+    async def report(
+        self,
+        data: JSONBody[StatusIn],
+        authorization: FromHeader[str | None],
+        devices: NamedDependency[DeviceService],
+        fleet: NamedDependency[FleetService],
+    ) -> None:
+        """A box reports its role, readers, sync lag, disk and last backup (device token)."""
+        await fleet.report(await devices.authenticate(authorization), data)
+
+    @get("/devices")
+    async def list_devices(
+        self,
+        request: Request[Any, Any, Any],
+        users: NamedDependency[UserService],
+        throttle: NamedDependency[LoginThrottle],
+        fleet: NamedDependency[FleetService],
+    ) -> list[dict[str, Any]]:
+        """Every device with its last report (admin)."""
+        await admin_of(request, users, throttle)
+        return [dataclasses.asdict(d) for d in await fleet.devices()]
+
+    @get("/alerts")
+    async def list_alerts(
+        self,
+        request: Request[Any, Any, Any],
+        users: NamedDependency[UserService],
+        throttle: NamedDependency[LoginThrottle],
+        fleet: NamedDependency[FleetService],
+    ) -> list[dict[str, Any]]:
+        """Silent devices, disconnected readers, sync lag > 60 s, disk < 10 % (admin)."""
+        await admin_of(request, users, throttle)
+        return [dataclasses.asdict(a) for a in await fleet.alerts()]

@@ -1,0 +1,106 @@
+"""Server-rendered pages: login, the fleet dashboard, the public live results."""
+
+from __future__ import annotations
+
+import dataclasses
+from itertools import groupby
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from central.errors import Unauthorized
+from central.services.fleet import FleetService
+from central.services.public import PublicResultsService
+from central.services.users import UserService
+from central.web.auth import SESSION_USER, LoginThrottle, TooManyAttempts, admin_of
+from edge.domain.clock import from_us
+
+PUBLIC_REFRESH_S = 15
+
+
+@dataclasses.dataclass
+class LoginForm:
+    """The login form."""
+
+    username: str
+    password: str
+
+
+class PageController(Controller):
+    """HTML pages of central."""
+
+    include_in_schema = False
+
+    @get("/login")
+    async def login_page(self) -> Template:
+        """The login form."""
+        return Template("login.html", context={"error": None})
+
+    @post("/login", status_code=303)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        users: NamedDependency[UserService],
+        throttle: NamedDependency[LoginThrottle],
+    ) -> Response[Any]:
+        """Check the credentials; on success open a session and go to the dashboard."""
+        address = request.client.host if request.client else "?"
+        try:
+            throttle.check(address)
+        except TooManyAttempts as error:
+            return Template("login.html", context={"error": error.message}, status_code=429)
+        admin = await users.authenticate(data.username, data.password)
+        if admin is None:
+            throttle.failed(address)
+            context = {"error": "Wrong username or password."}
+            return Template("login.html", context=context, status_code=401)
+        request.set_session({SESSION_USER: admin.username})
+        return Redirect("/", status_code=303)  # see other: the browser GETs the dashboard
+
+    @get("/logout")
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        """End the session."""
+        request.clear_session()
+        return Redirect("/login")
+
+    @get("/")
+    async def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        users: NamedDependency[UserService],
+        throttle: NamedDependency[LoginThrottle],
+        fleet: NamedDependency[FleetService],
+    ) -> Response[Any]:
+        """Devices per event with their state, and the alerts (refreshes every 10 s)."""
+        try:
+            user = await admin_of(request, users, throttle)
+        except Unauthorized:
+            return Redirect("/login")
+        devices = await fleet.devices()
+        events = [(event, list(group)) for event, group in groupby(devices, lambda d: d.event)]
+        context = {"user": user, "alerts": await fleet.alerts(), "events": events, "refresh": 10}
+        return Template("dashboard.html", context=context)
+
+    @get("/public/events/{slug:str}")
+    async def public_results(
+        self,
+        slug: FromPath[str],
+        race: FromQuery[str],
+        public: NamedDependency[PublicResultsService],
+    ) -> Template:
+        """A race's live results for the public (refreshes by itself)."""
+        found = await public.results(slug, race)
+        context = {
+            "event": slug,
+            "race": race,
+            "updated": from_us(found.updated_us).isoformat(timespec="seconds"),
+            "columns": found.document.get("columns", []),
+            "rows": found.document.get("rows", []),
+            "refresh": PUBLIC_REFRESH_S,
+        }
+        return Template("public_results.html", context=context)
