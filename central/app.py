@@ -30,6 +30,7 @@ from central.web.api.backups import BackupController
 from central.web.api.enroll import EnrollController
 from central.web.api.fleet import FleetController
 from central.web.api.public import PublicController
+from central.web.api.restore import RestoreController
 from central.web.api.sync import SyncController
 from central.web.auth import LoginThrottle
 from central.web.errors import central_error_handler
@@ -72,6 +73,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             FleetController,
             PublicController,
             PageController,
+            RestoreController,
         ],
         middleware=[ServerSideSessionConfig(store="sessions", samesite="strict").middleware],
         stores={"sessions": FileStore(settings.data_dir / "sessions", create_directories=True)},

@@ -36,10 +36,13 @@ class UploadState:
     received: int
     complete: bool
     seq: int
+    sha256: str
 
 
 def _state(backup: Backup) -> UploadState:
-    return UploadState(backup.id, backup.size, backup.received, backup.complete, backup.seq)
+    return UploadState(
+        backup.id, backup.size, backup.received, backup.complete, backup.seq, backup.sha256
+    )
 
 
 class BackupService:
@@ -107,6 +110,14 @@ class BackupService:
             raise NotFound(f"device {device_id} has no complete backup")
         return _state(backup)
 
+    async def file_of(self, device_id: str, backup_id: str) -> UploadState:
+        """A complete backup of ``device_id`` (to download it)."""
+        async with self.db.read() as session:
+            backup = await session.get(Backup, backup_id)
+        if backup is None or backup.device_id != device_id or not backup.complete:
+            raise NotFound(f"no complete backup {backup_id} for device {device_id}")
+        return _state(backup)
+
     async def complete_backups(self, device_id: str) -> list[UploadState]:
         """Every complete backup of a device, newest first."""
         async with self.db.read() as session:
@@ -146,3 +157,12 @@ class BackupService:
                 row = await session.get(Backup, old.id)
                 if row is not None:
                     await session.delete(row)
+
+
+async def device_or_404(db: CentralDatabase, device_id: str) -> Device:
+    """The enrolled device ``device_id``."""
+    async with db.read() as session:
+        device = await session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"no device {device_id}")
+    return device

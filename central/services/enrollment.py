@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from central.errors import Invalid, TunnelRangeExhausted, Unauthorized
+from central.errors import Invalid, NotFound, TunnelRangeExhausted, Unauthorized
 from central.security import new_token, token_hash
 from central.settings import CentralSettings
 from central.store.database import CentralDatabase
@@ -159,6 +159,43 @@ class EnrollmentService:
             device_id=device.id,
             device_token=device_token,
             event_slug=event_slug,
+            tunnel_address=f"{device.tunnel_address}/32",
+            hub_address=str(network.ip),
+            hub_public_key=self.settings.hub_public_key,
+            hub_endpoint=self.settings.hub_endpoint,
+        )
+
+    async def replace(self, device_id: str, request: EnrollmentRequest) -> Enrollment:
+        """Hand an enrolled device's identity to a replacement box (admin, after a restore).
+
+        The new box keeps the device id, the tunnel address and the replication
+        cursor, so it carries on the old box's outbox; the old token stops working.
+        """
+        key = check_wg_key(request.wg_public_key)
+        device_token = new_token()
+        async with self.db.write() as session:
+            device = await session.get(Device, device_id)
+            if device is None:
+                raise NotFound(f"no device {device_id}")
+            clash = await session.exec(
+                select(Device.id).where(
+                    Device.serial == request.serial.strip(), col(Device.id) != device_id
+                )
+            )
+            if clash.first() is not None:
+                raise Invalid(f"serial {request.serial} already belongs to another device")
+            device.serial = request.serial.strip()
+            device.hostname = request.hostname
+            device.version = request.version
+            device.wg_public_key = key
+            device.token_hash = token_hash(device_token)
+            device.enrolled_us = now_us()
+            session.add(device)
+        network = self.settings.tunnel_network
+        return Enrollment(
+            device_id=device.id,
+            device_token=device_token,
+            event_slug=device.event_slug,
             tunnel_address=f"{device.tunnel_address}/32",
             hub_address=str(network.ip),
             hub_public_key=self.settings.hub_public_key,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy import insert, update
@@ -131,6 +132,26 @@ class ReplicationService:
         async with self.db.read() as session:
             last = (await session.exec(select(Device.last_seq).where(Device.id == device.id))).one()
         return int(last)
+
+    async def changes_after(self, device_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` changes of a device with seq > ``after``, in seq order."""
+        async with self.db.read() as session:
+            rows = await session.exec(
+                select(DeviceChange)
+                .where(DeviceChange.device_id == device_id, col(DeviceChange.seq) > after)
+                .order_by(col(DeviceChange.seq))
+                .limit(limit)
+            )
+            return [
+                {
+                    "seq": r.seq,
+                    "table": r.table_name,
+                    "op": r.op,
+                    "row_id": r.row_id,
+                    "payload": json.loads(r.payload),
+                }
+                for r in rows.all()
+            ]
 
 
 def _json(payload: dict[str, object]) -> str:

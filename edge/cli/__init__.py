@@ -5,7 +5,7 @@ from __future__ import annotations
 from edge.cli.base import cli
 from edge.cli.data import entrants, event, passings, reads, results
 from edge.cli.emulator import simulate_reader
-from edge.cli.fleet import backup, enroll
+from edge.cli.fleet import backup, enroll, restore
 from edge.cli.panel import panel
 from edge.cli.server import db, serve
 
@@ -18,6 +18,7 @@ for command in (
     panel,
     passings,
     reads,
+    restore,
     results,
     serve,
     simulate_reader,

@@ -55,3 +55,47 @@ def backup(ctx: click.Context, role_file: Path | None) -> None:
     finally:
         snapshot.path.unlink(missing_ok=True)
     click.echo(f"backup {result.backup_id}: {result.size} bytes, up to change {snapshot.seq}")
+
+
+@click.command()
+@click.option("--central", "central_url", required=True, help="Central's base URL.")
+@click.option("--device", "device_id", required=True, help="Id of the box to restore.")
+@click.option("--user", required=True, help="Central admin username.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    envvar="CHRONO_CENTRAL_PASSWORD",
+    help="Admin password (asked when absent; or $CHRONO_CENTRAL_PASSWORD).",
+)
+@click.option(
+    "--role-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
+)
+@click.pass_context
+def restore(
+    ctx: click.Context,
+    central_url: str,
+    device_id: str,
+    user: str,
+    password: str,
+    role_file: Path | None,
+) -> None:
+    """Rebuild this (replacement) box from central's latest backup of DEVICE, then become it."""
+    from edge.backup.restore import adopt_identity, restore_from_central
+    from edge.cli.base import database_path
+
+    settings = get_settings()
+    report = restore_from_central(central_url, device_id, (user, password), database_path(ctx))
+    click.echo(
+        f"restored backup {report.backup_id}: snapshot up to change {report.snapshot_seq}, "
+        f"{report.changes_replayed} changes replayed up to {report.last_seq}; "
+        f"{report.tag_reads} reads, {report.passings} passings; integrity_check ok"
+    )
+    link = adopt_identity(
+        central_url, device_id, (user, password), role_file or settings.role_file,
+        settings.key_folder,
+    )  # fmt: skip
+    click.echo(f"this box is now device {link.device_id} ({link.tunnel_address})")

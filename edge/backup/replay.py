@@ -1,0 +1,85 @@
+"""Replaying a box's own replicated changes onto a restored snapshot of it.
+
+The restored database must end up as the original was: same rows, same ids,
+and the same outbox (seq by seq), so the box carries on replicating exactly
+where central stands. Applied rows fire the outbox triggers; those rows are
+replaced by the changes as central holds them, seq for seq.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from edge.domain.clock import now_us
+from edge.errors import InvalidInput, Problem
+
+_READ_COLUMNS: tuple[str, ...] = ("id", "device_id", "epc", "antenna", "rssi_dbm")
+_READ_COLUMNS += ("reader_time_us", "corrected_time_us", "created_us")
+_PASSING_COLUMNS: tuple[str, ...] = ("id", "bib", "epc", "time_us", "method", "source")
+_PASSING_COLUMNS += ("read_count", "status", "created_us")
+
+
+def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str, Any]]) -> int:
+    """Apply changes (already in seq order) inside the caller's transaction; return how many."""
+    places = _Places(connection)
+    first_seq: int | None = None
+    applied: list[Mapping[str, Any]] = []
+    for change in changes:
+        first_seq = first_seq if first_seq is not None else int(change["seq"])
+        payload = change["payload"]
+        table, op = change["table"], change["op"]
+        if table == "tag_read" and op == "upsert":
+            event_id, point_id = places.resolve(payload)
+            values = [payload[c] for c in _READ_COLUMNS]
+            connection.execute(
+                "INSERT OR IGNORE INTO tag_read (event_id, point_id, " + ", ".join(_READ_COLUMNS)
+                + ") VALUES (?, ?" + ", ?" * len(_READ_COLUMNS) + ")",
+                [event_id, point_id, *values],
+            )  # fmt: skip
+        elif table == "passing" and op == "upsert":
+            event_id, point_id = places.resolve(payload)
+            columns = ", ".join(_PASSING_COLUMNS)
+            updates = ", ".join(f"{c} = excluded.{c}" for c in ("point_id", *_PASSING_COLUMNS[1:]))
+            connection.execute(
+                f"INSERT INTO passing (event_id, point_id, {columns}) VALUES (?, ?"
+                + ", ?" * len(_PASSING_COLUMNS) + f") ON CONFLICT(id) DO UPDATE SET {updates}",
+                [event_id, point_id, *(payload[c] for c in _PASSING_COLUMNS)],
+            )  # fmt: skip
+        elif table == "passing" and op == "delete":
+            connection.execute("DELETE FROM passing WHERE id = ?", [change["row_id"]])
+        applied.append(change)
+    if first_seq is None:
+        return 0
+    # The triggers numbered what they wrote from the snapshot's sequence; central's
+    # numbering is the truth, so the outbox is rewritten with it.
+    connection.execute("DELETE FROM outbox WHERE seq >= ?", [first_seq])
+    connection.executemany(
+        "INSERT INTO outbox (seq, table_name, op, row_id, payload, created_us)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (c["seq"], c["table"], c["op"], c["row_id"], json.dumps(c["payload"]), now_us())
+            for c in applied
+        ],
+    )
+    return len(applied)
+
+
+class _Places:
+    """Event and point ids by slug and code, as the snapshot has them."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        rows = connection.execute(
+            "SELECT e.slug, p.code, e.id, p.id"
+            " FROM timing_point p JOIN event e ON e.id = p.event_id"
+        ).fetchall()
+        self.ids = {(slug, code): (event_id, point_id) for slug, code, event_id, point_id in rows}
+
+    def resolve(self, payload: Mapping[str, Any]) -> tuple[str, str]:
+        key = (payload.get("event"), payload.get("point"))
+        if key not in self.ids:
+            problem = Problem("change", f"event {key[0]!r} point {key[1]!r} is not in the snapshot")
+            raise InvalidInput([problem], "a replicated change names an unknown timing point")
+        return self.ids[key]
