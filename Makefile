@@ -20,17 +20,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install ChronoEdge (editable) with the dev tools
 
-run: $(STAMP) ## start a MASTER box with a demo event and print its URLs
-	@mkdir -p $(VAR)
-	$(BIN)/chrono-edge --db $(VAR)/edge.db db upgrade
-	$(BIN)/chrono-edge --db $(VAR)/edge.db event load docs/examples/spring-10k.yaml
-	$(BIN)/chrono-edge --db $(VAR)/edge.db entrants import docs/examples/entrants.csv --event spring-10k-2026
-	$(BIN)/chrono-edge --db $(VAR)/edge.db passings import docs/examples/passings.csv --event spring-10k-2026
-	@echo "ChronoEdge MASTER (edge):  http://127.0.0.1:8000/"
-	@echo "  API:                     http://127.0.0.1:8000/api/v1/events"
-	@echo "  OpenAPI:                 http://127.0.0.1:8000/schema"
-	@echo "  Results:                 http://127.0.0.1:8000/api/v1/events/spring-10k-2026/races/10K/results"
-	$(BIN)/chrono-edge --db $(VAR)/edge.db serve --host 127.0.0.1 --port 8000
+run: $(STAMP) ## start central, a MASTER box and an emulated LLRP reader; print the URLs
+	scripts/run.sh
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
@@ -47,6 +38,7 @@ test: lint ## lint, type checks, then the whole test suite
 bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench.bench_results
 	$(BIN)/python -m bench.bench_crossing
+	$(BIN)/python -m bench.bench_ingest
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ from edge.cli.data import entrants, event, passings, reads, results
 from edge.cli.emulator import simulate_reader
 from edge.cli.fleet import backup, enroll, restore
 from edge.cli.panel import panel
+from edge.cli.reader import reader
 from edge.cli.server import db, serve
 
 for command in (
@@ -17,6 +18,7 @@ for command in (
     entrants,
     panel,
     passings,
+    reader,
     reads,
     restore,
     results,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import insert
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Event, Passing, PassingMethod, PassingStatus, TagRead, TimingPoint
@@ -85,6 +86,36 @@ class ReadService:
                 for code in codes
             ]
 
+    async def rebuild_tags(
+        self,
+        slug: str,
+        point: str,
+        epcs: Collection[str],
+        *,
+        settings: CrossingSettings | None = None,
+    ) -> RebuildReport:
+        """Recompute the derived passings of some tags at one point (the others are untouched)."""
+        async with self.db.write() as session:
+            event = await get_event(session, slug)
+            points = await points_by_code(session, event)
+            found = points[canonical_point(points, point)]
+            return await _rebuild_point(
+                session, event, found, settings or point_settings(found), epcs=epcs
+            )
+
+    async def latest_reads(self, slug: str, point: str, *, stored_since_us: int) -> dict[str, int]:
+        """The newest read time of each tag whose reads were stored at the point since then."""
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            points = await points_by_code(session, event)
+            found = points[canonical_point(points, point)]
+            rows = await session.exec(
+                select(TagRead.epc, func.max(TagRead.corrected_time_us))
+                .where(TagRead.point_id == found.id, TagRead.created_us >= stored_since_us)
+                .group_by(col(TagRead.epc))
+            )
+            return {epc: int(time_us) for epc, time_us in rows.all()}
+
 
 def point_settings(point: TimingPoint) -> CrossingSettings:
     """The crossing settings the event file gave this timing point."""
@@ -105,22 +136,36 @@ def _store(db: Database, event_id: str, point_id: str, reads: list[raw.ReadIn]) 
 
 
 async def _rebuild_point(
-    session: AsyncSession, event: Event, point: TimingPoint, settings: CrossingSettings
+    session: AsyncSession,
+    event: Event,
+    point: TimingPoint,
+    settings: CrossingSettings,
+    *,
+    epcs: Collection[str] | None = None,
 ) -> RebuildReport:
-    rows = await session.exec(
-        select(TagRead.epc, TagRead.antenna, TagRead.rssi_dbm, TagRead.corrected_time_us).where(
-            TagRead.point_id == point.id
-        )
-    )
-    reads = [RawRead(epc=e, antenna=a, rssi_dbm=r, time_us=t) for e, a, r, t in rows.all()]
-    crossings = estimate_crossings(reads, settings)
-    wanted = {(c.epc, c.time_us, c.method, c.status): c for c in crossings}
-    stored = await session.exec(
-        select(Passing).where(
+    """Diff the point's derived passings against the reads (of ``epcs`` only, if given)."""
+    # Crossings are estimated tag by tag, so the passings of a subset of tags are
+    # computed from that subset's reads alone; bound parameters are chunked
+    # below SQLite's limit.
+    chunks = [None] if epcs is None else _chunks(sorted(set(epcs)))
+    reads: list[RawRead] = []
+    existing: dict[tuple[str | None, int, str, str], Passing] = {}
+    for chunk in chunks:
+        read_query = select(
+            TagRead.epc, TagRead.antenna, TagRead.rssi_dbm, TagRead.corrected_time_us
+        ).where(TagRead.point_id == point.id)
+        passing_query = select(Passing).where(
             Passing.point_id == point.id, col(Passing.method).in_([m.value for m in DERIVED])
         )
-    )
-    existing = {(p.epc, p.time_us, p.method, p.status): p for p in stored.all()}
+        if chunk is not None:
+            read_query = read_query.where(col(TagRead.epc).in_(chunk))
+            passing_query = passing_query.where(col(Passing.epc).in_(chunk))
+        rows = await session.exec(read_query)
+        reads += [RawRead(epc=e, antenna=a, rssi_dbm=r, time_us=t) for e, a, r, t in rows.all()]
+        stored = await session.exec(passing_query)
+        existing |= {(p.epc, p.time_us, p.method, p.status): p for p in stored.all()}
+    crossings = estimate_crossings(reads, settings)
+    wanted = {(c.epc, c.time_us, c.method, c.status): c for c in crossings}
     # Keep passings that did not change, so their ids (replicated to central) stay stable.
     stale = [p.id for key, p in existing.items() if key not in wanted]
     if stale:
@@ -150,3 +195,7 @@ async def _rebuild_point(
         added=len(new),
         removed=len(stale),
     )
+
+
+def _chunks(epcs: list[str], size: int = 500) -> list[list[str] | None]:
+    return [epcs[start : start + size] for start in range(0, len(epcs), size)]

@@ -1,0 +1,228 @@
+"""One LLRP connection to a reader through sllurp, handing its tag reads to a sink.
+
+sllurp 3.0.5 runs a blocking socket in a thread of its own and calls back on that
+thread; ``ReaderClient`` turns each report into ``ReadIn`` rows there and gives them
+to the sink, which must be thread-safe (``ReadQueue.put``). sllurp's own reconnect
+waits a hard-coded 60 s and it has no keepalive watchdog, so a client is used for
+one connection only: the service watches ``alive`` and ``silent_for_s()`` and makes
+a new client to reconnect. sllurp's exceptions never leave this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from sllurp.llrp import LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
+from sllurp.llrp_errors import LLRPError, ReaderConfigurationError
+from sllurp.llrp_proto import Message_struct
+
+from edge.rfid.errors import ReaderRejected, ReaderUnreachable
+from edge.roleconfig import ReaderConfig
+from edge.store.reads import ReadIn
+
+log = logging.getLogger(__name__)
+
+ReadSink = Callable[[list[ReadIn]], None]
+"""Receives each report's reads on sllurp's thread."""
+
+CONTENT = {"EnableAntennaID": True, "EnablePeakRSSI": True, "EnableFirstSeenTimestamp": True}
+"""What every TagReportData must carry for a read to be stored."""
+
+_POLL_S = 0.05
+
+
+def box_now_us() -> int:
+    """Return the box's wall clock in microseconds since the Unix epoch."""
+    return time.time_ns() // 1000
+
+
+def sllurp_config(reader: ReaderConfig) -> LLRPReaderConfig:
+    """The sllurp settings of an inventory that reports every read at once."""
+    settings: dict[str, Any] = {
+        "antennas": list(reader.antennas),
+        "report_every_n_tags": 1,  # one read per report: nothing waits in the reader
+        "tag_content_selector": dict(CONTENT),
+        "keepalive_interval": max(1, round(reader.keepalive_s * 1000)),
+        "reconnect": False,  # sllurp's reconnect waits 60 s; the service reconnects
+        "start_inventory": True,
+        "reset_on_connect": True,
+    }
+    if reader.tx_power_dbm is not None:
+        settings["tx_power_dbm"] = float(reader.tx_power_dbm)
+    return LLRPReaderConfig(settings)
+
+
+class _SllurpClient(LLRPReaderClient):  # type: ignore[misc]
+    """sllurp's client, except that a failed TCP connect closes its socket.
+
+    sllurp 3.0.5 drops the socket unclosed when ``connect`` fails (a ResourceWarning and a
+    file descriptor left to the garbage collector on every retry); the rest is its code.
+    """
+
+    _socket: socket.socket | None
+
+    def _connect_socket(self) -> bool:
+        if self._socket:
+            raise ReaderConfigurationError("Already connected")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self._socktimeout)
+            sock.connect((self._host, self._port))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except BaseException:
+            sock.close()
+            raise
+        self._socket = sock
+        return True
+
+
+class ReaderClient:
+    """One connection to an LLRP reader; make a new one to reconnect."""
+
+    def __init__(self, reader: ReaderConfig, sink: ReadSink, *, timeout_s: float = 5.0) -> None:
+        self.reader = reader
+        self._sink = sink
+        self._timeout_s = timeout_s
+        self._client: LLRPReaderClient | None = None
+        self._inventorying = threading.Event()
+        self._ended = threading.Event()
+        self.clock_offset_us: int | None = None  # box time minus reader time, at connect
+        self.connected_us: int | None = None
+        self.last_message_us: int | None = None
+        self.last_read_us: int | None = None
+        self.undecodable = 0  # tag entries lacking a field of CONTENT
+        self._last_message = time.monotonic()
+
+    @property
+    def address(self) -> str:
+        """Return ``host:port`` of the reader."""
+        return f"{self.reader.host}:{self.reader.port}"
+
+    @property
+    def alive(self) -> bool:
+        """Tell whether sllurp's thread still runs and the link was not closed."""
+        client = self._client
+        return client is not None and client.is_alive() and not self._ended.is_set()
+
+    def silent_for_s(self) -> float:
+        """Return the seconds since the reader's last decoded frame (keepalives included)."""
+        return time.monotonic() - self._last_message
+
+    async def connect(self) -> None:
+        """Connect and wait until the reader inventories (ReaderUnreachable, ReaderRejected)."""
+        await asyncio.to_thread(self._connect)
+
+    async def close(self, *, polite: bool = True) -> None:
+        """Stop the inventory (politely: the reports already sent still arrive), then close."""
+        await asyncio.to_thread(self._close, polite)
+
+    def _connect(self) -> None:
+        try:
+            client = _SllurpClient(
+                self.reader.host, self.reader.port, sllurp_config(self.reader), self._timeout_s
+            )
+        except LLRPError as err:
+            raise ReaderRejected(f"invalid reader settings: {err}") from err
+        client.add_tag_report_callback(self._on_tags)
+        client.add_event_callback(self._on_event)
+        # Every decoded frame is a sign of life; a frame sllurp cannot decode is not.
+        for name in Message_struct:
+            client.add_message_callback(name, self._on_message)
+        client.add_state_callback(LLRPReaderState.STATE_INVENTORYING, self._on_inventorying)
+        client.add_disconnected_callback(lambda _client: self._ended.set())
+        self._last_message = time.monotonic()
+        try:
+            client.connect()
+        except OSError as err:
+            client.hard_disconnect()
+            raise ReaderUnreachable(
+                f"cannot connect to the reader at {self.address}: {err}"
+            ) from err
+        self._client = client
+        try:
+            self._wait_for_inventory()
+        except BaseException:
+            self._close(polite=False)
+            raise
+        self.connected_us = box_now_us()
+
+    def _wait_for_inventory(self) -> None:
+        deadline = time.monotonic() + self._timeout_s
+        while not self._inventorying.wait(_POLL_S):
+            if not self.alive:
+                raise ReaderRejected(
+                    f"the reader at {self.address} closed the connection while being set up"
+                )
+            if time.monotonic() > deadline:
+                raise ReaderUnreachable(
+                    f"the reader at {self.address} did not start its inventory"
+                    f" within {self._timeout_s:g} s"
+                )
+
+    def _close(self, polite: bool) -> None:
+        client = self._client
+        if client is None:
+            return
+        if polite and self.alive:
+            # The link may die meanwhile: sllurp then writes to a socket it has closed.
+            with suppress(OSError, LLRPError):
+                client.disconnect()
+            client.join(self._timeout_s)
+        client.hard_disconnect()
+        client.join(self._timeout_s)
+        if client.is_alive():
+            log.warning("sllurp's thread for %s did not end", self.address)
+
+    # The methods below run on sllurp's thread.
+
+    def _on_message(self, _client: LLRPReaderClient, _message: object) -> None:
+        self._last_message = time.monotonic()
+        self.last_message_us = box_now_us()
+
+    def _on_inventorying(self, _client: LLRPReaderClient, _state: int) -> None:
+        self._inventorying.set()
+
+    def _on_event(self, _client: LLRPReaderClient, data: dict[str, Any]) -> None:
+        stamp = data.get("UTCTimestamp") or data.get("Uptime")
+        if self.clock_offset_us is None and isinstance(stamp, dict):
+            # The reader's clock may read the year 2000 (no RTC, no NTP): keep its time
+            # and correct it by the offset seen when the reader greets us.
+            self.clock_offset_us = box_now_us() - int(stamp["Microseconds"])
+
+    def _on_tags(self, _client: LLRPReaderClient, tags: list[dict[str, Any]]) -> None:
+        offset = self.clock_offset_us or 0
+        reads = []
+        for tag in tags:
+            read = _read_from(tag, offset)
+            if read is None:
+                self.undecodable += 1
+                if self.undecodable == 1:
+                    log.warning("reader %s: a tag report lacks EPC, antenna, RSSI or time: %s",
+                                self.address, tag)  # fmt: skip
+                continue
+            reads.append(read)
+        if reads:
+            self.last_read_us = box_now_us()
+            self._sink(reads)
+
+
+def _read_from(tag: dict[str, Any], offset_us: int) -> ReadIn | None:
+    try:
+        reader_us = tag.get("FirstSeenTimestampUTC") or tag["FirstSeenTimestampUptime"]
+        return ReadIn(
+            epc=tag["EPC"].decode("ascii").upper(),
+            antenna=int(tag["AntennaID"]),
+            rssi_dbm=float(tag["PeakRSSI"]),
+            reader_time_us=int(reader_us),
+            corrected_time_us=int(reader_us) + offset_us,
+        )
+    except (KeyError, AttributeError, TypeError, ValueError):
+        return None

@@ -1,0 +1,112 @@
+"""Runs the reader service for the role in reader.json, and again when the role changes.
+
+A role changed on ``/setup`` (another event, point or reader) takes effect without a
+restart of the process: the running service stops its inventory politely, commits
+every read it holds, and a new one starts with the new role. A file that cannot be
+used (unknown event or point) is reported and the current role stays in force.
+Options given on the command line keep their value whatever the file says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.errors import ChronoEdgeError
+from edge.rfid.service import ReaderService, ReadingTarget, Tuning, resolve_target
+from edge.roleconfig import ReaderConfig, RoleConfig, watch_role
+from edge.store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the command line fixed (None: take it from reader.json)."""
+
+    host: str | None = None
+    port: int | None = None
+    event: str | None = None
+    point: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run of the service reads, and for what."""
+
+    target: ReadingTarget
+    reader: ReaderConfig
+
+
+async def make_plan(db: Database, role: RoleConfig, choice: Choice) -> Plan:
+    """Combine reader.json and the command line; the event and point must exist."""
+    fixed = {key: value for key, value in (("host", choice.host), ("port", choice.port)) if value}
+    reader = ReaderConfig.model_validate({**role.reader.model_dump(), **fixed})
+    slug, point = choice.event or role.event, choice.point or role.point
+    if not slug:
+        raise ChronoEdgeError('no event chosen: pass --event or set "event" in reader.json')
+    if not point:
+        raise ChronoEdgeError('no timing point chosen: pass --point or set "point" in reader.json')
+    return Plan(await resolve_target(db, slug, point, role.device_id), reader)
+
+
+async def supervise(
+    db: Database,
+    role_file: Path,
+    choice: Choice,
+    stop: asyncio.Event,
+    *,
+    tuning: Tuning | None = None,
+    poll_s: float = 1.0,
+) -> None:
+    """Run the reader service until ``stop``; restart it when reader.json changes."""
+    roles = watch_role(role_file, poll_s)
+    changed: asyncio.Task[RoleConfig] | None = None
+    try:
+        plan = await make_plan(db, await anext(roles), choice)
+        while not stop.is_set():
+            service_stop = asyncio.Event()
+            service = ReaderService(db, plan.target, plan.reader, tuning=tuning)
+            running = asyncio.create_task(service.run(service_stop), name="reader-service")
+            stopping = asyncio.create_task(stop.wait())
+            try:
+                while True:
+                    changed = changed or asyncio.create_task(_next(roles))
+                    await asyncio.wait(
+                        {running, changed, stopping}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if running.done() or stopping.done():
+                        break
+                    role, changed = changed.result(), None
+                    new = await _usable_plan(db, role, choice)
+                    if new is not None and new != plan:
+                        log.info("reader.json changed: restarting the reader service")
+                        plan = new
+                        break
+            finally:
+                service_stop.set()
+                stopping.cancel()
+                await running  # commits every read it holds, or raises what failed
+    finally:
+        if changed is not None:
+            changed.cancel()
+            with suppress(asyncio.CancelledError):
+                await changed
+        if isinstance(roles, AsyncGenerator):  # watch_role is one; end its polling
+            await roles.aclose()
+
+
+async def _next(roles: AsyncIterator[RoleConfig]) -> RoleConfig:
+    return await anext(roles)
+
+
+async def _usable_plan(db: Database, role: RoleConfig, choice: Choice) -> Plan | None:
+    try:
+        return await make_plan(db, role, choice)
+    except ChronoEdgeError as err:
+        log.error("reader.json changed but cannot be used, keeping the current role: %s", err)
+        return None
