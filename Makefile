@@ -39,6 +39,7 @@ bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench.bench_results
 	$(BIN)/python -m bench.bench_crossing
 	$(BIN)/python -m bench.bench_ingest
+	$(BIN)/python -m bench.sync_backlog
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

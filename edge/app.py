@@ -12,6 +12,7 @@ from edge.store import migrate
 from edge.store.database import Database
 from edge.web.api.entrants import EntrantController
 from edge.web.api.events import EventController
+from edge.web.api.ingest import IngestController
 from edge.web.api.manual import ManualEntryController
 from edge.web.api.passings import PassingController
 from edge.web.api.readers import ReaderController
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_db() -> Database:
         return database
 
+    def provide_settings() -> Settings:
+        return settings
+
     return Litestar(
         route_handlers=[
             healthz,
@@ -47,8 +51,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ManualEntryController,
             ReaderController,
             ResultController,
+            IngestController,
         ],
-        dependencies={"db": Provide(provide_db, sync_to_thread=False)},
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
         exception_handlers={ChronoEdgeError: chrono_error_handler},
         on_startup=[migrate_database],
         on_shutdown=[database.close],

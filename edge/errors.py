@@ -27,6 +27,18 @@ class Conflict(ChronoEdgeError):
     """The change conflicts with data already stored; nothing was written."""
 
 
+class Unauthorized(ChronoEdgeError):
+    """Missing or wrong credentials: check the event key in reader.json on both boxes."""
+
+
+class SequenceGap(Conflict):
+    """A sync batch does not start where the receiver expects; resend from ``expected_seq``."""
+
+    def __init__(self, expected_seq: int) -> None:
+        self.expected_seq = expected_seq
+        super().__init__(f"gap: this box expects seq {expected_seq} next")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in an input file: where it is and why."""

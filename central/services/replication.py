@@ -12,10 +12,8 @@ of the same batch racing each other cannot both apply it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy import insert, update
 from sqlmodel import col, select
 
@@ -24,45 +22,19 @@ from central.services.public import RESULTS_TABLE, publish
 from central.store.database import CentralDatabase
 from central.store.models import Device, DeviceChange
 from edge.domain.clock import now_us
+from edge.errors import InvalidInput
+from edge.sync import protocol
+from edge.sync.protocol import MAX_CHANGES, Ack, BatchIn, ChangeIn
 
-MAX_CHANGES = 5000
-
-
-class ChangeIn(BaseModel):
-    """One outbox row of the box."""
-
-    seq: int = Field(ge=1)
-    table: str = Field(min_length=1)
-    op: str = Field(pattern="^(upsert|delete)$")
-    row_id: str
-    payload: dict[str, object]
-
-
-class BatchIn(BaseModel):
-    """Consecutive changes ``seq_from..seq_to`` of one device."""
-
-    device_id: str
-    seq_from: int = Field(ge=1)
-    seq_to: int = Field(ge=1)
-    changes: list[ChangeIn] = Field(max_length=MAX_CHANGES)
-
-    @model_validator(mode="after")
-    def _consecutive(self) -> BatchIn:
-        seqs = [c.seq for c in self.changes]
-        if seqs != list(range(self.seq_from, self.seq_to + 1)):
-            raise ValueError("changes must be exactly seq_from..seq_to, in order, without holes")
-        return self
+__all__ = ["MAX_CHANGES", "Ack", "BatchIn", "ChangeIn", "ReplicationService", "SequenceGap"]
 
 
 def parse_batch(raw: bytes) -> BatchIn:
-    """Validate a batch's JSON; the first problem is named in the error."""
+    """Validate a batch's JSON (edge.sync.protocol); the first problem is named in the error."""
     try:
-        return BatchIn.model_validate_json(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        count = error.error_count()
-        raise Invalid(f"invalid batch ({count} problems), {where}: {first['msg']}") from error
+        return protocol.parse_batch(raw)
+    except InvalidInput as error:
+        raise Invalid(error.message) from error
 
 
 class SequenceGap(Invalid):
@@ -71,14 +43,6 @@ class SequenceGap(Invalid):
     def __init__(self, expected_seq: int) -> None:
         self.expected_seq = expected_seq
         super().__init__(f"gap: central expects seq {expected_seq} next")
-
-
-@dataclass(frozen=True)
-class Ack:
-    """Everything up to ``acked_seq`` is stored; ``applied`` changes were new in this batch."""
-
-    acked_seq: int
-    applied: int
 
 
 class ReplicationService:

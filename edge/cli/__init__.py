@@ -9,6 +9,7 @@ from edge.cli.fleet import backup, enroll, restore
 from edge.cli.panel import panel
 from edge.cli.reader import reader
 from edge.cli.server import db, serve
+from edge.cli.sync import forward, sync
 
 for command in (
     backup,
@@ -16,6 +17,7 @@ for command in (
     enroll,
     event,
     entrants,
+    forward,
     panel,
     passings,
     reader,
@@ -24,6 +26,7 @@ for command in (
     results,
     serve,
     simulate_reader,
+    sync,
 ):
     cli.add_command(command)
 

@@ -6,18 +6,27 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from edge.errors import ChronoEdgeError, Conflict, InvalidInput, NotFound
+from edge.errors import (
+    ChronoEdgeError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    SequenceGap,
+    Unauthorized,
+)
 
 _STATUS: dict[type[ChronoEdgeError], int] = {
     NotFound: HTTP_404_NOT_FOUND,
     Conflict: HTTP_409_CONFLICT,
     InvalidInput: HTTP_422_UNPROCESSABLE_ENTITY,
+    Unauthorized: HTTP_401_UNAUTHORIZED,
 }
 
 
@@ -37,4 +46,6 @@ def chrono_error_handler(_request: Request[Any, Any, Any], error: Exception) -> 
         body["problems"] = [
             {"line": p.line, "where": p.where, "reason": p.reason} for p in error.problems
         ]
+    if isinstance(error, SequenceGap):
+        body["expected_seq"] = error.expected_seq
     return Response(content=body, status_code=status_of(error))

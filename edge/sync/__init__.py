@@ -1,0 +1,1 @@
+"""Replication: the outbox, the batch protocol, SLAVE->MASTER and MASTER->central pushes."""

@@ -1,0 +1,151 @@
+"""The batch protocol of the sync contract, spoken by every sender and receiver.
+
+A SLAVE pushes its outbox to the MASTER (``INGEST_PATH``) and a MASTER pushes
+its own to central (``CENTRAL_PATH``) with the same messages, so both
+receivers import these models and central stays a replica of the edge's
+contract (DESIGN.md: central may import ``edge.sync.protocol``).
+
+- Request: ``POST`` a JSON :class:`BatchIn`, usually gzipped
+  (``Content-Encoding: gzip``), with ``Authorization: Bearer <secret>``.
+- 200: an :class:`Ack`: everything up to ``acked_seq`` is stored.
+- 409: a :class:`Gap`; its ``expected_seq`` is where to resume.
+- Any other status: refused, nothing was applied.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from edge.errors import InvalidInput, Problem
+
+INGEST_PATH = "/api/v1/ingest/batches"
+"""Where a MASTER takes its SLAVEs' batches (event key)."""
+CENTRAL_PATH = "/api/v1/sync/batches"
+"""Where central takes a box's batches (device token)."""
+MAX_CHANGES = 5000
+"""Most changes in one batch."""
+MAX_BATCH_BYTES = 64 * 1024 * 1024
+"""Largest batch accepted once decompressed (a zip bomb stops here)."""
+
+
+class ChangeIn(BaseModel):
+    """One outbox row of the sending box."""
+
+    seq: int = Field(ge=1)
+    table: str = Field(min_length=1)
+    op: str = Field(pattern="^(upsert|delete)$")
+    row_id: str
+    payload: dict[str, object]
+
+
+class BatchIn(BaseModel):
+    """Consecutive changes ``seq_from..seq_to`` of one device."""
+
+    device_id: str
+    seq_from: int = Field(ge=1)
+    seq_to: int = Field(ge=1)
+    changes: list[ChangeIn] = Field(max_length=MAX_CHANGES)
+
+    @model_validator(mode="after")
+    def _consecutive(self) -> BatchIn:
+        seqs = [c.seq for c in self.changes]
+        if seqs != list(range(self.seq_from, self.seq_to + 1)):
+            raise ValueError("changes must be exactly seq_from..seq_to, in order, without holes")
+        return self
+
+
+class Ack(BaseModel):
+    """Everything up to ``acked_seq`` is stored; ``applied`` changes were new in this batch."""
+
+    acked_seq: int = Field(ge=0)
+    applied: int = Field(ge=0)
+
+
+class Gap(BaseModel):
+    """The body of a 409: the batch does not start where the receiver stands.
+
+    Nothing was applied; the sender resends from ``expected_seq`` (the
+    receiver's ``last_seq + 1``), backwards too if the receiver lost changes.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    expected_seq: int = Field(ge=1)
+    detail: str = ""
+
+
+class ReadPayload(BaseModel):
+    """A ``tag_read`` upsert, as the outbox trigger of migration 0003 writes it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    event: str | None
+    point: str | None
+    device_id: str = ""
+    epc: str
+    antenna: int
+    rssi_dbm: float
+    reader_time_us: int
+    corrected_time_us: int
+    created_us: int
+
+
+class PassingPayload(BaseModel):
+    """A ``passing`` upsert, as the outbox trigger of migration 0003 writes it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    event: str | None
+    point: str | None
+    bib: str | None = None
+    epc: str | None = None
+    time_us: int
+    method: str
+    source: str = ""
+    read_count: int = 0
+    status: str = "valid"
+    created_us: int
+
+
+class DeletedPayload(BaseModel):
+    """A ``passing`` delete: the row's id and where it was."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    event: str | None = None
+    point: str | None = None
+
+
+def parse_batch(raw: bytes) -> BatchIn:
+    """Validate a batch's JSON; the message names the first problem, the list all of them."""
+    try:
+        return BatchIn.model_validate_json(raw)
+    except ValidationError as error:
+        problems = [
+            Problem(".".join(str(part) for part in e["loc"]) or "body", e["msg"])
+            for e in error.errors()
+        ]
+        first = problems[0]
+        message = f"invalid batch ({len(problems)} problems), {first.where}: {first.reason}"
+        raise InvalidInput(problems, message) from error
+
+
+def decode_body(body: bytes, encoding: str | None) -> bytes:
+    """The request body, gunzipped when the sender compressed it (bounded in size)."""
+    if (encoding or "").strip().lower() != "gzip":
+        return body
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, MAX_BATCH_BYTES)
+    except zlib.error as error:
+        problem = Problem("body", f"not valid gzip: {error}")
+        raise InvalidInput([problem], f"the body is not valid gzip: {error}") from error
+    if inflater.unconsumed_tail:
+        limit = f"the batch is larger than {MAX_BATCH_BYTES} bytes once decompressed"
+        raise InvalidInput([Problem("body", limit)], limit)
+    return data

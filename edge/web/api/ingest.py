@@ -1,0 +1,40 @@
+"""/api/v1/ingest: a MASTER takes its SLAVEs' batches (event key required)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromHeader
+
+from edge.settings import Settings
+from edge.store.database import Database
+from edge.sync.apply import InboxService
+
+
+def provide_inbox(
+    db: NamedDependency[Database], settings: NamedDependency[Settings]
+) -> InboxService:
+    """Dependency: the inbox of SLAVEs' batches, checked against this box's reader.json."""
+    return InboxService(db, settings.role_file)
+
+
+class IngestController(Controller):
+    """SLAVE -> MASTER forwarding (edge.sync.protocol)."""
+
+    path = "/api/v1/ingest"
+    tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
+    dependencies = {"inbox": Provide(provide_inbox, sync_to_thread=False)}  # noqa: RUF012
+
+    @post("/batches", status_code=200)
+    async def push_batch(
+        self,
+        request: Request[Any, Any, Any],
+        authorization: FromHeader[str | None],
+        inbox: NamedDependency[InboxService],
+    ) -> dict[str, int]:
+        """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap."""
+        body = await request.body()
+        ack = await inbox.receive(authorization, body, request.headers.get("content-encoding"))
+        return ack.model_dump()
