@@ -6,6 +6,7 @@ from edge.cli.base import cli
 from edge.cli.data import entrants, event, passings, reads, results
 from edge.cli.emulator import simulate_reader
 from edge.cli.fleet import backup, enroll, restore
+from edge.cli.jobs import jobs, worker
 from edge.cli.panel import panel
 from edge.cli.reader import reader
 from edge.cli.server import db, serve
@@ -18,6 +19,7 @@ for command in (
     event,
     entrants,
     forward,
+    jobs,
     panel,
     passings,
     reader,
@@ -27,6 +29,7 @@ for command in (
     serve,
     simulate_reader,
     sync,
+    worker,
 ):
     cli.add_command(command)
 

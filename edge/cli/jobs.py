@@ -1,0 +1,204 @@
+"""``chrono-edge worker`` and ``chrono-edge jobs ...``: background jobs of the box."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from edge.cli.base import database_path
+from edge.domain.clock import from_us
+from edge.errors import InvalidInput, Problem
+from edge.store import migrate
+
+T = TypeVar("T")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _with_queue(
+    ctx: click.Context, work: Callable[[Any], Awaitable[T]], url: str | None = None
+) -> T:
+    from edge.jobs import builtin  # noqa: F401  (registers the built-in kinds)
+    from edge.jobs.queue import JobQueue
+    from edge.jobs.store import create_tables, engine_for
+
+    if url is None:
+        path = database_path(ctx)
+        migrate.upgrade(path)
+
+    async def _main() -> T:
+        queue = JobQueue(engine_for(url or path))
+        if url is not None:
+            await create_tables(queue.engine)
+        try:
+            return await work(queue)
+        finally:
+            await queue.close()
+
+    return asyncio.run(_main())
+
+
+@click.command()
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, help="Jobs at once.")
+@click.option("--queues", default=None, help="Comma-separated queues (default: every queue).")
+@click.option("--grace", "grace_s", type=float, default=10.0, help="Seconds to drain at SIGTERM.")
+@click.option(
+    "--import",
+    "modules",
+    multiple=True,
+    help="Also import this module (it registers more job kinds); repeatable.",
+)
+@click.option("--queue-url", default=None, help="Run on this database URL instead of --db.")
+@click.pass_context
+def worker(
+    ctx: click.Context,
+    concurrency: int,
+    queues: str | None,
+    grace_s: float,
+    modules: tuple[str, ...],
+    queue_url: str | None,
+) -> None:
+    """Run background jobs until SIGTERM (running jobs get the grace period, then are released)."""
+    import importlib
+
+    from edge.jobs.registry import KINDS
+    from edge.jobs.worker import Worker
+
+    for module in modules:
+        importlib.import_module(module)
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def run(queue: Any) -> None:
+        names = [q.strip() for q in queues.split(",")] if queues else None
+        names = names or sorted({kind.queue for kind in KINDS.values()})
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        click.echo(f"worker {queue.holder.key}: queues {','.join(names)}, {concurrency} at once")
+        await Worker(queue, names, concurrency, grace_s=grace_s).run(stop)
+
+    _with_queue(ctx, run, queue_url)
+
+
+@click.group()
+def jobs() -> None:
+    """Look at and steer background jobs."""
+
+
+@jobs.command("enqueue")
+@click.argument("kind")
+@click.option("--payload", default="{}", help="JSON object given to the job.")
+@click.option("--queue", default=None, help="Queue (default: the kind's).")
+@click.option("--repeat", type=click.IntRange(1, 1_000_000), default=1, help="How many copies.")
+@click.option("--priority", type=int, default=0, help="Lower runs first.")
+@click.pass_context
+def jobs_enqueue(
+    ctx: click.Context, kind: str, payload: str, queue: str | None, repeat: int, priority: int
+) -> None:
+    """Add a job (or several) of KIND."""
+    try:
+        data = json.loads(payload)
+    except json.JSONDecodeError as error:
+        raise InvalidInput([Problem("payload", str(error))], "--payload is not JSON") from error
+    if not isinstance(data, dict):
+        raise InvalidInput([Problem("payload", "must be a JSON object")], "--payload")
+
+    async def add(q: Any) -> list[int]:
+        return [await q.enqueue(kind, data, queue=queue, priority=priority) for _ in range(repeat)]
+
+    ids = _with_queue(ctx, add)
+    click.echo(f"enqueued {len(ids)} job(s): {ids[0]}" + (f"..{ids[-1]}" if len(ids) > 1 else ""))
+
+
+@jobs.command("list")
+@click.option("--state", default=None, help="Only jobs in this state.")
+@click.option("--limit", type=int, default=50)
+@click.pass_context
+def jobs_list(ctx: click.Context, state: str | None, limit: int) -> None:
+    """Jobs, newest first."""
+    from edge.jobs.admin import JobAdmin
+
+    async def look(q: Any) -> list[dict[str, Any]]:
+        try:
+            return await JobAdmin(q.engine).list(state, limit)
+        except ValueError as error:
+            raise InvalidInput([Problem("state", str(error))], "unknown state") from error
+
+    for job in _with_queue(ctx, look):
+        click.echo(
+            f"{job['id']:>7}  {job['state']:<10} {job['kind']:<22} {job['queue']:<12}"
+            f" attempt {job['attempt']}/{job['max_attempts']}  {job['progress']:>3}% {job['stage']}"
+        )
+
+
+@jobs.command("show")
+@click.argument("job_id", type=int)
+@click.pass_context
+def jobs_show(ctx: click.Context, job_id: int) -> None:
+    """One job, its errors and its log."""
+    from edge.jobs.admin import JobAdmin
+
+    async def look(q: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        admin = JobAdmin(q.engine)
+        return await admin.get(job_id), await admin.logs(job_id)
+
+    job, lines = _with_queue(ctx, look)
+    for key in ("id", "kind", "queue", "state", "attempt", "max_attempts", "progress", "stage",
+                "payload", "result"):  # fmt: skip
+        click.echo(f"{key}: {job[key]}")
+    for error in job["errors"]:
+        click.echo(f"error (attempt {error['attempt']}): {error['error']}")
+    for line in lines:
+        click.echo(
+            f"{from_us(line['at_us']).isoformat(timespec='seconds')} {line['level']}: "
+            f"{line['message']}"
+        )
+
+
+def _admin_action(name: str, doc: str, action: Callable[[Any, Any], Awaitable[Any]]) -> None:
+    @jobs.command(name, help=doc)
+    @click.argument("target")
+    @click.pass_context
+    def command(ctx: click.Context, target: str) -> None:
+        from edge.jobs.admin import JobAdmin
+
+        outcome = _with_queue(ctx, lambda q: action(JobAdmin(q.engine), target))
+        click.echo(f"{name} {target}: {outcome or 'done'}")
+
+
+_admin_action("retry", "Run a finished job again.", lambda a, t: a.retry(int(t)))
+_admin_action(
+    "cancel",
+    "Cancel a job (a running one stops at its next heartbeat).",
+    lambda a, t: a.cancel(int(t)),
+)
+_admin_action("pause", "Pause a queue.", lambda a, t: a.set_paused(t, True))
+_admin_action("resume", "Resume a paused queue.", lambda a, t: a.set_paused(t, False))
+
+
+@jobs.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="JSON: states, queues, worker.")
+@click.pass_context
+def jobs_stats(ctx: click.Context, as_json: bool) -> None:
+    """Counts per state and per queue, and whether a worker is running."""
+    from edge.jobs.admin import JobAdmin
+
+    stats = _with_queue(ctx, lambda q: JobAdmin(q.engine).stats())
+    if as_json:
+        click.echo(json.dumps(stats))
+        return
+    click.echo("  ".join(f"{state}={count}" for state, count in stats["states"].items()))
+    for name, queue in stats["queues"].items():
+        paused = " (paused)" if queue["paused"] else ""
+        click.echo(f"queue {name}{paused}: {queue['states']}")
+    worker_state = stats["worker"]
+    click.echo("worker: running" if worker_state["running"] else "worker not running")

@@ -1,0 +1,12 @@
+"""Durable background jobs on the box's database (SQLite; PostgreSQL for central).
+
+Jobs are rows: a worker claims a batch with one UPDATE ... RETURNING, runs
+them, and records the outcome only if it still holds them (at-least-once,
+never twice at the same time). See ``queue.py`` for the state machine and
+``worker.py`` for the process.
+"""
+
+from edge.jobs.context import JobCancelled, JobContext
+from edge.jobs.registry import job_kind, periodic
+
+__all__ = ["JobCancelled", "JobContext", "job_kind", "periodic"]

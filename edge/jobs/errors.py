@@ -1,0 +1,21 @@
+"""Errors of the job queue."""
+
+from __future__ import annotations
+
+from edge.errors import ChronoEdgeError, InvalidInput, NotFound
+
+
+class JobError(ChronoEdgeError):
+    """The job queue failed."""
+
+
+class UnknownKind(InvalidInput):
+    """No job kind of that name is registered."""
+
+
+class JobNotFound(NotFound):
+    """No job with that id."""
+
+
+class JobStateConflict(JobError):
+    """The job is not in a state that allows this."""

@@ -1,0 +1,187 @@
+"""The worker process: claims jobs, runs them, beats, rescues, drains on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from edge.domain.clock import now_us
+from edge.jobs.admin import HEARTBEAT_S, W
+from edge.jobs.context import JobCancelled, JobContext
+from edge.jobs.models import UNFINISHED, JobState
+from edge.jobs.queue import LEASE_S, Claimed, J, JobQueue
+from edge.jobs.registry import KINDS, PERIODIC, Periodic
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.2
+GRACE_S = 10.0
+
+
+class Worker:
+    """Runs jobs of some queues, ``concurrency`` at a time."""
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        queues: Sequence[str],
+        concurrency: int,
+        *,
+        poll_s: float = POLL_S,
+        lease_s: float = LEASE_S,
+        grace_s: float = GRACE_S,
+        periodic: bool = True,
+    ) -> None:
+        self.queue = queue
+        self.queues = list(queues)
+        self.concurrency = concurrency
+        self.poll_s = poll_s
+        self.lease_s = lease_s
+        self.grace_s = grace_s
+        self.periodic = periodic
+        self.running: dict[int, tuple[Claimed, asyncio.Task[None]]] = {}
+        self._done: list[tuple[Claimed, Any]] = []
+        self._wake = asyncio.Event()
+        self._next_periodic: dict[str, float] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set, then drain within the grace period."""
+        rescued = await self.queue.rescue(self.lease_s)
+        if rescued:
+            log.warning("rescued %d jobs from dead workers", rescued)
+        await self._beat("running")
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time() + HEARTBEAT_S
+        try:
+            while not stop.is_set():
+                await self._flush()
+                if self.periodic:
+                    await self._enqueue_periodic(loop.time())
+                claimed: list[Claimed] = []
+                free = self.concurrency - len(self.running)
+                if free > 0:
+                    claimed = await self.queue.claim(self.queues, free)
+                    for job in claimed:
+                        task = asyncio.create_task(self._execute(job))
+                        self.running[job.id] = (job, task)
+                if loop.time() >= next_beat:
+                    next_beat = loop.time() + HEARTBEAT_S
+                    await self._heartbeat()
+                if claimed and len(claimed) == free:
+                    await asyncio.sleep(0)  # a full claim: there may be more at once
+                    continue
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._either(stop), self.poll_s)
+        finally:
+            await self._drain()
+
+    async def _either(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _execute(self, job: Claimed) -> None:
+        ctx = JobContext(self.queue, job.id, job.attempt, self.queue.holder.pid)
+        try:
+            kind = KINDS.get(job.kind)
+            if kind is None:
+                raise LookupError(f"no handler for job kind {job.kind!r} in this worker")
+            result = await kind.handler(ctx, job.payload)
+            self._done.append((job, result))
+        except JobCancelled:
+            await self.queue.cancelled(job)
+        except asyncio.CancelledError:
+            raise  # shutdown: the job is released by _drain
+        except Exception as error:
+            detail = "".join(traceback.format_exception_only(error)).strip()
+            state = await self.queue.fail(job, detail)
+            log.warning("job %d (%s) failed -> %s: %s", job.id, job.kind, state, detail)
+        finally:
+            self.running.pop(job.id, None)
+            self._wake.set()
+
+    async def _flush(self) -> None:
+        """Record finished jobs, many in one transaction."""
+        done, self._done = self._done, []
+        if done:
+            await self.queue.complete(done)
+
+    async def _heartbeat(self) -> None:
+        jobs = [job for job, _ in self.running.values()]
+        for job_id in await self.queue.beat_all(jobs):
+            log.info("job %d: cancel requested", job_id)
+        await self._beat("running")
+        await self.queue.rescue(self.lease_s)
+
+    async def _enqueue_periodic(self, now: float) -> None:
+        for spec in PERIODIC.values():
+            if spec.kind not in KINDS or now < self._next_periodic.get(spec.kind, 0.0):
+                continue
+            self._next_periodic[spec.kind] = now + spec.every_s
+            await ensure_periodic(self.queue, spec)
+
+    async def _drain(self) -> None:
+        await self._beat("draining")
+        pending = [task for _, task in self.running.values()]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=self.grace_s)
+            stuck = [job for job, task in self.running.values() if task in late]
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            await self.queue.release(stuck)
+            if stuck:
+                log.warning("released %d running jobs for retry at shutdown", len(stuck))
+        await self._flush()
+        await self._beat("stopped")
+
+    async def _beat(self, status: str) -> None:
+        holder = self.queue.holder
+        values = {
+            "host": holder.host,
+            "pid": holder.pid,
+            "queues": ",".join(self.queues),
+            "concurrency": self.concurrency,
+            "status": status,
+            "running": len(self.running),
+            "heartbeat_us": now_us(),
+        }
+        async with self.queue.transaction() as connection:
+            found = await connection.execute(select(W.c.id).where(W.c.id == holder.key))
+            if found.first() is None:
+                await connection.execute(
+                    insert(W).values(id=holder.key, started_us=now_us(), **values)
+                )
+            else:
+                await connection.execute(update(W).where(W.c.id == holder.key).values(**values))
+
+
+async def ensure_periodic(queue: JobQueue, spec: Periodic) -> None:
+    """Enqueue a periodic job unless one is pending or running (a pending one gets the latest
+    payload: latest wins)."""
+    key = f"periodic:{spec.kind}"
+    async with queue.transaction() as connection:
+        found = await connection.execute(
+            select(J.c.id, J.c.state).where(
+                J.c.unique_key == key, J.c.state.in_([s.value for s in UNFINISHED])
+            )
+        )
+        row = found.first()
+        if row is not None:
+            if row[1] != JobState.EXECUTING.value:
+                await connection.execute(
+                    update(J).where(J.c.id == row[0]).values(payload=json.dumps(spec.payload))
+                )
+            return
+    await queue.enqueue(spec.kind, spec.payload, queue=spec.queue, unique_key=key)
