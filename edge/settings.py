@@ -31,6 +31,18 @@ class Settings(BaseSettings):
         default=Path("var/keys"),
         description="Where the box keeps its WireGuard private key (on a Pi: /etc/chronoedge).",
     )
+    sync_every_s: float = Field(
+        default=2.0, gt=0, description="How often the worker pushes the outbox (MASTER/central)."
+    )
+    results_cache_every_s: float = Field(
+        default=2.0, gt=0, description="How often the live-results cache is refreshed."
+    )
+    backup_every_s: float = Field(
+        default=900.0, gt=0, description="How often a snapshot is uploaded to central."
+    )
+    cache_folder: Path = Field(
+        default=Path("var/cache"), description="Live-results JSON documents for the screens."
+    )
     host: str = Field(default="127.0.0.1", description="Address the web UI and HTTP API listen on.")
     port: int = Field(
         default=8000, ge=1, le=65535, description="Port of the web UI and HTTP API (80 on a Pi)."

@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +15,7 @@ import click
 from edge.cli.base import database_path
 from edge.domain.clock import from_us
 from edge.errors import InvalidInput, Problem
+from edge.settings import get_settings
 from edge.store import migrate
 
 T = TypeVar("T")
@@ -23,7 +25,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def _with_queue(
     ctx: click.Context, work: Callable[[Any], Awaitable[T]], url: str | None = None
 ) -> T:
-    from edge.jobs import builtin  # noqa: F401  (registers the built-in kinds)
+    from edge.jobs import catalog  # noqa: F401  (registers the box's job kinds)
     from edge.jobs.queue import JobQueue
     from edge.jobs.store import create_tables, engine_for
 
@@ -54,6 +56,12 @@ def _with_queue(
     help="Also import this module (it registers more job kinds); repeatable.",
 )
 @click.option("--queue-url", default=None, help="Run on this database URL instead of --db.")
+@click.option(
+    "--role-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
+)
 @click.pass_context
 def worker(
     ctx: click.Context,
@@ -62,13 +70,22 @@ def worker(
     grace_s: float,
     modules: tuple[str, ...],
     queue_url: str | None,
+    role_file: Path | None,
 ) -> None:
     """Run background jobs until SIGTERM (running jobs get the grace period, then are released)."""
     import importlib
 
+    from edge.jobs.catalog import declare_periodic
     from edge.jobs.registry import KINDS
     from edge.jobs.worker import Worker
 
+    settings = get_settings()
+    declare_periodic(settings)
+    resources = {
+        "db_path": database_path(ctx),
+        "role_file": role_file or settings.role_file,
+        "cache_folder": settings.cache_folder,
+    }
     for module in modules:
         importlib.import_module(module)
 
@@ -84,7 +101,7 @@ def worker(
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         click.echo(f"worker {queue.holder.key}: queues {','.join(names)}, {concurrency} at once")
-        await Worker(queue, names, concurrency, grace_s=grace_s).run(stop)
+        await Worker(queue, names, concurrency, grace_s=grace_s, resources=resources).run(stop)
 
     _with_queue(ctx, run, queue_url)
 

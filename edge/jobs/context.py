@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from edge.jobs.queue import JobQueue
@@ -15,11 +16,20 @@ class JobCancelled(Exception):
 class JobContext:
     """Handed to a job handler: its id, attempt, and the means to talk to the queue."""
 
-    def __init__(self, queue: JobQueue, job_id: int, attempt: int, holder_pid: int) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        job_id: int,
+        attempt: int,
+        holder_pid: int,
+        resources: Mapping[str, Any] | None = None,
+    ) -> None:
         self.queue = queue
         self.job_id = job_id
         self.attempt = attempt
         self._pid = holder_pid
+        self.resources: Mapping[str, Any] = resources or {}
+        """What the worker was started with (``db_path``, ``role_file``...)."""
 
     async def log(self, message: str, level: str = "info") -> None:
         """Append a line to the job's log."""

@@ -38,6 +38,7 @@ class Worker:
         lease_s: float = LEASE_S,
         grace_s: float = GRACE_S,
         periodic: bool = True,
+        resources: dict[str, Any] | None = None,
     ) -> None:
         self.queue = queue
         self.queues = list(queues)
@@ -46,6 +47,7 @@ class Worker:
         self.lease_s = lease_s
         self.grace_s = grace_s
         self.periodic = periodic
+        self.resources = resources or {}
         self.running: dict[int, tuple[Claimed, asyncio.Task[None]]] = {}
         self._done: list[tuple[Claimed, Any]] = []
         self._wake = asyncio.Event()
@@ -92,7 +94,7 @@ class Worker:
                 waiter.cancel()
 
     async def _execute(self, job: Claimed) -> None:
-        ctx = JobContext(self.queue, job.id, job.attempt, self.queue.holder.pid)
+        ctx = JobContext(self.queue, job.id, job.attempt, self.queue.holder.pid, self.resources)
         try:
             kind = KINDS.get(job.kind)
             if kind is None:

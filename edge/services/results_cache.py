@@ -1,0 +1,118 @@
+"""The live-results cache: one JSON document per race, rewritten only when results change.
+
+The speaker screens read the files; central gets each new version through the
+outbox (table ``results_snapshot``), in the same pipe and order as the reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from edge.domain import Event, Race
+from edge.domain.clock import now_us
+from edge.services.events import get_event
+from edge.services.results import ResultService
+from edge.store.database import Database
+from edge.timing.export import result_columns, result_rows, to_records
+from edge.timing.model import Status
+
+RESULTS_TABLE = "results_snapshot"
+
+
+@dataclass(frozen=True)
+class CachedRace:
+    """A race whose cached results were rewritten."""
+
+    event: str
+    race: str
+    path: Path
+    finishers: int
+
+
+class ResultsCache:
+    """Writes ``<folder>/<event>/<race>.json`` and publishes it to central."""
+
+    def __init__(self, db: Database, folder: Path) -> None:
+        self.db = db
+        self.folder = folder
+
+    async def refresh(self, slug: str | None = None) -> list[CachedRace]:
+        """Rewrite the documents of every race (of ``slug``, else of every event) that changed."""
+        async with self.db.read() as session:
+            if slug:
+                events = [await get_event(session, slug)]
+            else:
+                events = list((await session.exec(select(Event))).all())
+            races: dict[str, list[str]] = {}
+            for event in events:
+                query = select(Race.code).where(Race.event_id == event.id)
+                races[event.slug] = list(
+                    (await session.exec(query.order_by(col(Race.position)))).all()
+                )
+        changed: list[CachedRace] = []
+        for event_slug, codes in races.items():
+            for code in codes:
+                cached = await self._refresh_race(event_slug, code)
+                if cached is not None:
+                    changed.append(cached)
+        return changed
+
+    async def _refresh_race(self, slug: str, race: str) -> CachedRace | None:
+        sheet = await ResultService(self.db).race_sheet(slug, race)
+        columns = result_columns(sheet.spec.split_points)
+        rows = to_records(result_rows(sheet.results, sheet.spec.split_points), columns)
+        body = json.dumps({"columns": columns, "rows": rows}, separators=(",", ":"))
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        path = self.folder / slug / f"{race}.json"
+        if _stored_digest(path) == digest:
+            return None
+        updated = now_us()
+        document = {
+            "event": slug,
+            "race": race,
+            "updated_us": updated,
+            "sha256": digest,
+            "columns": columns,
+            "rows": rows,
+        }
+        _write_atomically(path, json.dumps(document, separators=(",", ":")))
+        payload = json.dumps({**document, "sha256": digest})
+        async with self.db.write() as session:
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "INSERT INTO outbox (table_name, op, row_id, payload, created_us)"
+                    " VALUES (:table, 'upsert', :row, :payload, :now)"
+                ),
+                params={
+                    "table": RESULTS_TABLE,
+                    "row": f"{slug}/{race}",
+                    "payload": payload,
+                    "now": updated,
+                },
+            )
+        finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
+        return CachedRace(slug, race, path, finishers)
+
+
+def _stored_digest(path: Path) -> str | None:
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8")).get("sha256"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_atomically(path: Path, text_: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8") as file:
+        file.write(text_)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
