@@ -20,6 +20,9 @@ _READ_COLUMNS: tuple[str, ...] = ("id", "device_id", "epc", "antenna", "rssi_dbm
 _READ_COLUMNS += ("reader_time_us", "corrected_time_us", "created_us")
 _PASSING_COLUMNS: tuple[str, ...] = ("id", "bib", "epc", "time_us", "method", "source")
 _PASSING_COLUMNS += ("read_count", "status", "created_us")
+_ENTRANT_COLUMNS: tuple[str, ...] = ("id", "bib", "last_name", "first_name", "sex")
+_ENTRANT_COLUMNS += ("birth_date", "birth_year", "club", "team", "tag1", "tag2")
+_ENTRANT_COLUMNS += ("category_override", "manual_status")
 
 
 def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str, Any]]) -> int:
@@ -50,6 +53,20 @@ def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str
             )  # fmt: skip
         elif table == "passing" and op == "delete":
             connection.execute("DELETE FROM passing WHERE id = ?", [change["row_id"]])
+        elif table == "entrant" and op == "upsert":
+            event_id, race_id, wave_id = places.entrant(payload)
+            columns = ", ".join(_ENTRANT_COLUMNS)
+            updates = ", ".join(
+                f"{c} = excluded.{c}" for c in ("race_id", "wave_id", *_ENTRANT_COLUMNS[1:])
+            )
+            connection.execute(
+                f"INSERT INTO entrant (event_id, race_id, wave_id, {columns}) VALUES (?, ?, ?"
+                + ", ?" * len(_ENTRANT_COLUMNS)
+                + f") ON CONFLICT(id) DO UPDATE SET {updates}",
+                [event_id, race_id, wave_id, *(payload[c] for c in _ENTRANT_COLUMNS)],
+            )
+        elif table == "entrant" and op == "delete":
+            connection.execute("DELETE FROM entrant WHERE id = ?", [change["row_id"]])
         applied.append(change)
     if first_seq is None:
         return 0
@@ -76,6 +93,22 @@ class _Places:
             " FROM timing_point p JOIN event e ON e.id = p.event_id"
         ).fetchall()
         self.ids = {(slug, code): (event_id, point_id) for slug, code, event_id, point_id in rows}
+        races = connection.execute(
+            "SELECT e.slug, r.code, e.id, r.id FROM race r JOIN event e ON e.id = r.event_id"
+        ).fetchall()
+        self.races = {(slug, code): (event_id, race_id) for slug, code, event_id, race_id in races}
+        waves = connection.execute("SELECT race_id, code, id FROM wave").fetchall()
+        self.waves = {(race_id, code): wave_id for race_id, code, wave_id in waves}
+
+    def entrant(self, payload: Mapping[str, Any]) -> tuple[str, str, str | None]:
+        """(event id, race id, wave id) of an entrant change."""
+        key = (payload.get("event"), payload.get("race"))
+        if key not in self.races:
+            problem = Problem("change", f"event {key[0]!r} race {key[1]!r} is not in the snapshot")
+            raise InvalidInput([problem], "a replicated change names an unknown race")
+        event_id, race_id = self.races[key]
+        wave = payload.get("wave")
+        return event_id, race_id, self.waves.get((race_id, wave)) if wave else None
 
     def resolve(self, payload: Mapping[str, Any]) -> tuple[str, str]:
         key = (payload.get("event"), payload.get("point"))

@@ -148,6 +148,11 @@ class _Plan:
     points: dict[str, TimingPoint] = field(default_factory=dict)
 
 
+MASTER_OWNED = frozenset({"entrant", "results_snapshot"})
+"""Tables a SLAVE replicates (its outbox is one sequence) that the MASTER owns itself:
+entrants are managed on the MASTER and results are computed there."""
+
+
 async def _plan(session: AsyncSession, device_id: str, changes: list[ChangeIn]) -> _Plan:
     """Validate and resolve every change first, so a bad one leaves nothing applied."""
     problems: dict[str, Problem] = {}
@@ -201,6 +206,8 @@ def _payload(change: ChangeIn, problems: dict[str, Problem]) -> BaseModel | None
         ("passing", "upsert"): PassingPayload,
         ("passing", "delete"): DeletedPayload,
     }
+    if change.table in MASTER_OWNED:
+        return None  # acknowledged, not applied: the MASTER keeps its own
     kind = kinds.get((change.table, change.op))
     if kind is None:
         reason = "this MASTER does not take such changes: update it to the SLAVE's version"

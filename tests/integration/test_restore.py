@@ -136,6 +136,9 @@ def test_restored_box_equals_the_original(central: tuple[str, str], tmp_path: Pa
     chrono(original, "passings", "add", "--event", SLUG, "--point", "FINISH", "--bib", "4",
            "--time", "2026-04-12T10:20:00+02:00")  # fmt: skip
     chrono(original, "passings", "rebuild", "--event", SLUG, "--method", "first")
+    with sqlite3.connect(original) as connection:  # corrections after the backup
+        connection.execute("UPDATE entrant SET manual_status = 'DSQ' WHERE bib = '3'")
+        connection.execute("DELETE FROM entrant WHERE bib = '6'")
     last = push_outbox(original, link, sent)
     assert last > snapshot.seq > 0
 
@@ -154,6 +157,7 @@ def test_restored_box_equals_the_original(central: tuple[str, str], tmp_path: Pa
     ):
         assert table(replacement, query) == table(original, query), query
     assert outbox(replacement) == outbox(original)  # seq for seq, same changes
+    assert table(replacement, "SELECT manual_status FROM entrant WHERE bib = '3'") == [("DSQ",)]
     assert table(replacement, "SELECT acked_seq FROM sync_ack WHERE target = 'central'") == [
         (last,)
     ]

@@ -227,10 +227,27 @@ def test_a_change_of_an_unknown_table_is_refused(
 ):
     path = tmp_path / "master.db"
     shutil.copy(master_template, path)
-    strange = [changes[0].model_copy(update={"table": "entrant"}), *changes[1:]]
+    strange = [changes[0].model_copy(update={"table": "gpx_track"}), *changes[1:]]
     with pytest.raises(InvalidInput, match="does not take such changes"):
         asyncio.run(_deliver(path, [batch_of(strange, 1, 5)]))
     assert inbox_seq(path) == 0
+
+
+def test_entrants_and_results_of_a_slave_are_acked_not_applied(
+    master_template: Path, changes: list[ChangeIn], tmp_path: Path
+):
+    """The MASTER owns entrants and results: a SLAVE's copies must not block its reads."""
+    path = tmp_path / "master.db"
+    shutil.copy(master_template, path)
+    entrants_before = query(path, "SELECT count(*), max(last_name) FROM entrant")
+    owned = [
+        changes[0].model_copy(update={"table": "entrant", "payload": {"id": "x", "bib": "9"}}),
+        changes[1].model_copy(update={"table": "results_snapshot", "payload": {"race": "10K"}}),
+        *changes[2:],
+    ]
+    asyncio.run(_deliver(path, [batch_of(owned, 1, 5)]))
+    assert inbox_seq(path) == 5
+    assert query(path, "SELECT count(*), max(last_name) FROM entrant") == entrants_before
 
 
 def test_batches_with_holes_are_invalid():
