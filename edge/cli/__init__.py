@@ -6,11 +6,12 @@ from edge.cli.base import cli
 from edge.cli.data import entrants, event, passings, reads, results
 from edge.cli.emulator import simulate_reader
 from edge.cli.fleet import backup, enroll, restore
+from edge.cli.forward import forward
 from edge.cli.jobs import jobs, worker
 from edge.cli.panel import panel
 from edge.cli.reader import reader
 from edge.cli.server import db, serve
-from edge.cli.sync import forward, sync
+from edge.cli.sync import sync
 
 for command in (
     backup,

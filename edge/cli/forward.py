@@ -1,0 +1,78 @@
+"""``chrono-edge forward``: a SLAVE sends its reads to the MASTER named in reader.json.
+
+The push loop here is the one ``chrono-edge sync push`` (box -> central) runs
+too; only the target differs (edge.sync.forwarder).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import signal
+from pathlib import Path
+
+import click
+
+from edge.cli.base import database_path
+from edge.cli.output import print_json
+from edge.settings import get_settings
+from edge.store import migrate
+
+ROLE_FILE_HELP = "reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json)."
+
+
+def role_file_option(function: click.decorators.FC) -> click.decorators.FC:
+    """The ``--role-file`` option of the push commands."""
+    option = click.option(
+        "--role-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=ROLE_FILE_HELP,
+    )
+    return option(function)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Drain the outbox once and exit (non-zero if it fails).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome of --once as JSON.")
+@role_file_option
+@click.pass_context
+def forward(ctx: click.Context, once: bool, as_json: bool, role_file: Path | None) -> None:
+    """SLAVE: send reads to the MASTER named in reader.json (retries for ever without --once)."""
+    push_outbox(ctx, "master", role_file, once=once, as_json=as_json)
+
+
+def push_outbox(
+    ctx: click.Context, target: str, role_file: Path | None, *, once: bool, as_json: bool
+) -> None:
+    """Push the outbox to ``target`` once, or until SIGTERM/SIGINT (retrying for ever)."""
+    from edge.roleconfig import load_role
+    from edge.sync.forwarder import Forwarder
+
+    path = database_path(ctx)
+    migrate.upgrade(path)
+    role = load_role(role_file or get_settings().role_file)
+
+    async def _main() -> None:
+        async with Forwarder.from_role(role, target, path) as forwarder:
+            if once:
+                acked = await forwarder.push_once()
+                lag = await asyncio.to_thread(forwarder.outbox.lag)
+                if as_json:
+                    print_json({"acked": acked} | dataclasses.asdict(lag))
+                else:
+                    click.echo(f"{target}: {acked} changes acked, up to seq {lag.acked_seq}")
+                return
+            logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            try:
+                await forwarder.run_forever(stop)
+            finally:
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.remove_signal_handler(signum)
+
+    asyncio.run(_main())
