@@ -7,10 +7,10 @@ from importlib.metadata import version
 from pathlib import Path
 
 from litestar import Litestar, get
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
 

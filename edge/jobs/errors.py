@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge.errors import ChronoEdgeError, InvalidInput, NotFound
+from edge.errors import ChronoEdgeError, Conflict, InvalidInput, NotFound
 
 
 class JobError(ChronoEdgeError):
@@ -17,5 +17,5 @@ class JobNotFound(NotFound):
     """No job with that id."""
 
 
-class JobStateConflict(JobError):
+class JobStateConflict(Conflict):
     """The job is not in a state that allows this."""

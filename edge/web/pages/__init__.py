@@ -1,0 +1,1 @@
+"""Server-rendered pages of the box (Jinja); their live parts call /api/v1."""
