@@ -103,9 +103,7 @@ async def drain(base: str, db: Path, device: str, token: str) -> tuple[float, in
         nonlocal sent
         sent += len(request.content) + sum(len(k) + len(v) + 4 for k, v in request.headers.raw)
 
-    async with Forwarder(
-        "central", base, token, db, device_id=device, max_changes=5000, max_bytes=4 << 20
-    ) as forwarder:
+    async with Forwarder("central", base, token, db, device_id=device) as forwarder:
         forwarder._client.event_hooks["request"].append(count)  # bytes on the wire
         began = time.perf_counter()
         acked = await forwarder.push_once()
