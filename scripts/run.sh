@@ -37,6 +37,8 @@ pids+=($!)
 pids+=($!)
 "$BIN/chrono-edge" reader --host 127.0.0.1 --port "$READER_PORT" --event "$EVENT" --point FINISH &
 pids+=($!)
+"$BIN/chrono-edge" worker --concurrency 4 &
+pids+=($!)
 "$BIN/chrono-edge" serve --host 127.0.0.1 --port "$EDGE_PORT" &
 pids+=($!)
 
@@ -46,6 +48,7 @@ cat <<URLS
 ChronoEdge is running (Ctrl-C stops it):
   MASTER box (edge):  http://127.0.0.1:$EDGE_PORT/          OpenAPI: http://127.0.0.1:$EDGE_PORT/schema
   Readers:            http://127.0.0.1:$EDGE_PORT/api/v1/readers
+  Background jobs:    http://127.0.0.1:$EDGE_PORT/jobs
   Passings (live):    http://127.0.0.1:$EDGE_PORT/api/v1/events/$EVENT/passings?point=FINISH
   Results:            http://127.0.0.1:$EDGE_PORT/api/v1/events/$EVENT/races/10K/results
   Central:            http://127.0.0.1:$CENTRAL_PORT/healthz   OpenAPI: http://127.0.0.1:$CENTRAL_PORT/schema
