@@ -86,11 +86,11 @@ def prepare_box(db: Path) -> None:
         connection.close()
 
 
-def enroll(base: str, env: dict[str, str]) -> tuple[str, str]:
+def enroll(base: str, env: dict[str, str], serial: str) -> tuple[str, str]:
     issued = json.loads(
         chrono("central", "enroll-token", "create", "--event", "spring-10k-2026", "--json", env=env)
     )
-    body = {"token": issued["token"], "serial": "bench-box", "hostname": "bench",
+    body = {"token": issued["token"], "serial": serial, "hostname": serial,
             "version": "bench", "wg_public_key": KEY}  # fmt: skip
     granted = httpx.post(f"{base}/api/v1/enroll", json=body).json()
     return granted["device_id"], granted["device_token"]
@@ -145,10 +145,10 @@ def main() -> int:
                 wait_up(f"{base}/healthz", server)
                 box = work / "box.db"
                 prepare_box(box)
-                device, token = enroll(base, env)
+                device, token = enroll(base, env, "bench-box")
                 seconds, ours_bytes, acked = asyncio.run(drain(base, box, device, token))
                 # The naive client is timed as a second device on the same central.
-                other, other_token = enroll_second(base, env)
+                other, other_token = enroll(base, env, "naive-box")
                 sample_s, sample_bytes = naive(base, box, other, other_token, 1)
             finally:
                 server.terminate()
@@ -165,16 +165,6 @@ def main() -> int:
     print(f"ratio={ratio:.1f}")
     ok = acked == BACKLOG and seconds < DRAIN_GOAL_S and ratio >= RATIO_GOAL
     return 0 if ok else 1
-
-
-def enroll_second(base: str, env: dict[str, str]) -> tuple[str, str]:
-    issued = json.loads(
-        chrono("central", "enroll-token", "create", "--event", "spring-10k-2026", "--json", env=env)
-    )
-    body = {"token": issued["token"], "serial": "naive-box", "hostname": "naive",
-            "version": "bench", "wg_public_key": KEY}  # fmt: skip
-    granted = httpx.post(f"{base}/api/v1/enroll", json=body).json()
-    return granted["device_id"], granted["device_token"]
 
 
 if __name__ == "__main__":

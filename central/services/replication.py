@@ -29,10 +29,10 @@ from edge.sync.protocol import MAX_CHANGES, Ack, BatchIn, ChangeIn
 __all__ = ["MAX_CHANGES", "Ack", "BatchIn", "ChangeIn", "ReplicationService", "SequenceGap"]
 
 
-def parse_batch(raw: bytes) -> BatchIn:
-    """Validate a batch's JSON (edge.sync.protocol); the first problem is named in the error."""
+def parse_batch(body: bytes, encoding: str | None = None) -> BatchIn:
+    """Gunzip (bounded) and validate a batch (edge.sync.protocol); the first problem is named."""
     try:
-        return protocol.parse_batch(raw)
+        return protocol.parse_batch(protocol.decode_body(body, encoding))
     except InvalidInput as error:
         raise Invalid(error.message) from error
 

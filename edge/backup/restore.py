@@ -17,6 +17,7 @@ import httpx
 
 from edge.backup.replay import replay_changes
 from edge.errors import ChronoEdgeError
+from edge.fleet.http import answer_json
 from edge.fleet.identity import device_serial
 from edge.roleconfig import CentralLink, load_role, save_role
 from edge.vpn.keys import ensure_keypair
@@ -161,13 +162,7 @@ def _check(connection: sqlite3.Connection, what: str) -> None:
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        raise RestoreFailed(f"central refused ({response.status_code}): {detail}")
-    body = response.json()
+    body = answer_json(response, RestoreFailed, "the restore")
     assert isinstance(body, dict)
     return body
 

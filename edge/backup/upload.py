@@ -9,6 +9,7 @@ import httpx
 
 from edge.backup.snapshot import Snapshot
 from edge.errors import ChronoEdgeError
+from edge.fleet.http import answer_json
 from edge.roleconfig import CentralLink
 
 CHUNK_BYTES = 1024 * 1024
@@ -61,12 +62,6 @@ def upload_snapshot(
 
 
 def _answer(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        raise BackupUploadFailed(f"central refused the backup ({response.status_code}): {detail}")
-    body = response.json()
+    body = answer_json(response, BackupUploadFailed, "the backup")
     assert isinstance(body, dict)
     return body

@@ -50,6 +50,20 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
     ctx.obj = db_path or get_settings().db
 
 
+ROLE_FILE_HELP = "reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json)."
+
+
+def role_file_option(function: click.decorators.FC) -> click.decorators.FC:
+    """The ``--role-file`` option of the commands that read the box's role."""
+    option = click.option(
+        "--role-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=ROLE_FILE_HELP,
+    )
+    return option(function)
+
+
 def database_path(ctx: click.Context) -> Path:
     """Return the database path chosen by the global options."""
     path = ctx.find_root().obj

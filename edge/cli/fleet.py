@@ -6,18 +6,14 @@ from pathlib import Path
 
 import click
 
+from edge.cli.base import database_path, role_file_option
 from edge.settings import get_settings
 
 
 @click.command()
 @click.option("--central", "central_url", required=True, help="Central's base URL.")
 @click.option("--token", required=True, help="Enrollment token from `chrono-central enroll-token`.")
-@click.option(
-    "--role-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
-)
+@role_file_option
 def enroll(central_url: str, token: str, role_file: Path | None) -> None:
     """Enroll this box with central: device id, token and tunnel address into reader.json."""
     from edge.fleet.enrollment import enroll as enroll_box
@@ -29,18 +25,12 @@ def enroll(central_url: str, token: str, role_file: Path | None) -> None:
 
 
 @click.command()
-@click.option(
-    "--role-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
-)
+@role_file_option
 @click.pass_context
 def backup(ctx: click.Context, role_file: Path | None) -> None:
     """Snapshot the database now and upload it to central (resumes an interrupted upload)."""
     from edge.backup.snapshot import take_snapshot
     from edge.backup.upload import upload_snapshot
-    from edge.cli.base import database_path
     from edge.errors import ChronoEdgeError
     from edge.roleconfig import load_role
 
@@ -68,12 +58,7 @@ def backup(ctx: click.Context, role_file: Path | None) -> None:
     envvar="CHRONO_CENTRAL_PASSWORD",
     help="Admin password (asked when absent; or $CHRONO_CENTRAL_PASSWORD).",
 )
-@click.option(
-    "--role-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
-)
+@role_file_option
 @click.pass_context
 def restore(
     ctx: click.Context,
@@ -85,7 +70,6 @@ def restore(
 ) -> None:
     """Rebuild this (replacement) box from central's latest backup of DEVICE, then become it."""
     from edge.backup.restore import adopt_identity, restore_from_central
-    from edge.cli.base import database_path
 
     settings = get_settings()
     report = restore_from_central(central_url, device_id, (user, password), database_path(ctx))

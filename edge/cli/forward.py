@@ -14,23 +14,10 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import database_path
+from edge.cli.base import database_path, role_file_option
 from edge.cli.output import print_json
 from edge.settings import get_settings
 from edge.store import migrate
-
-ROLE_FILE_HELP = "reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json)."
-
-
-def role_file_option(function: click.decorators.FC) -> click.decorators.FC:
-    """The ``--role-file`` option of the push commands."""
-    option = click.option(
-        "--role-file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help=ROLE_FILE_HELP,
-    )
-    return option(function)
 
 
 @click.command()

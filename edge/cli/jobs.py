@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from edge.cli.base import database_path
+from edge.cli.base import database_path, role_file_option
 from edge.domain.clock import from_us
 from edge.errors import InvalidInput, Problem
 from edge.settings import get_settings
@@ -56,12 +56,7 @@ def _with_queue(
     help="Also import this module (it registers more job kinds); repeatable.",
 )
 @click.option("--queue-url", default=None, help="Run on this database URL instead of --db.")
-@click.option(
-    "--role-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
-)
+@role_file_option
 @click.pass_context
 def worker(
     ctx: click.Context,
@@ -130,7 +125,10 @@ def jobs_enqueue(
         raise InvalidInput([Problem("payload", "must be a JSON object")], "--payload")
 
     async def add(q: Any) -> list[int]:
-        return [await q.enqueue(kind, data, queue=queue, priority=priority) for _ in range(repeat)]
+        if repeat == 1:
+            return [await q.enqueue(kind, data, queue=queue, priority=priority)]
+        # One transaction for all the copies (one fsync, not one per job).
+        return list(await q.enqueue_many(kind, [data] * repeat, queue=queue, priority=priority))
 
     ids = _with_queue(ctx, add)
     click.echo(f"enqueued {len(ids)} job(s): {ids[0]}" + (f"..{ids[-1]}" if len(ids) > 1 else ""))

@@ -9,18 +9,13 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import open_database
+from edge.cli.base import open_database, role_file_option
 from edge.roleconfig import load_role
 from edge.settings import get_settings
 
 
 @click.command()
-@click.option(
-    "--role-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
-)
+@role_file_option
 @click.pass_context
 def panel(ctx: click.Context, role_file: Path | None) -> None:
     """Show the box's state on the LED, beep for passings, shut down on a long press."""

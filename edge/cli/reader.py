@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import run
+from edge.cli.base import role_file_option, run
 from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import load_role
 from edge.settings import get_settings
@@ -24,12 +24,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Reader LLRP port.")
 @click.option("--event", "slug", default=None, help="Event slug (default: reader.json).")
 @click.option("--point", default=None, help="Timing point code (default: reader.json).")
-@click.option(
-    "--role-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="reader.json to use (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json).",
-)
+@role_file_option
 @click.option("-v", "--verbose", is_flag=True, help="Also log every commit of reads.")
 @click.pass_context
 def reader(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import database_path
-from edge.cli.forward import push_outbox, role_file_option
+from edge.cli.base import database_path, role_file_option
+from edge.cli.forward import push_outbox
 from edge.cli.output import print_json
 from edge.store import migrate
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from edge.errors import ChronoEdgeError
+from edge.fleet.http import answer_json
 from edge.fleet.identity import device_serial
 from edge.roleconfig import CentralLink, load_role, save_role
 from edge.vpn.keys import ensure_keypair
@@ -41,15 +42,7 @@ def enroll(central_url: str, token: str, role_file: Path, key_folder: Path) -> C
         response = httpx.post(f"{base}/api/v1/enroll", json=request, timeout=TIMEOUT_S)
     except httpx.HTTPError as error:
         raise CentralUnreachable(f"cannot reach central at {base}: {error}") from error
-    if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        raise EnrollmentRefused(
-            f"central refused the enrollment ({response.status_code}): {detail}"
-        )
-    granted = response.json()
+    granted = answer_json(response, EnrollmentRefused, "the enrollment")
     link = CentralLink(
         url=base,
         device_id=granted["device_id"],
