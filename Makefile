@@ -40,6 +40,7 @@ bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench.bench_crossing
 	$(BIN)/python -m bench.bench_ingest
 	$(BIN)/python -m bench.sync_backlog
+	$(BIN)/python -m bench.jobs_vs_huey
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

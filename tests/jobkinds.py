@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import time
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from edge.jobs import JobContext, job_kind
 
 
 @job_kind("test.record", queue="default", max_attempts=3)
 async def record(ctx: JobContext, payload: dict[str, Any]) -> int:
-    """Append 'job pid start end' (ns) to a per-process file; optionally sleep in between."""
+    """Append 'job pid start end' (ns) to a per-process file; optionally sleep in between
+    (``sleep_s``; with ``sleep_attempt``, only on that attempt)."""
     start = time.monotonic_ns()
-    if payload.get("sleep_s"):
+    if payload.get("sleep_s") and payload.get("sleep_attempt", ctx.attempt) == ctx.attempt:
         await asyncio.sleep(float(payload["sleep_s"]))
     end = time.monotonic_ns()
-    folder = Path(str(payload["folder"]))
-    with (folder / f"runs-{os.getpid()}.txt").open("a", encoding="ascii") as file:
-        file.write(f"{ctx.job_id} {os.getpid()} {start} {end}\n")
+    file = _runs_file(Path(str(payload["folder"])))
+    file.write(f"{ctx.job_id} {os.getpid()} {start} {end}\n")  # line-buffered: a kill keeps it
     return ctx.job_id
+
+
+@cache
+def _runs_file(folder: Path) -> TextIO:
+    # Kept open for the life of the worker: opening a file per job would be most of its cost.
+    file = (folder / f"runs-{os.getpid()}.txt").open("a", encoding="ascii", buffering=1)
+    atexit.register(file.close)
+    return file
 
 
 @job_kind("test.fail", queue="default", max_attempts=3)

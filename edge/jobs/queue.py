@@ -18,13 +18,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from edge.domain.clock import now_us
 from edge.jobs.errors import UnknownKind
-from edge.jobs.lease import Holder, holder_is_dead, monotonic_us
-from edge.jobs.models import PENDING, UNFINISHED, Job, JobLog, JobQueueState, JobState
+from edge.jobs.lease import Holder, monotonic_us
+from edge.jobs.models import UNFINISHED, Job, JobLog, JobQueueState, JobState
 from edge.jobs.registry import KINDS
+from edge.jobs.rescue import rescue_jobs
+from edge.jobs.statements import statements
 
 J = Job.__table__  # type: ignore[attr-defined]
 L = JobLog.__table__  # type: ignore[attr-defined]
@@ -33,6 +36,7 @@ Q = JobQueueState.__table__  # type: ignore[attr-defined]
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 600.0
 LEASE_S = 60.0
+DEFAULT_CONCURRENCY = 10
 _S = 1_000_000
 
 
@@ -84,14 +88,16 @@ class JobQueue:
         unique_key: str | None = None,
     ) -> int:
         """Add a job; with ``unique_key``, return the unfinished job holding that key instead."""
-        spec = KINDS.get(kind)
-        if spec is None:
-            known = ", ".join(sorted(KINDS)) or "none"
-            raise UnknownKind([], f"unknown job kind {kind!r} (known: {known})")
-        now = now_us()
-        at = now + int(delay_s * _S)
+        row = self._new_row(kind, payload, queue, priority, max_attempts, delay_s, unique_key)
         async with self.transaction() as connection:
             if unique_key is not None:
+                if self.postgres:
+                    # Serialise enqueues of one key until commit: under READ COMMITTED two
+                    # of them would each find no job and insert their own (SQLite's BEGIN
+                    # IMMEDIATE already serialises every writer).
+                    await connection.execute(
+                        select(func.pg_advisory_xact_lock(func.hashtext(unique_key)))
+                    )
                 found = await connection.execute(
                     select(J.c.id).where(
                         J.c.unique_key == unique_key, J.c.state.in_([s.value for s in UNFINISHED])
@@ -100,83 +106,100 @@ class JobQueue:
                 existing = found.scalar()
                 if existing is not None:
                     return int(existing)
-            row = await connection.execute(
-                insert(J)
-                .values(
-                    kind=kind,
-                    queue=queue or spec.queue,
-                    priority=priority,
-                    state=(JobState.SCHEDULED if at > now else JobState.AVAILABLE).value,
-                    payload=json.dumps(payload or {}),
-                    errors="[]",
-                    attempt=0,
-                    max_attempts=max_attempts or spec.max_attempts,
-                    unique_key=unique_key,
-                    progress=0,
-                    stage="",
-                    cancel_requested=False,
-                    scheduled_at_us=at,
-                    created_us=now,
-                )
-                .returning(J.c.id)
-            )
-            return int(row.scalar_one())
+            added = await connection.execute(statements(self.postgres).enqueue, row)
+            return int(added.scalar_one())
 
-    async def claim(self, queues: Sequence[str], limit: int) -> list[Claimed]:
-        """Take up to ``limit`` due jobs of unpaused ``queues``, within each queue's concurrency."""
+    async def enqueue_many(
+        self,
+        kind: str,
+        payloads: Sequence[dict[str, Any]],
+        *,
+        queue: str | None = None,
+        priority: int = 0,
+        max_attempts: int | None = None,
+        delay_s: float = 0.0,
+    ) -> list[int]:
+        """Add one job per payload in one transaction (one fsync); return the new ids, ascending."""
+        template = self._new_row(kind, None, queue, priority, max_attempts, delay_s, None)
+        rows = [{**template, "payload": json.dumps(payload)} for payload in payloads]
+        if not rows:
+            return []
+        async with self.transaction() as connection:
+            # Batched into multi-row INSERTs; without sort_by_parameter_order, which on
+            # SQLite falls back to one INSERT per row, so RETURNING comes in no set order.
+            added = await connection.execute(statements(self.postgres).enqueue, rows)
+            return sorted(int(i) for i in added.scalars())
+
+    def _new_row(
+        self,
+        kind: str,
+        payload: dict[str, Any] | None,
+        queue: str | None,
+        priority: int,
+        max_attempts: int | None,
+        delay_s: float,
+        unique_key: str | None,
+    ) -> dict[str, Any]:
+        spec = KINDS.get(kind)
+        if spec is None:
+            known = ", ".join(sorted(KINDS)) or "none"
+            raise UnknownKind([], f"unknown job kind {kind!r} (known: {known})")
+        now = now_us()
+        at = now + int(delay_s * _S)
+        return {
+            "kind": kind,
+            "queue": queue or spec.queue,
+            "priority": priority,
+            "state": (JobState.SCHEDULED if at > now else JobState.AVAILABLE).value,
+            "payload": json.dumps(payload or {}),
+            "errors": "[]",
+            "attempt": 0,
+            "max_attempts": max_attempts or spec.max_attempts,
+            "unique_key": unique_key,
+            "progress": 0,
+            "stage": "",
+            "cancel_requested": False,
+            "scheduled_at_us": at,
+            "created_us": now,
+        }
+
+    async def claim(
+        self,
+        queues: Sequence[str],
+        limit: int,
+        *,
+        completed: Sequence[tuple[Claimed, Any]] = (),
+    ) -> list[Claimed]:
+        """Take up to ``limit`` due jobs of unpaused ``queues``, within each queue's concurrency.
+
+        ``completed`` (jobs this worker finished, with their results) is recorded in the
+        same transaction first: a worker's loop costs one commit, one fsync.
+        """
         claimed: list[Claimed] = []
         now, mono = now_us(), monotonic_us()
+        sql = statements(self.postgres)
         async with self.transaction() as connection:
-            await self._ensure_queues(connection, queues)
-            query = select(Q.c.name, Q.c.concurrency).where(Q.c.name.in_(queues), ~Q.c.paused)
-            if self.postgres:
-                query = query.with_for_update()  # serialises claims per queue across hosts
-            open_queues = (await connection.execute(query)).all()
-            counts = await connection.execute(
-                select(J.c.queue, func.count())
-                .where(J.c.state == JobState.EXECUTING.value, J.c.queue.in_(queues))
-                .group_by(J.c.queue)
-            )
-            running: dict[str, int] = {q: int(n) for q, n in counts.all()}
-            for name, concurrency in open_queues:
-                room = min(limit - len(claimed), concurrency - running.get(name, 0))
+            await self._complete(connection, completed, now)
+            if limit <= 0:
+                return []
+            for name, free in await self._rooms(connection, queues):
+                room = min(limit - len(claimed), free)
                 if room <= 0:
                     continue
-                due = (
-                    select(J.c.id)
-                    .where(
-                        J.c.queue == name,
-                        J.c.state.in_([s.value for s in PENDING]),
-                        J.c.scheduled_at_us <= now,
-                    )
-                    .order_by(J.c.priority, J.c.scheduled_at_us, J.c.id)
-                    .limit(room)
-                )
-                if self.postgres:
-                    due = due.with_for_update(skip_locked=True)
                 rows = await connection.execute(
-                    update(J)
-                    .where(J.c.id.in_(due.scalar_subquery()))
-                    .values(
-                        state=JobState.EXECUTING.value,
-                        attempt=J.c.attempt + 1,
-                        attempted_us=now,
-                        cancel_requested=False,
-                        holder_host=self.holder.host,
-                        holder_boot=self.holder.boot,
-                        holder_pid=self.holder.pid,
-                        holder_start=self.holder.start,
-                        heartbeat_mono_us=mono,
-                        heartbeat_us=now,
-                    )
-                    .returning(
-                        J.c.id, J.c.kind, J.c.queue, J.c.payload, J.c.attempt, J.c.max_attempts
-                    )
+                    sql.claim,
+                    {"b_queue": name, "room": room, "now": now, "mono": mono, **self._holder},
                 )
                 claimed += [
                     Claimed(i, k, q, json.loads(p), a, m) for i, k, q, p, a, m in rows.all()
                 ]
         return sorted(claimed, key=lambda c: c.id)
+
+    @property
+    def _holder(self) -> dict[str, Any]:
+        """This worker's name as the statements' parameters."""
+        h = self.holder
+        return {"host": h.host, "boot": h.boot, "pid": h.pid, "start": h.start}
 
     def _mine(self, job: Claimed) -> Any:
         return and_(
@@ -192,23 +215,41 @@ class JobQueue:
         """Record jobs as completed with their results; return how many this worker still held."""
         if not jobs:
             return 0
-        now = now_us()
-        done = 0
         async with self.transaction() as connection:
-            for job, result in jobs:
-                outcome = await connection.execute(
-                    update(J)
-                    .where(self._mine(job))
-                    .values(
-                        state=JobState.COMPLETED.value,
-                        result=json.dumps(result),
-                        progress=100,
-                        finished_us=now,
-                        holder_pid=None,
-                    )
-                )
-                done += outcome.rowcount
-        return done
+            return await self._complete(connection, jobs, now_us())
+
+    async def _complete(
+        self, connection: AsyncConnection, jobs: Sequence[tuple[Claimed, Any]], now: int
+    ) -> int:
+        if not jobs:
+            return 0
+        statement = statements(self.postgres).complete
+        if self.postgres:
+            outcome = await connection.execute(
+                statement,
+                {
+                    "ids": [job.id for job, _ in jobs],
+                    "attempts": [job.attempt for job, _ in jobs],
+                    "results": [json.dumps(result) for _, result in jobs],
+                    "now": now,
+                    **self._holder,
+                },
+            )
+        else:
+            outcome = await connection.execute(
+                statement,
+                [
+                    {
+                        "b_id": job.id,
+                        "b_attempt": job.attempt,
+                        "b_result": json.dumps(result),
+                        "now": now,
+                        **self._holder,
+                    }
+                    for job, result in jobs
+                ],
+            )
+        return int(outcome.rowcount)
 
     async def fail(self, job: Claimed, error: str) -> JobState | None:
         """Record a failure: retryable after a backoff, or discarded after max_attempts."""
@@ -308,57 +349,25 @@ class JobQueue:
 
     async def rescue(self, lease_s: float = LEASE_S) -> int:
         """Put back jobs whose holder is dead (at once) or hung (heartbeat older than the lease)."""
-        now, mono = now_us(), monotonic_us()
-        rescued = 0
-        async with self.transaction() as connection:
-            rows = await connection.execute(
-                select(
-                    J.c.id,
-                    J.c.attempt,
-                    J.c.max_attempts,
-                    J.c.errors,
-                    J.c.holder_host,
-                    J.c.holder_boot,
-                    J.c.holder_pid,
-                    J.c.holder_start,
-                    J.c.heartbeat_mono_us,
-                    J.c.heartbeat_us,
-                ).where(J.c.state == JobState.EXECUTING.value)
-            )
-            for job_id, attempt, maximum, errors, host, boot, pid, start, beat, wall in rows:
-                dead = holder_is_dead(host, boot, pid, start)
-                if host == self.holder.host and boot == self.holder.boot:
-                    hung = mono - (beat or 0) > lease_s * _S
-                else:  # another machine's worker: only its wall-clock heartbeat is known
-                    hung = now - (wall or 0) > lease_s * _S
-                if not (dead or hung):
-                    continue
-                why = f"rescued: worker {host} pid {pid} {'died' if dead else 'stopped beating'}"
-                history = [*json.loads(errors), {"attempt": attempt, "at_us": now, "error": why}]
-                final = attempt >= maximum
-                state = JobState.DISCARDED if final else JobState.AVAILABLE
-                outcome = await connection.execute(
-                    update(J)
-                    .where(
-                        J.c.id == job_id,
-                        J.c.attempt == attempt,
-                        J.c.state == JobState.EXECUTING.value,
-                    )
-                    .values(
-                        state=state.value,
-                        errors=json.dumps(history),
-                        holder_pid=None,
-                        scheduled_at_us=now,
-                        finished_us=now if final else None,
-                    )
-                )
-                rescued += outcome.rowcount
-        return rescued
+        return await rescue_jobs(self, lease_s)
 
-    async def _ensure_queues(self, connection: AsyncConnection, queues: Sequence[str]) -> None:
-        known = set(
-            (await connection.execute(select(Q.c.name).where(Q.c.name.in_(queues)))).scalars()
-        )
-        for name in queues:
-            if name not in known:
-                await connection.execute(insert(Q).values(name=name, paused=False, concurrency=10))
+    async def _rooms(self, connection: AsyncConnection, queues: Sequence[str]) -> list[Any]:
+        """(queue, free slots) of the unpaused ``queues``; creates the rows of new queues."""
+        sql = statements(self.postgres)
+        if sql.lock_queues is not None:
+            # Lock the queue rows first: claims of one queue serialise across hosts. The
+            # count of running jobs is then read by a statement of its own, which sees
+            # the claims committed while we waited (READ COMMITTED snapshots per statement).
+            await connection.execute(sql.lock_queues, {"queues": list(queues)})
+        rows = (await connection.execute(sql.rooms, {"queues": list(queues)})).all()
+        missing = set(queues) - {row[0] for row in rows}
+        if missing:
+            dialect = postgresql if self.postgres else sqlite
+            for name in sorted(missing):
+                await connection.execute(
+                    dialect.insert(Q)
+                    .values(name=name, paused=False, concurrency=DEFAULT_CONCURRENCY)
+                    .on_conflict_do_nothing()
+                )
+            return await self._rooms(connection, queues)
+        return [(name, free) for name, paused, free in rows if not paused]

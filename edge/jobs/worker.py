@@ -63,13 +63,20 @@ class Worker:
         next_beat = loop.time() + HEARTBEAT_S
         try:
             while not stop.is_set():
-                await self._flush()
                 if self.periodic:
                     await self._enqueue_periodic(loop.time())
                 claimed: list[Claimed] = []
                 free = self.concurrency - len(self.running)
-                if free > 0:
-                    claimed = await self.queue.claim(self.queues, free)
+                if free <= 0:
+                    await self._flush()
+                else:
+                    # Finished jobs are recorded in the claim's transaction: one commit a turn.
+                    done, self._done = self._done, []
+                    try:
+                        claimed = await self.queue.claim(self.queues, free, completed=done)
+                    except BaseException:
+                        self._done[:0] = done  # not recorded: keep them for the next try
+                        raise
                     for job in claimed:
                         task = asyncio.create_task(self._execute(job))
                         self.running[job.id] = (job, task)

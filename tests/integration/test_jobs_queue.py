@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import update
@@ -61,7 +62,10 @@ async def run_worker(queue: JobQueue, stop: asyncio.Event, **options: object) ->
 async def test_a_failing_job_is_retried_with_backoff_then_discarded_with_its_errors(
     queue: JobQueue, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr("edge.jobs.queue.BACKOFF_BASE_S", 0.05)
+    monkeypatch.setattr("edge.jobs.queue.BACKOFF_BASE_S", 0.2)
+    # Without jitter (tests/unit/test_jobs_lease.py covers it): with it, the first wait may
+    # be 1.25 x base and the second 0.75 x 2 x base, and the worker's poll adds its own delay.
+    monkeypatch.setattr("edge.jobs.queue.random", SimpleNamespace(uniform=lambda a, b: 1.0))
     admin = JobAdmin(queue.engine)
     job_id = await queue.enqueue("test.fail", {})
     stop = asyncio.Event()
@@ -74,7 +78,7 @@ async def test_a_failing_job_is_retried_with_backoff_then_discarded_with_its_err
     assert [e["attempt"] for e in job["errors"]] == [1, 2, 3]
     assert "boom on attempt 2" in job["errors"][1]["error"]
     gaps = [b["at_us"] - a["at_us"] for a, b in zip(job["errors"], job["errors"][1:], strict=False)]
-    assert gaps[1] > gaps[0] * 1.2  # exponential: the second wait is longer (±25 % jitter)
+    assert gaps[1] > gaps[0] * 1.5  # exponential: 0.2 s then 0.4 s (plus the poll's delay)
     await admin.retry(job_id)  # an operator gives it one more go
     assert (await admin.get(job_id))["state"] == "available"
     assert (await admin.get(job_id))["max_attempts"] == 4
