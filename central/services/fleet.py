@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from central.store.database import CentralDatabase
-from central.store.models import Backup, Device, DeviceStatus
-from edge.domain.clock import now_us
+from central.store.models import Backup, CentralEvent, Device, DeviceStatus
+from edge.domain.clock import from_us, now_us
 
 _SECOND = 1_000_000
 SILENT_AFTER_S = 60
@@ -25,6 +27,15 @@ class ReaderState(BaseModel):
     connected: bool
 
 
+class EventIn(BaseModel):
+    """The event the box is timing, as its event file names it."""
+
+    slug: str = Field(min_length=1, max_length=64)
+    name: str = Field(max_length=200)
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    timezone: str = Field(max_length=64)
+
+
 class StatusIn(BaseModel):
     """What a box reports about itself every few seconds."""
 
@@ -35,6 +46,7 @@ class StatusIn(BaseModel):
     oldest_pending_age_s: float = Field(default=0.0, ge=0)
     disk_free_pct: float | None = Field(default=None, ge=0, le=100)
     last_backup_us: int | None = None
+    event: EventIn | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,8 @@ class FleetService:
             row.last_backup_us = status.last_backup_us
             row.received_us = now
             session.add(row)
+            if status.event is not None:
+                await _record_event(session, device.id, status.event, now)
             stored = await session.get(Device, device.id)
             assert stored is not None
             stored.last_seen_us = now
@@ -110,6 +124,14 @@ class FleetService:
         views = [_view(d, statuses.get(d.id), backups.get(d.id), now) for d in devices]
         return sorted(views, key=lambda v: (v.event, v.hostname))
 
+    async def events_of_the_day(self, *, now: int | None = None) -> list[CentralEvent]:
+        """Events whose date is today where they take place (their own timezone)."""
+        now = now_us() if now is None else now
+        async with self.db.read() as session:
+            events = (await session.exec(select(CentralEvent))).all()
+        today = [e for e in events if e.date == _local_date(now, e.timezone)]
+        return sorted(today, key=lambda e: e.name)
+
     async def alerts(self, *, now: int | None = None) -> list[Alert]:
         """Alerts: silent > 60 s, reader disconnected, sync lag > 60 s, disk < 10 %."""
         found: list[Alert] = []
@@ -129,6 +151,28 @@ class FleetService:
             if view.disk_free_pct is not None and view.disk_free_pct < DISK_ALERT_PCT:
                 alert("disk_low", f"{view.disk_free_pct:.1f} % of the disk is free")
         return found
+
+
+async def _record_event(session: AsyncSession, device_id: str, event: EventIn, now: int) -> None:
+    row = await session.get(CentralEvent, event.slug) or CentralEvent(
+        slug=event.slug,
+        name=event.name,
+        date=event.date,
+        timezone=event.timezone,
+        device_id=device_id,
+        updated_us=now,
+    )
+    row.name, row.date, row.timezone = event.name, event.date, event.timezone
+    row.device_id, row.updated_us = device_id, now
+    session.add(row)
+
+
+def _local_date(now: int, timezone: str) -> str:
+    try:
+        zone = ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = ZoneInfo("UTC")
+    return from_us(now).astimezone(zone).date().isoformat()
 
 
 def _view(

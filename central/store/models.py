@@ -124,3 +124,16 @@ class PublicResults(CentralModel, table=True):
     document: str  # JSON: {"columns": [...], "rows": [...]} as the box exports them
     etag: str
     updated_us: int = Micros()
+
+
+class CentralEvent(CentralModel, table=True):
+    """An event as its boxes replicated it (the dashboard lists the events of the day)."""
+
+    __tablename__ = "central_event"
+
+    slug: str = Field(primary_key=True)
+    name: str
+    date: str  # ISO date, the event's local day
+    timezone: str
+    device_id: str
+    updated_us: int = Micros()

@@ -83,7 +83,13 @@ class PageController(Controller):
             return Redirect("/login")
         devices = await fleet.devices()
         events = [(event, list(group)) for event, group in groupby(devices, lambda d: d.event)]
-        context = {"user": user, "alerts": await fleet.alerts(), "events": events, "refresh": 10}
+        context = {
+            "user": user,
+            "alerts": await fleet.alerts(),
+            "today": await fleet.events_of_the_day(),
+            "events": events,
+            "refresh": 10,
+        }
         return Template("dashboard.html", context=context)
 
     @get("/public/events/{slug:str}")

@@ -14,9 +14,11 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from sqlmodel import select as select_rows
 
 from edge.backup.snapshot import take_snapshot
 from edge.backup.upload import upload_snapshot
+from edge.domain import Event
 from edge.jobs import builtin  # noqa: F401  (diagnostics.sleep, jobs.prune)
 from edge.jobs.context import JobContext
 from edge.jobs.models import JobState
@@ -64,8 +66,20 @@ async def _report_status(
     assert role.central is not None
     lag = await asyncio.to_thread(forwarder.outbox.lag)
     database = Database(db_path)
+    event: dict[str, str] | None = None
     try:
         readers = await ReaderHealthService(database).list_readers()
+        if role.event:
+            async with database.read() as session:
+                found = await session.exec(select_rows(Event).where(Event.slug == role.event))
+                row = found.first()
+            if row is not None:
+                event = {
+                    "slug": row.slug,
+                    "name": row.name,
+                    "date": row.date.isoformat(),
+                    "timezone": row.timezone,
+                }
     finally:
         await database.close()
     async with ctx.queue.engine.connect() as connection:
@@ -83,6 +97,7 @@ async def _report_status(
         "oldest_pending_age_s": lag.oldest_pending_age_s,
         "disk_free_pct": 100.0 * disk.free / disk.total,
         "last_backup_us": last_backup,
+        "event": event,
     }
     headers = {"Authorization": f"Bearer {role.central.device_token}"}
     async with httpx.AsyncClient(timeout=10.0) as client:

@@ -6,7 +6,9 @@ import base64
 import gzip
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -140,11 +142,43 @@ def test_public_results_are_cacheable_and_follow_the_newest_snapshot(central: tu
     assert "Zoé Nuñez" in page.text
 
 
+def test_dashboard_lists_the_events_of_the_day(central: tuple[str, str]):
+    base, url = central
+    _, token = enroll(base, url, "f-events")
+    today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    report(
+        base,
+        token,
+        role="master",
+        event={
+            "slug": "dawn-run",
+            "name": "Dawn Run",
+            "date": today,
+            "timezone": "Pacific/Kiritimati",
+        },
+    )
+    _, other = enroll(base, url, "f-events-old")
+    report(
+        base,
+        other,
+        role="master",
+        event={"slug": "old-race", "name": "Old Race", "date": "2001-01-01", "timezone": "UTC"},
+    )
+    with httpx.Client(base_url=base) as browser:
+        browser.post("/login", data={"username": ADMIN[0], "password": ADMIN[1]})
+        page = browser.get("/").text
+    today_part = page[page.index("Events of the day") : page.index("<h1>Alerts")]
+    assert "Dawn Run" in today_part
+    assert "Old Race" not in today_part
+
+
 def test_login_is_rate_limited(central: tuple[str, str]):
     """Last in the module: it locks the admin out from this address."""
     base, _ = central
-    codes = [httpx.get(f"{base}/api/v1/devices", auth=("ops", f"guess{n}")).status_code
-             for n in range(12)]  # fmt: skip
+    codes = [
+        httpx.get(f"{base}/api/v1/devices", auth=("ops", f"guess{n}")).status_code
+        for n in range(12)
+    ]
     # Ten failures per address in five minutes (one was made by the dashboard test).
     assert codes.count(401) in (9, 10)
     assert codes[codes.count(401) :] == [429] * (12 - codes.count(401))

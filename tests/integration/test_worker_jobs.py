@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -90,6 +91,9 @@ def test_a_master_worker_publishes_results_syncs_reports_and_backs_up(tmp_path: 
 
                 [device] = wait_for(reported, "the box's status report")  # type: ignore[misc]
                 assert device["disk_free_pct"] > 0
+                with sqlite3.connect(tmp_path / "central.db") as central_db:
+                    events = central_db.execute("SELECT slug, name, date FROM central_event")
+                    assert events.fetchall() == [(SLUG, "Spring 10K", "2026-04-12")]
                 enqueue = CliRunner().invoke(
                     edge_cli, ["--db", str(db), "jobs", "enqueue", "backup.upload"]
                 )
