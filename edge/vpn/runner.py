@@ -10,12 +10,21 @@ from edge.vpn.errors import ToolFailed, ToolMissing
 
 TIMEOUT_S = 20.0
 
+# The Debian package that provides each tool, named in the error when it is missing.
+PACKAGES = {
+    "wg": "wireguard-tools",
+    "wg-quick": "wireguard-tools",
+    "wireguard-go": "wireguard-go",
+    "ip": "iproute2",
+}
+
 
 def run_tool(args: Sequence[str], *, stdin: str | None = None, timeout_s: float = TIMEOUT_S) -> str:
     """Run ``args`` (no shell) and return its standard output; secrets go through ``stdin``."""
     tool = args[0]
     if shutil.which(tool) is None:
-        raise ToolMissing(f"{tool} is not installed (Debian: apt install wireguard-tools)")
+        package = PACKAGES.get(tool, "wireguard-tools")
+        raise ToolMissing(f"{tool} is not installed (Debian: apt install {package})")
     try:
         done = subprocess.run(
             list(args),
@@ -26,7 +35,7 @@ def run_tool(args: Sequence[str], *, stdin: str | None = None, timeout_s: float 
             check=False,
         )
     except subprocess.TimeoutExpired as error:
-        raise ToolFailed(f"{tool} did not finish within {timeout_s:g} s") from error
+        raise ToolFailed(f"{' '.join(args[:3])} did not finish within {timeout_s:g} s") from error
     if done.returncode != 0:
         detail = done.stderr.strip() or f"exit code {done.returncode}"
         raise ToolFailed(f"{' '.join(args[:3])} failed: {detail}")

@@ -1,0 +1,94 @@
+"""The box's tunnel to central: wg0.conf from the enrollment grant, wg-quick up/down, state."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.roleconfig import CentralLink
+from edge.vpn.errors import VpnError
+from edge.vpn.runner import run_tool
+
+INTERFACE = "wg0"
+KEEPALIVE_S = 25  # keeps 4G NAT mappings open
+
+
+@dataclass(frozen=True)
+class PeerState:
+    """One peer as ``wg show <if> dump`` reports it."""
+
+    public_key: str
+    endpoint: str | None
+    allowed_ips: tuple[str, ...]
+    latest_handshake: int  # seconds since the epoch; 0: never
+    rx_bytes: int
+    tx_bytes: int
+
+    def handshake_age_s(self, now_s: float) -> float | None:
+        """Seconds since the last handshake, or None if there never was one."""
+        return None if self.latest_handshake == 0 else max(0.0, now_s - self.latest_handshake)
+
+
+def render_config(link: CentralLink, private_key: str) -> str:
+    """wg-quick configuration of the box's side of the tunnel to central's hub."""
+    if not (link.hub_public_key and link.hub_endpoint and link.hub_address):
+        raise VpnError("central gave no hub key/endpoint: set CHRONO_CENTRAL_HUB_* on central")
+    return (
+        "[Interface]\n"
+        f"PrivateKey = {private_key}\n"
+        f"Address = {link.tunnel_address}\n"
+        "\n[Peer]\n"
+        f"PublicKey = {link.hub_public_key}\n"
+        f"Endpoint = {link.hub_endpoint}\n"
+        f"AllowedIPs = {link.hub_address}/32\n"
+        f"PersistentKeepalive = {KEEPALIVE_S}\n"
+    )
+
+
+def write_config(path: Path, text: str) -> None:
+    """Write the configuration atomically with mode 0600 (it holds the private key)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="ascii") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def up(config: Path) -> None:
+    """Bring the tunnel up (wg-quick falls back to wireguard-go without the kernel module)."""
+    run_tool(["wg-quick", "up", str(config)], timeout_s=30)
+
+
+def down(config: Path) -> None:
+    """Take the tunnel down."""
+    run_tool(["wg-quick", "down", str(config)], timeout_s=30)
+
+
+def parse_dump(text: str) -> list[PeerState]:
+    """Peers from ``wg show <if> dump`` (the first line is the interface itself)."""
+    peers = []
+    for line in text.splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) < 8:
+            continue
+        key, _psk, endpoint, allowed, handshake, rx, tx = fields[:7]
+        peers.append(
+            PeerState(
+                public_key=key,
+                endpoint=None if endpoint == "(none)" else endpoint,
+                allowed_ips=tuple(a for a in allowed.split(",") if a and a != "(none)"),
+                latest_handshake=int(handshake),
+                rx_bytes=int(rx),
+                tx_bytes=int(tx),
+            )
+        )
+    return peers
+
+
+def peers(interface: str = INTERFACE) -> list[PeerState]:
+    """The interface's peers and their handshake ages and counters."""
+    return parse_dump(run_tool(["wg", "show", interface, "dump"]))

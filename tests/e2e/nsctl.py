@@ -1,0 +1,144 @@
+"""Product code run inside a namespace: ``ip netns exec NS python -m tests.e2e.nsctl ...``.
+
+The WireGuard code calls ``wg``/``ip`` in whatever namespace its process lives in,
+so the e2e test runs it through this small command line instead of teaching the
+product about namespaces. Each command prints JSON (or nothing) and exits non-zero
+with the error's message on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from central.vpn.hub import Hub, HubPeer
+
+
+def _hub(args: argparse.Namespace) -> Hub:
+    from central.vpn.hub import Hub
+
+    return Hub(args.interface, Path(args.key), args.port)
+
+
+def _peer(text: str) -> HubPeer:
+    from central.vpn.hub import HubPeer
+
+    key, _, address = text.rpartition("=")
+    return HubPeer(public_key=key, address=address)
+
+
+def hub_up(args: argparse.Namespace) -> None:
+    _hub(args).up(args.address)
+
+
+def hub_down(args: argparse.Namespace) -> None:
+    _hub(args).down()
+
+
+def hub_add_peer(args: argparse.Namespace) -> None:
+    _hub(args).add_peer(_peer(args.peer))
+
+
+def hub_reconcile(args: argparse.Namespace) -> None:
+    _hub(args).reconcile([_peer(text) for text in args.peers])
+
+
+def hub_peers(args: argparse.Namespace) -> None:
+    print(json.dumps([dataclasses.asdict(peer) for peer in _hub(args).peers()]))
+
+
+def enroll(args: argparse.Namespace) -> None:
+    from edge.fleet.enrollment import enroll
+
+    link = enroll(args.url, args.token, Path(args.role_file), Path(args.key_folder))
+    print(link.model_dump_json())
+
+
+def tunnel_up(args: argparse.Namespace) -> None:
+    from edge.vpn.tunnel import up
+
+    up(Path(args.config))
+
+
+def tunnel_down(args: argparse.Namespace) -> None:
+    from edge.vpn.tunnel import down
+
+    down(Path(args.config))
+
+
+def tunnel_peers(args: argparse.Namespace) -> None:
+    from edge.vpn.tunnel import peers
+
+    print(json.dumps([dataclasses.asdict(peer) for peer in peers(args.interface)]))
+
+
+def get(args: argparse.Namespace) -> None:
+    """GET ``url`` until it answers 200 or ``attempts`` tries (each ``timeout`` s) fail."""
+    import httpx
+
+    errors: list[str] = []
+    started = time.monotonic()
+    for _ in range(args.attempts):
+        try:
+            response = httpx.get(args.url, timeout=args.timeout)
+        except httpx.HTTPError as error:
+            errors.append(type(error).__name__)
+            continue
+        if response.status_code == 200:
+            print(json.dumps({"tries": len(errors) + 1, "s": time.monotonic() - started}))
+            return
+        errors.append(str(response.status_code))
+    sys.exit(f"GET {args.url} failed {len(errors)} times: {', '.join(errors)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="nsctl")
+    commands = parser.add_subparsers(required=True)
+
+    def command(
+        name: str, run: Callable[[argparse.Namespace], None], *arguments: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name)
+        for argument in arguments:
+            if argument == "*peers":
+                sub.add_argument("peers", nargs="*", help="KEY=ADDRESS")
+            else:
+                sub.add_argument(argument)
+        sub.set_defaults(run=run)
+        return sub
+
+    for name, run, extra in (
+        ("hub-up", hub_up, ("address",)),
+        ("hub-down", hub_down, ()),
+        ("hub-add-peer", hub_add_peer, ("peer",)),
+        ("hub-reconcile", hub_reconcile, ("*peers",)),
+        ("hub-peers", hub_peers, ()),
+    ):
+        sub = command(name, run, "interface", "key", *extra)
+        sub.add_argument("--port", type=int, default=51820)
+    command("enroll", enroll, "url", "token", "role_file", "key_folder")
+    command("tunnel-up", tunnel_up, "config")
+    command("tunnel-down", tunnel_down, "config")
+    command("tunnel-peers", tunnel_peers, "interface")
+    sub = command("get", get, "url")
+    sub.add_argument("--attempts", type=int, default=1)
+    sub.add_argument("--timeout", type=float, default=2.0)
+
+    args = parser.parse_args(argv)
+    from edge.errors import ChronoEdgeError
+
+    try:
+        args.run(args)
+    except ChronoEdgeError as error:
+        sys.exit(f"{type(error).__name__}: {error}")
+
+
+if __name__ == "__main__":
+    main()
