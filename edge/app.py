@@ -8,6 +8,7 @@ from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from edge.errors import ChronoEdgeError
@@ -25,9 +26,11 @@ from edge.web.api.readers import ReaderController
 from edge.web.api.results import ResultController
 from edge.web.errors import chrono_error_handler
 from edge.web.pages.jobs import JobPages
+from edge.web.pages.language import LanguagePages
 
 VERSION = "0.1.0"
 TEMPLATES = Path(__file__).with_name("web") / "templates"
+STATIC = Path(__file__).with_name("web") / "static"
 
 
 @get("/healthz", tags=["health"])
@@ -67,6 +70,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             IngestController,
             JobController,
             JobPages,
+            LanguagePages,
+            create_static_files_router(path="/static", directories=[STATIC]),
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

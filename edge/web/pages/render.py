@@ -1,0 +1,26 @@
+"""Render a page template with what every page needs (language, ``_``, the box's role)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from edge.web.i18n import LANGUAGES, language_of, translator
+
+
+def render(
+    request: Request[Any, Any, Any], template: str, context: Mapping[str, Any] | None = None
+) -> Template:
+    """A ``Template`` response whose context carries ``lang``, ``languages`` and ``_``."""
+    language = language_of(request)
+    full: dict[str, Any] = {
+        "lang": language,
+        "languages": LANGUAGES,
+        "_": translator(language),
+        "path": request.url.path,
+    }
+    full.update(context or {})
+    return Template(template, context=full)

@@ -1,0 +1,181 @@
+"""Browser tests: Debian's Chromium driven by Playwright against live box processes.
+
+``live_box`` starts a real ``chrono-edge serve`` (plus, on request, a worker, the
+LLRP emulator and a reader) on loopback with a fresh database loaded with the
+example event; ``browser_page`` opens Debian's Chromium (never a downloaded one).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.servers import free_port, wait_http
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLE_EVENT = EXAMPLES / "spring-10k.yaml"
+EXAMPLE_ENTRANTS = EXAMPLES / "entrants.csv"
+EXAMPLE_SLUG = "spring-10k-2026"
+
+
+def chromium_or_skip() -> None:
+    """Skip (or fail in CI) when Debian's Chromium is absent."""
+    if CHROMIUM.exists():
+        return
+    message = "browser tests need Debian's Chromium: apt install chromium (CI installs it)"
+    if os.environ.get("CHRONO_REQUIRE_BROWSER"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextmanager
+def browser_page(width: int = 1366, height: int = 768) -> Iterator[object]:
+    """A Playwright ``Page`` in headless Debian Chromium at ``width``×``height``."""
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(10_000)
+            yield page
+        finally:
+            browser.close()
+
+
+@dataclass
+class LiveBox:
+    """A box's processes on loopback and where its files are."""
+
+    url: str
+    db: Path
+    role_file: Path
+    workdir: Path
+    env: dict[str, str]
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``chrono-edge --db DB ARGS`` against this box."""
+        command = [sys.executable, "-m", "edge.cli", "--db", str(self.db), *args]
+        return subprocess.run(
+            command, env=self.env, cwd=self.workdir, capture_output=True, text=True, check=check
+        )
+
+
+def box_env(workdir: Path) -> dict[str, str]:
+    """Environment of a box whose every file lives under ``workdir``."""
+    return {
+        **os.environ,
+        "CHRONO_EDGE_DB": str(workdir / "edge.db"),
+        "CHRONO_EDGE_ROLE_FILE": str(workdir / "reader.json"),
+        "CHRONO_EDGE_KEY_FOLDER": str(workdir / "keys"),
+        "CHRONO_EDGE_CACHE_FOLDER": str(workdir / "cache"),
+        "GPIOZERO_PIN_FACTORY": "mock",
+    }
+
+
+@contextmanager
+def live_box(
+    workdir: Path,
+    *,
+    event_file: Path | None = EXAMPLE_EVENT,
+    entrants: Path | None = EXAMPLE_ENTRANTS,
+    worker: bool = False,
+    emulator: Sequence[str] | None = None,
+    point: str = "FINISH",
+) -> Iterator[LiveBox]:
+    """A MASTER box serving on a free port; optionally its worker and an emulated race.
+
+    ``emulator`` is the ``simulate-reader`` arguments (e.g. ``["--scenario", "race",
+    "--runners", "20"]``); when given, a reader process feeds ``point`` from it.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = box_env(workdir)
+    port = free_port()
+    box = LiveBox(
+        f"http://127.0.0.1:{port}", workdir / "edge.db", workdir / "reader.json", workdir, env
+    )
+    box.cli("db", "upgrade")
+    if event_file is not None:
+        box.cli("event", "load", str(event_file))
+    if entrants is not None:
+        box.cli("entrants", "import", str(entrants), "--event", EXAMPLE_SLUG)
+    with ExitStack() as stack:
+        stack.callback(_stop_all, box.processes)
+        if emulator is not None:
+            reader_port = free_port()
+            box.processes.append(
+                _start(
+                    box,
+                    "emulator",
+                    [
+                        "simulate-reader",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(reader_port),
+                        "--quiet",
+                        *emulator,
+                    ],
+                )
+            )
+            box.processes.append(
+                _start(
+                    box,
+                    "reader",
+                    [
+                        "reader",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(reader_port),
+                        "--event",
+                        EXAMPLE_SLUG,
+                        "--point",
+                        point,
+                    ],
+                )
+            )
+        if worker:
+            box.processes.append(_start(box, "worker", ["worker", "--concurrency", "2"]))
+        server = _start(box, "serve", ["serve", "--host", "127.0.0.1", "--port", str(port)])
+        box.processes.append(server)
+        wait_http(f"{box.url}/healthz", server)
+        yield box
+
+
+def _start(box: LiveBox, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    log = (box.workdir / f"{name}.log").open("ab")
+    command = [sys.executable, "-m", "edge.cli", "--db", str(box.db), *args]
+    with log:
+        return subprocess.Popen(command, env=box.env, cwd=box.workdir, stdout=log, stderr=log)
+
+
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
