@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 VAR := var
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format bench clean
+.PHONY: help install run test lint format bench screenshots clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ run: $(STAMP) ## start central, a MASTER box and an emulated LLRP reader; print 
 lint: $(STAMP) ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy edge central ota bench
+	$(BIN)/mypy edge central ota bench scripts
 
 format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -41,6 +41,9 @@ bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench.bench_ingest
 	$(BIN)/python -m bench.sync_backlog
 	$(BIN)/python -m bench.jobs_vs_huey
+
+screenshots: $(STAMP) ## photograph every page into docs/screenshots/ (1366x768; speaker screen 1920x1080)
+	$(BIN)/python scripts/screenshots.py
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

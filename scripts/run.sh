@@ -6,20 +6,28 @@ cd "$(dirname "$0")/.."
 
 BIN=.venv/bin
 VAR=var
-EVENT=spring-10k-2026
+EVENT=demo-10k
 EDGE_PORT=${CHRONO_RUN_EDGE_PORT:-8000}
 CENTRAL_PORT=${CHRONO_RUN_CENTRAL_PORT:-8100}
 READER_PORT=${CHRONO_RUN_READER_PORT:-5084}
+SPLIT_READER_PORT=${CHRONO_RUN_SPLIT_READER_PORT:-5085}
 
-mkdir -p "$VAR"
-export CHRONO_EDGE_DB="$VAR/edge.db"
-export CHRONO_EDGE_ROLE_FILE="$VAR/reader.json"
+# The demo box is rebuilt at each run (its own folder), so a newcomer always sees a
+# race in progress; central's database under var/ is kept.
+DEMO="$VAR/demo"
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
+export CHRONO_EDGE_DB="$DEMO/edge.db"
+export CHRONO_EDGE_ROLE_FILE="$DEMO/reader.json"
+export CHRONO_EDGE_CACHE_FOLDER="$DEMO/cache"
+export CHRONO_EDGE_KEY_FOLDER="$DEMO/keys"
 export CHRONO_CENTRAL_DATABASE_URL="sqlite+aiosqlite:///$VAR/central.db"
 
 "$BIN/chrono-edge" db upgrade
-"$BIN/chrono-edge" event load docs/examples/spring-10k.yaml
-"$BIN/chrono-edge" entrants import docs/examples/entrants.csv --event "$EVENT"
-"$BIN/chrono-edge" passings import docs/examples/passings.csv --event "$EVENT"
+# A demo 10 km started half an hour ago whose 200 entrants wear the emulator's tags.
+"$BIN/python" scripts/demo_event.py "$DEMO"
+"$BIN/chrono-edge" event load "$DEMO/event.yaml"
+"$BIN/chrono-edge" entrants import "$DEMO/entrants.csv" --event "$EVENT"
 "$BIN/chrono-central" db upgrade
 
 pids=()
@@ -37,6 +45,12 @@ pids+=($!)
 pids+=($!)
 "$BIN/chrono-edge" reader --host 127.0.0.1 --port "$READER_PORT" --event "$EVENT" --point FINISH &
 pids+=($!)
+# The 5 km split sees the same runners earlier: the speaker screen's "arriving soon".
+"$BIN/chrono-edge" simulate-reader --host 127.0.0.1 --port "$SPLIT_READER_PORT" \
+  --scenario race --runners 200 --first-finish 1 --spread 450 --clock-year 2000 --quiet &
+pids+=($!)
+"$BIN/chrono-edge" reader --host 127.0.0.1 --port "$SPLIT_READER_PORT" --event "$EVENT" --point KM5 &
+pids+=($!)
 "$BIN/chrono-edge" worker --concurrency 4 &
 pids+=($!)
 "$BIN/chrono-edge" serve --host 127.0.0.1 --port "$EDGE_PORT" &
@@ -45,14 +59,18 @@ pids+=($!)
 sleep 2
 cat <<URLS
 
-ChronoEdge is running (Ctrl-C stops it):
-  MASTER box (edge):  http://127.0.0.1:$EDGE_PORT/          OpenAPI: http://127.0.0.1:$EDGE_PORT/schema
-  Readers:            http://127.0.0.1:$EDGE_PORT/api/v1/readers
+ChronoEdge is running (Ctrl-C stops it). A demo 10 km is under way: the first
+runners finish within a minute.
+  Timing console:     http://127.0.0.1:$EDGE_PORT/
+  Results:            http://127.0.0.1:$EDGE_PORT/results
+  Speaker screen:     http://127.0.0.1:$EDGE_PORT/screen/arrivals
+  Entrants:           http://127.0.0.1:$EDGE_PORT/entrants
+  Exports:            http://127.0.0.1:$EDGE_PORT/exports
+  Box setup:          http://127.0.0.1:$EDGE_PORT/setup
   Background jobs:    http://127.0.0.1:$EDGE_PORT/jobs
-  Passings (live):    http://127.0.0.1:$EDGE_PORT/api/v1/events/$EVENT/passings?point=FINISH
-  Results:            http://127.0.0.1:$EDGE_PORT/api/v1/events/$EVENT/races/10K/results
-  Central:            http://127.0.0.1:$CENTRAL_PORT/healthz   OpenAPI: http://127.0.0.1:$CENTRAL_PORT/schema
-  Emulated reader:    LLRP on 127.0.0.1:$READER_PORT (a 200-runner race, clock set to 2000)
+  Box API (OpenAPI):  http://127.0.0.1:$EDGE_PORT/schema
+  Central:            http://127.0.0.1:$CENTRAL_PORT/   OpenAPI: http://127.0.0.1:$CENTRAL_PORT/schema
+  Emulated readers:   LLRP on 127.0.0.1:$READER_PORT (finish) and :$SPLIT_READER_PORT (5 km), clocks set to 2000
 
 URLS
 wait -n "${pids[@]}"

@@ -14,10 +14,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.servers import free_port, wait_http
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,7 +50,7 @@ def chromium_or_skip() -> None:
 
 
 @contextmanager
-def browser_page(width: int = 1366, height: int = 768) -> Iterator[object]:
+def browser_page(width: int = 1366, height: int = 768) -> Iterator[Page]:
     """A Playwright ``Page`` in headless Debian Chromium at ``width``×``height``."""
     chromium_or_skip()
     from playwright.sync_api import sync_playwright
@@ -98,6 +102,7 @@ def live_box(
     *,
     event_file: Path | None = EXAMPLE_EVENT,
     entrants: Path | None = EXAMPLE_ENTRANTS,
+    slug: str = EXAMPLE_SLUG,
     worker: bool = False,
     emulator: Sequence[str] | None = None,
     point: str = "FINISH",
@@ -117,7 +122,7 @@ def live_box(
     if event_file is not None:
         box.cli("event", "load", str(event_file))
     if entrants is not None:
-        box.cli("entrants", "import", str(entrants), "--event", EXAMPLE_SLUG)
+        box.cli("entrants", "import", str(entrants), "--event", slug)
     with ExitStack() as stack:
         stack.callback(_stop_all, box.processes)
         if emulator is not None:
@@ -148,7 +153,7 @@ def live_box(
                         "--port",
                         str(reader_port),
                         "--event",
-                        EXAMPLE_SLUG,
+                        slug,
                         "--point",
                         point,
                     ],
