@@ -1,0 +1,1 @@
+"""Result sheets and certificates as files: CSV, Excel and PDF writers (pure, no web, no DB)."""

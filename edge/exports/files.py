@@ -1,0 +1,49 @@
+"""Export file names and atomic writes into the exports folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
+EXTENSIONS = {"csv": "text/csv; charset=utf-8",
+              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              "pdf": "application/pdf"}  # fmt: skip
+
+
+def _part(text: str) -> str:
+    # Underscores separate the name's parts, so none may appear inside one.
+    return _UNSAFE.sub("-", text).strip("-.") or "x"
+
+
+def export_name(event_slug: str, race_code: str, kind: str, extension: str) -> str:
+    """``<event>_<race>_<kind>.<ext>``, e.g. ``spring-10k-2026_10K_scratch.xlsx``."""
+    return f"{_part(event_slug)}_{_part(race_code)}_{_part(kind)}.{extension}"
+
+
+def is_export_name(name: str) -> bool:
+    """Whether ``name`` could be an export file: a plain name with a known extension."""
+    if not _NAME.fullmatch(name) or ".." in name:
+        return False
+    return name.rsplit(".", 1)[-1] in EXTENSIONS
+
+
+def write_atomic(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``folder/name`` via a synced temp file and a rename."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        target = folder / name
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
