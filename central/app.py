@@ -26,6 +26,7 @@ from central.services.users import UserService
 from central.settings import CentralSettings, get_settings
 from central.store import migrate
 from central.store.database import CentralDatabase
+from central.vpn.service import HubService
 from central.web.api.backups import BackupController
 from central.web.api.enroll import EnrollController
 from central.web.api.fleet import FleetController
@@ -50,11 +51,12 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     """Build the central app on the database named in ``settings`` (migrated at start-up)."""
     settings = settings or get_settings()
     database = CentralDatabase(settings.database_url)
-    enrollment = EnrollmentService(database, settings)
+    hub = HubService(database, settings)
+    enrollment = EnrollmentService(database, settings, hub)
     devices = DeviceService(database)
     replication = ReplicationService(database)
     users = UserService(database)
-    fleet = FleetService(database)
+    fleet = FleetService(database, hub)
     public = PublicResultsService(database)
     throttle = LoginThrottle()
     backups = BackupService(

@@ -76,12 +76,88 @@ def serve(host: str | None, port: int | None) -> None:
 
     settings = get_settings()
     migrate.upgrade(settings.database_url)
+    _start_hub()
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
     )
+
+
+def _start_hub() -> None:
+    """Bring the hub up and make its peers match the table; central serves even if it fails."""
+    from central.vpn.service import HubService
+
+    settings = get_settings()
+    if not settings.hub_interface:
+        click.echo("no WireGuard hub configured (CHRONO_CENTRAL_HUB_INTERFACE): no tunnels")
+        return
+    try:
+        started = _run(lambda db: HubService(db, settings).start())
+    except CentralError as error:
+        click.echo(f"warning: the WireGuard hub is not running: {error}", err=True)
+        return
+    made = "created, " if started.created else ""
+    click.echo(f"hub {settings.hub_interface}: {made}{started.peers} peers reconciled")
+
+
+@cli.group()
+def vpn() -> None:
+    """Central's WireGuard hub."""
+
+
+@vpn.command("reconcile")
+def vpn_reconcile() -> None:
+    """Make the hub interface's peers exactly the peer table (wg syncconf)."""
+    from central.errors import Invalid
+    from central.vpn.service import HubService
+
+    settings = get_settings()
+
+    async def _reconcile(db: CentralDatabase) -> int:
+        hub = HubService(db, settings)
+        hub.hub()  # refuses when no hub is configured
+        if not hub.running():
+            interface = settings.hub_interface
+            raise Invalid(
+                f"the hub interface {interface} does not exist: start chrono-central serve"
+            )
+        return await hub.reconcile()
+
+    count = _run(_reconcile)
+    click.echo(f"hub {settings.hub_interface}: {count} peers")
+
+
+@vpn.command("peers")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def vpn_peers(as_json: bool) -> None:
+    """The peer table with each box's last handshake age (needs the hub running for ages)."""
+    from central.vpn.service import HubService
+
+    settings = get_settings()
+
+    async def _peers(db: CentralDatabase) -> list[dict[str, object]]:
+        hub = HubService(db, settings)
+        ages = await hub.handshakes() or {}
+        return [
+            {
+                "device_id": row.device_id,
+                "public_key": row.public_key,
+                "tunnel_address": row.tunnel_address,
+                "handshake_age_s": ages.get(row.device_id),
+            }
+            for row in await hub.table()
+        ]
+
+    rows = _run(_peers)
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        age = row["handshake_age_s"]
+        seen = "never" if age is None else f"{age:.0f} s ago"
+        click.echo(f"{row['tunnel_address']}\t{row['device_id']}\thandshake {seen}")
 
 
 @cli.group()

@@ -34,6 +34,20 @@ class CentralSettings(BaseSettings):
     hub_endpoint: str = Field(
         default="", description="host:port where boxes reach the hub's WireGuard interface."
     )
+    hub_interface: str = Field(
+        default="",
+        max_length=15,
+        description="The hub's WireGuard interface on this machine (e.g. wg0); empty: no hub, "
+        "boxes enroll without a tunnel.",
+    )
+    hub_private_key_file: Path | None = Field(
+        default=None,
+        description="The hub's private key (mode 0600, made with `wg genkey`); its public key "
+        "is derived from it when CHRONO_CENTRAL_HUB_PUBLIC_KEY is empty.",
+    )
+    hub_listen_port: int = Field(
+        default=51820, ge=1, le=65535, description="UDP port the hub's interface listens on."
+    )
     enroll_token_ttl_s: int = Field(
         default=7 * 24 * 3600, gt=0, description="How long a new enrollment token is valid."
     )

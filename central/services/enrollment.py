@@ -17,6 +17,7 @@ from central.security import new_token, token_hash
 from central.settings import CentralSettings
 from central.store.database import CentralDatabase
 from central.store.models import Device, EnrollmentToken
+from central.vpn.service import HubService, record_peer
 from edge.domain.clock import now_us
 
 _SECOND = 1_000_000
@@ -45,6 +46,8 @@ class Enrollment:
     hub_address: str
     hub_public_key: str
     hub_endpoint: str
+    tunnel_available: bool = False
+    tunnel_detail: str = ""  # why there is no tunnel, or why the hub could not admit it yet
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,12 @@ def check_wg_key(key: str) -> str:
 class EnrollmentService:
     """Enrollment tokens and the devices they admit."""
 
-    def __init__(self, db: CentralDatabase, settings: CentralSettings) -> None:
+    def __init__(
+        self, db: CentralDatabase, settings: CentralSettings, hub: HubService | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
+        self.hub = hub or HubService(db, settings)
 
     async def issue_token(self, event_slug: str, ttl_s: int | None = None) -> IssuedToken:
         """Create a single-use token for one box of ``event_slug``."""
@@ -154,16 +160,8 @@ class EnrollmentService:
                 .where(col(EnrollmentToken.id) == token_id)
                 .values(device_id=device.id)
             )
-        network = self.settings.tunnel_network
-        return Enrollment(
-            device_id=device.id,
-            device_token=device_token,
-            event_slug=event_slug,
-            tunnel_address=f"{device.tunnel_address}/32",
-            hub_address=str(network.ip),
-            hub_public_key=self.settings.hub_public_key,
-            hub_endpoint=self.settings.hub_endpoint,
-        )
+            await record_peer(session, device.id, key, device.tunnel_address, now)
+        return await self._granted(device, device_token, event_slug)
 
     async def replace(self, device_id: str, request: EnrollmentRequest) -> Enrollment:
         """Hand an enrolled device's identity to a replacement box (admin, after a restore).
@@ -191,15 +189,24 @@ class EnrollmentService:
             device.token_hash = token_hash(device_token)
             device.enrolled_us = now_us()
             session.add(device)
-        network = self.settings.tunnel_network
+            await record_peer(session, device.id, key, device.tunnel_address, device.enrolled_us)
+        return await self._granted(device, device_token, device.event_slug)
+
+    async def _granted(self, device: Device, device_token: str, event_slug: str) -> Enrollment:
+        """The answer to the box, once its peer row is committed: admitted live if possible."""
+        detail = self.hub.unavailable()
+        if not detail:
+            detail = await self.hub.admit(device.id, device.wg_public_key, device.tunnel_address)
         return Enrollment(
             device_id=device.id,
             device_token=device_token,
-            event_slug=device.event_slug,
+            event_slug=event_slug,
             tunnel_address=f"{device.tunnel_address}/32",
-            hub_address=str(network.ip),
-            hub_public_key=self.settings.hub_public_key,
+            hub_address=str(self.settings.tunnel_network.ip),
+            hub_public_key=self.hub.public_key(),
             hub_endpoint=self.settings.hub_endpoint,
+            tunnel_available=not self.hub.unavailable(),
+            tunnel_detail=detail,
         )
 
     async def _free_address(self, session: AsyncSession) -> str:

@@ -12,12 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from central.store.database import CentralDatabase
 from central.store.models import Backup, CentralEvent, Device, DeviceStatus
+from central.vpn.service import HubService
 from edge.domain.clock import from_us, now_us
 
 _SECOND = 1_000_000
 SILENT_AFTER_S = 60
 LAG_ALERT_S = 60
 DISK_ALERT_PCT = 10.0
+HANDSHAKE_FRESH_S = 180  # WireGuard re-handshakes every 2 minutes while traffic flows
 
 
 class ReaderState(BaseModel):
@@ -66,6 +68,32 @@ class DeviceView:
     last_backup_age_s: float | None
     disk_free_pct: float | None
     readers: list[dict[str, object]]
+    hub_running: bool = False
+    handshake_age_s: float | None = None  # None: never, or no hub
+
+    @property
+    def heartbeat_fresh(self) -> bool:
+        """The box's app reported itself within the last minute."""
+        return self.last_seen_age_s is not None and self.last_seen_age_s <= SILENT_AFTER_S
+
+    @property
+    def tunnel_fresh(self) -> bool:
+        """The hub shook hands with the box within the last 3 minutes."""
+        return self.handshake_age_s is not None and self.handshake_age_s <= HANDSHAKE_FRESH_S
+
+    @property
+    def online(self) -> bool:
+        """Heartbeat and tunnel handshake both fresh (the heartbeat alone without a hub)."""
+        return self.heartbeat_fresh and (self.tunnel_fresh or not self.hub_running)
+
+    @property
+    def tunnel(self) -> str:
+        """The tunnel column: "no tunnel", "never" or the handshake's age."""
+        if not self.hub_running:
+            return "no tunnel"
+        if self.handshake_age_s is None:
+            return "never"
+        return f"handshake {self.handshake_age_s:.0f} s ago"
 
 
 @dataclass(frozen=True)
@@ -75,15 +103,16 @@ class Alert:
     device_id: str
     hostname: str
     event: str
-    kind: str  # silent | reader_disconnected | sync_lag | disk_low
+    kind: str  # silent | tunnel_down | reader_disconnected | sync_lag | disk_low
     detail: str
 
 
 class FleetService:
     """Device reports, the dashboard's view and the alerts."""
 
-    def __init__(self, db: CentralDatabase) -> None:
+    def __init__(self, db: CentralDatabase, hub: HubService | None = None) -> None:
         self.db = db
+        self.hub = hub
 
     async def report(self, device: Device, status: StatusIn) -> None:
         """Store a box's report; the box is seen now."""
@@ -121,7 +150,8 @@ class FleetService:
             ).all():
                 if completed is not None:
                     backups[device_id] = max(backups.get(device_id, 0), completed)
-        views = [_view(d, statuses.get(d.id), backups.get(d.id), now) for d in devices]
+        ages = await self.hub.handshakes(now) if self.hub is not None else None
+        views = [_view(d, statuses.get(d.id), backups.get(d.id), now, ages) for d in devices]
         return sorted(views, key=lambda v: (v.event, v.hostname))
 
     async def events_of_the_day(self, *, now: int | None = None) -> list[CentralEvent]:
@@ -133,7 +163,7 @@ class FleetService:
         return sorted(today, key=lambda e: e.name)
 
     async def alerts(self, *, now: int | None = None) -> list[Alert]:
-        """Alerts: silent > 60 s, reader disconnected, sync lag > 60 s, disk < 10 %."""
+        """Alerts: silent > 60 s, tunnel down > 180 s, reader off, sync lag > 60 s, disk < 10 %."""
         found: list[Alert] = []
         for view in await self.devices(now=now):
 
@@ -143,6 +173,8 @@ class FleetService:
             if view.last_seen_age_s is None or view.last_seen_age_s > SILENT_AFTER_S:
                 seen = "never" if view.last_seen_age_s is None else f"{view.last_seen_age_s:.0f} s"
                 alert("silent", f"last seen {seen} ago")
+            elif view.hub_running and not view.tunnel_fresh:
+                alert("tunnel_down", f"the box reports but its tunnel is down ({view.tunnel})")
             for reader in view.readers:
                 if not reader.get("connected"):
                     alert("reader_disconnected", f"reader {reader.get('reader')} is disconnected")
@@ -176,7 +208,11 @@ def _local_date(now: int, timezone: str) -> str:
 
 
 def _view(
-    device: Device, status: DeviceStatus | None, backup_us: int | None, now: int
+    device: Device,
+    status: DeviceStatus | None,
+    backup_us: int | None,
+    now: int,
+    handshakes: dict[str, float | None] | None,
 ) -> DeviceView:
     seen = (now - device.last_seen_us) / _SECOND if device.last_seen_us else None
     return DeviceView(
@@ -193,4 +229,6 @@ def _view(
         last_backup_age_s=(now - backup_us) / _SECOND if backup_us else None,
         disk_free_pct=status.disk_free_pct if status else None,
         readers=json.loads(status.readers) if status else [],
+        hub_running=handshakes is not None,
+        handshake_age_s=handshakes.get(device.id) if handshakes is not None else None,
     )

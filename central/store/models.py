@@ -137,3 +137,16 @@ class CentralEvent(CentralModel, table=True):
     timezone: str
     device_id: str
     updated_us: int = Micros()
+
+
+class WireguardPeer(CentralModel, table=True):
+    """A box's WireGuard peer on central's hub: the table the hub interface is reconciled to."""
+
+    __tablename__ = "wireguard_peer"
+
+    device_id: str = Field(foreign_key="device.id", primary_key=True)
+    public_key: str = Field(index=True)
+    tunnel_address: str = Field(unique=True)  # the box's /32, without the prefix length
+    created_us: int = Micros()
+    updated_us: int = Micros()
+    last_handshake_us: int | None = Micros()  # the latest handshake the hub reported

@@ -10,7 +10,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 from edge.vpn.errors import ToolFailed
-from edge.vpn.runner import run_tool
+from edge.vpn.runner import USERSPACE_FALLBACK, run_tool
 from edge.vpn.tunnel import PeerState, parse_dump
 
 
@@ -48,7 +48,7 @@ class Hub:
         try:
             run_tool(["ip", "link", "add", "dev", self.interface, "type", "wireguard"])
         except ToolFailed:
-            run_tool(["wireguard-go", self.interface])
+            run_tool(["wireguard-go", self.interface], env=USERSPACE_FALLBACK)
         run_tool(
             ["wg", "set", self.interface, "listen-port", str(self.listen_port),
              "private-key", str(self.private_key_file)]

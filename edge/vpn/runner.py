@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from edge.vpn.errors import ToolFailed, ToolMissing
 
@@ -18,9 +19,22 @@ PACKAGES = {
     "ip": "iproute2",
 }
 
+# wireguard-go refuses to run on Linux unless told that the kernel module is absent on
+# purpose; the tools only start it where ``ip link add ... type wireguard`` failed.
+USERSPACE_FALLBACK = {"WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD": "1"}
 
-def run_tool(args: Sequence[str], *, stdin: str | None = None, timeout_s: float = TIMEOUT_S) -> str:
-    """Run ``args`` (no shell) and return its standard output; secrets go through ``stdin``."""
+
+def run_tool(
+    args: Sequence[str],
+    *,
+    stdin: str | None = None,
+    timeout_s: float = TIMEOUT_S,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run ``args`` (no shell) and return its standard output; secrets go through ``stdin``.
+
+    ``env`` adds variables to the process's environment.
+    """
     tool = args[0]
     if shutil.which(tool) is None:
         package = PACKAGES.get(tool, "wireguard-tools")
@@ -33,6 +47,7 @@ def run_tool(args: Sequence[str], *, stdin: str | None = None, timeout_s: float 
             text=True,
             timeout=timeout_s,
             check=False,
+            env=None if env is None else {**os.environ, **env},
         )
     except subprocess.TimeoutExpired as error:
         raise ToolFailed(f"{' '.join(args[:3])} did not finish within {timeout_s:g} s") from error

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from edge.roleconfig import CentralLink
 from edge.vpn.errors import VpnError
-from edge.vpn.runner import run_tool
+from edge.vpn.keys import PRIVATE_KEY
+from edge.vpn.runner import USERSPACE_FALLBACK, run_tool
 
 INTERFACE = "wg0"
 KEEPALIVE_S = 25  # keeps 4G NAT mappings open
@@ -60,7 +61,7 @@ def write_config(path: Path, text: str) -> None:
 
 def up(config: Path) -> None:
     """Bring the tunnel up (wg-quick falls back to wireguard-go without the kernel module)."""
-    run_tool(["wg-quick", "up", str(config)], timeout_s=30)
+    run_tool(["wg-quick", "up", str(config)], timeout_s=30, env=USERSPACE_FALLBACK)
 
 
 def down(config: Path) -> None:
@@ -92,3 +93,26 @@ def parse_dump(text: str) -> list[PeerState]:
 def peers(interface: str = INTERFACE) -> list[PeerState]:
     """The interface's peers and their handshake ages and counters."""
     return parse_dump(run_tool(["wg", "show", interface, "dump"]))
+
+
+def config_path(key_folder: Path, interface: str) -> Path:
+    """The wg-quick file of ``interface`` (wg-quick names the interface after the file)."""
+    return key_folder / f"{interface}.conf"
+
+
+def connect(link: CentralLink, key_folder: Path, interface: str) -> Path:
+    """Write the tunnel's wg-quick file from the grant and (re)start the tunnel; its path.
+
+    A running tunnel is taken down first: a re-enrollment may change the box's
+    address or the hub's key, and wg-quick refuses to bring up an existing interface.
+    """
+    try:
+        private = (key_folder / PRIVATE_KEY).read_text(encoding="ascii").strip()
+    except OSError as error:
+        raise VpnError(f"the box has no WireGuard key in {key_folder}: enroll again") from error
+    config = config_path(key_folder, interface)
+    write_config(config, render_config(link, private))
+    if Path("/sys/class/net", interface).exists():
+        down(config)
+    up(config)
+    return config

@@ -42,7 +42,10 @@ class FleetController(Controller):
     ) -> list[dict[str, Any]]:
         """Every device with its last report (admin)."""
         await admin_of(request, users, throttle)
-        return [dataclasses.asdict(d) for d in await fleet.devices()]
+        return [
+            dataclasses.asdict(d) | {"online": d.online, "tunnel": d.tunnel}
+            for d in await fleet.devices()
+        ]
 
     @get("/alerts")
     async def list_alerts(
