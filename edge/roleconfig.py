@@ -1,9 +1,19 @@
 """reader.json: the box's role at this event, chosen on ``/setup``.
 
-Every process (serve, reader, worker) reads it; ``/setup`` and the CLI write it
-atomically (temporary file, fsync, rename, fsync of the folder), so a power cut
-leaves the old file or the new one, never half of one. A missing file means a
-MASTER with the emulated reader on 127.0.0.1:5084 (the development default).
+Every process (serve, reader, worker) reads it and follows it (``watch_role``);
+``/setup`` and the CLI write it atomically (temporary file, fsync, rename, fsync
+of the folder), so a power cut leaves the old file or the new one, never half of
+one, and a configuration that does not validate is never written.
+
+The file carries a schema version (``"schema": 1``; a file without one is
+version 1); a file from a newer ChronoEdge is refused rather than half
+understood. A few environment variables override the file (the environment
+wins, see ``ENVIRONMENT``), as organisers already set them on their boxes.
+
+A missing file is the development default: a MASTER reading the emulator on
+127.0.0.1:5084. ``make run``, the test boxes and every fixture rely on it; a box
+fresh from the image is UNCONFIGURED because the image ships a reader.json that
+says so (``unconfigured_role``), and an UNCONFIGURED box's reader and worker idle.
 """
 
 from __future__ import annotations
@@ -12,12 +22,12 @@ import asyncio
 import json
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from edge.domain.ids import new_id
 from edge.errors import InvalidInput, Problem
@@ -28,6 +38,11 @@ class Role(StrEnum):
 
     MASTER = "master"  # finish line: results, screens, replication to central
     SLAVE = "slave"  # start or split: reads tags and forwards them to the MASTER
+    UNCONFIGURED = "unconfigured"  # fresh from the image: reader and worker idle until /setup
+
+
+SCHEMA_VERSION = 1
+"""The reader.json schema this software writes and understands."""
 
 
 class ReaderConfig(BaseModel):
@@ -79,20 +94,47 @@ class CentralLink(BaseModel):
     hub_endpoint: str = ""
 
 
-class RoleConfig(BaseModel):
-    """Contents of reader.json."""
+class VpnConfig(BaseModel):
+    """The WireGuard tunnel to central (keys and peers come from enrollment, in ``central``)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    enabled: bool = Field(default=True, description="bring the tunnel up once enrolled")
+    interface: str = Field(default="wg0", pattern=r"^[A-Za-z0-9_=+.-]{1,15}$")
+    sync_through_tunnel: bool = Field(
+        default=True, description="sync to central's tunnel address while the tunnel is up"
+    )
+
+
+class RoleConfig(BaseModel):
+    """Contents of reader.json."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
+
+    schema_version: int = Field(
+        default=SCHEMA_VERSION,
+        ge=1,
+        le=SCHEMA_VERSION,
+        validation_alias=AliasChoices("schema", "schema_version"),
+        serialization_alias="schema",
+        description="reader.json schema version (absent: 1)",
+    )
     role: Role = Role.MASTER
     device_id: str = Field(default_factory=new_id, min_length=1)
+    reader_serial: str | None = Field(
+        default=None, description="the LLRP reader's serial or fleet number, as on its label"
+    )
     event: str | None = Field(default=None, description="slug of the event being timed")
     point: str | None = Field(default=None, description="code of this box's timing point")
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     master_url: str | None = Field(default=None, description="the MASTER's base URL (SLAVE)")
+    discovery: bool = Field(
+        default=False, description="SLAVE without master_url: find the MASTER by mDNS"
+    )
     event_key: str = Field(default="", description="shared secret of the event's boxes")
     gpio: GpioConfig = Field(default_factory=GpioConfig)
     central: CentralLink | None = Field(default=None, description="set by enrollment")
+    vpn: VpnConfig = Field(default_factory=VpnConfig)
 
     @model_validator(mode="after")
     def _slave_needs_its_master(self) -> RoleConfig:
@@ -100,7 +142,7 @@ class RoleConfig(BaseModel):
             missing = [
                 name
                 for name, value in (
-                    ("master_url", self.master_url),
+                    ("master_url", self.master_url or self.discovery),
                     ("event_key", self.event_key),
                     ("event", self.event),
                     ("point", self.point),
@@ -108,42 +150,79 @@ class RoleConfig(BaseModel):
                 if not value
             ]
             if missing:
-                raise ValueError(f"a slave needs {', '.join(missing)}")
+                hint = ' (or "discovery": true)' if "master_url" in missing else ""
+                raise ValueError(f"a slave needs {', '.join(missing)}{hint}")
         if self.master_url is not None and not self.master_url.startswith(("http://", "https://")):
             raise ValueError(f"master_url {self.master_url!r} must start with http:// or https://")
         return self
 
 
-def parse_role(data: bytes, source: str = "reader.json") -> RoleConfig:
-    """Validate reader.json's bytes; every problem names its field."""
+ENVIRONMENT: dict[str, str] = {
+    "READER_MODE": "role",
+    "READER_SERIAL": "reader_serial",
+    "MASTER_API_URL": "master_url",
+    "CHRONO_EDGE_EVENT": "event",
+    "CHRONO_EDGE_POINT": "point",
+    "CHRONO_EDGE_EVENT_KEY": "event_key",
+    "CHRONO_EDGE_READER_HOST": "reader.host",
+}
+"""Environment variables that override reader.json (the environment wins), and their field."""
+
+
+def parse_role(
+    data: bytes, source: str = "reader.json", env: Mapping[str, str] | None = None
+) -> RoleConfig:
+    """Validate reader.json's bytes, then apply ``env`` overrides; every problem names its field."""
     try:
         raw = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         line = getattr(err, "lineno", None)
         problem = Problem("file", str(err), line)
         raise InvalidInput([problem], f"{source} is not JSON") from err
-    try:
-        return RoleConfig.model_validate(raw)
-    except ValidationError as err:
-        problems = [
-            Problem(".".join(str(p) for p in e["loc"]) or "file", e["msg"]) for e in err.errors()
-        ]
-        raise InvalidInput(problems, f"{len(problems)} problems in {source}") from err
+    if not isinstance(raw, dict):
+        raise InvalidInput([Problem("file", "must be a JSON object")], f"{source} is not an object")
+    _check_schema(raw, source)
+    return _validate(raw | _overrides(env or {}), source, env or {})
 
 
-def load_role(path: Path) -> RoleConfig:
-    """Read reader.json; a missing file is the development default (MASTER, emulator)."""
+def load_role(path: Path, env: Mapping[str, str] | None = None) -> RoleConfig:
+    """The role in force: reader.json (missing: the development default) under ``env`` overrides.
+
+    ``env`` defaults to the process environment; pass ``{}`` for the file alone.
+    """
+    environment = os.environ if env is None else env
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return RoleConfig()
-    return parse_role(data, str(path))
+        return _validate(_overrides(environment), str(path), environment)
+    return parse_role(data, str(path), environment)
+
+
+def load_file_role(path: Path) -> RoleConfig:
+    """reader.json alone, without environment overrides: what /setup edits and saves back."""
+    return load_role(path, {})
+
+
+def env_overrides(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The reader.json fields the environment forces, and the variable forcing each."""
+    environment = os.environ if env is None else env
+    return {field: name for name, field in ENVIRONMENT.items() if environment.get(name)}
+
+
+def unconfigured_role() -> RoleConfig:
+    """The role of a box fresh from the image: nothing chosen yet."""
+    return RoleConfig(role=Role.UNCONFIGURED)
 
 
 def save_role(path: Path, config: RoleConfig) -> None:
-    """Write reader.json atomically and durably."""
+    """Write reader.json atomically and durably; an invalid configuration is refused unwritten.
+
+    ``config`` is validated again first (``model_copy(update=...)`` skips
+    validation), so the file on disk is always one every process can load.
+    """
+    text = config.model_dump_json(indent=2, by_alias=True) + "\n"
+    parse_role(text.encode(), str(path), {})  # raises InvalidInput; the old file stays
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = config.model_dump_json(indent=2) + "\n"
     handle, temporary = tempfile.mkstemp(prefix=".reader.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
@@ -161,33 +240,84 @@ def save_role(path: Path, config: RoleConfig) -> None:
         os.close(folder)
 
 
-async def watch_role(path: Path, interval_s: float = 1.0) -> AsyncIterator[RoleConfig]:
+def replace_role(path: Path, data: bytes) -> RoleConfig:
+    """Install a whole reader.json given as bytes (an uploaded file): validated, then saved."""
+    config = parse_role(data, "the new reader.json", {})
+    save_role(path, config)
+    return config
+
+
+async def watch_role(
+    path: Path, interval_s: float = 1.0, env: Mapping[str, str] | None = None
+) -> AsyncGenerator[RoleConfig, None]:
     """Yield the configuration now, then again each time the file changes to a valid one.
 
     An invalid file (an operator editing by hand) is skipped: the last valid
-    configuration stays in force until the file is fixed.
+    configuration stays in force until the file is fixed. A file replaced by
+    ``save_role`` is a new inode, so a change within the same mtime tick is seen.
     """
-    seen: tuple[int, int] | None = None
+    seen: tuple[int, int, int] | None = None
     while True:
         stamp = await asyncio.to_thread(_stamp, path)
         if stamp != seen:
             seen = stamp
-            config = await asyncio.to_thread(_load_or_none, path)
+            config = await asyncio.to_thread(_load_or_none, path, env)
             if config is not None:
                 yield config
         await asyncio.sleep(interval_s)
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def _check_schema(raw: dict[str, object], source: str) -> None:
+    version = raw.get("schema", raw.get("schema_version", 1))
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        reason = (
+            f"schema {version} is newer than this ChronoEdge understands ({SCHEMA_VERSION}):"
+            " update the box's software, or write the file again from its /setup page"
+        )
+        raise InvalidInput([Problem("schema", reason)], f"{source} is from a newer ChronoEdge")
+
+
+def _overrides(env: Mapping[str, str]) -> dict[str, object]:
+    """reader.json keys the environment sets (nested ones as sub-objects to merge)."""
+    values: dict[str, object] = {}
+    for name, field in ENVIRONMENT.items():
+        value = env.get(name, "").strip()
+        if value:
+            values[field] = value.lower() if field == "role" else value
+    return values
+
+
+def _validate(raw: dict[str, object], source: str, env: Mapping[str, str]) -> RoleConfig:
+    nested = {k: v for k, v in raw.items() if "." in k}
+    data: dict[str, object] = {k: v for k, v in raw.items() if "." not in k}
+    for dotted, value in nested.items():
+        head, tail = dotted.split(".", 1)
+        section = data.get(head)
+        data[head] = {**(section if isinstance(section, dict) else {}), tail: value}
+    try:
+        return RoleConfig.model_validate(data)
+    except ValidationError as err:
+        forced = env_overrides(env)
+        problems = []
+        for e in err.errors():
+            where = ".".join(str(p) for p in e["loc"]) or "file"
+            if where in forced:  # the value came from the environment: name the variable
+                where = f"{forced[where]} (environment)"
+            problems.append(Problem(where, e["msg"]))
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        raise InvalidInput(problems, f"{count} in {source}") from err
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
     try:
         stat = path.stat()
     except FileNotFoundError:
-        return (0, 0)
-    return (stat.st_mtime_ns, stat.st_size)
+        return (0, 0, 0)
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def _load_or_none(path: Path) -> RoleConfig | None:
+def _load_or_none(path: Path, env: Mapping[str, str] | None) -> RoleConfig | None:
     try:
-        return load_role(path)
+        return load_role(path, env)
     except InvalidInput:
         return None

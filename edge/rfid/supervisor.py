@@ -3,7 +3,8 @@
 A role changed on ``/setup`` (another event, point or reader) takes effect without a
 restart of the process: the running service stops its inventory politely, commits
 every read it holds, and a new one starts with the new role. A file that cannot be
-used (unknown event or point) is reported and the current role stays in force.
+used (unknown event or point) is reported and the current role stays in force. An
+UNCONFIGURED box (fresh from the image) runs no reader service at all.
 Options given on the command line keep their value whatever the file says.
 """
 
@@ -15,10 +16,11 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from edge.errors import ChronoEdgeError
 from edge.rfid.service import ReaderService, ReadingTarget, Tuning, resolve_target
-from edge.roleconfig import ReaderConfig, RoleConfig, watch_role
+from edge.roleconfig import ReaderConfig, Role, RoleConfig, watch_role
 from edge.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,13 @@ async def make_plan(db: Database, role: RoleConfig, choice: Choice) -> Plan:
     return Plan(await resolve_target(db, slug, point, role.device_id), reader)
 
 
+async def plan_for(db: Database, role: RoleConfig, choice: Choice) -> Plan | None:
+    """The plan for ``role``; None while the box is UNCONFIGURED (the reader idles)."""
+    if role.role is Role.UNCONFIGURED:
+        return None
+    return await make_plan(db, role, choice)
+
+
 async def supervise(
     db: Database,
     role_file: Path,
@@ -63,35 +72,52 @@ async def supervise(
     tuning: Tuning | None = None,
     poll_s: float = 1.0,
 ) -> None:
-    """Run the reader service until ``stop``; restart it when reader.json changes."""
+    """Run the reader service until ``stop``; restart it when reader.json changes.
+
+    MASTER and SLAVE read alike (a role switch alone changes no plan, so the
+    inventory goes on untouched); an UNCONFIGURED box idles until a role is chosen.
+    """
     roles = watch_role(role_file, poll_s)
     changed: asyncio.Task[RoleConfig] | None = None
+    stopping = asyncio.create_task(stop.wait())
     try:
-        plan = await make_plan(db, await anext(roles), choice)
+        plan = await plan_for(db, await anext(roles), choice)
         while not stop.is_set():
             service_stop = asyncio.Event()
-            service = ReaderService(db, plan.target, plan.reader, tuning=tuning)
-            running = asyncio.create_task(service.run(service_stop), name="reader-service")
-            stopping = asyncio.create_task(stop.wait())
+            running: asyncio.Task[None] | None = None
+            if plan is None:
+                log.info("the box is UNCONFIGURED: the reader idles until /setup chooses a role")
+            else:
+                service = ReaderService(db, plan.target, plan.reader, tuning=tuning)
+                running = asyncio.create_task(service.run(service_stop), name="reader-service")
             try:
                 while True:
                     changed = changed or asyncio.create_task(_next(roles))
-                    await asyncio.wait(
-                        {running, changed, stopping}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    if running.done() or stopping.done():
+                    waiters: set[asyncio.Future[Any]] = {changed, stopping}
+                    if running is not None:
+                        waiters.add(running)
+                    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                    if (running is not None and running.done()) or stopping.done():
                         break
                     role, changed = changed.result(), None
-                    new = await _usable_plan(db, role, choice)
-                    if new is not None and new != plan:
+                    try:
+                        new = await plan_for(db, role, choice)
+                    except ChronoEdgeError as err:
+                        log.error(
+                            "reader.json changed but cannot be used, keeping the current role: %s",
+                            err,
+                        )
+                        continue
+                    if new != plan:
                         log.info("reader.json changed: restarting the reader service")
                         plan = new
                         break
             finally:
                 service_stop.set()
-                stopping.cancel()
-                await running  # commits every read it holds, or raises what failed
+                if running is not None:
+                    await running  # commits every read it holds, or raises what failed
     finally:
+        stopping.cancel()
         if changed is not None:
             changed.cancel()
             with suppress(asyncio.CancelledError):
@@ -102,11 +128,3 @@ async def supervise(
 
 async def _next(roles: AsyncIterator[RoleConfig]) -> RoleConfig:
     return await anext(roles)
-
-
-async def _usable_plan(db: Database, role: RoleConfig, choice: Choice) -> Plan | None:
-    try:
-        return await make_plan(db, role, choice)
-    except ChronoEdgeError as err:
-        log.error("reader.json changed but cannot be used, keeping the current role: %s", err)
-        return None
