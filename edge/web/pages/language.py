@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, get
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from edge.web.i18n import COOKIE, LANGUAGES
@@ -21,7 +22,7 @@ class LanguagePages(Controller):
     include_in_schema = False
 
     @get("/lang/{code:str}")
-    async def switch(self, request: Request[Any, Any, Any], code: str) -> Redirect:
+    async def switch(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Redirect:
         """Remember the language in a cookie and go back to the page the operator was on."""
         if code not in LANGUAGES:
             raise NotFoundException(f"no language {code!r}; choose one of {', '.join(LANGUAGES)}")
