@@ -1,0 +1,77 @@
+"""Claiming the box with its setup PIN, and logging in with the admin password."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+from edge.auth.errors import AlreadyClaimed, NotClaimed, WrongPassword, WrongPin
+from edge.auth.limiter import AttemptLimiter
+from edge.auth.passwords import (
+    ADMIN_FILE,
+    AdminCredential,
+    check_password_rules,
+    create_credential,
+    hash_password,
+    load_credential,
+    verify_password,
+)
+from edge.auth.pin import ensure_pin, find_boot_folder, read_pin, remove_pin
+
+
+class AdminService:
+    """The box's single admin: the claim (PIN -> password), logins, and their limits."""
+
+    def __init__(self, folder: Path, boot_folder: Path | None = None) -> None:
+        self.folder = folder  # reader.json's folder: the PIN and admin.json live there
+        self.boot_folder = boot_folder if boot_folder is not None else find_boot_folder()
+        self.pin_attempts = AttemptLimiter()
+        self.login_attempts = AttemptLimiter()
+
+    def claimed(self) -> bool:
+        """Whether an admin password is set (then every non-public page needs a login)."""
+        return (self.folder / ADMIN_FILE).exists()
+
+    def credential(self) -> AdminCredential | None:
+        """The stored credential, or None before the claim."""
+        return load_credential(self.folder)
+
+    def prepare(self) -> str | None:
+        """Make sure an unclaimed box has a PIN and return it; None (and no PIN) once claimed."""
+        if self.claimed():
+            remove_pin(self.folder, self.boot_folder)  # a claim interrupted before cleanup
+            return None
+        return ensure_pin(self.folder, self.boot_folder)
+
+    async def claim(
+        self, pin: str, password: str, client: str, again: str | None = None
+    ) -> AdminCredential:
+        """Set the admin password if ``pin`` is right; spend the PIN. Nothing changes on error."""
+        if self.claimed():
+            raise AlreadyClaimed()
+        self.pin_attempts.check(client)
+        expected = read_pin(self.folder)
+        if expected is None:
+            raise WrongPin("this box has no setup PIN yet: restart chrono-edge serve to make one")
+        if not secrets.compare_digest(pin.strip().encode(), expected.encode()):
+            self.pin_attempts.failed(client)
+            raise WrongPin()
+        check_password_rules(password, again)
+        hashed = await asyncio.to_thread(hash_password, password)
+        credential = await asyncio.to_thread(create_credential, self.folder, hashed)
+        self.pin_attempts.succeeded(client)
+        remove_pin(self.folder, self.boot_folder)
+        return credential
+
+    async def log_in(self, password: str, client: str) -> AdminCredential:
+        """The credential if ``password`` is the admin's (WrongPassword, TooManyAttempts)."""
+        credential = self.credential()
+        if credential is None:
+            raise NotClaimed()
+        self.login_attempts.check(client)
+        if not await asyncio.to_thread(verify_password, credential, password):
+            self.login_attempts.failed(client)
+            raise WrongPassword()
+        self.login_attempts.succeeded(client)
+        return credential

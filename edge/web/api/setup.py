@@ -1,0 +1,194 @@
+"""/api/v1/setup: the /setup page's actions as JSON (claim, login, role, event, enrollment)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+
+from edge.fleet.enrollment import CentralUnreachable, EnrollmentRefused
+from edge.services.admin import AdminService
+from edge.services.boxstate import discover_masters, discovery_available
+from edge.services.readercheck import LISTEN_S, TIMEOUT_S, check_reader
+from edge.services.setup import SetupService, config_summary
+from edge.settings import Settings
+from edge.store.database import Database
+from edge.web.auth import PUBLIC, client_address, start_session
+
+
+@dataclass
+class ClaimIn:
+    """The setup PIN and the new admin password."""
+
+    pin: str
+    password: str
+    password_again: str | None = None
+
+
+@dataclass
+class LoginIn:
+    """The admin password."""
+
+    password: str
+
+
+@dataclass
+class ReaderTestIn:
+    """Which reader to test (default: reader.json's) and for how long."""
+
+    host: str | None = None
+    port: int | None = None
+    timeout_s: float = TIMEOUT_S
+    listen_s: float = LISTEN_S
+
+
+@dataclass
+class RoleIn:
+    """The box's role at the event."""
+
+    role: str
+    event: str | None = None
+    point: str | None = None
+    master_url: str | None = None
+    event_key: str | None = None
+
+
+@dataclass
+class EnrollIn:
+    """Central's URL and a single-use enrollment token."""
+
+    central_url: str
+    token: str
+
+
+def provide_setup(
+    db: NamedDependency[Database], settings: NamedDependency[Settings]
+) -> SetupService:
+    """Dependency: the setup service of this box."""
+    return SetupService(db, settings.role_file, settings.key_folder)
+
+
+def enrollment_error(_request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Central refused (400) or could not be reached (502); nothing was saved either way."""
+    assert isinstance(error, EnrollmentRefused | CentralUnreachable)
+    status = 400 if isinstance(error, EnrollmentRefused) else 502
+    return Response({"error": type(error).__name__, "detail": error.message}, status_code=status)
+
+
+ENROLLMENT_ERRORS = {EnrollmentRefused: enrollment_error, CentralUnreachable: enrollment_error}
+
+
+class SetupController(Controller):
+    """The box's setup, for scripts and tests (the page does the same)."""
+
+    path = "/api/v1/setup"
+    tags = ["setup"]  # noqa: RUF012 (Litestar reads a class attribute)
+    dependencies = {"setup": Provide(provide_setup, sync_to_thread=False)}  # noqa: RUF012
+    exception_handlers = ENROLLMENT_ERRORS  # type: ignore[assignment]
+
+    @get("/")
+    async def status(
+        self, setup: NamedDependency[SetupService], admin: NamedDependency[AdminService]
+    ) -> dict[str, Any]:
+        """Serial, addresses, version, role, VPN state, events and MASTERs nearby."""
+        found = await setup.status(admin.claimed())
+        body = dataclasses.asdict(found)
+        body.update(body.pop("identity"))
+        body["discovery"] = discovery_available()
+        return body
+
+    @post("/claim", opt=PUBLIC, status_code=200)
+    async def claim(
+        self,
+        data: JSONBody[ClaimIn],
+        request: Request[Any, Any, Any],
+        admin: NamedDependency[AdminService],
+    ) -> dict[str, Any]:
+        """Set the admin password with the setup PIN; the caller is logged in."""
+        credential = await admin.claim(
+            data.pin, data.password, client_address(request), data.password_again
+        )
+        start_session(request, credential)
+        return {"claimed": True, "notice": "the box is claimed; the setup PIN is spent"}
+
+    @post("/login", opt=PUBLIC, status_code=200)
+    async def login(
+        self,
+        data: JSONBody[LoginIn],
+        request: Request[Any, Any, Any],
+        admin: NamedDependency[AdminService],
+    ) -> dict[str, Any]:
+        """Log in with the admin password (session cookie)."""
+        start_session(request, await admin.log_in(data.password, client_address(request)))
+        return {"logged_in": True}
+
+    @post("/logout", opt=PUBLIC, status_code=200)
+    async def logout(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        """End this session."""
+        request.clear_session()
+        return {"logged_in": False}
+
+    @post("/reader-test", status_code=200)
+    async def reader_test(
+        self,
+        setup: NamedDependency[SetupService],
+        db: NamedDependency[Database],
+        data: JSONBody[ReaderTestIn | None] = None,
+    ) -> dict[str, Any]:
+        """Connect to the reader for a few seconds: antennas seen, clock offset."""
+        wanted = data or ReaderTestIn()
+        reader = setup.current().reader
+        update = {k: v for k, v in (("host", wanted.host), ("port", wanted.port)) if v}
+        found = await check_reader(
+            db,
+            reader.model_copy(update=update),
+            timeout_s=min(wanted.timeout_s, 30.0),
+            listen_s=min(wanted.listen_s, 30.0),
+        )
+        return dataclasses.asdict(found) | {"clock_offset_s": found.clock_offset_s}
+
+    @post("/role", status_code=200)
+    async def choose_role(
+        self, data: JSONBody[RoleIn], setup: NamedDependency[SetupService]
+    ) -> dict[str, Any]:
+        """Set the role, event, point and MASTER together (422 and nothing written on error)."""
+        config = await setup.choose_role(
+            data.role, data.event, data.point, data.master_url, data.event_key
+        )
+        return {"notice": f"this box is now {config.role.value}", "config": config_summary(config)}
+
+    @post("/event", status_code=200)
+    async def load_event(
+        self, request: Request[Any, Any, Any], setup: NamedDependency[SetupService]
+    ) -> dict[str, Any]:
+        """Create or update an event from the YAML file in the body."""
+        text = (await request.body()).decode("utf-8-sig", errors="replace")
+        report = await setup.load_event(text, "uploaded event file")
+        verb = "loaded" if report.created else "updated"
+        return {"notice": f"event {report.slug} {verb}", "report": dataclasses.asdict(report)}
+
+    @post("/enroll", status_code=200)
+    async def enroll(
+        self, data: JSONBody[EnrollIn], setup: NamedDependency[SetupService]
+    ) -> dict[str, Any]:
+        """Enroll with central using a token, then bring the tunnel up when possible."""
+        done = await setup.enroll(data.central_url, data.token)
+        status = await setup.status(True)
+        return {
+            "notice": f"enrolled with {done.url} as {done.device_id}",
+            "central": dataclasses.asdict(done),
+            "vpn": dataclasses.asdict(status.vpn),
+        }
+
+    @get("/masters")
+    async def masters(self, setup: NamedDependency[SetupService]) -> dict[str, Any]:
+        """MASTERs announcing themselves on the LAN (for the event in reader.json if any)."""
+        found = await discover_masters(setup.current().event)
+        return {
+            "discovery": discovery_available(),
+            "masters": [dataclasses.asdict(m) for m in found],
+        }

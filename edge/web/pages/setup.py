@@ -1,0 +1,183 @@
+"""/setup: claim the box with its PIN, then its role, event, reader test and enrollment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.params import MultipartBody, URLEncodedBody
+from litestar.response import Template
+
+from edge.errors import ChronoEdgeError, InvalidInput, Problem
+from edge.services.admin import AdminService
+from edge.services.readercheck import check_reader
+from edge.services.setup import SetupService
+from edge.store.database import Database
+from edge.web.api.setup import provide_setup
+from edge.web.auth import PUBLIC, client_address, logged_in, start_session
+from edge.web.pages.notices import Notice, done, failed
+from edge.web.pages.render import render
+
+
+async def setup_page(
+    request: Request[Any, Any, Any],
+    setup: SetupService,
+    admin: AdminService,
+    notice: Notice | None = None,
+    **extra: Any,
+) -> Template:
+    """The page, with what the last action did."""
+    status = await setup.status(admin.claimed())
+    credential = admin.credential()
+    context = {
+        "status": status,
+        "notice": notice,
+        "logged_in": credential is not None and logged_in(request, credential),
+        **extra,
+    }
+    page = render(request, "setup.html", context)
+    if notice is not None:
+        page.status_code = notice.status
+        page.headers.update(notice.headers)
+    return page
+
+
+def _field(form: dict[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+class SetupPages(Controller):
+    """The setup page and its forms (each answers with the page and a notice)."""
+
+    include_in_schema = False
+    dependencies = {"setup": Provide(provide_setup, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("/setup")
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+    ) -> Template:
+        """The box's state; before the claim, the claim form first."""
+        return await setup_page(request, setup, admin)
+
+    @post("/setup/claim", opt=PUBLIC, status_code=200)
+    async def claim(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[dict[str, Any]],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+    ) -> Template:
+        """Set the admin password with the setup PIN and log in."""
+        try:
+            credential = await admin.claim(
+                _field(data, "pin"),
+                _field(data, "password"),
+                client_address(request),
+                _field(data, "password_again"),
+            )
+        except ChronoEdgeError as error:
+            return await setup_page(request, setup, admin, failed(error))
+        start_session(request, credential)
+        notice = done("The box is claimed: the setup PIN is spent and you are logged in.")
+        return await setup_page(request, setup, admin, notice, just_logged_in=True)
+
+    @post("/setup/reader-test", status_code=200)
+    async def reader_test(
+        self,
+        request: Request[Any, Any, Any],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+        db: NamedDependency[Database],
+    ) -> Template:
+        """Connect to the reader for a few seconds and show what it saw."""
+        try:
+            found = await check_reader(db, setup.current().reader)
+        except ChronoEdgeError as error:
+            return await setup_page(request, setup, admin, failed(error))
+        if found.ok:
+            notice = done("The reader at {address} answered.", address=found.address)
+        else:
+            notice = Notice(
+                "error",
+                "The reader at {address} did not answer.",
+                {"address": found.address},
+                [found.detail],
+            )
+        return await setup_page(request, setup, admin, notice, reader=found)
+
+    @post("/setup/role", status_code=200)
+    async def choose_role(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[dict[str, Any]],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+    ) -> Template:
+        """Write the role, event, point and MASTER to reader.json, all or nothing."""
+        try:
+            config = await setup.choose_role(
+                _field(data, "role"),
+                _field(data, "event"),
+                _field(data, "point"),
+                _field(data, "master_url"),
+                _field(data, "event_key"),
+            )
+        except ChronoEdgeError as error:
+            return await setup_page(request, setup, admin, failed(error), form=data)
+        notice = done("This box is now {role}.", role=config.role.value.upper())
+        return await setup_page(request, setup, admin, notice)
+
+    @post("/setup/event", status_code=200)
+    async def load_event(
+        self,
+        request: Request[Any, Any, Any],
+        data: MultipartBody[dict[str, Any]],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+    ) -> Template:
+        """Load an event from an uploaded YAML file."""
+        upload = data.get("file")
+        try:
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise InvalidInput([Problem("file", "choose an event file (.yaml)")], "no file")
+            text = (await upload.read()).decode("utf-8-sig", errors="replace")
+            report = await setup.load_event(text, upload.filename)
+        except ChronoEdgeError as error:
+            return await setup_page(request, setup, admin, failed(error))
+        if report.created:
+            notice = done("Event {slug} loaded.", slug=report.slug)
+        elif report.changes:
+            notice = done(
+                "Event {slug} updated: {count} changes.",
+                slug=report.slug,
+                count=len(report.changes),
+            )
+        else:
+            notice = done("Event {slug} unchanged: the file is already loaded.", slug=report.slug)
+        return await setup_page(request, setup, admin, notice)
+
+    @post("/setup/enroll", status_code=200)
+    async def enroll(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[dict[str, Any]],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+    ) -> Template:
+        """Enroll with central using a token; the tunnel comes up when it can."""
+        try:
+            enrolled = await setup.enroll(_field(data, "central_url"), _field(data, "token"))
+        except ChronoEdgeError as error:
+            return await setup_page(request, setup, admin, failed(error), form=data)
+        notice = done(
+            "Enrolled with central {url} as {device}.", url=enrolled.url, device=enrolled.device_id
+        )
+        if enrolled.reason:
+            notice.details.append(enrolled.reason)
+        return await setup_page(request, setup, admin, notice)
