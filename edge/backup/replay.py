@@ -23,6 +23,9 @@ _PASSING_COLUMNS += ("read_count", "status", "created_us")
 _ENTRANT_COLUMNS: tuple[str, ...] = ("id", "bib", "last_name", "first_name", "sex")
 _ENTRANT_COLUMNS += ("birth_date", "birth_year", "club", "team", "tag1", "tag2")
 _ENTRANT_COLUMNS += ("category_override", "manual_status")
+_CORRECTION_COLUMNS: tuple[str, ...] = ("id", "kind", "passing_id", "target_epc")
+_CORRECTION_COLUMNS += ("target_time_us", "time_us", "bib", "status", "reason", "created_by")
+_CORRECTION_COLUMNS += ("created_us", "undone_by", "undone_us")
 
 
 def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str, Any]]) -> int:
@@ -67,6 +70,10 @@ def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str
             )
         elif table == "entrant" and op == "delete":
             connection.execute("DELETE FROM entrant WHERE id = ?", [change["row_id"]])
+        elif table == "correction" and op == "upsert":
+            _replay_correction(connection, places, payload)
+        elif table == "correction" and op == "delete":
+            connection.execute("DELETE FROM correction WHERE id = ?", [change["row_id"]])
         applied.append(change)
     if first_seq is None:
         return 0
@@ -82,6 +89,25 @@ def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str
         ],
     )
     return len(applied)
+
+
+def _replay_correction(
+    connection: sqlite3.Connection, places: _Places, payload: Mapping[str, Any]
+) -> None:
+    """Upsert an operator's correction (an undo arrives as a second upsert of the row)."""
+    event_id = places.event(payload)
+    point_id = places.point(payload, "point")
+    target_point_id = places.point(payload, "target_point")
+    columns = ", ".join(_CORRECTION_COLUMNS)
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c in ("point_id", "target_point_id", *_CORRECTION_COLUMNS[1:])
+    )
+    connection.execute(
+        f"INSERT INTO correction (event_id, point_id, target_point_id, {columns}) VALUES (?, ?, ?"
+        + ", ?" * len(_CORRECTION_COLUMNS)
+        + f") ON CONFLICT(id) DO UPDATE SET {updates}",
+        [event_id, point_id, target_point_id, *(payload.get(c) for c in _CORRECTION_COLUMNS)],
+    )
 
 
 class _Places:
@@ -109,6 +135,20 @@ class _Places:
         event_id, race_id = self.races[key]
         wave = payload.get("wave")
         return event_id, race_id, self.waves.get((race_id, wave)) if wave else None
+
+    def event(self, payload: Mapping[str, Any]) -> str:
+        """The event id of a change that names only its event."""
+        for (slug, _), (event_id, _) in self.ids.items():
+            if slug == payload.get("event"):
+                return str(event_id)
+        problem = Problem("change", f"event {payload.get('event')!r} is not in the snapshot")
+        raise InvalidInput([problem], "a replicated change names an unknown event")
+
+    def point(self, payload: Mapping[str, Any], key: str) -> str | None:
+        """The point id named by ``payload[key]`` (None when the change names none)."""
+        if payload.get(key) is None:
+            return None
+        return self.resolve({"event": payload.get("event"), "point": payload[key]})[1]
 
     def resolve(self, payload: Mapping[str, Any]) -> tuple[str, str]:
         key = (payload.get("event"), payload.get("point"))

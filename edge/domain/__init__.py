@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from edge.domain.correction import Correction, CorrectionKind
 from edge.domain.entrant import Entrant, ManualStatus, Sex
 from edge.domain.event import (
     AgeReference,
@@ -24,6 +25,8 @@ __all__ = [
     "AgeReference",
     "Category",
     "ChangeOp",
+    "Correction",
+    "CorrectionKind",
     "Entrant",
     "Event",
     "ManualStatus",

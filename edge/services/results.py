@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Entrant, Event, Passing, PassingStatus, PointKind
+from edge.services.corrections import active_amendments
 from edge.services.events import RaceOverview, get_event, get_race, load_overview
 from edge.services.passings import bibs_by_tag
 from edge.store.database import Database
+from edge.timing.corrections import StoredPassing, amend_passings, amend_statuses
 from edge.timing.model import (
     CategoryRule,
     EntrantInfo,
@@ -84,6 +87,8 @@ async def _race_inputs(
     # Tags of every entrant of the event: a tag read must resolve to its wearer
     # even when the wearer runs another race (it is then ignored by this race).
     bib_of_tag = await bibs_by_tag(session, event)
+    amendments = await active_amendments(session, event)
+    statuses = amend_statuses(amendments)
     query = select(Entrant).where(Entrant.event_id == event.id, Entrant.race_id == race.race.id)
     entrants = [
         EntrantInfo(
@@ -97,21 +102,29 @@ async def _race_inputs(
             team=e.team,
             wave=wave_codes.get(e.wave_id) if e.wave_id else None,
             category_override=e.category_override,
-            manual_status=e.manual_status,
+            # An active status correction wins over the entrant's own manual status.
+            manual_status=statuses.get(e.bib, e.manual_status),
         )
         for e in (await session.exec(query)).all()
     ]
     code_of_point = {p.id: p.code for p in race.points}
-    rows = await session.exec(
-        select(Passing.point_id, Passing.bib, Passing.epc, Passing.time_us).where(
-            Passing.event_id == event.id,
-            col(Passing.point_id).in_(list(code_of_point)),
-            Passing.status == PassingStatus.VALID,
+    # Every point of the event: a correction may move a passing onto this race's points.
+    rows = await (await session.connection()).execute(
+        sa_select(
+            col(Passing.id),
+            col(Passing.point_id),
+            col(Passing.bib),
+            col(Passing.epc),
+            col(Passing.time_us),
+        ).where(
+            col(Passing.event_id) == event.id,
+            col(Passing.status) == PassingStatus.VALID,
         )
     )
+    stored = [StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in rows.all()]
     passings = []
-    for point_id, bib, epc, time_us in rows.all():
-        owner = bib or (bib_of_tag.get(epc) if epc else None)
-        if owner is not None:
-            passings.append(PassingInfo(bib=owner, point=code_of_point[point_id], time_us=time_us))
+    for p in amend_passings(stored, amendments):
+        owner = p.bib or (bib_of_tag.get(p.epc) if p.epc else None)
+        if owner is not None and p.point in code_of_point:
+            passings.append(PassingInfo(bib=owner, point=code_of_point[p.point], time_us=p.time_us))
     return entrants, passings

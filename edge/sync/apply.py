@@ -125,6 +125,8 @@ class InboxService:
 
 def check_event_key(role: RoleConfig, authorization: str | None) -> None:
     """Accept ``Bearer <event key>`` only on a MASTER whose reader.json holds that key."""
+    if role.role is Role.UNCONFIGURED:
+        raise NotFound("this box is not configured yet and takes no batches: choose it on /setup")
     if role.role is not Role.MASTER:
         raise NotFound("this box is a SLAVE and takes no batches: forward to the MASTER")
     if not role.event_key:
@@ -148,9 +150,10 @@ class _Plan:
     points: dict[str, TimingPoint] = field(default_factory=dict)
 
 
-MASTER_OWNED = frozenset({"entrant", "results_snapshot"})
+MASTER_OWNED = frozenset({"entrant", "results_snapshot", "correction"})
 """Tables a SLAVE replicates (its outbox is one sequence) that the MASTER owns itself:
-entrants are managed on the MASTER and results are computed there."""
+entrants are managed on the MASTER, results are computed there and corrected there (a
+SLAVE's correction names the SLAVE's own derived passings, which the MASTER never takes)."""
 
 
 async def _plan(session: AsyncSession, device_id: str, changes: list[ChangeIn]) -> _Plan:
