@@ -1,0 +1,40 @@
+"""Job kinds that make export files: result sheets and finisher certificates."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from edge.jobs.context import JobContext
+from edge.jobs.registry import job_kind
+from edge.services.exports import QUEUE, ExportRequest, ExportService
+from edge.settings import get_settings
+from edge.store.database import Database
+
+
+async def _export(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    settings = get_settings()
+    request = ExportRequest.from_payload(payload)
+    database = Database(Path(ctx.resources.get("db_path", settings.db)))
+    folder = Path(ctx.resources.get("exports_folder", settings.exports_folder))
+    await ctx.log(f"{request.kind} of {request.event} {request.race} as {request.format}")
+    try:
+        made = await ExportService(database, folder).produce(request, ctx.progress)
+    finally:
+        await database.close()
+    await ctx.progress(100, "done")
+    await ctx.log(f"wrote {made.name} ({made.size} bytes)")
+    return {"file": made.name, **{k: v for k, v in asdict(made).items() if k != "name"}}
+
+
+@job_kind("exports.results", queue=QUEUE, max_attempts=2)
+async def export_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Write a race's results (scratch, category or teams) as CSV, Excel or PDF."""
+    return await _export(ctx, payload)
+
+
+@job_kind("exports.certificates", queue=QUEUE, max_attempts=2)
+async def export_certificates(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Write one PDF with a certificate page per finisher of a race."""
+    return await _export(ctx, {**payload, "kind": "certificates", "format": "pdf"})

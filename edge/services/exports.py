@@ -1,0 +1,214 @@
+"""Export files of race results: asked for on the page, made by the worker, downloaded after."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from edge.domain import Event
+from edge.errors import InvalidInput, NotFound, Problem
+from edge.exports.certificate import CertificateBook, certificates_of
+from edge.exports.csvsheet import csv_bytes
+from edge.exports.document import pdf_bytes
+from edge.exports.files import EXTENSIONS, export_name, is_export_name, write_atomic
+from edge.exports.tables import Table, category_tables, scratch_tables, team_tables
+from edge.exports.workbook import xlsx_bytes
+from edge.roleconfig import load_role
+from edge.services.events import EventService, get_event, get_race
+from edge.services.results import RaceSheet, ResultService
+from edge.store.database import Database
+
+if TYPE_CHECKING:  # the job kinds import this module, and jobs.py imports the job kinds
+    from edge.services.jobs import JobService
+
+FORMATS: dict[str, tuple[str, ...]] = {
+    "scratch": ("csv", "xlsx", "pdf"),
+    "category": ("csv", "xlsx", "pdf"),
+    "teams": ("csv", "xlsx", "pdf"),
+    "certificates": ("pdf",),
+}
+"""Export kinds and the formats each comes in."""
+JOB_KINDS = {"certificates": "exports.certificates"}
+RESULTS_JOB = "exports.results"
+QUEUE = "exports"
+LANGUAGES = ("en", "fr")
+PAGES_PER_REPORT = 25
+Progress = Callable[[int, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """One file to make: a race's results of one kind in one format."""
+
+    event: str
+    race: str
+    kind: str
+    format: str
+    language: str = "en"
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ExportRequest:
+        """Check a form or job payload; every wrong field is reported."""
+        values = {k: str(payload.get(k) or "").strip() for k in ("event", "race", "kind", "format")}
+        problems = [Problem(k, f"{k} is missing") for k, v in values.items() if not v]
+        kind, fmt = values["kind"], values["format"]
+        if kind and kind not in FORMATS:
+            problems.append(Problem("kind", f"kind {kind!r} is not one of {', '.join(FORMATS)}"))
+        elif kind and fmt and fmt not in FORMATS[kind]:
+            allowed = ", ".join(FORMATS[kind])
+            problems.append(Problem("format", f"a {kind} export comes as {allowed}, not {fmt!r}"))
+        if problems:
+            raise InvalidInput(problems, "this export cannot be made; nothing was started")
+        language = str(payload.get("language") or "en")
+        return cls(**values, language=language if language in LANGUAGES else "en")
+
+    @property
+    def job_kind(self) -> str:
+        """The job kind that makes this file."""
+        return JOB_KINDS.get(self.kind, RESULTS_JOB)
+
+    def file_name(self) -> str:
+        """The name of the file this export writes."""
+        return export_name(self.event, self.race, self.kind, self.format)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A finished export in the exports folder."""
+
+    name: str
+    size: int
+    modified_s: float
+
+
+class ExportService:
+    """Makes export files into one folder and hands them out by name only."""
+
+    def __init__(self, db: Database, folder: Path) -> None:
+        self.db = db
+        self.folder = folder
+
+    async def check(self, request: ExportRequest) -> None:
+        """Refuse an export of an unknown event or race, or of teams where there are none."""
+        async with self.db.read() as session:
+            event = await get_event(session, request.event)
+            race = await get_race(session, event, request.race)
+        if request.kind == "teams" and not race.team_size:
+            problem = Problem("kind", f"race {race.code} has no team ranking")
+            raise InvalidInput([problem], "this export cannot be made; nothing was started")
+
+    async def start(self, request: ExportRequest, jobs: JobService) -> int:
+        """Check the request, then queue the job that makes the file; return the job's id."""
+        await self.check(request)
+        return await jobs.queue.enqueue(request.job_kind, asdict(request), queue=QUEUE)
+
+    async def produce(self, request: ExportRequest, progress: Progress) -> ExportFile:
+        """Compute the race's results and write the file (atomically); report progress."""
+        await self.check(request)
+        await progress(5, "computing results")
+        sheet = await ResultService(self.db).race_sheet(request.event, request.race)
+        await progress(30, "writing")
+        if request.kind == "certificates":
+            data = await _certificates(sheet, request.language, progress)
+        else:
+            data = await asyncio.to_thread(_sheet_bytes, sheet, request)
+        await progress(95, "saving")
+        path = await asyncio.to_thread(write_atomic, self.folder, request.file_name(), data)
+        stat = path.stat()
+        return ExportFile(path.name, stat.st_size, stat.st_mtime)
+
+    def files(self) -> list[ExportFile]:
+        """Export files present, newest first."""
+        if not self.folder.is_dir():
+            return []
+        found = [
+            ExportFile(p.name, p.stat().st_size, p.stat().st_mtime)
+            for p in self.folder.iterdir()
+            if p.is_file() and is_export_name(p.name)
+        ]
+        return sorted(found, key=lambda f: f.modified_s, reverse=True)
+
+    def path_of(self, name: str) -> Path:
+        """The file called ``name`` in the exports folder; never anything outside it."""
+        if is_export_name(name):
+            path = self.folder / name
+            if path.is_file() and path.resolve().parent == self.folder.resolve():
+                return path
+        raise NotFound(f"no export file {name!r}; start the export again from /exports")
+
+    @staticmethod
+    def media_type(name: str) -> str:
+        """The Content-Type of an export file."""
+        return EXTENSIONS[name.rsplit(".", 1)[-1]]
+
+
+def _tables(sheet: RaceSheet, kind: str) -> list[Table]:
+    splits = sheet.spec.split_points
+    if kind == "category":
+        order = [c.code for c in sheet.race.categories]
+        return category_tables(sheet.results, splits, order)
+    if kind == "teams":
+        return team_tables(sheet.teams)
+    return scratch_tables(sheet.results, splits)
+
+
+def _sheet_bytes(sheet: RaceSheet, request: ExportRequest) -> bytes:
+    tables = _tables(sheet, request.kind)
+    heading = f"{sheet.event.name} — {sheet.race.race.name}"
+    if request.format == "csv":
+        return csv_bytes(tables)
+    if request.format == "xlsx":
+        return xlsx_bytes(tables, heading)
+    return pdf_bytes(tables, heading, f"{sheet.event.date.isoformat()} · {request.kind}")
+
+
+async def _certificates(sheet: RaceSheet, language: str, progress: Progress) -> bytes:
+    made = certificates_of(
+        sheet.results, sheet.event.name, sheet.event.date, sheet.race.race.name, language
+    )
+    book = CertificateBook(language)
+    for done, certificate in enumerate(made, start=1):
+        book.add(certificate)
+        if done % PAGES_PER_REPORT == 0:
+            # Also gives the worker a chance to cancel a long run between pages.
+            await progress(30 + 60 * done // len(made), f"certificate {done}/{len(made)}")
+    return await asyncio.to_thread(book.to_bytes)
+
+
+async def pick_event(db: Database, role_file: Path, requested: str | None) -> Event | None:
+    """The event a page shows: the one asked for, else the box's event, else the newest."""
+    events = await EventService(db).list_events()
+    wanted = requested or load_role(role_file).event
+    for event in events:
+        if event.slug == wanted:
+            return event
+    if requested:
+        raise NotFound(f"no event with slug {requested!r}")
+    return events[0] if events else None
+
+
+async def recent_exports(jobs: JobService, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest export jobs with what they make, their progress and, once done, their file."""
+    kinds = {RESULTS_JOB, *JOB_KINDS.values()}
+    listed = [j for j in await jobs.admin.list(None, 500) if j["kind"] in kinds][:limit]
+    found = []
+    for summary in listed:
+        job = await jobs.admin.get(summary["id"])
+        result = job["result"] if isinstance(job["result"], dict) else {}
+        found.append(
+            {
+                "id": job["id"],
+                "state": job["state"],
+                "progress": job["progress"],
+                "stage": job["stage"],
+                "request": job["payload"],
+                "file": result.get("file"),
+                "errors": [
+                    e.get("error", str(e)) if isinstance(e, dict) else str(e) for e in job["errors"]
+                ],
+            }
+        )
+    return found

@@ -1,0 +1,97 @@
+"""Export jobs through a real worker: each kind and format is made, named and downloadable."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+
+from tests.browser import EXAMPLE_SLUG, LiveBox, live_box
+from tests.exportbox import FINISHERS, add_finishers, exports_folder, wait_job
+
+pytestmark = [pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveBox]:
+    with live_box(tmp_path_factory.mktemp("box"), worker=True) as running:
+        add_finishers(running)
+        yield running
+
+
+def _export(box: LiveBox, kind: str, fmt: str) -> tuple[dict[str, object], httpx.Response]:
+    asked = {"event": EXAMPLE_SLUG, "race": "10K", "kind": kind, "format": fmt}
+    started = httpx.post(f"{box.url}/api/v1/exports", json=asked)
+    assert started.status_code == 201, started.text
+    job = wait_job(box, started.json()["id"])
+    assert job["state"] == "completed", job
+    assert job["progress"] == 100
+    name = job["result"]["file"]
+    assert name == started.json()["file"] == f"{EXAMPLE_SLUG}_10K_{kind}.{fmt}"
+    return job, httpx.get(f"{box.url}/api/v1/exports/files/{name}")
+
+
+def test_scratch_csv_lists_finishers_in_rank_order(box: LiveBox) -> None:
+    _, answer = _export(box, "scratch", "csv")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    disposition = answer.headers["content-disposition"]
+    assert disposition.startswith("attachment")
+    assert f"{EXAMPLE_SLUG}_10K_scratch.csv" in disposition
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert [r["bib"] for r in rows if r["status"] == "FIN"] == FINISHERS
+    assert rows[0]["rank"] == "1"
+    assert rows[0]["chip_time"] == "0:29:50.0"
+
+
+def test_category_workbook_has_a_sheet_per_category(box: LiveBox) -> None:
+    _, answer = _export(box, "category", "xlsx")
+    book = load_workbook(io.BytesIO(answer.content))
+    found = {
+        name: [str(row[1]) for row in book[name].iter_rows(min_row=2, values_only=True)]
+        for name in book.sheetnames
+    }
+    assert sorted(b for bibs in found.values() for b in bibs) == sorted(FINISHERS)
+    assert all(name in {"ES-F", "ES-M", "SE-F", "SE-M", "MA-F", "MA-M"} for name in found)
+
+
+def test_teams_and_certificates_are_pdfs_that_render(box: LiveBox, tmp_path: Path) -> None:
+    for kind in ("teams", "certificates"):
+        _, answer = _export(box, kind, "pdf")
+        assert answer.headers["content-type"] == "application/pdf"
+        path = tmp_path / f"{kind}.pdf"
+        path.write_bytes(answer.content)
+        subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / kind)],
+                       check=True)  # fmt: skip
+        pages = sorted(tmp_path.glob(f"{kind}*.png"))
+        assert pages
+        assert all(p.stat().st_size > 0 for p in pages)
+        if kind == "certificates":
+            assert len(pages) == len(FINISHERS)  # one page per finisher
+
+
+def test_a_wrong_request_starts_nothing(box: LiveBox) -> None:
+    before = len(httpx.get(f"{box.url}/api/v1/exports").json()["jobs"])
+    for asked in (
+        {"event": EXAMPLE_SLUG, "race": "10K", "kind": "certificates", "format": "xlsx"},
+        {"event": EXAMPLE_SLUG, "race": "42K", "kind": "scratch", "format": "csv"},
+        {"event": EXAMPLE_SLUG, "race": "10K", "kind": "medals", "format": "csv"},
+    ):
+        answer = httpx.post(f"{box.url}/api/v1/exports", json=asked)
+        assert answer.status_code in (404, 422), answer.text
+    assert len(httpx.get(f"{box.url}/api/v1/exports").json()["jobs"]) == before
+
+
+def test_downloads_never_leave_the_exports_folder(box: LiveBox) -> None:
+    (exports_folder(box).parent / "secret.csv").write_text("nope")
+    for name in ("..%2Fsecret.csv", "%2E%2E%2Fsecret.csv", "..%5Csecret.csv", "edge.db",
+                 ".hidden.csv", "..%2F..%2Fedge.db"):  # fmt: skip
+        answer = httpx.get(f"{box.url}/api/v1/exports/files/{name}")
+        assert answer.status_code == 404, (name, answer.status_code)
+        assert b"nope" not in answer.content
