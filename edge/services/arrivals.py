@@ -1,0 +1,164 @@
+"""The speaker screen's board: last arrivals and runners arriving soon, kept live."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from edge.domain import Event, PointKind
+from edge.domain.clock import format_duration, from_us, now_us
+from edge.errors import ChronoEdgeError, NotFound
+from edge.roleconfig import load_role
+from edge.services.events import get_event, get_race, load_overview
+from edge.services.live import live_results
+from edge.services.results import RaceSheet
+from edge.store.database import Database
+from edge.timing.arrivals import Announced, Arrival, Course, arriving_soon, recent_arrivals
+
+ARRIVALS_SHOWN = 12
+SOON_SHOWN = 8
+POLL_S = 0.2
+"""How often a stream checks for new passings: a passing shows within this plus a push."""
+REFRESH_S = 15.0
+"""A board is pushed at least this often: "arriving soon" ages without any new passing."""
+
+
+@dataclass(frozen=True)
+class BoardScope:
+    """Which event (and optionally which race) a screen shows."""
+
+    slug: str
+    name: str
+    timezone: str
+    races: list[str]  # codes shown, in course order
+    race: str | None  # the one race asked for, else None (all of the event's races)
+
+
+def course_of(sheet: RaceSheet) -> Course:
+    """The race's last split before the finish and the distances to project a finish."""
+    points = sheet.race.points
+    splits = [p for p in points if p.kind == PointKind.SPLIT]
+    finish = next((p for p in points if p.kind == PointKind.FINISH), None)
+    last = splits[-1] if splits else None
+    return Course(
+        race=sheet.race.race.code,
+        last_split=last.code if last else None,
+        split_m=last.distance_m if last else 0,
+        finish_m=finish.distance_m if finish else 0,
+    )
+
+
+class ArrivalService:
+    """Arrivals of an event for the speaker screen."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.live = live_results(db)
+
+    async def scope(
+        self, wanted: str | None, role_event: str | None, race: str | None = None
+    ) -> BoardScope:
+        """The event asked for, else the box's event (reader.json), else the most recent one."""
+        async with self.db.read() as session:
+            event = await pick_event(session, wanted, role_event)
+            overview = await load_overview(session, event)
+            codes = [r.race.code for r in overview.races]
+            chosen = (await get_race(session, event, race)).code if race else None
+        return BoardScope(
+            slug=event.slug,
+            name=event.name,
+            timezone=event.timezone,
+            races=[chosen] if chosen else codes,
+            race=chosen,
+        )
+
+    async def board(
+        self, scope: BoardScope, *, limit: int = ARRIVALS_SHOWN, soon: int = SOON_SHOWN
+    ) -> dict[str, Any]:
+        """The board as JSON-ready data: arrivals newest first, then who is expected next."""
+        version = await self.live.watch.version()
+        arrivals: list[Arrival] = []
+        announced: list[Announced] = []
+        now = now_us()
+        for code in scope.races:
+            sheet = await self.live.sheet(scope.slug, code, version)
+            arrivals.extend(recent_arrivals(code, sheet.results, limit))
+            announced.extend(arriving_soon(course_of(sheet), sheet.results, now, soon))
+        arrivals.sort(key=lambda a: (a.finish_us, a.bib), reverse=True)
+        announced.sort(key=lambda a: (a.expected_us, a.bib))
+        zone = ZoneInfo(scope.timezone)
+
+        def clock(us: int) -> str:
+            return from_us(us).astimezone(zone).strftime("%H:%M:%S")
+
+        return {
+            "version": version,
+            "event": {"slug": scope.slug, "name": scope.name},
+            "races": scope.races,
+            "arrivals": [
+                {
+                    **asdict(a),
+                    "key": f"{a.race}/{a.bib}/{a.finish_us}",
+                    "time": format_duration(a.time_us),
+                    "clock": clock(a.finish_us),
+                }
+                for a in arrivals[:limit]
+            ],
+            "soon": [
+                {
+                    **asdict(a),
+                    "key": f"{a.race}/{a.bib}",
+                    "split_time": format_duration(a.split_time_us),
+                    "expected": clock(a.expected_us),
+                }
+                for a in announced[:soon]
+            ],
+        }
+
+    async def follow(
+        self, scope: BoardScope, *, poll_s: float = POLL_S, refresh_s: float = REFRESH_S
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield the board now, then again whenever results may have changed (or it aged)."""
+        loop = asyncio.get_running_loop()
+        board = await self.board(scope)
+        sent_at = loop.time()
+        yield board
+        while True:
+            await asyncio.sleep(poll_s)
+            version = await self.live.watch.version()
+            if version != board["version"] or loop.time() - sent_at >= refresh_s:
+                board = await self.board(scope)
+                sent_at = loop.time()
+                yield board
+
+
+async def pick_event(session: AsyncSession, wanted: str | None, role_event: str | None) -> Event:
+    """The event asked for, else the box's event (reader.json), else the most recent one."""
+    if wanted:
+        return await get_event(session, wanted)
+    if role_event:
+        found = (await session.exec(select(Event).where(Event.slug == role_event))).first()
+        if found is not None:
+            return found
+    query = select(Event).order_by(col(Event.date).desc(), col(Event.id).desc())
+    newest = (await session.exec(query)).first()
+    if newest is None:
+        raise NotFound(
+            "no event on this box yet: load one on /setup or with `chrono-edge event load`"
+        )
+    return newest
+
+
+def role_event(role_file: Path) -> str | None:
+    """The event slug named in reader.json, or None (missing, unset or unreadable file)."""
+    try:
+        return load_role(role_file).event
+    except ChronoEdgeError:
+        return None  # a broken reader.json is /setup's to report; screens still show an event

@@ -1,0 +1,91 @@
+"""When results may have changed, and race sheets computed once per change.
+
+Every change that moves a result (a passing added, rebuilt, corrected; an
+entrant edited or set DSQ) is written to the outbox in its own transaction, so
+the newest outbox seq of those tables is a version of the results. Raw reads
+also go to the outbox but change no result by themselves: they are skipped.
+Checking is incremental (only the rows since the last check), so polling it
+every 200 ms costs the same at the start of a race as after a million reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from pathlib import Path
+
+from sqlalchemy import text
+
+from edge.services.results import RaceSheet, ResultService
+from edge.store.database import Database
+
+NOT_RESULTS = ("tag_read", "results_snapshot")
+"""Outbox tables whose changes do not move any result."""
+_SKIP = ", ".join(f"'{name}'" for name in NOT_RESULTS)
+_NEWEST_RELEVANT = text(
+    f"SELECT seq FROM outbox WHERE table_name NOT IN ({_SKIP}) ORDER BY seq DESC LIMIT 1"
+)
+_NEWEST_SINCE = text(
+    f"SELECT max(seq) FROM outbox WHERE seq > :after AND table_name NOT IN ({_SKIP})"
+)
+_NEWEST = text("SELECT coalesce(max(seq), 0) FROM outbox")
+SHEETS_KEPT = 16
+
+
+class ChangeWatch:
+    """The results' version on one database: the newest relevant outbox seq."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._checked: int | None = None  # every outbox row up to here has been looked at
+        self._version = 0
+        self._lock = asyncio.Lock()
+
+    async def version(self) -> int:
+        """The current version (it only grows; a new value means results may differ)."""
+        async with self._lock, self.db.read() as session:
+            newest = int((await session.exec(_NEWEST)).one()[0])  # type: ignore[call-overload]
+            if self._checked is None:
+                row = (await session.exec(_NEWEST_RELEVANT)).first()  # type: ignore[call-overload]
+                self._version = int(row[0]) if row else 0
+            elif newest > self._checked:
+                found = (
+                    await session.exec(_NEWEST_SINCE, params={"after": self._checked})  # type: ignore[call-overload]
+                ).one()[0]
+                if found is not None:
+                    self._version = int(found)
+            self._checked = newest
+            return self._version
+
+
+class LiveResults:
+    """Race sheets of one database, recomputed only when its version moves."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.watch = ChangeWatch(db)
+        self._sheets: OrderedDict[tuple[str, str, int], RaceSheet] = OrderedDict()
+
+    async def sheet(self, slug: str, race: str, version: int | None = None) -> RaceSheet:
+        """The race's results as of ``version`` (default: now), computed once per version."""
+        if version is None:
+            version = await self.watch.version()
+        key = (slug, race.casefold(), version)
+        found = self._sheets.get(key)
+        if found is None:
+            found = await ResultService(self.db).race_sheet(slug, race)
+            self._sheets[key] = found
+            while len(self._sheets) > SHEETS_KEPT:
+                self._sheets.popitem(last=False)
+        return found
+
+
+_LIVE: dict[Path, LiveResults] = {}
+
+
+def live_results(db: Database) -> LiveResults:
+    """The process's one LiveResults of ``db``: every page and screen shares its sheets."""
+    found = _LIVE.get(db.path)
+    if found is None or found.db is not db:
+        found = _LIVE[db.path] = LiveResults(db)
+    return found

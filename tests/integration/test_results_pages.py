@@ -1,0 +1,199 @@
+"""Results pages, speaker screen and arrivals API on a real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from edge.app import create_app
+from edge.settings import Settings
+from tests.browser import live_box
+from tests.liveevent import SLUG, started_event, write_started_event
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRANTS = (ROOT / "docs/examples/entrants.csv").read_bytes()
+BASE = f"/api/v1/events/{SLUG}"
+MIN = dt.timedelta(minutes=1)
+RaceBox = tuple[TestClient[Litestar], dt.datetime]
+
+
+def at(start: dt.datetime, minutes: float, seconds: float = 0.0) -> str:
+    return (start + dt.timedelta(minutes=minutes, seconds=seconds)).isoformat()
+
+
+@pytest.fixture
+def race(tmp_path: Path) -> Iterator[RaceBox]:
+    """A box whose race started 50 minutes ago: 4 finishers, 2 runners seen at KM5 only."""
+    settings = Settings(db=tmp_path / "edge.db", role_file=tmp_path / "reader.json")
+    text, w1 = started_event(50)
+    w2 = w1 + 10 * MIN
+    with TestClient(app=create_app(settings)) as client:
+        assert client.post("/api/v1/events", content=text.encode()).status_code == 201
+        assert client.post(f"{BASE}/entrants/import", content=ENTRANTS).status_code == 201
+        passings = [
+            ("FINISH", "2", at(w1, 38, 0.5)),
+            ("FINISH", "1", at(w1, 41, 0.27)),
+            ("FINISH", "6", at(w1, 45, 10)),
+            ("FINISH", "3", at(w2, 30, 0.99)),
+            ("KM5", "5", at(w2, 20)),  # 20 min per 5 km: expected at W2 + 40 min, i.e. now
+            ("KM5", "4", at(w1, 15)),  # expected 20 min ago: most likely stopped
+        ]
+        for point, bib, time in passings:
+            answer = client.post(
+                f"{BASE}/passings", json={"point": point, "bib": bib, "time": time}
+            )
+            assert answer.status_code == 201, answer.text
+        yield client, w1
+
+
+def test_arrivals_board_newest_first_with_ranks(race: RaceBox) -> None:
+    client, _ = race
+    board = client.get(f"{BASE}/arrivals").json()
+    arrivals = [
+        (a["bib"], a["time"], a["rank"], a["category"], a["category_rank"])
+        for a in board["arrivals"]
+    ]
+    assert arrivals == [
+        ("6", "0:45:10.0", 4, "SE-M", 1),
+        ("1", "0:41:00.2", 3, "MA-F", 1),
+        ("3", "0:30:00.9", 1, "SE-F", 1),
+        ("2", "0:38:00.5", 2, "MA-M", 1),
+    ]
+    assert board["arrivals"][1]["sex_rank"] == 2  # Hélène is the second woman
+    # Bib 5 passed KM5 and is expected about now; bib 4 was expected 20 minutes ago.
+    assert [(s["bib"], s["split"], s["split_time"]) for s in board["soon"]] == [
+        ("5", "KM5", "0:20:00.0")
+    ]
+
+
+def test_a_new_passing_moves_the_version_and_the_board(
+    race: tuple[TestClient, dt.datetime],
+) -> None:  # type: ignore[type-arg]
+    client, w1 = race
+    before = client.get(f"{BASE}/results-version").json()["version"]
+    assert client.get(f"{BASE}/results-version").json()["version"] == before
+    answer = client.post(
+        f"{BASE}/passings", json={"point": "FINISH", "bib": "5", "time": at(w1, 49)}
+    )
+    assert answer.status_code == 201
+    assert client.get(f"{BASE}/results-version").json()["version"] > before
+    board = client.get(f"{BASE}/arrivals").json()
+    assert board["arrivals"][0]["bib"] == "5"
+    assert board["soon"] == []  # finished: no longer announced
+
+
+def test_arrivals_of_an_unknown_event_or_race_are_404(race: RaceBox) -> None:
+    client, _ = race
+    assert client.get("/api/v1/events/nope/arrivals").status_code == 404
+    assert client.get(f"{BASE}/arrivals?race=42K").status_code == 404
+    assert client.get(f"{BASE}/arrivals?race=10k").json()["races"] == ["10K"]
+
+
+def bibs(html: str) -> list[str]:
+    return re.findall(r'<tr data-bib="([^"]+)"', html)
+
+
+def test_results_tabs(race: RaceBox) -> None:
+    client, w1 = race
+    scratch = client.get("/results").text
+    assert bibs(scratch) == ["3", "2", "1", "6", "4", "5"]  # finishers by time, then DNF by bib
+    assert "0:30:00.9" in scratch
+    assert "0:20:00.0" not in scratch
+    sex = client.get("/results?tab=sex").text
+    assert re.findall(r'data-group="([^"]+)"', sex) == ["F", "M"]
+    assert bibs(sex) == ["3", "1", "2", "6"]
+    category = client.get("/results?tab=category").text
+    assert re.findall(r'data-group="([^"]+)"', category) == ["SE-F", "SE-M", "MA-F", "MA-M"]
+    charts = client.get("/results?tab=charts").text
+    assert charts.count("<svg") == 2
+    assert charts.count('class="bar"') >= 2
+    teams = client.get("/results?tab=team").text
+    # Teams of 3 with two finishers each: listed by name, not ranked.
+    assert re.findall(r'<tr data-team="([^"]+)" class="not-finished"', teams) == [
+        "Les Gazelles",
+        "Les Lièvres",
+    ]
+    third = {"point": "FINISH", "bib": "5", "time": at(w1 + 10 * MIN, 48)}
+    assert client.post(f"{BASE}/passings", json=third).status_code == 201
+    teams = client.get("/results?tab=team").text
+    assert re.findall(r'<tr data-team="([^"]+)"', teams) == ["Les Gazelles", "Les Lièvres"]
+    assert '<tr data-team="Les Gazelles">' in teams  # ranked: 30:00.99 + 41:00.27 + 48:00
+    assert "1:59:01.2" in teams
+
+
+def test_results_search_by_bib_or_name_without_accents(
+    race: tuple[TestClient, dt.datetime],
+) -> None:  # type: ignore[type-arg]
+    client, _ = race
+    assert bibs(client.get("/results?q=helene").text) == ["1"]
+    assert bibs(client.get("/results?q=2").text) == ["2"]
+    assert bibs(client.get("/results?q=DUPONT%20jean").text) == ["2"]
+    assert bibs(client.get("/results?q=nobody").text) == []
+
+
+def test_results_page_in_french(race: RaceBox) -> None:
+    client, _ = race
+    page = client.get("/results?tab=sex", headers={"accept-language": "fr-FR,fr;q=0.9"}).text
+    assert "Femmes" in page
+    assert "Dossard" in page
+
+
+def test_speaker_screen_renders_the_board_without_navigation(
+    race: tuple[TestClient, dt.datetime],
+) -> None:  # type: ignore[type-arg]
+    client, _ = race
+    page = client.get("/screen/arrivals")
+    assert page.status_code == 200
+    assert 'class="screen"' in page.text
+    assert f"/api/v1/events/{SLUG}/arrivals/stream" in page.text
+    assert '"bib": "6"' in page.text  # the first board is in the page, no wait for the stream
+
+
+def test_pages_without_any_event(tmp_path: Path) -> None:
+    settings = Settings(db=tmp_path / "edge.db", role_file=tmp_path / "reader.json")
+    with TestClient(app=create_app(settings)) as client:
+        assert "No event on this box yet" in client.get("/results").text
+        assert "Waiting for an event" in client.get("/screen/arrivals").text
+
+
+def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
+    """(event, data) pairs from an SSE line stream."""
+    name, data = "message", ""
+    for line in lines:
+        if not line:
+            if data:
+                yield name, data
+            name, data = "message", ""
+        elif line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data += line[5:].strip()
+
+
+def test_arrivals_stream_pushes_a_new_finisher(tmp_path: Path) -> None:
+    event_file, w1 = write_started_event(tmp_path, 50)
+    with (
+        live_box(tmp_path / "box", event_file=event_file) as box,
+        httpx.Client(base_url=box.url, timeout=10) as client,
+    ):
+        url = f"{BASE}/arrivals/stream"
+        with client.stream("GET", url) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            events = sse_events(stream.iter_lines())
+            name, data = next(events)
+            assert name == "board"
+            assert json.loads(data)["arrivals"] == []
+            passing = {"point": "FINISH", "bib": "2", "time": at(w1, 38, 0.5)}
+            with httpx.Client(base_url=box.url) as other:
+                assert other.post(f"{BASE}/passings", json=passing).status_code == 201
+            name, data = next(events)
+            arrivals = json.loads(data)["arrivals"]
+            assert [(a["bib"], a["time"], a["rank"]) for a in arrivals] == [("2", "0:38:00.5", 1)]
