@@ -1,8 +1,7 @@
 """What /setup shows about the box itself: identity, addresses, version, VPN, MASTERs nearby.
 
-The tunnel state and the zeroconf browse come from ``edge.vpn.status`` and
-``edge.fleet.discovery`` (written alongside this page); each is used when its
-module is installed, so the page still works, with less to show, without them.
+The MASTERs come from ``edge.fleet.discovery`` (zeroconf); the tunnel's state from
+``edge.vpn.status`` when that module is installed (else "unavailable").
 """
 
 from __future__ import annotations
@@ -18,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from edge.errors import ChronoEdgeError
+from edge.fleet import discovery
 from edge.fleet.identity import device_serial
 
 DISCOVERY_S = 1.5
 VPN_LABELS = {
     "up": "tunnel up",
-    "no-handshake": "no handshake",
+    "connecting": "connecting",
     "down": "tunnel down",
     "not-enrolled": "not enrolled",
     "unavailable": "unavailable",
@@ -44,7 +44,7 @@ class BoxIdentity:
 class VpnView:
     """The WireGuard tunnel to central, in words for the page and a code for scripts."""
 
-    code: str  # one of VPN_LABELS: "up", "down", "not-enrolled", ...
+    code: str  # a key of VPN_LABELS: "up", "connecting", "down", "not-enrolled", ...
     state: str  # English label; the page translates it
     enrolled: bool
     interface: str = "wg0"
@@ -128,9 +128,8 @@ def vpn_view(role_file: Path, enrolled: bool) -> VpnView:
         status = status_module.tunnel_status(role_file)
     except ChronoEdgeError as error:
         return VpnView("unavailable", VPN_LABELS["unavailable"], True, detail=error.message)
-    code = {"up": "up", "down": "down", "not_enrolled": "not-enrolled"}.get(status.state, "down")
-    if code == "up" and status.handshake_age_s is None:
-        code = "no-handshake"
+    codes = {"up": "up", "connecting": "connecting", "not_enrolled": "not-enrolled"}
+    code = codes.get(status.state, "down")
     return VpnView(
         code=code,
         state=VPN_LABELS[code],
@@ -147,14 +146,11 @@ def vpn_view(role_file: Path, enrolled: bool) -> VpnView:
 
 def discovery_available() -> bool:
     """Whether this box can browse the LAN for MASTERs (zeroconf)."""
-    return _optional("edge.fleet.discovery") is not None
+    return True
 
 
 async def discover_masters(event: str | None = None) -> list[MasterChoice]:
-    """MASTERs announcing themselves on the LAN within DISCOVERY_S (empty without zeroconf)."""
-    discovery = _optional("edge.fleet.discovery")
-    if discovery is None:
-        return []
+    """MASTERs announcing themselves on the LAN within DISCOVERY_S."""
     try:
         found = await asyncio.to_thread(discovery.discover_masters, DISCOVERY_S, event)
     except (OSError, ChronoEdgeError):

@@ -7,7 +7,6 @@ atomically through ``save_role``), so an error leaves the box as it was.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ class SetupStatus:
     vpn: VpnView
     events: list[EventChoice]
     roles: list[str]
+    overrides: dict[str, str]  # reader.json fields the environment forces -> the variable
     problem: str = ""  # reader.json cannot be read: shown, and the defaults are displayed
 
 
@@ -69,6 +69,7 @@ def config_summary(config: RoleConfig) -> dict[str, Any]:
         "event": config.event,
         "point": config.point,
         "master_url": config.master_url,
+        "discovery": config.discovery,
         "event_key": config.event_key,
         "reader": {
             "host": config.reader.host,
@@ -83,13 +84,6 @@ def config_summary(config: RoleConfig) -> dict[str, Any]:
             "tunnel_address": central.tunnel_address,
         },
     }
-
-
-def _file_role(path: Path) -> RoleConfig:
-    """reader.json without environment overrides: what /setup edits and writes back."""
-    loader = getattr(roleconfig, "load_file_role", None) or roleconfig.load_role
-    config: RoleConfig = loader(path)
-    return config
 
 
 def _blank(value: str | None) -> str | None:
@@ -121,7 +115,14 @@ class SetupService:
         )
         roles = [role.value for role in Role]
         return SetupStatus(
-            claimed, identity, config_summary(config), vpn, await self.events(), roles, problem
+            claimed,
+            identity,
+            config_summary(config),
+            vpn,
+            await self.events(),
+            roles,
+            roleconfig.env_overrides(),
+            problem,
         )
 
     async def events(self) -> list[EventChoice]:
@@ -140,9 +141,10 @@ class SetupService:
         point: str | None = None,
         master_url: str | None = None,
         event_key: str | None = None,
+        discovery: bool = False,
     ) -> RoleConfig:
         """Check the role, event, point and MASTER together, then write reader.json once."""
-        current = _file_role(self.role_file)  # an invalid file is refused and kept
+        current = roleconfig.load_file_role(self.role_file)  # invalid: refused and kept
         problems: list[Problem] = []
         try:
             chosen = Role(role.strip().lower())
@@ -163,6 +165,7 @@ class SetupService:
             "event": event,
             "point": point,
             "master_url": _blank(master_url) if chosen is Role.SLAVE else None,
+            "discovery": discovery and chosen is Role.SLAVE,
             "event_key": key,
         }
         try:
@@ -229,12 +232,3 @@ class SetupService:
             enrollment.enroll, central_url.strip(), token.strip(), self.role_file, self.key_folder
         )
         return Enrolled(link.url, link.device_id, link.tunnel_address, self.current().event)
-
-
-def module_available(name: str) -> bool:
-    """Whether an optional module of the box is installed."""
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        return False
-    return True

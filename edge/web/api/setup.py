@@ -55,6 +55,7 @@ class RoleIn:
     point: str | None = None
     master_url: str | None = None
     event_key: str | None = None
+    discovery: bool = False
 
 
 @dataclass
@@ -157,7 +158,7 @@ class SetupController(Controller):
     ) -> dict[str, Any]:
         """Set the role, event, point and MASTER together (422 and nothing written on error)."""
         config = await setup.choose_role(
-            data.role, data.event, data.point, data.master_url, data.event_key
+            data.role, data.event, data.point, data.master_url, data.event_key, data.discovery
         )
         return {"notice": f"this box is now {config.role.value}", "config": config_summary(config)}
 

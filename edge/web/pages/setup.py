@@ -127,6 +127,7 @@ class SetupPages(Controller):
                 _field(data, "point"),
                 _field(data, "master_url"),
                 _field(data, "event_key"),
+                bool(_field(data, "discovery")),
             )
         except ChronoEdgeError as error:
             return await setup_page(request, setup, admin, failed(error), form=data)
