@@ -1,8 +1,9 @@
 """The admin password: its rules, its argon2 hash, and the 0600 file that keeps it.
 
-The credential lives in ``admin.json`` beside reader.json, not in the box's
-database: database snapshots are uploaded to central and restored onto
-replacement boxes, and neither should carry this box's password nor wipe it.
+The credential lives in ``admin.json`` (mode 0600) in the database's folder, beside
+the sessions, not inside the database: database snapshots are uploaded to central
+and restored onto replacement boxes, and neither should carry this box's password
+nor wipe it.
 """
 
 from __future__ import annotations

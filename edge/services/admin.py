@@ -23,19 +23,23 @@ from edge.auth.pin import ensure_pin, find_boot_folder, read_pin, remove_pin
 class AdminService:
     """The box's single admin: the claim (PIN -> password), logins, and their limits."""
 
-    def __init__(self, folder: Path, boot_folder: Path | None = None) -> None:
-        self.folder = folder  # reader.json's folder: the PIN and admin.json live there
+    def __init__(
+        self, pin_folder: Path, credential_folder: Path, boot_folder: Path | None = None
+    ) -> None:
+        self.folder = pin_folder  # reader.json's folder, where an operator looks for the PIN
+        # The database's folder, with the sessions: each box (and each test) has its own.
+        self.credential_folder = credential_folder
         self.boot_folder = boot_folder if boot_folder is not None else find_boot_folder()
         self.pin_attempts = AttemptLimiter()
         self.login_attempts = AttemptLimiter()
 
     def claimed(self) -> bool:
         """Whether an admin password is set (then every non-public page needs a login)."""
-        return (self.folder / ADMIN_FILE).exists()
+        return (self.credential_folder / ADMIN_FILE).exists()
 
     def credential(self) -> AdminCredential | None:
         """The stored credential, or None before the claim."""
-        return load_credential(self.folder)
+        return load_credential(self.credential_folder)
 
     def prepare(self) -> str | None:
         """Make sure an unclaimed box has a PIN and return it; None (and no PIN) once claimed."""
@@ -59,7 +63,7 @@ class AdminService:
             raise WrongPin()
         check_password_rules(password, again)
         hashed = await asyncio.to_thread(hash_password, password)
-        credential = await asyncio.to_thread(create_credential, self.folder, hashed)
+        credential = await asyncio.to_thread(create_credential, self.credential_folder, hashed)
         self.pin_attempts.succeeded(client)
         remove_pin(self.folder, self.boot_folder)
         return credential

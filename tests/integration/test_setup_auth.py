@@ -81,7 +81,7 @@ def test_wrong_pins_are_refused_then_rate_limited(client, settings):
     )
     assert locked.status_code == 429  # even the right PIN waits: guessing must not pay
     assert 0 < int(locked.headers["retry-after"]) <= 300
-    assert not (settings.role_file.parent / ADMIN_FILE).exists()
+    assert not (settings.db.parent / ADMIN_FILE).exists()
     form = client.post("/setup/claim", data={"pin": "1", "password": PASSWORD})
     assert form.status_code == 429
     assert 'id="notice" class="notice error"' in form.text
@@ -90,7 +90,7 @@ def test_wrong_pins_are_refused_then_rate_limited(client, settings):
 def test_a_weak_password_keeps_the_pin(client, settings):
     weak = client.post("/api/v1/setup/claim", json={"pin": pin_of(settings), "password": "short"})
     assert weak.status_code == 422
-    assert not (settings.role_file.parent / ADMIN_FILE).exists()
+    assert not (settings.db.parent / ADMIN_FILE).exists()
     assert (settings.role_file.parent / PIN_FILE).exists()
 
 
@@ -99,7 +99,7 @@ def test_the_claim_spends_the_pin_and_then_every_page_needs_a_login(client, sett
     claim(client, settings)
     assert not (settings.role_file.parent / PIN_FILE).exists()
     assert not (settings.boot_folder / BOOT_PIN_FILE).exists()
-    assert stat.S_IMODE((settings.role_file.parent / ADMIN_FILE).stat().st_mode) == 0o600
+    assert stat.S_IMODE((settings.db.parent / ADMIN_FILE).stat().st_mode) == 0o600
     assert client.get("/setup").status_code == 200  # the claimer is logged in
     again = client.post("/api/v1/setup/claim", json={"pin": pin, "password": "another password"})
     assert again.status_code == 409
