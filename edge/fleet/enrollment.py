@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import time
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -12,9 +14,14 @@ from edge.errors import ChronoEdgeError
 from edge.fleet.http import answer_json
 from edge.fleet.identity import device_serial
 from edge.roleconfig import CentralLink, load_role, save_role
+from edge.vpn.errors import VpnError
 from edge.vpn.keys import ensure_keypair
+from edge.vpn.route import central_url as route_to_central
+from edge.vpn.status import tunnel_status
+from edge.vpn.tunnel import connect
 
 TIMEOUT_S = 20.0
+HANDSHAKE_WAIT_S = 5.0  # the keepalive makes the first handshake at once; give it a moment
 
 
 class EnrollmentRefused(ChronoEdgeError):
@@ -23,6 +30,19 @@ class EnrollmentRefused(ChronoEdgeError):
 
 class CentralUnreachable(ChronoEdgeError):
     """Central could not be reached; check the URL and the network, then retry."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What ``enroll_and_connect`` did."""
+
+    device_id: str
+    event_slug: str | None  # the event in reader.json after enrollment
+    tunnel_address: str  # e.g. 10.77.0.2/32
+    tunnel: str  # up | down
+    reason: str  # "" when up with a handshake; else why down (or why no handshake yet)
+    handshake_age_s: float | None
+    central_url: str  # where the box now sends its sync: the tunnel's URL when up
 
 
 def enroll(central_url: str, token: str, role_file: Path, key_folder: Path) -> CentralLink:
@@ -57,3 +77,46 @@ def enroll(central_url: str, token: str, role_file: Path, key_folder: Path) -> C
         update["event"] = granted.get("event_slug")
     save_role(role_file, config.model_copy(update=update))
     return link
+
+
+def enroll_and_connect(
+    central_url: str,
+    token: str,
+    *,
+    role_file: Path,
+    key_folder: Path,
+    interface: str | None = None,
+) -> Connection:
+    """Enroll, then write the tunnel's wg-quick file and bring the tunnel up (blocking).
+
+    A refused or failed enrollment raises and saves nothing; a tunnel that cannot
+    come up (no hub on central, tools missing) leaves the box enrolled, syncing
+    over central's public URL, and says why.
+    """
+    link = enroll(central_url, token, role_file, key_folder)
+    role = load_role(role_file)
+    interface = interface or role.vpn.interface
+    event = role.event
+    try:
+        if not role.vpn.enabled:
+            raise VpnError("the tunnel is turned off in reader.json (vpn.enabled)")
+        connect(link, key_folder, interface)
+    except VpnError as error:
+        return Connection(
+            link.device_id, event, link.tunnel_address, "down", str(error), None, link.url
+        )
+    deadline = time.monotonic() + HANDSHAKE_WAIT_S
+    state = tunnel_status(role_file, interface=interface)
+    while state.state != "up" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = tunnel_status(role_file, interface=interface)
+    reason = "" if state.state == "up" else state.detail
+    return Connection(
+        link.device_id,
+        event,
+        link.tunnel_address,
+        "up",
+        reason,
+        state.handshake_age_s,
+        route_to_central(link, interface if role.vpn.sync_through_tunnel else None),
+    )

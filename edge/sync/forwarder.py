@@ -40,6 +40,7 @@ from edge.sync.errors import (
 )
 from edge.sync.outbox import BATCH_BYTES, BATCH_CHANGES, Outbox
 from edge.sync.protocol import CENTRAL_PATH, INGEST_PATH, Ack, BatchIn, Gap
+from edge.vpn.route import sync_url
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,8 @@ class Forwarder:
             if role.central is None:
                 raise SyncNotConfigured("this box is not enrolled: run `chrono-edge enroll` first")
             link = role.central
-            return cls("central", link.url, link.device_token, db_path, device_id=link.device_id)
+            url = sync_url(role)  # the tunnel's address while the tunnel is up
+            return cls("central", url, link.device_token, db_path, device_id=link.device_id)
         raise ValueError(f"unknown target {target_name!r} (targets: {', '.join(PATHS)})")
 
     async def __aenter__(self) -> Forwarder:

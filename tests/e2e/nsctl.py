@@ -61,6 +61,33 @@ def enroll(args: argparse.Namespace) -> None:
     print(link.model_dump_json())
 
 
+def enroll_connect(args: argparse.Namespace) -> None:
+    from edge.fleet.enrollment import enroll_and_connect
+
+    done = enroll_and_connect(
+        args.url, args.token, role_file=Path(args.role_file), key_folder=Path(args.key_folder)
+    )
+    print(json.dumps(dataclasses.asdict(done)))
+
+
+def setup_enroll(args: argparse.Namespace) -> None:
+    """Claim the box's /setup with its PIN, then enroll it from its setup API (as the page)."""
+    import httpx
+
+    with httpx.Client(base_url=args.box, timeout=60) as client:
+        claimed = client.post(
+            "/api/v1/setup/claim", json={"pin": args.pin, "password": args.password}
+        )
+        if claimed.status_code != 200:
+            sys.exit(f"claim: {claimed.status_code} {claimed.text}")
+        body = {"central_url": args.central, "token": args.token}
+        enrolled = client.post("/api/v1/setup/enroll", json=body)
+        if enrolled.status_code != 200:
+            sys.exit(f"enroll: {enrolled.status_code} {enrolled.text}")
+        status = client.get("/api/v1/setup")
+        print(json.dumps({"enroll": enrolled.json(), "status": status.json()}))
+
+
 def tunnel_up(args: argparse.Namespace) -> None:
     from edge.vpn.tunnel import up
 
@@ -85,13 +112,18 @@ def get(args: argparse.Namespace) -> None:
 
     errors: list[str] = []
     started = time.monotonic()
+    auth = tuple(args.auth.split(":", 1)) if args.auth else None
     for _ in range(args.attempts):
         try:
-            response = httpx.get(args.url, timeout=args.timeout)
+            response = httpx.get(args.url, timeout=args.timeout, auth=auth)
         except httpx.HTTPError as error:
             errors.append(type(error).__name__)
+            time.sleep(args.pause)
             continue
         if response.status_code == 200:
+            if args.body:
+                print(response.text)
+                return
             print(json.dumps({"tries": len(errors) + 1, "s": time.monotonic() - started}))
             return
         errors.append(str(response.status_code))
@@ -124,12 +156,17 @@ def main(argv: list[str] | None = None) -> None:
         sub = command(name, run, "interface", "key", *extra)
         sub.add_argument("--port", type=int, default=51820)
     command("enroll", enroll, "url", "token", "role_file", "key_folder")
+    command("enroll-connect", enroll_connect, "url", "token", "role_file", "key_folder")
+    command("setup-enroll", setup_enroll, "box", "pin", "password", "central", "token")
     command("tunnel-up", tunnel_up, "config")
     command("tunnel-down", tunnel_down, "config")
     command("tunnel-peers", tunnel_peers, "interface")
     sub = command("get", get, "url")
     sub.add_argument("--attempts", type=int, default=1)
     sub.add_argument("--timeout", type=float, default=2.0)
+    sub.add_argument("--pause", type=float, default=0.0, help="seconds between attempts")
+    sub.add_argument("--auth", default="", help="USER:PASSWORD (HTTP basic)")
+    sub.add_argument("--body", action="store_true", help="print the response body instead")
 
     args = parser.parse_args(argv)
     from edge.errors import ChronoEdgeError

@@ -1,0 +1,326 @@
+"""An event's network end to end: SLAVE -> MASTER -> central through WireGuard, on a bad uplink.
+
+Three network namespaces stand for three machines: ``hq`` (``chrono-central serve``
+with its WireGuard hub), ``pi1`` (the MASTER at the finish: serve, worker, reader
+and an LLRP emulator) and ``pi2`` (a SLAVE at 5 km: reader, emulator and a worker
+forwarding to pi1 over the site's LAN). pi1 is enrolled from its /setup API; its
+tunnel comes up and its sync reaches central only through it (HTTP to central's
+public address is blocked on pi1). Then the uplink is cut, comes back with 30 % loss,
+and heals, while both readers keep reading: central ends with every read exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge.roleconfig import Role, RoleConfig, VpnConfig, save_role
+from edge.vpn.keys import PRIVATE_KEY, ensure_keypair
+from tests.browser import box_env
+from tests.e2e.netns import (
+    NO_LOSS_MESSAGE,
+    Lab,
+    Namespace,
+    PacketLoss,
+    network_lab,
+    skip_unless_netns_possible,
+)
+from tests.servers import free_port
+from tests.syncbox import EVENT_FILE, SLUG, query, read_keys
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+HQ_LAN, PI1_LAN = "192.168.77.1", "192.168.77.2"  # the venue's uplink
+PI1_SITE, PI2_SITE = "192.168.78.1", "192.168.78.2"  # the timing LAN between the boxes
+HUB_ADDRESS, HUB_PORT = "10.77.0.1", 51820
+BOX_PORT = 8000
+EVENT_KEY = "e2e-event-key"
+PASSWORD = "correct horse battery"
+ADMIN = ("ops", "a long enough password")
+RACE = ["--scenario", "race", "--runners", "40", "--first-finish", "2", "--spread", "60"]
+CONVERGE_S = 60.0
+USERSPACE = {"WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD": "1"}
+
+
+def wait_for(check: Callable[[], object], what: str, timeout_s: float = CONVERGE_S) -> Any:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout_s:g} s: {what}")
+        time.sleep(0.2)
+
+
+def nsctl(host: Namespace, *args: str, check: bool = True, timeout_s: float = 60) -> str:
+    """Run a tests.e2e.nsctl command inside ``host``; its stdout."""
+    argv = host.argv(sys.executable, "-m", "tests.e2e.nsctl", *args)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **USERSPACE},
+        timeout=timeout_s, check=False,
+    )  # fmt: skip
+    if check and done.returncode != 0:
+        pytest.fail(f"nsctl {' '.join(args[:2])} in {host.name}: {done.stderr.strip()}")
+    return done.stdout if done.returncode == 0 else ""
+
+
+class Processes:
+    """Long-running processes started inside namespaces, logged to files, stopped in reverse."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(
+        self, host: Namespace, name: str, argv: list[str], env: dict[str, str], log: Path
+    ) -> None:
+        with log.open("ab") as out:
+            self.started[name] = subprocess.Popen(
+                host.argv(*argv), env=env, cwd=log.parent, stdout=out, stderr=out
+            )
+
+    def stop(self, name: str) -> None:
+        process = self.started.pop(name)
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def check_alive(self) -> None:
+        dead = {n: p.returncode for n, p in self.started.items() if p.poll() is not None}
+        assert dead == {}, f"processes exited early: {dead} (see their .log files)"
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.started)):
+            self.stop(name)
+
+
+@contextmanager
+def processes() -> Iterator[Processes]:
+    running = Processes()
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+def wait_healthy(host: Namespace, base: str) -> None:
+    """Wait (30 s at most) until the server at ``base`` inside ``host`` answers /healthz."""
+    nsctl(host, "get", f"{base}/healthz", "--attempts", "150", "--pause", "0.2")
+
+
+def edge(db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "edge.cli", "--db", str(db), *args]
+
+
+def prepare_box(folder: Path, role: RoleConfig) -> tuple[Path, dict[str, str]]:
+    """A box's files: migrated database with the event loaded, its reader.json; its env."""
+    env = box_env(folder) | {"CHRONO_EDGE_SYNC_EVERY_S": "0.5"}
+    folder.mkdir(parents=True)
+    db = folder / "edge.db"
+    for args in (("db", "upgrade"), ("event", "load", str(EVENT_FILE))):
+        subprocess.run(edge(db, *args), env=env, cwd=folder, check=True, capture_output=True)
+    save_role(folder / "reader.json", role)
+    return db, env
+
+
+def start_box(run: Processes, host: Namespace, name: str, db: Path, env: dict[str, str],
+              point: str, seed: int, *, serve: bool) -> None:  # fmt: skip
+    """Emulator, reader and worker (and serve on a MASTER) of one box inside ``host``."""
+    folder = db.parent
+    reader_port = "5084"
+    emulator = ["simulate-reader", "--host", "127.0.0.1", "--port", reader_port, "--quiet"]
+    run.start(host, f"{name}-emulator", edge(db, *emulator, *RACE, "--seed", str(seed)), env,
+              folder / "emulator.log")  # fmt: skip
+    reader = ["reader", "--host", "127.0.0.1", "--port", reader_port, "--event", SLUG]
+    run.start(host, f"{name}-reader", edge(db, *reader, "--point", point), env,
+              folder / "reader.log")  # fmt: skip
+    run.start(host, f"{name}-worker", edge(db, "worker", "--concurrency", "2"), env,
+              folder / "worker.log")  # fmt: skip
+    if serve:
+        args = ["serve", "--host", "0.0.0.0", "--port", str(BOX_PORT)]
+        run.start(host, f"{name}-serve", edge(db, *args), env | USERSPACE, folder / "serve.log")
+
+
+def central_keys(central_db: Path) -> list[tuple[object, ...]]:
+    """Every tag read central holds, as (point, epc, antenna, reader_time_us), duplicates kept."""
+    rows = query(central_db, "SELECT payload FROM device_change WHERE table_name = 'tag_read'")
+    payloads = [json.loads(payload) for (payload,) in rows]
+    return sorted((p["point"], p["epc"], p["antenna"], p["reader_time_us"]) for p in payloads)
+
+
+def drained(db: Path, target: str) -> bool:
+    """Whether ``target`` acknowledged every change of the box's outbox."""
+    with closing(sqlite3.connect(db)) as connection:
+        (last,) = connection.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()
+        acked = connection.execute(
+            "SELECT acked_seq FROM sync_ack WHERE target = ?", (target,)
+        ).fetchone()
+    return last > 0 and acked is not None and acked[0] == last
+
+
+def count_reads(db: Path) -> int:
+    return int(query(db, "SELECT count(*) FROM tag_read")[0][0])
+
+
+def test_reads_reach_central_once_through_the_tunnel_despite_a_bad_uplink(tmp_path: Path) -> None:
+    skip_unless_netns_possible()
+    with network_lab() as lab, processes() as run:
+        run_event(lab, run, tmp_path)
+
+
+def run_event(lab: Lab, run: Processes, tmp_path: Path) -> None:
+    started = time.monotonic()
+    hq, pi1, pi2 = lab.host("hq"), lab.host("pi1"), lab.host("pi2")
+    _, pi1_uplink = lab.link(hq, f"{HQ_LAN}/24", pi1, f"{PI1_LAN}/24")
+    lab.link(pi1, f"{PI1_SITE}/24", pi2, f"{PI2_SITE}/24")
+    loss = PacketLoss(pi1, pi1_uplink)
+    if loss.method is None:
+        pytest.skip(NO_LOSS_MESSAGE)
+
+    # hq: central with its hub (serve creates the interface and reconciles it), an admin.
+    hub_interface, box_interface = lab.name("wgh"), lab.name("wgb")
+    ensure_keypair(tmp_path / "hub")
+    central_db, central_port = tmp_path / "central.db", free_port()
+    central_env = {
+        **os.environ, **USERSPACE,
+        "CHRONO_CENTRAL_DATABASE_URL": f"sqlite+aiosqlite:///{central_db}",
+        "CHRONO_CENTRAL_DATA_DIR": str(tmp_path / "central"),
+        "CHRONO_CENTRAL_HUB_INTERFACE": hub_interface,
+        "CHRONO_CENTRAL_HUB_PRIVATE_KEY_FILE": str(tmp_path / "hub" / PRIVATE_KEY),
+        "CHRONO_CENTRAL_HUB_ENDPOINT": f"{HQ_LAN}:{HUB_PORT}",
+        "CHRONO_CENTRAL_HUB_LISTEN_PORT": str(HUB_PORT),
+    }  # fmt: skip
+
+    def central_cli(*args: str, stdin: str = "") -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "central", *args], env=central_env, cwd=tmp_path, input=stdin,
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    token = json.loads(central_cli("enroll-token", "create", "--event", SLUG, "--json"))["token"]
+    central_cli("user", "create", ADMIN[0], "--password-stdin", stdin=ADMIN[1])
+    central_log = tmp_path / "central.log"
+    serve = [sys.executable, "-m", "central", "serve", "--host", "0.0.0.0"]
+    run.start(hq, "central", [*serve, "--port", str(central_port)], central_env, central_log)
+    public_url = f"http://{HQ_LAN}:{central_port}"
+    wait_healthy(hq, public_url)
+    assert f"hub {hub_interface}: created, 0 peers reconciled" in central_log.read_text()
+
+    # pi1, the MASTER, and pi2, a SLAVE at 5 km forwarding to it over the site's LAN.
+    pi1_db, pi1_env = prepare_box(
+        tmp_path / "pi1",
+        RoleConfig(role=Role.MASTER, event=SLUG, point="FINISH", event_key=EVENT_KEY,
+                   vpn=VpnConfig(interface=box_interface)),
+    )  # fmt: skip
+    pi2_db, pi2_env = prepare_box(
+        tmp_path / "pi2",
+        RoleConfig(role=Role.SLAVE, event=SLUG, point="KM5", event_key=EVENT_KEY,
+                   master_url=f"http://{PI1_SITE}:{BOX_PORT}"),
+    )  # fmt: skip
+    start_box(run, pi1, "pi1", pi1_db, pi1_env, "FINISH", seed=1, serve=True)
+    start_box(run, pi2, "pi2", pi2_db, pi2_env, "KM5", seed=2, serve=False)
+    wait_healthy(pi1, f"http://127.0.0.1:{BOX_PORT}")
+
+    # Enrollment from pi1's /setup API: claim with the PIN, then the token.
+    pin = wait_for(lambda: _read(tmp_path / "pi1" / "setup-pin.txt"), "the setup PIN").strip()
+    answer = json.loads(
+        nsctl(pi1, "setup-enroll", f"http://127.0.0.1:{BOX_PORT}", pin, PASSWORD, public_url, token)
+    )
+    vpn = answer["status"]["vpn"]
+    assert vpn["up"] is True, vpn
+    assert vpn["handshake_age_s"] is not None, vpn
+    assert f"dev {box_interface}" in pi1.run("ip", "route", "get", HUB_ADDRESS)
+    (peer,) = json.loads(central_cli_in(hq, central_env, "vpn", "peers", "--json"))
+    assert peer["tunnel_address"] == "10.77.0.2"
+    assert peer["handshake_age_s"] is not None, "the hub admitted the box live (wg set)"
+
+    # From now on pi1 reaches central only through the tunnel: HTTP to hq's public address
+    # is dropped on pi1 (WireGuard's UDP to the same address still passes).
+    pi1.run("nft", "add", "table", "inet", "ce_block")
+    pi1.run("nft", "add", "chain", "inet", "ce_block", "out",
+            "{ type filter hook output priority 0; policy accept; }")  # fmt: skip
+    pi1.run("nft", "add", "rule", "inet", "ce_block", "out", "ip", "daddr", HQ_LAN, "tcp",
+            "dport", str(central_port), "drop")  # fmt: skip
+
+    def both_points_on_central() -> bool:
+        run.check_alive()
+        return {key[0] for key in central_keys(central_db)} == {"FINISH", "KM5"}
+
+    wait_for(both_points_on_central, "reads of pi1 and of pi2 (through pi1) on central")
+
+    # The uplink is cut while both readers keep reading.
+    pi1.run("ip", "link", "set", pi1_uplink, "down")
+    before_cut = count_reads(pi1_db)
+    wait_for(lambda: count_reads(pi1_db) > before_cut + 20, "reads during the cut", 20)
+    time.sleep(3)
+    pi1.run("ip", "link", "set", pi1_uplink, "up")
+
+    # It comes back lossy: 30 % of pi1's packets on the uplink are dropped for a while.
+    with loss.dropping(30):
+        before_loss = len(central_keys(central_db))
+        wait_for(lambda: len(central_keys(central_db)) > before_loss, "sync over the lossy link")
+        time.sleep(4)
+    assert loss.dropped > 0, f"{loss.method} dropped nothing"
+
+    # Healed. The readers stop (each flushes what it holds); everything drains.
+    for name in ("pi2-reader", "pi1-reader"):
+        run.stop(name)
+    wait_for(lambda: drained(pi2_db, "master"), "pi2's outbox acknowledged by pi1")
+    wait_for(lambda: drained(pi1_db, "central"), "pi1's outbox acknowledged by central")
+
+    pi1_reads, pi2_reads, held = read_keys(pi1_db), read_keys(pi2_db), central_keys(central_db)
+    assert len(pi2_reads) == len(set(pi2_reads)) > 0
+    assert set(pi2_reads) <= set(pi1_reads), "every read of the SLAVE reached the MASTER"
+    assert {key[0] for key in pi1_reads} == {"FINISH", "KM5"}
+    assert held == pi1_reads, "central holds every read of the MASTER exactly once"
+    assert len(held) == len(set(held))
+
+    # Central saw the box's sync only from its tunnel address, never from the public one.
+    log = central_log.read_text()
+    synced = [line for line in log.splitlines() if "/api/v1/sync/batches" in line]
+    assert synced, "central logged no sync request"
+    assert all("10.77.0.2:" in line for line in synced), synced[:3]
+    assert f"{PI1_LAN}:" in log  # enrollment came over the public address, before the block
+
+    # The dashboard: pi1 is online (fresh heartbeat and handshake), with its handshake age.
+    body = nsctl(hq, "get", f"{public_url}/api/v1/devices", "--auth", ":".join(ADMIN), "--body")
+    (device,) = json.loads(body)
+    assert device["online"] is True, device
+    assert device["tunnel"].startswith("handshake "), device
+    elapsed = time.monotonic() - started
+    print(f"event network: {len(held)} reads on central, {loss.dropped} packets dropped, "
+          f"{elapsed:.0f} s")  # fmt: skip
+
+
+def central_cli_in(host: Namespace, env: dict[str, str], *args: str) -> str:
+    """``chrono-central ARGS`` inside ``host`` (the hub's interface lives there)."""
+    done = subprocess.run(
+        host.argv(sys.executable, "-m", "central", *args), env=env, cwd=ROOT,
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii")
+    except OSError:
+        return ""
