@@ -19,8 +19,13 @@ import pytest
 from litestar.testing import TestClient
 
 from edge.app import create_app
-from edge.roleconfig import load_file_role
+from edge.domain.clock import now_us
+from edge.domain.health import ReaderHealth
+from edge.roleconfig import ReaderConfig, load_file_role
+from edge.services.readercheck import check_reader
 from edge.settings import Settings
+from edge.store import migrate
+from edge.store.database import Database
 from tests.browser import EXAMPLE_EVENT, EXAMPLE_SLUG
 from tests.servers import central_process, free_port
 
@@ -199,3 +204,27 @@ def test_enrollment_with_a_real_central(client, settings, central):
     )
     assert unreachable.status_code == 502
     assert load_file_role(settings.role_file).central == link
+
+
+async def test_the_reader_test_leaves_a_reader_in_use_by_the_reader_service_alone(settings):
+    """A second LLRP client would reset the running inventory: read the service's health."""
+    port = free_port()  # nothing listens: a connection attempt would fail
+    db = Database(settings.db)
+    migrate.upgrade(settings.db)
+    try:
+        async with db.write() as session:
+            session.add(
+                ReaderHealth(
+                    reader=f"127.0.0.1:{port}",
+                    connected=True,
+                    reads_total=1234,
+                    reads_per_s=json.dumps({"1": 12.5, "3": 4.0, "4": 0.0}),
+                    clock_offset_us=-7_000,
+                    updated_us=now_us(),
+                )
+            )
+        found = await check_reader(db, ReaderConfig(host="127.0.0.1", port=port))
+    finally:
+        await db.close()
+    assert (found.ok, found.source, found.antennas_seen) == (True, "reader service", [1, 3])
+    assert (found.reads, found.clock_offset_us) == (1234, -7_000)

@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 from edge.app import create_app
 from edge.auth.passwords import ADMIN_FILE
 from edge.auth.pin import BOOT_PIN_FILE, PIN_FILE
+from edge.cli.server import announce_setup_pin
 from edge.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -40,6 +41,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    announce_setup_pin(settings)  # what `chrono-edge serve` does before serving
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -53,6 +55,15 @@ def claim(client: TestClient, settings: Settings) -> None:  # type: ignore[type-
         "/api/v1/setup/claim", json={"pin": pin_of(settings), "password": PASSWORD}
     )
     assert answer.status_code == 200, answer.text
+
+
+def test_serve_prints_the_same_pin_until_the_claim(settings, capsys):
+    announce_setup_pin(settings)
+    pin = pin_of(settings)
+    announce_setup_pin(settings)  # a restart before the claim
+    printed = capsys.readouterr().out
+    assert printed.count(f"Setup PIN: {pin}") == 2
+    assert str(settings.boot_folder) in printed
 
 
 def test_an_unclaimed_box_is_open_and_shows_the_claim_form_first(client, settings):
@@ -123,6 +134,8 @@ def test_the_claim_spends_the_pin_and_then_every_page_needs_a_login(client, sett
         # A restarted server keeps the session of the one who claimed it.
     with TestClient(create_app(settings), cookies=client.cookies) as claimer:
         assert claimer.get("/api/v1/events").status_code == 200
+    announce_setup_pin(settings)  # serve restarts: a claimed box makes no new PIN
+    assert not (settings.role_file.parent / PIN_FILE).exists()
 
 
 def test_login_logout_and_wrong_passwords(client, settings):
