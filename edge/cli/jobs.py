@@ -70,7 +70,7 @@ def worker(
     """Run background jobs until SIGTERM (running jobs get the grace period, then are released)."""
     import importlib
 
-    from edge.jobs.catalog import declare_periodic
+    from edge.jobs.catalog import declare_periodic, follow_role
     from edge.jobs.registry import KINDS
     from edge.jobs.worker import Worker
 
@@ -96,7 +96,13 @@ def worker(
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         click.echo(f"worker {queue.holder.key}: queues {','.join(names)}, {concurrency} at once")
-        await Worker(queue, names, concurrency, grace_s=grace_s, resources=resources).run(stop)
+        # A role change made on /setup runs the role's jobs at once, not at their next period.
+        follower = asyncio.create_task(follow_role(queue, resources["role_file"], stop))
+        try:
+            await Worker(queue, names, concurrency, grace_s=grace_s, resources=resources).run(stop)
+        finally:
+            stop.set()
+            await follower
 
     _with_queue(ctx, run, queue_url)
 

@@ -1,14 +1,19 @@
 """The box's own background jobs: forwarding, sync to central, backups, results cache.
 
-Each kind reads reader.json when it runs, so a role change made on /setup
-takes effect at the next run; a kind that does not apply to the box's role
-returns ``{"skipped": why}``. Periods come from the settings.
+Each kind reads reader.json when it runs and does what the box's role asks:
+``sync.forward`` on a SLAVE, ``sync.central``'s push and ``results.cache`` on
+the MASTER; a kind that does not apply returns ``{"skipped": why}`` (an
+UNCONFIGURED box skips them all but its status report). ``follow_role`` runs
+them at once when reader.json changes, so a switch takes effect within the
+file's polling period rather than at the next run. Periods come from the settings.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +24,33 @@ from sqlmodel import select as select_rows
 from edge.backup.snapshot import take_snapshot
 from edge.backup.upload import upload_snapshot
 from edge.domain import Event
-from edge.jobs import builtin  # noqa: F401  (diagnostics.sleep, jobs.prune)
+from edge.errors import InvalidInput
+from edge.jobs import (
+    builtin,  # noqa: F401  (diagnostics.sleep, jobs.prune)
+    exports,  # noqa: F401  (exports.results, exports.certificates)
+)
 from edge.jobs.context import JobContext
 from edge.jobs.models import JobState
-from edge.jobs.queue import J
-from edge.jobs.registry import job_kind, periodic
-from edge.roleconfig import Role, RoleConfig, load_role
+from edge.jobs.queue import J, JobQueue
+from edge.jobs.registry import KINDS, PERIODIC, job_kind, periodic
+from edge.jobs.worker import ensure_periodic
+from edge.roleconfig import Role, RoleConfig, load_role, watch_role
 from edge.services.readers import ReaderHealthService
 from edge.services.results_cache import ResultsCache
 from edge.settings import Settings, get_settings
 from edge.store.database import Database
+from edge.sync.errors import SyncNotConfigured
 from edge.sync.forwarder import Forwarder
+
+log = logging.getLogger(__name__)
+
+ROLE_JOBS = ("sync.forward", "sync.central", "results.cache")
+"""Periodic kinds whose work depends on the role: run at once when it changes."""
+ROLE_CHECK_S = 0.25
+"""How often a running forward job checks that the box is still a SLAVE."""
+DISCOVERY_S = 2.0
+"""How long a SLAVE without master_url listens for its MASTER's mDNS announcement."""
+_discovered: dict[str, str] = {}  # event slug -> MASTER URL found by mDNS (this process)
 
 
 def _paths(ctx: JobContext) -> tuple[Path, RoleConfig, Settings]:
@@ -42,21 +63,82 @@ def _paths(ctx: JobContext) -> tuple[Path, RoleConfig, Settings]:
 @job_kind("sync.forward", queue="sync", max_attempts=5)
 async def forward_to_master(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """SLAVE: push the outbox to the MASTER (a failure is retried with backoff)."""
-    db_path, role, _ = _paths(ctx)
+    db_path, role, settings = _paths(ctx)
     if role.role is not Role.SLAVE:
         return {"skipped": "not a SLAVE"}
-    async with Forwarder.from_role(role, "master", db_path) as forwarder:
-        return {"acked": await forwarder.push_once()}
+    role_file = Path(ctx.resources.get("role_file", settings.role_file))
+    if not role.master_url:
+        role = role.model_copy(update={"master_url": await _find_master(role)})
+    try:
+        async with Forwarder.from_role(role, "master", db_path) as forwarder:
+            pushing = asyncio.create_task(forwarder.push_once())
+            leaving = asyncio.create_task(_until_no_longer(role_file, role))
+            try:
+                await asyncio.wait({pushing, leaving}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                leaving.cancel()
+            if not pushing.done():
+                # The box stopped being this MASTER's SLAVE: stop now. A batch cut short is
+                # unacknowledged here, so it is resent (and acknowledged as a replay) if this
+                # box forwards again; a change is never applied twice (edge.sync.apply).
+                pushing.cancel()
+                with suppress(asyncio.CancelledError):
+                    await pushing
+                return {"stopped": "the role changed", "master": forwarder.url}
+            return {"acked": pushing.result(), "master": forwarder.url}
+    except Exception:
+        _discovered.pop(role.event or "", None)  # the MASTER may have moved: look again
+        raise
+
+
+async def _until_no_longer(role_file: Path, role: RoleConfig) -> None:
+    """Return once reader.json no longer makes this box a SLAVE forwarding where ``role`` does."""
+    while True:
+        await asyncio.sleep(ROLE_CHECK_S)
+        try:
+            now = await asyncio.to_thread(load_role, role_file)
+        except InvalidInput:
+            continue  # a file being fixed by hand: the last valid role stays in force
+        if now.role is not Role.SLAVE or (now.master_url or role.master_url) != role.master_url:
+            return
+
+
+async def _find_master(role: RoleConfig) -> str:
+    """The URL of this event's MASTER announced on the LAN (remembered until a push fails)."""
+    from edge.fleet.discovery import discover_masters  # zeroconf only where it is used
+
+    slug = role.event or ""
+    if slug in _discovered:
+        return _discovered[slug]
+    masters = await asyncio.to_thread(discover_masters, DISCOVERY_S, role.event)
+    if not masters:
+        raise SyncNotConfigured(
+            f"no MASTER of event {slug!r} announces itself on the LAN: is it on and a MASTER?"
+            " Or type its URL on /setup (master_url)"
+        )
+    if len({m.url for m in masters}) > 1:
+        listed = ", ".join(sorted(f"{m.url} ({m.device_id})" for m in masters))
+        raise SyncNotConfigured(
+            f"several MASTERs announce event {slug!r}: {listed}; choose one on /setup"
+        )
+    _discovered[slug] = masters[0].url
+    return masters[0].url
 
 
 @job_kind("sync.central", queue="sync", max_attempts=5)
 async def push_to_central(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Enrolled box: report its state to central, then push the outbox."""
+    """Enrolled box: report its state to central; the MASTER then pushes its outbox.
+
+    A SLAVE's changes reach central through its MASTER, which replicates what it
+    applied; a SLAVE turned MASTER pushes its own outbox from its own cursor.
+    """
     db_path, role, _ = _paths(ctx)
     if role.central is None:
         return {"skipped": "not enrolled with central"}
     async with Forwarder.from_role(role, "central", db_path) as forwarder:
         await _report_status(ctx, db_path, role, forwarder)
+        if role.role is not Role.MASTER:
+            return {"skipped": f"{role.role.value}: only the MASTER pushes to central"}
         return {"acked": await forwarder.push_once()}
 
 
@@ -103,7 +185,7 @@ async def _report_status(
     async with httpx.AsyncClient(timeout=10.0) as client:
         try:
             await client.post(
-                f"{role.central.url}/api/v1/devices/status", json=status, headers=headers
+                f"{forwarder.url}/api/v1/devices/status", json=status, headers=headers
             )
         except httpx.HTTPError as error:  # the push below reports the outage
             await ctx.log(f"status report failed: {error}", "warning")
@@ -139,6 +221,35 @@ async def refresh_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
     finally:
         await database.close()
     return {"changed": [f"{c.event}/{c.race}" for c in changed]}
+
+
+async def follow_role(
+    queue: JobQueue, role_file: Path, stop: asyncio.Event, *, poll_s: float = 1.0
+) -> None:
+    """Until ``stop``: when reader.json's role changes, run the role's jobs now (ROLE_JOBS)."""
+    roles = watch_role(role_file, poll_s)
+    stopping = asyncio.create_task(stop.wait())
+    previous: tuple[object, ...] | None = None
+    try:
+        while True:
+            changed = asyncio.ensure_future(anext(roles))
+            await asyncio.wait({changed, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not changed.done():
+                changed.cancel()
+                with suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await changed
+                return
+            role = changed.result()
+            now = (role.role, role.event, role.master_url, role.event_key, role.central)
+            if previous is not None and now != previous:
+                log.info("reader.json changed (role %s): running the role's jobs now", role.role)
+                for kind in ROLE_JOBS:
+                    if kind in KINDS and kind in PERIODIC:
+                        await ensure_periodic(queue, PERIODIC[kind])
+            previous = now
+    finally:
+        stopping.cancel()
+        await roles.aclose()
 
 
 def declare_periodic(settings: Settings) -> None:

@@ -112,6 +112,11 @@ async def supervise(
                         log.info("reader.json changed: restarting the reader service")
                         plan = new
                         break
+                    # Logged so an operator (and the role-switch test) sees the switch was taken.
+                    log.info(
+                        "reader.json changed: role %s, same reader, event and point: reading on",
+                        role.role.value,
+                    )
             finally:
                 service_stop.set()
                 if running is not None:
