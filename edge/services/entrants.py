@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Entrant, Event, ManualStatus, Sex
 from edge.errors import InvalidInput, NotFound, Problem
-from edge.imports.entrants_csv import EntrantRow, EntrantsFile, parse_entrants_csv
+from edge.imports.csvfile import cell_values, map_headers, read_csv_table
+from edge.imports.entrants_csv import ALIASES, EntrantRow, EntrantsFile, parse_entrants_csv
 from edge.imports.passings_csv import normalise_bib
 from edge.services.events import get_event, load_overview
 from edge.store.database import Database
@@ -31,6 +35,17 @@ _PLAIN_COLUMNS = {
 }
 
 
+@dataclass(frozen=True)
+class ImportRow:
+    """What an import does (or would do) with one row: added, updated, unchanged or error."""
+
+    line: int
+    bib: str
+    name: str
+    action: str
+    detail: str = ""
+
+
 @dataclass
 class ImportReport:
     """The outcome of an import: counts, and every problem found (nothing written if any)."""
@@ -43,6 +58,7 @@ class ImportReport:
     delimiter: str = ""
     ignored_headers: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    rows: list[ImportRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,7 @@ class EntrantService:
                     f"{len(report.problems)} problems in the entrants file; nothing was imported",
                 )
             new_rows: list[dict[str, Any]] = []
+            done: dict[int, tuple[str, str]] = {}  # line -> (action, detail)
             for row in parsed.rows:
                 entrant = existing.get(row.bib)
                 values = _values(row, parsed.columns, races[row.race], entrant)
@@ -97,10 +114,16 @@ class EntrantService:
                     new = Entrant(event_id=event.id, bib=row.bib, **values)
                     new_rows.append(new.model_dump())
                     report.created += 1
-                elif _update(entrant, values):
+                    done[row.line] = ("added", "")
+                    continue
+                changed = [n for n, v in values.items() if getattr(entrant, n) != v]
+                if _update(entrant, values):
                     report.updated += 1
+                    done[row.line] = ("updated", ", ".join(changed))
                 else:
                     report.unchanged += 1
+                    done[row.line] = ("unchanged", "")
+            report.rows = _row_outcomes(data, done, report.problems)
             if dry_run or report.problems:
                 await session.rollback()
                 return report
@@ -109,6 +132,33 @@ class EntrantService:
                 await (await session.connection()).execute(insert(Entrant), new_rows)
             report.written = True
             return report
+
+    async def update_entrant(self, slug: str, bib: str, values: Mapping[str, str]) -> Entrant:
+        """Change one entrant from form text (checked as an import row would be); all or nothing.
+
+        ``values`` holds the CSV columns of EDIT_COLUMNS; the bib cannot change.
+        """
+        async with self.db.write() as session:
+            event = await get_event(session, slug)
+            entrant = await entrant_of_event(session, event, normalise_bib(bib))
+            if entrant is None:
+                raise NotFound(f"no entrant with bib {bib!r} in event {event.slug!r}")
+            overview = await load_overview(session, event)
+            parsed = parse_entrants_csv(
+                _one_row(entrant.bib, values),
+                {r.race.code: [w.code for w in r.waves] for r in overview.races},
+            )
+            wearers = await _tag_wearers(session, event, parsed)
+            problems = [*parsed.problems, *_tag_conflicts(parsed, wearers)]
+            if problems:
+                fixes = [Problem(p.where, p.reason) for p in problems]  # no file lines here
+                raise InvalidInput(fixes, f"bib {entrant.bib} was not changed")
+            row = parsed.rows[0]
+            race = next(r for r in overview.races if r.race.code == row.race)
+            ids = _RaceIds(race.race.id, {w.code: w.id for w in race.waves})
+            if _update(entrant, _values(row, parsed.columns, ids, entrant)):
+                session.add(entrant)  # the outbox trigger replicates the change
+            return entrant
 
     async def set_manual_status(self, slug: str, bib: str, status: ManualStatus | None) -> Entrant:
         """Set (or clear with None) the status an operator gives by hand: DSQ or DNF."""
@@ -169,6 +219,57 @@ def _values(
         # The old wave belongs to the old race: fall back to the new race's first wave.
         values["wave_id"] = None
     return values
+
+
+EDIT_COLUMNS = ("last_name", "first_name", "sex", "birth_date", "birth_year", "club", "team",
+                "race", "wave", "tag1", "tag2", "category")  # fmt: skip
+"""Fields of an entrant an operator edits (as import columns; bib, status excluded)."""
+
+
+def _one_row(bib: str, values: Mapping[str, str]) -> bytes:
+    """A one-record entrants file, so that an edit is checked exactly as an import is."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow(["bib", *EDIT_COLUMNS])
+    writer.writerow([bib, *(str(values.get(c) or "").strip() for c in EDIT_COLUMNS)])
+    return out.getvalue().encode("utf-8")
+
+
+async def _tag_wearers(
+    session: AsyncSession, event: Event, parsed: EntrantsFile
+) -> dict[str, Entrant]:
+    """Stored entrants wearing a tag the parsed rows give, by bib."""
+    tags = [t for row in parsed.rows for t in (row.tag1, row.tag2) if t]
+    if not tags:
+        return {}
+    query = select(Entrant).where(
+        Entrant.event_id == event.id,
+        or_(col(Entrant.tag1).in_(tags), col(Entrant.tag2).in_(tags)),
+    )
+    return {e.bib: e for e in (await session.exec(query)).all()}
+
+
+def _row_outcomes(
+    data: bytes, done: dict[int, tuple[str, str]], problems: list[Problem]
+) -> list[ImportRow]:
+    """Every record of the file with what happens to it; a row with a problem is an error."""
+    table = read_csv_table(data)
+    columns = map_headers(table.headers, ALIASES, table.header_line)[0]
+    reasons: dict[int, list[str]] = {}
+    for problem in problems:
+        if problem.line is not None:
+            reasons.setdefault(problem.line, []).append(problem.reason)
+    outcomes = []
+    for line, cells in table.rows:
+        values = cell_values(columns, cells)
+        name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+        bib = normalise_bib(values.get("bib", ""))
+        if line in reasons:
+            outcomes.append(ImportRow(line, bib, name, "error", "; ".join(reasons[line])))
+        else:
+            action, detail = done.get(line, ("error", "row not read"))
+            outcomes.append(ImportRow(line, bib, name, action, detail))
+    return outcomes
 
 
 def _update(entrant: Entrant, values: dict[str, Any]) -> bool:

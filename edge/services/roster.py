@@ -1,0 +1,130 @@
+"""The entrants list as the page shows it: searched, by race, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func
+from sqlmodel import col, or_, select
+
+from edge.domain import Entrant
+from edge.imports.passings_csv import normalise_bib
+from edge.services.entrants import EDIT_COLUMNS, entrant_of_event
+from edge.services.events import get_event, load_overview
+from edge.store.database import Database
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """An entrant with the codes of its race and wave."""
+
+    entrant: Entrant
+    race: str
+    wave: str
+
+    def form(self) -> dict[str, str]:
+        """The entrant's editable values as form text (the columns of an import)."""
+        e = self.entrant
+        values = {
+            "last_name": e.last_name,
+            "first_name": e.first_name,
+            "sex": e.sex or "",
+            "birth_date": e.birth_date.isoformat() if e.birth_date else "",
+            "birth_year": str(e.birth_year or ""),
+            "club": e.club,
+            "team": e.team,
+            "race": self.race,
+            "wave": self.wave,
+            "tag1": e.tag1 or "",
+            "tag2": e.tag2 or "",
+            "category": e.category_override or "",
+        }
+        return {c: values[c] for c in EDIT_COLUMNS}
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    """One page of entrants and where it sits in the whole list."""
+
+    lines: list[RosterLine]
+    total: int
+    page: int
+    pages: int
+    races: dict[str, list[str]]  # race code -> its wave codes
+
+
+class RosterService:
+    """Entrants for the operator's list and edit form."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def page(
+        self,
+        slug: str,
+        *,
+        search: str | None = None,
+        race: str | None = None,
+        page: int = 1,
+        per_page: int = PER_PAGE,
+    ) -> RosterPage:
+        """Entrants in bib order (numeric bibs by number) matching bib, name or club."""
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            overview = await load_overview(session, event)
+            race_code = {r.race.id: r.race.code for r in overview.races}
+            wave_code = {w.id: w.code for r in overview.races for w in r.waves}
+            where: list[ColumnElement[bool]] = [col(Entrant.event_id) == event.id]
+            if race:
+                ids = [i for i, code in race_code.items() if code.casefold() == race.casefold()]
+                where.append(col(Entrant.race_id).in_(ids))
+            if search and search.strip():
+                text = search.strip()
+                like = f"%{text}%"
+                where.append(
+                    or_(
+                        col(Entrant.bib) == normalise_bib(text),
+                        col(Entrant.last_name).ilike(like),
+                        col(Entrant.first_name).ilike(like),
+                        col(Entrant.club).ilike(like),
+                    )
+                )
+            total = int(await session.scalar(select(func.count()).where(*where)) or 0)
+            pages = max(1, -(-total // per_page))
+            page = min(max(1, page), pages)
+            query = (
+                select(Entrant)
+                .where(*where)
+                .order_by(func.length(Entrant.bib), col(Entrant.bib))
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
+            found = (await session.exec(query)).all()
+        lines = [
+            RosterLine(e, race_code.get(e.race_id, ""), wave_code.get(e.wave_id or "", ""))
+            for e in found
+        ]
+        races = {r.race.code: [w.code for w in r.waves] for r in overview.races}
+        return RosterPage(lines, total, page, pages, races)
+
+    async def races(self, slug: str) -> dict[str, list[str]]:
+        """Race codes of the event with their wave codes, in the event file's order."""
+        async with self.db.read() as session:
+            overview = await load_overview(session, await get_event(session, slug))
+        return {r.race.code: [w.code for w in r.waves] for r in overview.races}
+
+    async def line(self, slug: str, bib: str) -> RosterLine | None:
+        """One entrant by bib with its race and wave codes, or None."""
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            entrant = await entrant_of_event(session, event, normalise_bib(bib))
+            if entrant is None:
+                return None
+            overview = await load_overview(session, event)
+        race = next((r for r in overview.races if r.race.id == entrant.race_id), None)
+        waves = {w.id: w.code for w in race.waves} if race else {}
+        return RosterLine(
+            entrant, race.race.code if race else "", waves.get(entrant.wave_id or "", "")
+        )
