@@ -1,24 +1,23 @@
 """What /setup shows about the box itself: identity, addresses, version, VPN, MASTERs nearby.
 
-The MASTERs come from ``edge.fleet.discovery`` (zeroconf); the tunnel's state from
-``edge.vpn.status`` when that module is installed (else "unavailable").
+The MASTERs come from ``edge.fleet.discovery`` (zeroconf), the tunnel's state from
+``edge.vpn.status`` ("unavailable" when ``wg`` cannot be read).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import socket
 import subprocess
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from edge.errors import ChronoEdgeError
 from edge.fleet import discovery
 from edge.fleet.identity import device_serial
+from edge.vpn.status import tunnel_status
 
 DISCOVERY_S = 1.5
 VPN_LABELS = {
@@ -110,22 +109,12 @@ def box_identity() -> BoxIdentity:
     return BoxIdentity(serial, socket.gethostname(), ip_addresses(), software_version())
 
 
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def vpn_view(role_file: Path, enrolled: bool) -> VpnView:
     """The tunnel's state as ``edge.vpn.status`` reports it (blocking: runs ``wg``)."""
-    status_module = _optional("edge.vpn.status")
     if not enrolled:
         return VpnView("not-enrolled", VPN_LABELS["not-enrolled"], False)
-    if status_module is None:
-        return VpnView("unavailable", VPN_LABELS["unavailable"], True, detail="no edge.vpn.status")
     try:
-        status = status_module.tunnel_status(role_file)
+        status = tunnel_status(role_file)
     except ChronoEdgeError as error:
         return VpnView("unavailable", VPN_LABELS["unavailable"], True, detail=error.message)
     codes = {"up": "up", "connecting": "connecting", "not_enrolled": "not-enrolled"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +52,13 @@ class SetupStatus:
 class Enrolled:
     """What enrolling did: the link central granted and the tunnel's state after it."""
 
-    url: str
+    url: str  # where the box syncs now: central's tunnel address when the tunnel is up
     device_id: str
     tunnel_address: str
     event: str | None
-    tunnel: str = ""
-    reason: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    tunnel: str  # "up" or "down"
+    reason: str  # why the tunnel is down or has no handshake yet ("" when up)
+    handshake_age_s: float | None
 
 
 def config_summary(config: RoleConfig) -> dict[str, Any]:
@@ -211,24 +211,19 @@ class SetupService:
             problems.append(Problem("token", "paste the enrollment token"))
         if problems:
             raise InvalidInput(problems, "nothing was changed")
-        connect = getattr(enrollment, "enroll_and_connect", None)
-        if connect is not None:
-            done = await asyncio.to_thread(
-                connect,
-                central_url.strip(),
-                token.strip(),
-                role_file=self.role_file,
-                key_folder=self.key_folder,
-            )
-            return Enrolled(
-                done.central_url,
-                done.device_id,
-                done.tunnel_address,
-                done.event_slug,
-                done.tunnel,
-                done.reason,
-            )
-        link = await asyncio.to_thread(
-            enrollment.enroll, central_url.strip(), token.strip(), self.role_file, self.key_folder
+        done = await asyncio.to_thread(
+            enrollment.enroll_and_connect,
+            central_url.strip(),
+            token.strip(),
+            role_file=self.role_file,
+            key_folder=self.key_folder,
         )
-        return Enrolled(link.url, link.device_id, link.tunnel_address, self.current().event)
+        return Enrolled(
+            done.central_url,
+            done.device_id,
+            done.tunnel_address,
+            done.event_slug,
+            done.tunnel,
+            done.reason,
+            done.handshake_age_s,
+        )
