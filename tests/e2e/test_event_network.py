@@ -12,21 +12,29 @@ and heals, while both readers keep reading: central ends with every read exactly
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from edge.roleconfig import Role, RoleConfig, VpnConfig, save_role
-from edge.vpn.keys import PRIVATE_KEY, ensure_keypair
-from tests.browser import box_env
+from edge.roleconfig import Role, RoleConfig, VpnConfig
+from tests.e2e.eventlab import (
+    ADMIN,
+    BOX_PORT,
+    HQ_LAN,
+    HUB_ADDRESS,
+    PI1_LAN,
+    Processes,
+    edge,
+    nsctl,
+    prepare_box,
+    processes,
+    serve_box,
+    start_central,
+    wait_for,
+)
 from tests.e2e.netns import (
     NO_LOSS_MESSAGE,
     Lab,
@@ -35,112 +43,19 @@ from tests.e2e.netns import (
     network_lab,
     skip_unless_netns_possible,
 )
-from tests.servers import free_port
-from tests.syncbox import EVENT_FILE, SLUG, query, read_keys
+from tests.syncbox import SLUG, query, read_keys
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-HQ_LAN, PI1_LAN = "192.168.77.1", "192.168.77.2"  # the venue's uplink
 PI1_SITE, PI2_SITE = "192.168.78.1", "192.168.78.2"  # the timing LAN between the boxes
-HUB_ADDRESS, HUB_PORT = "10.77.0.1", 51820
-BOX_PORT = 8000
 EVENT_KEY = "e2e-event-key"
 PASSWORD = "correct horse battery"
-ADMIN = ("ops", "a long enough password")
 RACE = ["--scenario", "race", "--runners", "40", "--first-finish", "2", "--spread", "60"]
-CONVERGE_S = 60.0
-USERSPACE = {"WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD": "1"}
-
-
-def wait_for(check: Callable[[], object], what: str, timeout_s: float = CONVERGE_S) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after the timeout."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout_s:g} s: {what}")
-        time.sleep(0.2)
-
-
-def nsctl(host: Namespace, *args: str, check: bool = True, timeout_s: float = 60) -> str:
-    """Run a tests.e2e.nsctl command inside ``host``; its stdout."""
-    argv = host.argv(sys.executable, "-m", "tests.e2e.nsctl", *args)
-    done = subprocess.run(
-        argv, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **USERSPACE},
-        timeout=timeout_s, check=False,
-    )  # fmt: skip
-    if check and done.returncode != 0:
-        pytest.fail(f"nsctl {' '.join(args[:2])} in {host.name}: {done.stderr.strip()}")
-    return done.stdout if done.returncode == 0 else ""
-
-
-class Processes:
-    """Long-running processes started inside namespaces, logged to files, stopped in reverse."""
-
-    def __init__(self) -> None:
-        self.started: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(
-        self, host: Namespace, name: str, argv: list[str], env: dict[str, str], log: Path
-    ) -> None:
-        with log.open("ab") as out:
-            self.started[name] = subprocess.Popen(
-                host.argv(*argv), env=env, cwd=log.parent, stdout=out, stderr=out
-            )
-
-    def stop(self, name: str) -> None:
-        process = self.started.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    def check_alive(self) -> None:
-        dead = {n: p.returncode for n, p in self.started.items() if p.poll() is not None}
-        assert dead == {}, f"processes exited early: {dead} (see their .log files)"
-
-    def stop_all(self) -> None:
-        for name in reversed(list(self.started)):
-            self.stop(name)
-
-
-@contextmanager
-def processes() -> Iterator[Processes]:
-    running = Processes()
-    try:
-        yield running
-    finally:
-        running.stop_all()
-
-
-def wait_healthy(host: Namespace, base: str) -> None:
-    """Wait (30 s at most) until the server at ``base`` inside ``host`` answers /healthz."""
-    nsctl(host, "get", f"{base}/healthz", "--attempts", "150", "--pause", "0.2")
-
-
-def edge(db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "edge.cli", "--db", str(db), *args]
-
-
-def prepare_box(folder: Path, role: RoleConfig) -> tuple[Path, dict[str, str]]:
-    """A box's files: migrated database with the event loaded, its reader.json; its env."""
-    env = box_env(folder) | {"CHRONO_EDGE_SYNC_EVERY_S": "0.5"}
-    folder.mkdir(parents=True)
-    db = folder / "edge.db"
-    for args in (("db", "upgrade"), ("event", "load", str(EVENT_FILE))):
-        subprocess.run(edge(db, *args), env=env, cwd=folder, check=True, capture_output=True)
-    save_role(folder / "reader.json", role)
-    return db, env
 
 
 def start_box(run: Processes, host: Namespace, name: str, db: Path, env: dict[str, str],
-              point: str, seed: int, *, serve: bool) -> None:  # fmt: skip
-    """Emulator, reader and worker (and serve on a MASTER) of one box inside ``host``."""
+              point: str, seed: int) -> None:  # fmt: skip
+    """Emulator, reader and worker of one box inside ``host``."""
     folder = db.parent
     reader_port = "5084"
     emulator = ["simulate-reader", "--host", "127.0.0.1", "--port", reader_port, "--quiet"]
@@ -151,9 +66,6 @@ def start_box(run: Processes, host: Namespace, name: str, db: Path, env: dict[st
               folder / "reader.log")  # fmt: skip
     run.start(host, f"{name}-worker", edge(db, "worker", "--concurrency", "2"), env,
               folder / "worker.log")  # fmt: skip
-    if serve:
-        args = ["serve", "--host", "0.0.0.0", "--port", str(BOX_PORT)]
-        run.start(host, f"{name}-serve", edge(db, *args), env | USERSPACE, folder / "serve.log")
 
 
 def central_keys(central_db: Path) -> list[tuple[object, ...]]:
@@ -192,36 +104,11 @@ def run_event(lab: Lab, run: Processes, tmp_path: Path) -> None:
     if loss.method is None:
         pytest.skip(NO_LOSS_MESSAGE)
 
-    # hq: central with its hub (serve creates the interface and reconciles it), an admin.
+    # hq: central with its hub; a single-use token for pi1.
     hub_interface, box_interface = lab.name("wgh"), lab.name("wgb")
-    ensure_keypair(tmp_path / "hub")
-    central_db, central_port = tmp_path / "central.db", free_port()
-    central_env = {
-        **os.environ, **USERSPACE,
-        "CHRONO_CENTRAL_DATABASE_URL": f"sqlite+aiosqlite:///{central_db}",
-        "CHRONO_CENTRAL_DATA_DIR": str(tmp_path / "central"),
-        "CHRONO_CENTRAL_HUB_INTERFACE": hub_interface,
-        "CHRONO_CENTRAL_HUB_PRIVATE_KEY_FILE": str(tmp_path / "hub" / PRIVATE_KEY),
-        "CHRONO_CENTRAL_HUB_ENDPOINT": f"{HQ_LAN}:{HUB_PORT}",
-        "CHRONO_CENTRAL_HUB_LISTEN_PORT": str(HUB_PORT),
-    }  # fmt: skip
-
-    def central_cli(*args: str, stdin: str = "") -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "central", *args], env=central_env, cwd=tmp_path, input=stdin,
-            capture_output=True, text=True, check=False, timeout=60,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    token = json.loads(central_cli("enroll-token", "create", "--event", SLUG, "--json"))["token"]
-    central_cli("user", "create", ADMIN[0], "--password-stdin", stdin=ADMIN[1])
-    central_log = tmp_path / "central.log"
-    serve = [sys.executable, "-m", "central", "serve", "--host", "0.0.0.0"]
-    run.start(hq, "central", [*serve, "--port", str(central_port)], central_env, central_log)
-    public_url = f"http://{HQ_LAN}:{central_port}"
-    wait_healthy(hq, public_url)
-    assert f"hub {hub_interface}: created, 0 peers reconciled" in central_log.read_text()
+    central = start_central(run, hq, tmp_path, hub_interface)
+    token = json.loads(central.cli("enroll-token", "create", "--event", SLUG, "--json"))["token"]
+    central_db, public_url = central.db, central.public_url
 
     # pi1, the MASTER, and pi2, a SLAVE at 5 km forwarding to it over the site's LAN.
     pi1_db, pi1_env = prepare_box(
@@ -234,9 +121,9 @@ def run_event(lab: Lab, run: Processes, tmp_path: Path) -> None:
         RoleConfig(role=Role.SLAVE, event=SLUG, point="KM5", event_key=EVENT_KEY,
                    master_url=f"http://{PI1_SITE}:{BOX_PORT}"),
     )  # fmt: skip
-    start_box(run, pi1, "pi1", pi1_db, pi1_env, "FINISH", seed=1, serve=True)
-    start_box(run, pi2, "pi2", pi2_db, pi2_env, "KM5", seed=2, serve=False)
-    wait_healthy(pi1, f"http://127.0.0.1:{BOX_PORT}")
+    start_box(run, pi1, "pi1", pi1_db, pi1_env, "FINISH", seed=1)
+    start_box(run, pi2, "pi2", pi2_db, pi2_env, "KM5", seed=2)
+    serve_box(run, pi1, "pi1", pi1_db, pi1_env)
 
     # Enrollment from pi1's /setup API: claim with the PIN, then the token.
     pin = wait_for(lambda: _read(tmp_path / "pi1" / "setup-pin.txt"), "the setup PIN").strip()
@@ -247,7 +134,7 @@ def run_event(lab: Lab, run: Processes, tmp_path: Path) -> None:
     assert vpn["up"] is True, vpn
     assert vpn["handshake_age_s"] is not None, vpn
     assert f"dev {box_interface}" in pi1.run("ip", "route", "get", HUB_ADDRESS)
-    (peer,) = json.loads(central_cli_in(hq, central_env, "vpn", "peers", "--json"))
+    (peer,) = json.loads(central.cli("vpn", "peers", "--json"))
     assert peer["tunnel_address"] == "10.77.0.2"
     assert peer["handshake_age_s"] is not None, "the hub admitted the box live (wg set)"
 
@@ -257,7 +144,7 @@ def run_event(lab: Lab, run: Processes, tmp_path: Path) -> None:
     pi1.run("nft", "add", "chain", "inet", "ce_block", "out",
             "{ type filter hook output priority 0; policy accept; }")  # fmt: skip
     pi1.run("nft", "add", "rule", "inet", "ce_block", "out", "ip", "daddr", HQ_LAN, "tcp",
-            "dport", str(central_port), "drop")  # fmt: skip
+            "dport", public_url.rsplit(":", 1)[1], "drop")  # fmt: skip
 
     def both_points_on_central() -> bool:
         run.check_alive()
@@ -293,7 +180,7 @@ def run_event(lab: Lab, run: Processes, tmp_path: Path) -> None:
     assert len(held) == len(set(held))
 
     # Central saw the box's sync only from its tunnel address, never from the public one.
-    log = central_log.read_text()
+    log = central.log.read_text()
     synced = [line for line in log.splitlines() if "/api/v1/sync/batches" in line]
     assert synced, "central logged no sync request"
     assert all("10.77.0.2:" in line for line in synced), synced[:3]
@@ -307,16 +194,6 @@ def run_event(lab: Lab, run: Processes, tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     print(f"event network: {len(held)} reads on central, {loss.dropped} packets dropped, "
           f"{elapsed:.0f} s")  # fmt: skip
-
-
-def central_cli_in(host: Namespace, env: dict[str, str], *args: str) -> str:
-    """``chrono-central ARGS`` inside ``host`` (the hub's interface lives there)."""
-    done = subprocess.run(
-        host.argv(sys.executable, "-m", "central", *args), env=env, cwd=ROOT,
-        capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _read(path: Path) -> str:
