@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from edge.exports.tables import Table, label
 from edge.timing.export import Cell
@@ -19,8 +18,20 @@ FONT = "dejavu" if _REGULAR.exists() and _BOLD.exists() else "helvetica"
 # Columns printed for a results table (the CSV and workbook keep them all).
 _PRINTED = ("rank", "bib", "name", "club", "category", "category_rank", "sex_rank")
 _TIMES = ("gun_time", "chip_time")
-_WIDTHS = {"rank": 10, "bib": 12, "name": 52, "club": 45, "category": 18, "category_rank": 14,
-           "sex_rank": 14, "status": 14, "team": 50, "total_time": 22, "members": 180}  # fmt: skip
+ROW_MM = 4.6
+_WIDTHS = {
+    "rank": 10,
+    "bib": 12,
+    "name": 60,
+    "club": 50,
+    "category": 18,
+    "category_rank": 17,
+    "sex_rank": 17,
+    "status": 14,
+    "team": 50,
+    "total_time": 22,
+    "members": 180,
+}
 
 
 def new_pdf(orientation: str = "landscape") -> FPDF:
@@ -57,6 +68,43 @@ def _cell(row: dict[str, Cell], column: str) -> str:
     return "" if value is None else str(value)
 
 
+def _fit(pdf: FPDF, value: str, width: float) -> str:
+    """``value`` cut (with an ellipsis) to fit ``width`` mm at the current font."""
+    value = text(pdf, value)
+    if pdf.get_string_width(value) <= width - 1.5:
+        return value
+    while value and pdf.get_string_width(value + "…") > width - 1.5:
+        value = value[:-1]
+    return text(pdf, value + "…")
+
+
+def _grid(pdf: FPDF, columns: Sequence[str], rows: Sequence[dict[str, Cell]]) -> None:
+    # One line per row with plain cells: fpdf2's table() measures and wraps every
+    # cell and takes ~50 s for 5,000 finishers; this takes a few seconds.
+    widths: list[float] = [_WIDTHS.get(c, 20) for c in columns]
+    scale = min(1.0, pdf.epw / sum(widths))
+    widths = [w * scale for w in widths]
+
+    def heading() -> None:
+        pdf.set_font(FONT, "B", 8)
+        pdf.set_fill_color(225, 230, 236)
+        for column, width in zip(columns, widths, strict=True):
+            pdf.cell(width, ROW_MM, _fit(pdf, label(column), width), border=1, fill=True)
+        pdf.ln()
+        pdf.set_font(FONT, "", 8)
+        pdf.set_fill_color(244, 246, 248)
+
+    heading()
+    for index, row in enumerate(rows):
+        if pdf.get_y() + ROW_MM > pdf.page_break_trigger:
+            pdf.add_page()
+            heading()
+        for column, width in zip(columns, widths, strict=True):
+            value = _fit(pdf, _cell(row, column), width)
+            pdf.cell(width, ROW_MM, value, border=1, fill=index % 2 == 1)
+        pdf.ln()
+
+
 def pdf_bytes(tables: Sequence[Table], heading: str, subheading: str) -> bytes:
     """A landscape A4 PDF: heading, then each table under its title."""
     pdf = new_pdf("landscape")
@@ -69,21 +117,8 @@ def pdf_bytes(tables: Sequence[Table], heading: str, subheading: str) -> bytes:
     for table in tables:
         pdf.ln(3)
         pdf.set_font(FONT, "B", 12)
-        pdf.cell(0, 7, text(pdf, f"{table.title} ({len(table.rows)})"), new_x="LMARGIN",
-                 new_y="NEXT")  # fmt: skip
-        columns = _printed_columns(table)
-        widths = [_WIDTHS.get(c, 20) for c in columns]
-        pdf.set_font(FONT, "", 8)
-        with pdf.table(
-            col_widths=widths,
-            width=min(sum(widths), pdf.epw),
-            text_align="LEFT",
-            align="LEFT",
-            headings_style=FontFace(emphasis="BOLD", fill_color=(225, 230, 236)),
-            line_height=4.6,
-            first_row_as_headings=True,
-        ) as grid:
-            grid.row([text(pdf, label(c)) for c in columns])
-            for row in table.rows:
-                grid.row([text(pdf, _cell(row, c)) for c in columns])
+        pdf.cell(
+            0, 7, text(pdf, f"{table.title} ({len(table.rows)})"), new_x="LMARGIN", new_y="NEXT"
+        )
+        _grid(pdf, _printed_columns(table), table.rows)
     return bytes(pdf.output())
