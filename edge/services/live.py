@@ -65,18 +65,22 @@ class LiveResults:
         self.db = db
         self.watch = ChangeWatch(db)
         self._sheets: OrderedDict[tuple[str, str, int], RaceSheet] = OrderedDict()
+        self._computing = asyncio.Lock()
 
     async def sheet(self, slug: str, race: str, version: int | None = None) -> RaceSheet:
         """The race's results as of ``version`` (default: now), computed once per version."""
         if version is None:
             version = await self.watch.version()
         key = (slug, race.casefold(), version)
-        found = self._sheets.get(key)
-        if found is None:
-            found = await ResultService(self.db).race_sheet(slug, race)
-            self._sheets[key] = found
-            while len(self._sheets) > SHEETS_KEPT:
-                self._sheets.popitem(last=False)
+        # One computation per version however many screens ask at once: the others wait
+        # for it instead of computing the same sheet side by side.
+        async with self._computing:
+            found = self._sheets.get(key)
+            if found is None:
+                found = await ResultService(self.db).race_sheet(slug, race)
+                self._sheets[key] = found
+                while len(self._sheets) > SHEETS_KEPT:
+                    self._sheets.popitem(last=False)
         return found
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 MINUTE_US = 60_000_000
+MAX_BAR_PX = 48
 NICE_STEPS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120)
 """Bin widths (minutes) a reader takes in at a glance; the smallest giving few enough bins wins."""
 
@@ -118,9 +119,10 @@ def bar_chart_svg(
         for index, item in enumerate(bins):
             x = frame.left + index * slot
             height = item.count * scale
+            bar = min(slot * 0.8, MAX_BAR_PX)  # a lone bar as wide as the chart reads as a wall
             parts.append(
-                f'<rect class="bar" x="{x + slot * 0.1:.1f}" y="{base_y - height:.1f}" '
-                f'width="{slot * 0.8:.1f}" height="{height:.1f}" fill="#1f6feb" '
+                f'<rect class="bar" x="{x + (slot - bar) / 2:.1f}" y="{base_y - height:.1f}" '
+                f'width="{bar:.1f}" height="{height:.1f}" fill="#1f6feb" '
                 f'data-count="{item.count}"><title>{escape(describe(item))}</title></rect>'
             )
             if index % every == 0:
