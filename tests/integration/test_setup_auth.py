@@ -75,6 +75,9 @@ def test_an_unclaimed_box_is_open_and_shows_the_claim_form_first(client, setting
     assert 'id="claim-form"' in page.text
     assert 'id="role-form"' not in page.text  # nothing else until the box is claimed
     assert client.get("/jobs").status_code == 200
+    french = client.get("/setup", headers={"accept-language": "fr-FR,fr;q=0.9"})
+    assert "Revendiquer ce boîtier" in french.text
+    assert "Claim this box" not in french.text
     assert client.get("/api/v1/events").status_code == 200
     status = client.get("/api/v1/setup").json()
     assert status["claimed"] is False
