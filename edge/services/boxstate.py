@@ -133,11 +133,6 @@ def vpn_view(role_file: Path, enrolled: bool) -> VpnView:
     )
 
 
-def discovery_available() -> bool:
-    """Whether this box can browse the LAN for MASTERs (zeroconf)."""
-    return True
-
-
 async def discover_masters(event: str | None = None) -> list[MasterChoice]:
     """MASTERs announcing themselves on the LAN within DISCOVERY_S."""
     try:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from litestar.testing import TestClient
 from edge.app import create_app
 from edge.domain.clock import now_us
 from edge.domain.health import ReaderHealth
-from edge.roleconfig import ReaderConfig, load_file_role
+from edge.fleet.discovery import announce
+from edge.roleconfig import ReaderConfig, RoleConfig, load_file_role, save_role
 from edge.services.readercheck import check_reader
 from edge.settings import Settings
 from edge.store import migrate
@@ -228,3 +230,22 @@ async def test_the_reader_test_leaves_a_reader_in_use_by_the_reader_service_alon
         await db.close()
     assert (found.ok, found.source, found.antennas_seen) == (True, "reader service", [1, 3])
     assert (found.reads, found.clock_offset_us) == (1234, -7_000)
+
+
+def test_masters_of_the_event_announced_on_the_lan_are_listed(settings):
+    run = uuid.uuid4().hex[:8]
+    config = RoleConfig(event=f"ev-{run}")
+    save_role(settings.role_file, config)
+    loopback = ["127.0.0.1"]
+    with (
+        TestClient(create_app(settings)) as client,
+        announce(url="http://127.0.0.1:8001", device_id=f"finish-{run}", event=f"ev-{run}",
+                 version="1", port=8001, interfaces=loopback),
+        announce(url="http://127.0.0.1:8002", device_id=f"other-{run}", event=f"else-{run}",
+                 version="1", port=8002, interfaces=loopback),
+    ):  # fmt: skip
+        found = client.get("/api/v1/setup/masters").json()["masters"]
+    # Only the MASTER of this box's event, and never this box itself (it announces too).
+    assert [(m["device_id"], m["url"]) for m in found] == [
+        (f"finish-{run}", "http://127.0.0.1:8001")
+    ]

@@ -12,7 +12,7 @@ from litestar.params import JSONBody
 
 from edge.fleet.enrollment import CentralUnreachable, EnrollmentRefused
 from edge.services.admin import AdminService
-from edge.services.boxstate import discover_masters, discovery_available
+from edge.services.boxstate import discover_masters
 from edge.services.readercheck import LISTEN_S, TIMEOUT_S, check_reader
 from edge.services.setup import SetupService, config_summary
 from edge.settings import Settings
@@ -99,7 +99,6 @@ class SetupController(Controller):
         found = await setup.status(admin.claimed())
         body = dataclasses.asdict(found)
         body.update(body.pop("identity"))
-        body["discovery"] = discovery_available()
         return body
 
     @post("/claim", opt=PUBLIC, status_code=200)
@@ -187,9 +186,8 @@ class SetupController(Controller):
 
     @get("/masters")
     async def masters(self, setup: NamedDependency[SetupService]) -> dict[str, Any]:
-        """MASTERs announcing themselves on the LAN (for the event in reader.json if any)."""
-        found = await discover_masters(setup.current().event)
-        return {
-            "discovery": discovery_available(),
-            "masters": [dataclasses.asdict(m) for m in found],
-        }
+        """Other MASTERs announcing themselves on the LAN (of reader.json's event if set)."""
+        config = setup.current()
+        found = await discover_masters(config.event)
+        others = [m for m in found if m.device_id != config.device_id]  # not this box itself
+        return {"masters": [dataclasses.asdict(m) for m in others]}
