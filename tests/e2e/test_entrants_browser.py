@@ -69,6 +69,15 @@ def test_import_shows_the_dry_run_and_writes_only_a_clean_file(
         assert _count(box.db, "SELECT count(*) FROM outbox") == outbox
         assert _club(box.db, "1") == "AC Montreuil"
 
+        headless = tmp_path / "headless.csv"  # no last-name column: no report at all
+        headless.write_text("Dossard;Course\n50;10K\n", encoding="utf-8")
+        page.goto(f"{box.url}/entrants")
+        page.set_input_files("#import-form input[type=file]", str(headless))
+        page.click("#check-import")
+        assert "last_name" in page.locator("#import-failure").inner_text()
+        assert page.locator("#confirm-import").count() == 0
+        assert _count(box.db, entrants) == before
+
         page.goto(f"{box.url}/entrants")
         _check_file(page, good_file)
         actions = [
