@@ -16,13 +16,25 @@ from edge.timing.model import EntrantResult
 
 Rgb = tuple[int, int, int]
 WORDS = {
-    "en": {"title": "Finisher certificate", "time": "Time", "overall": "Overall",
-           "sex": {"F": "Women", "M": "Men"}, "category": "Category", "of": "of",
-           "bib": "Bib"},
-    "fr": {"title": "Diplôme de finisher", "time": "Temps", "overall": "Scratch",
-           "sex": {"F": "Femmes", "M": "Hommes"}, "category": "Catégorie", "of": "sur",
-           "bib": "Dossard"},
-}  # fmt: skip
+    "en": {
+        "title": "Finisher certificate",
+        "time": "Time",
+        "overall": "Overall",
+        "sex": {"F": "Women", "M": "Men"},
+        "category": "Category",
+        "of": "of",
+        "bib": "Bib",
+    },
+    "fr": {
+        "title": "Diplôme de finisher",
+        "time": "Temps",
+        "overall": "Scratch",
+        "sex": {"F": "Femmes", "M": "Hommes"},
+        "category": "Catégorie",
+        "of": "sur",
+        "bib": "Dossard",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -53,11 +65,17 @@ def certificates_of(
         entrant = result.entrant
         ranks = [(str(words["overall"]), result.rank or 0, len(done))]
         if entrant.sex and result.sex_rank:
-            ranks.append((sexes.get(entrant.sex, entrant.sex), result.sex_rank,
-                          per_sex[entrant.sex]))  # fmt: skip
+            ranks.append(
+                (sexes.get(entrant.sex, entrant.sex), result.sex_rank, per_sex[entrant.sex])
+            )
         if result.category and result.category_rank:
-            ranks.append((f"{words['category']} {result.category}", result.category_rank,
-                          per_category[result.category]))  # fmt: skip
+            ranks.append(
+                (
+                    f"{words['category']} {result.category}",
+                    result.category_rank,
+                    per_category[result.category],
+                )
+            )
         made.append(
             Certificate(
                 event=event,
@@ -106,8 +124,9 @@ class CertificateBook:
     def _line(self, value: str, size: float, *, bold: bool = False, color: Rgb = (0, 0, 0)) -> None:
         self.pdf.set_font(FONT, "B" if bold else "", size)
         self.pdf.set_text_color(*color)
-        self.pdf.cell(0, size * 0.55, text(self.pdf, value), align="C", new_x="LMARGIN",
-                      new_y="NEXT")  # fmt: skip
+        self.pdf.cell(
+            0, size * 0.55, text(self.pdf, value), align="C", new_x="LMARGIN", new_y="NEXT"
+        )
 
     def to_bytes(self) -> bytes:
         """The finished PDF (a page saying there is no finisher yet when empty)."""

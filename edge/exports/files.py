@@ -9,9 +9,11 @@ from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
-EXTENSIONS = {"csv": "text/csv; charset=utf-8",
-              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-              "pdf": "application/pdf"}  # fmt: skip
+EXTENSIONS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
 
 
 def _part(text: str) -> str:
