@@ -15,25 +15,31 @@ from edge.exports.tables import finishers
 from edge.timing.model import EntrantResult
 
 Rgb = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Words:
+    """A certificate's words in one language."""
+
+    title: str
+    time: str
+    overall: str
+    women: str
+    men: str
+    category: str
+    of: str
+    bib: str
+
+    def sex(self, code: str) -> str:
+        """The ranking's name for a sex code."""
+        return {"F": self.women, "M": self.men}.get(code, code)
+
+
 WORDS = {
-    "en": {
-        "title": "Finisher certificate",
-        "time": "Time",
-        "overall": "Overall",
-        "sex": {"F": "Women", "M": "Men"},
-        "category": "Category",
-        "of": "of",
-        "bib": "Bib",
-    },
-    "fr": {
-        "title": "Diplôme de finisher",
-        "time": "Temps",
-        "overall": "Scratch",
-        "sex": {"F": "Femmes", "M": "Hommes"},
-        "category": "Catégorie",
-        "of": "sur",
-        "bib": "Dossard",
-    },
+    "en": Words("Finisher certificate", "Time", "Overall", "Women", "Men", "Category", "of", "Bib"),
+    "fr": Words(
+        "Diplôme de finisher", "Temps", "Scratch", "Femmes", "Hommes", "Catégorie", "sur", "Dossard"
+    ),
 }
 
 
@@ -59,19 +65,16 @@ def certificates_of(
     done = finishers(results)
     per_sex = Counter(r.entrant.sex for r in done)
     per_category = Counter(r.category for r in done)
-    sexes: dict[str, str] = words["sex"]  # type: ignore[assignment]
     made = []
     for result in done:
         entrant = result.entrant
-        ranks = [(str(words["overall"]), result.rank or 0, len(done))]
+        ranks = [(words.overall, result.rank or 0, len(done))]
         if entrant.sex and result.sex_rank:
-            ranks.append(
-                (sexes.get(entrant.sex, entrant.sex), result.sex_rank, per_sex[entrant.sex])
-            )
+            ranks.append((words.sex(entrant.sex), result.sex_rank, per_sex[entrant.sex]))
         if result.category and result.category_rank:
             ranks.append(
                 (
-                    f"{words['category']} {result.category}",
+                    f"{words.category} {result.category}",
                     result.category_rank,
                     per_category[result.category],
                 )
@@ -110,15 +113,15 @@ class CertificateBook:
         self._line(f"{cert.event} · {cert.date.isoformat()}", 18, bold=True)
         self._line(cert.race, 14)
         pdf.ln(6)
-        self._line(str(words["title"]), 26, bold=True, color=(18, 50, 74))
+        self._line(words.title, 26, bold=True, color=(18, 50, 74))
         pdf.ln(6)
         self._line(cert.name, 34, bold=True)
-        self._line(f"{words['bib']} {cert.bib}" + (f" · {cert.club}" if cert.club else ""), 13)
+        self._line(f"{words.bib} {cert.bib}" + (f" · {cert.club}" if cert.club else ""), 13)
         pdf.ln(6)
-        self._line(f"{words['time']} {cert.time}", 30, bold=True, color=(30, 125, 58))
+        self._line(f"{words.time} {cert.time}", 30, bold=True, color=(30, 125, 58))
         pdf.ln(4)
         for name, rank, total in cert.ranks:
-            self._line(f"{name}: {rank} {words['of']} {total}", 16)
+            self._line(f"{name}: {rank} {words.of} {total}", 16)
         self.pages += 1
 
     def _line(self, value: str, size: float, *, bold: bool = False, color: Rgb = (0, 0, 0)) -> None:
