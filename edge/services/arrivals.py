@@ -22,7 +22,8 @@ from edge.services.results import RaceSheet
 from edge.store.database import Database
 from edge.timing.arrivals import Announced, Arrival, Course, arriving_soon, recent_arrivals
 
-ARRIVALS_SHOWN = 12
+ARRIVALS_SHOWN = 10
+"""As many as a 1080-line TV shows in full at the screen's type size."""
 SOON_SHOWN = 8
 POLL_S = 0.2
 """How often a stream checks for new passings: a passing shows within this plus a push."""
