@@ -21,6 +21,13 @@ def render(
         "languages": LANGUAGES,
         "_": translator(language),
         "path": request.url.path,
+        "box_role": _box_role(request),
     }
     full.update(context or {})
     return Template(template, context=full)
+
+
+def _box_role(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """The role the box plays now (edge.services.boxrole), for the banner of every page."""
+    follower = request.app.state.get("box_role")
+    return follower.status() if follower is not None else None
