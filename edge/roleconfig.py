@@ -12,8 +12,8 @@ wins, see ``ENVIRONMENT``), as organisers already set them on their boxes.
 
 A missing file is the development default: a MASTER reading the emulator on
 127.0.0.1:5084. ``make run``, the test boxes and every fixture rely on it; a box
-fresh from the image is UNCONFIGURED because the image ships a reader.json that
-says so (``unconfigured_role``), and an UNCONFIGURED box's reader and worker idle.
+fresh from the image is UNCONFIGURED because the image is to ship a reader.json
+that says so (``unconfigured_role``); an UNCONFIGURED box's reader and worker idle.
 """
 
 from __future__ import annotations
