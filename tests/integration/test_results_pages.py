@@ -14,6 +14,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from edge.app import create_app
+from edge.auth.pin import ensure_pin
 from edge.settings import Settings
 from tests.browser import live_box
 from tests.liveevent import SLUG, started_event, write_started_event
@@ -197,3 +198,17 @@ def test_arrivals_stream_pushes_a_new_finisher(tmp_path: Path) -> None:
             name, data = next(events)
             arrivals = json.loads(data)["arrivals"]
             assert [(a["bib"], a["time"], a["rank"]) for a in arrivals] == [("2", "0:38:00.5", 1)]
+
+
+def test_once_claimed_the_screen_and_its_stream_stay_public(race: RaceBox, tmp_path: Path) -> None:
+    client, _ = race
+    pin = ensure_pin(tmp_path, None)
+    claim = {"pin": pin, "password": "finish-line-2026!", "password_again": "finish-line-2026!"}
+    assert client.post("/api/v1/setup/claim", json=claim).status_code == 200, "claim"
+    client.cookies.clear()  # a TV at the finish line has never logged in
+    assert client.get("/screen/arrivals").status_code == 200
+    assert client.get(f"{BASE}/arrivals").json()["arrivals"][0]["bib"] == "6"
+    # The stream is public too: past the login guard, an unknown race is 404 (not 401).
+    assert client.get(f"{BASE}/arrivals/stream?race=42K").status_code == 404
+    assert client.get(f"{BASE}/results-version").status_code == 401
+    assert client.get("/results", follow_redirects=False).status_code in (302, 303, 401)
