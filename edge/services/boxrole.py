@@ -123,7 +123,9 @@ class RoleService:
         if wanted and self._announcement is None:
             try:
                 await asyncio.to_thread(self._announce, role)
-            except OSError as error:  # no multicast here: SLAVEs need the URL typed
+            except Exception as error:
+                # No multicast, a name clash...: SLAVEs need the URL typed, but the role
+                # must go on being followed, so this never ends the follower.
                 log.warning("cannot announce this MASTER on the LAN: %s", error)
             else:
                 self._announced_as = key
