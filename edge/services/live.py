@@ -11,6 +11,7 @@ every 200 ms costs the same at the start of a race as after a million reads.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -30,6 +31,9 @@ _NEWEST_SINCE = text(
 )
 _NEWEST = text("SELECT coalesce(max(seq), 0) FROM outbox")
 SHEETS_KEPT = 16
+SHEET_MAX_AGE_S = 30.0
+"""Loading an event file (waves, categories) writes no outbox row: a sheet is recomputed
+at least this often, so such a change shows within half a minute anyway."""
 
 
 class ChangeWatch:
@@ -64,7 +68,7 @@ class LiveResults:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.watch = ChangeWatch(db)
-        self._sheets: OrderedDict[tuple[str, str, int], RaceSheet] = OrderedDict()
+        self._sheets: OrderedDict[tuple[str, str, int], tuple[float, RaceSheet]] = OrderedDict()
         self._computing = asyncio.Lock()
 
     async def sheet(self, slug: str, race: str, version: int | None = None) -> RaceSheet:
@@ -75,13 +79,16 @@ class LiveResults:
         # One computation per version however many screens ask at once: the others wait
         # for it instead of computing the same sheet side by side.
         async with self._computing:
-            found = self._sheets.get(key)
-            if found is None:
-                found = await ResultService(self.db).race_sheet(slug, race)
-                self._sheets[key] = found
-                while len(self._sheets) > SHEETS_KEPT:
-                    self._sheets.popitem(last=False)
-        return found
+            now = time.monotonic()
+            kept = self._sheets.get(key)
+            if kept is not None and now - kept[0] < SHEET_MAX_AGE_S:
+                return kept[1]
+            sheet = await ResultService(self.db).race_sheet(slug, race)
+            self._sheets[key] = (now, sheet)
+            self._sheets.move_to_end(key)
+            while len(self._sheets) > SHEETS_KEPT:
+                self._sheets.popitem(last=False)
+            return sheet
 
 
 _LIVE: dict[Path, LiveResults] = {}
