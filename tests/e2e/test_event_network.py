@@ -50,7 +50,9 @@ pytestmark = pytest.mark.e2e
 PI1_SITE, PI2_SITE = "192.168.78.1", "192.168.78.2"  # the timing LAN between the boxes
 EVENT_KEY = "e2e-event-key"
 PASSWORD = "correct horse battery"
-RACE = ["--scenario", "race", "--runners", "40", "--first-finish", "2", "--spread", "60"]
+# A steady stream of reads (tags kept in the field) for longer than the test lasts, so reads
+# keep coming through every phase; the readers are stopped before the final comparison.
+READS = ["--scenario", "burst", "--tags", "10", "--duration", "600", "--rate", "30"]
 
 
 def start_box(run: Processes, host: Namespace, name: str, db: Path, env: dict[str, str],
@@ -59,7 +61,7 @@ def start_box(run: Processes, host: Namespace, name: str, db: Path, env: dict[st
     folder = db.parent
     reader_port = "5084"
     emulator = ["simulate-reader", "--host", "127.0.0.1", "--port", reader_port, "--quiet"]
-    run.start(host, f"{name}-emulator", edge(db, *emulator, *RACE, "--seed", str(seed)), env,
+    run.start(host, f"{name}-emulator", edge(db, *emulator, *READS, "--seed", str(seed)), env,
               folder / "emulator.log")  # fmt: skip
     reader = ["reader", "--host", "127.0.0.1", "--port", reader_port, "--event", SLUG]
     run.start(host, f"{name}-reader", edge(db, *reader, "--point", point), env,
@@ -155,15 +157,17 @@ def run_event(lab: Lab, run: Processes, tmp_path: Path) -> None:
     # The uplink is cut while both readers keep reading.
     pi1.run("ip", "link", "set", pi1_uplink, "down")
     before_cut = count_reads(pi1_db)
-    wait_for(lambda: count_reads(pi1_db) > before_cut + 20, "reads during the cut", 20)
+    wait_for(lambda: count_reads(pi1_db) > before_cut + 60, "reads during the cut", 20)
     time.sleep(3)
     pi1.run("ip", "link", "set", pi1_uplink, "up")
 
     # It comes back lossy: 30 % of pi1's packets on the uplink are dropped for a while.
     with loss.dropping(30):
         before_loss = len(central_keys(central_db))
-        wait_for(lambda: len(central_keys(central_db)) > before_loss, "sync over the lossy link")
-        time.sleep(4)
+        wait_for(
+            lambda: len(central_keys(central_db)) > before_loss + 150, "sync over the lossy link"
+        )
+        time.sleep(3)
     assert loss.dropped > 0, f"{loss.method} dropped nothing"
 
     # Healed. The readers stop (each flushes what it holds); everything drains.
