@@ -212,3 +212,40 @@ def test_once_claimed_the_screen_and_its_stream_stay_public(race: RaceBox, tmp_p
     assert client.get(f"{BASE}/arrivals/stream?race=42K").status_code == 404
     assert client.get(f"{BASE}/results-version").status_code == 401
     assert client.get("/results", follow_redirects=False).status_code in (302, 303, 401)
+
+
+FIVE_K = """
+  - code: 5K
+    name: "5 km"
+    timing: gun
+    min_time: "00:10:00"
+    points: [START, FINISH]
+    waves:
+      - {code: A, start: "WAVE"}
+"""
+
+
+def test_a_screen_merges_the_races_of_its_event_unless_one_is_asked(tmp_path: Path) -> None:
+    text, w1 = started_event(50)
+    text += FIVE_K.replace("WAVE", (w1 + 5 * MIN).isoformat())
+    settings = Settings(db=tmp_path / "edge.db", role_file=tmp_path / "reader.json")
+    with TestClient(app=create_app(settings)) as client:
+        assert client.post("/api/v1/events", content=text.encode()).status_code == 201
+        entrants = b"bib,last_name,race\n1,Ten,10K\n2,Five,5K\n3,Ten,10K\n"
+        assert client.post(f"{BASE}/entrants/import", content=entrants).status_code == 201
+        for bib, time in (("1", at(w1, 40)), ("2", at(w1, 30)), ("3", at(w1, 45))):
+            body = {"point": "FINISH", "bib": bib, "time": time}
+            assert client.post(f"{BASE}/passings", json=body).status_code == 201
+        board = client.get(f"{BASE}/arrivals").json()
+        assert board["races"] == ["10K", "5K"]
+        shown = [(a["race"], a["bib"], a["time"], a["rank"]) for a in board["arrivals"]]
+        assert shown == [
+            ("10K", "3", "0:45:00.0", 2),
+            ("10K", "1", "0:40:00.0", 1),
+            ("5K", "2", "0:25:00.0", 1),
+        ]
+        only = client.get(f"{BASE}/arrivals?race=5K").json()
+        assert [a["bib"] for a in only["arrivals"]] == ["2"]
+        page = client.get("/results?race=5K").text
+        assert bibs(page) == ["2"]
+        assert 'data-race="10K"' in page
