@@ -37,6 +37,7 @@ test: lint ## lint, type checks, then the whole test suite
 
 bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench.bench_results
+	$(BIN)/python -m bench.bench_screen
 	$(BIN)/python -m bench.bench_crossing
 	$(BIN)/python -m bench.bench_ingest
 	$(BIN)/python -m bench.sync_backlog

@@ -4,36 +4,62 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Litestar, get
+from litestar import Litestar, Router, get
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from edge.auth.errors import AuthError
 from edge.errors import ChronoEdgeError
+from edge.services.admin import AdminService
+from edge.services.boxrole import Listening, RoleService
 from edge.services.jobs import JobService
 from edge.settings import Settings, get_settings
 from edge.store import migrate
 from edge.store.database import Database
+from edge.web.api.arrivals import ArrivalController
+from edge.web.api.corrections import CorrectionController
 from edge.web.api.entrants import EntrantController
 from edge.web.api.events import EventController
+from edge.web.api.exports import ExportController
 from edge.web.api.ingest import IngestController
 from edge.web.api.jobs import JobController
 from edge.web.api.manual import ManualEntryController
+from edge.web.api.passing_stream import PassingStreamController
 from edge.web.api.passings import PassingController
 from edge.web.api.readers import ReaderController
 from edge.web.api.results import ResultController
+from edge.web.api.role import RoleController
+from edge.web.api.setup import SetupController
+from edge.web.auth import (
+    PUBLIC,
+    LoginRequired,
+    auth_error_handler,
+    login_guard,
+    login_required_handler,
+    session_config,
+    session_store,
+)
 from edge.web.errors import chrono_error_handler
+from edge.web.pages.console import ConsolePages
+from edge.web.pages.entrants import EntrantPages
+from edge.web.pages.exports import ExportPages
 from edge.web.pages.jobs import JobPages
 from edge.web.pages.language import LanguagePages
+from edge.web.pages.login import LoginPages
+from edge.web.pages.results import ResultPages
+from edge.web.pages.screens import ScreenPages
+from edge.web.pages.setup import SetupPages
 
 VERSION = "0.1.0"
 TEMPLATES = Path(__file__).with_name("web") / "templates"
 STATIC = Path(__file__).with_name("web") / "static"
 
 
-@get("/healthz", tags=["health"])
+@get("/healthz", tags=["health"], opt=PUBLIC)
 async def healthz() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok", "version": VERSION}
@@ -58,6 +84,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_jobs() -> JobService:
         return jobs
 
+    # Follows reader.json live and announces the MASTER on the LAN (edge.services.boxrole).
+    box_role = RoleService(settings.role_file, Listening(settings.host, settings.port, VERSION))
+
+    def provide_box_role() -> RoleService:
+        return box_role
+
+    # Claim with the setup PIN, then logins (edge.web.auth guards every handler).
+    admin = AdminService(settings.role_file.parent, settings.db.parent, settings.boot_folder)
+    sessions = session_store(settings.db.parent / "sessions")
+
+    def provide_admin() -> AdminService:
+        return admin
+
     return Litestar(
         route_handlers=[
             healthz,
@@ -65,22 +104,44 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EntrantController,
             PassingController,
             ManualEntryController,
+            CorrectionController,
+            PassingStreamController,
+            ConsolePages,
             ReaderController,
             ResultController,
-            IngestController,
+            Router(path="/", route_handlers=[IngestController, LanguagePages], opt=PUBLIC),
+            RoleController,
             JobController,
+            ExportController,
+            ExportPages,
+            EntrantPages,
             JobPages,
-            LanguagePages,
-            create_static_files_router(path="/static", directories=[STATIC]),
+            ArrivalController,
+            ResultPages,
+            ScreenPages,
+            SetupController,
+            SetupPages,
+            LoginPages,
+            create_static_files_router(path="/static", directories=[STATIC], opt=PUBLIC),
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "jobs": Provide(provide_jobs, sync_to_thread=False),
+            "admin": Provide(provide_admin, sync_to_thread=False),
+            "box_role": Provide(provide_box_role, sync_to_thread=False),
         },
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
-        exception_handlers={ChronoEdgeError: chrono_error_handler},
-        on_startup=[migrate_database],
-        on_shutdown=[database.close, jobs.close],
+        exception_handlers={
+            ChronoEdgeError: chrono_error_handler,
+            AuthError: auth_error_handler,
+            LoginRequired: login_required_handler,
+        },
+        guards=[login_guard(admin)],
+        middleware=[session_config().middleware],
+        stores={"sessions": sessions},
+        on_startup=[migrate_database, sessions.delete_expired, box_role.start],
+        state=State({"box_role": box_role}),  # pages show a SLAVE's or unconfigured box's role
+        on_shutdown=[database.close, jobs.close, box_role.close],
         openapi_config=OpenAPIConfig(title="ChronoEdge box API", version=VERSION, path="/schema"),
     )

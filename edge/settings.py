@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     cache_folder: Path = Field(
         default=Path("var/cache"), description="Live-results JSON documents for the screens."
     )
+    exports_folder: Path = Field(
+        default=Path("var/exports"),
+        description="Where export jobs write result sheets and certificates to download.",
+    )
+    boot_folder: Path | None = Field(
+        default=None,
+        description="Where the setup PIN is also written for the operator (the SD card's boot"
+        " partition); None: /boot/firmware or /boot when it holds the Pi's config.txt.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the web UI and HTTP API listen on.")
     port: int = Field(
         default=8000, ge=1, le=65535, description="Port of the web UI and HTTP API (80 on a Pi)."

@@ -6,7 +6,7 @@ import click
 import uvicorn
 
 from edge.cli.base import database_path
-from edge.settings import get_settings
+from edge.settings import Settings, get_settings
 from edge.store import migrate
 
 
@@ -38,6 +38,19 @@ def db_status(ctx: click.Context) -> None:
     click.echo(f"{path}: revision {current or 'none'}, newest {head} ({state})")
 
 
+def announce_setup_pin(settings: Settings) -> None:
+    """Print the setup PIN of a box nobody has claimed yet (its console is where one looks)."""
+    from edge.services.admin import AdminService
+
+    admin = AdminService(settings.role_file.parent, settings.db.parent, settings.boot_folder)
+    pin = admin.prepare()
+    if pin is not None:
+        where = [str(settings.role_file.parent / "setup-pin.txt")]
+        if admin.boot_folder is not None:
+            where.append(str(admin.boot_folder / "chronoedge-setup-pin.txt"))
+        click.echo(f"Setup PIN: {pin} (open /setup to claim this box; also in {', '.join(where)})")
+
+
 @click.command()
 @click.option("--host", default=None, help="Listen address (default from settings).")
 @click.option("--port", type=int, default=None, help="Listen port (default from settings).")
@@ -46,11 +59,18 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Start the web UI and HTTP API (migrates the database first)."""
     from edge.app import create_app
 
-    settings = get_settings().model_copy(update={"db": database_path(ctx)})
+    settings = get_settings()
+    # The app announces the MASTER (mDNS) at the address and port it really listens on.
+    where = {"host": host or settings.host, "port": port or settings.port}
+    settings = settings.model_copy(update={"db": database_path(ctx), **where})
     migrate.upgrade(settings.db)
+    announce_setup_pin(settings)
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_level="info",
+        # Live streams (speaker screens, logs) never end by themselves: without a limit a
+        # stop would wait for every open screen. Browsers reconnect once the box is back.
+        timeout_graceful_shutdown=3,
     )
