@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     backup_every_s: float = Field(
         default=900.0, gt=0, description="How often a snapshot is uploaded to central."
     )
+    tunnel_check_every_s: float = Field(
+        default=30.0, gt=0, description="How often the worker brings a fallen tunnel back up."
+    )
     cache_folder: Path = Field(
         default=Path("var/cache"), description="Live-results JSON documents for the screens."
     )

@@ -30,11 +30,16 @@ class UploadResult:
 
 
 def upload_snapshot(
-    snapshot: Snapshot, link: CentralLink, *, chunk_bytes: int = CHUNK_BYTES
+    snapshot: Snapshot,
+    link: CentralLink,
+    *,
+    url: str | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> UploadResult:
-    """Send ``snapshot`` to central; an interrupted upload of the same file resumes."""
+    """Send ``snapshot`` to central at ``url`` (default: its public URL); a cut upload resumes."""
     headers = {"Authorization": f"Bearer {link.device_token}"}
-    base = f"{link.url.rstrip('/')}/api/v1/backups"
+    central = (url or link.url).rstrip("/")
+    base = f"{central}/api/v1/backups"
     try:
         with httpx.Client(headers=headers, timeout=TIMEOUT_S) as client:
             state = _answer(
@@ -57,7 +62,7 @@ def upload_snapshot(
                     state = _answer(response)
                     offset = int(state["received"])
     except httpx.HTTPError as error:
-        raise BackupUploadFailed(f"backup upload to {link.url} interrupted: {error}") from error
+        raise BackupUploadFailed(f"backup upload to {central} interrupted: {error}") from error
     return UploadResult(str(state["id"]), snapshot.size, resumed_at)
 
 

@@ -1,4 +1,4 @@
-"""The box's own background jobs: forwarding, sync to central, backups, results cache.
+"""The box's own background jobs: forwarding, sync to central, backups, tunnel, results cache.
 
 Each kind reads reader.json when it runs and does what the box's role asks:
 ``sync.forward`` on a SLAVE, ``sync.central``'s push and ``results.cache`` on
@@ -41,6 +41,9 @@ from edge.settings import Settings, get_settings
 from edge.store.database import Database
 from edge.sync.errors import SyncNotConfigured
 from edge.sync.forwarder import Forwarder
+from edge.vpn import tunnel
+from edge.vpn.errors import VpnError
+from edge.vpn.route import sync_url
 
 log = logging.getLogger(__name__)
 
@@ -201,11 +204,33 @@ async def upload_backup(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
     snapshot = await asyncio.to_thread(take_snapshot, db_path, db_path.parent / "backups")
     await ctx.progress(40, "upload")
     try:
-        result = await asyncio.to_thread(upload_snapshot, snapshot, role.central)
+        # Through the tunnel while it is up, like the sync (edge.vpn.route).
+        url = sync_url(role)
+        result = await asyncio.to_thread(upload_snapshot, snapshot, role.central, url=url)
     finally:
         snapshot.path.unlink(missing_ok=True)
     await ctx.log(f"backup {result.backup_id}: {result.size} bytes up to change {snapshot.seq}")
     return {"backup_id": result.backup_id, "bytes": result.size, "seq": snapshot.seq}
+
+
+@job_kind("vpn.keep_up", queue="vpn", max_attempts=1)
+async def keep_tunnel_up(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Enrolled box: bring the tunnel to central back after a reboot or a crash of wireguard-go."""
+    _, role, settings = _paths(ctx)
+    if role.central is None or not role.central.hub_address:
+        return {"skipped": "no tunnel granted by central"}
+    if not role.vpn.enabled:
+        return {"skipped": "the tunnel is turned off in reader.json (vpn.enabled)"}
+    folder = Path(ctx.resources.get("key_folder", settings.key_folder))
+    interface = role.vpn.interface
+    try:
+        restarted = await asyncio.to_thread(tunnel.keep_up, role.central, folder, interface)
+    except VpnError as error:  # the next run tries again; the sync uses the public URL meanwhile
+        await ctx.log(f"tunnel {interface} is down and could not be brought up: {error}", "error")
+        raise
+    if restarted:
+        await ctx.log(f"tunnel {interface} was down: brought it back up")
+    return {"up": True, "restarted": restarted}
 
 
 @job_kind("results.cache", queue="results", max_attempts=3)
@@ -258,3 +283,4 @@ def declare_periodic(settings: Settings) -> None:
     periodic("sync.central", settings.sync_every_s)
     periodic("results.cache", settings.results_cache_every_s)
     periodic("backup.upload", settings.backup_every_s)
+    periodic("vpn.keep_up", settings.tunnel_check_every_s)

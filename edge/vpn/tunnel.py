@@ -116,3 +116,15 @@ def connect(link: CentralLink, key_folder: Path, interface: str) -> Path:
         down(config)
     up(config)
     return config
+
+
+def keep_up(link: CentralLink, key_folder: Path, interface: str) -> bool:
+    """Bring the tunnel back when its interface is gone (a reboot, a dead wireguard-go).
+
+    Nothing runs wg-quick at boot: the grant in reader.json is the source of truth,
+    so the file is rewritten from it and the tunnel started. True when it was restarted.
+    """
+    if Path("/sys/class/net", interface).exists():
+        return False
+    connect(link, key_folder, interface)
+    return True

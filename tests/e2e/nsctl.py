@@ -100,6 +100,17 @@ def tunnel_down(args: argparse.Namespace) -> None:
     down(Path(args.config))
 
 
+def tunnel_keep_up(args: argparse.Namespace) -> None:
+    """What the worker's vpn.keep_up job does: the tunnel back from reader.json's grant."""
+    from edge.roleconfig import load_role
+    from edge.vpn.tunnel import keep_up
+
+    link = load_role(Path(args.role_file)).central
+    if link is None:
+        sys.exit("the box is not enrolled")
+    print(json.dumps({"restarted": keep_up(link, Path(args.key_folder), args.interface)}))
+
+
 def tunnel_peers(args: argparse.Namespace) -> None:
     from edge.vpn.tunnel import peers
 
@@ -161,6 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     command("tunnel-up", tunnel_up, "config")
     command("tunnel-down", tunnel_down, "config")
     command("tunnel-peers", tunnel_peers, "interface")
+    command("tunnel-keep-up", tunnel_keep_up, "role_file", "key_folder", "interface")
     sub = command("get", get, "url")
     sub.add_argument("--attempts", type=int, default=1)
     sub.add_argument("--timeout", type=float, default=2.0)

@@ -89,6 +89,14 @@ def hub_peers(hq: Namespace, hub: list[str]) -> list[dict[str, Any]]:
     return peers
 
 
+def wait_for_no_process(host: Namespace) -> None:
+    """Wait until nothing runs in ``host`` any more (wireguard-go exits after wg-quick down)."""
+    deadline = time.monotonic() + 5
+    while host.pids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert host.pids() == []
+
+
 def test_box_enrolls_and_reaches_central_through_the_tunnel(tmp_path: Path) -> None:
     skip_unless_netns_possible()
     with network_lab() as lab:
@@ -190,12 +198,20 @@ def run_lab(lab: Lab, tmp_path: Path) -> None:
         # wg-quick down removes the interface and its wireguard-go daemon.
         nsctl(pi1, "tunnel-down", str(config))
         assert box_interface not in pi1.run("ip", "link")
-        deadline = time.monotonic() + 5
-        while pi1.pids() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert pi1.pids() == []
+        wait_for_no_process(pi1)
+
+        # As after a reboot: the worker's vpn.keep_up job rebuilds the tunnel from
+        # reader.json's grant, and leaves a running tunnel alone.
+        keep_up = ("tunnel-keep-up", str(tmp_path / "pi1" / "reader.json"), str(tmp_path / "pi1"))
+        assert json.loads(nsctl(pi1, *keep_up, box_interface)) == {"restarted": True}
+        assert box_interface in pi1.run("ip", "link")
+        nsctl(pi1, "get", healthz, "--attempts", "1", "--timeout", str(HANDSHAKE_RETRY_S))
+        assert json.loads(nsctl(pi1, *keep_up, box_interface)) == {"restarted": False}
+        nsctl(pi1, "tunnel-down", str(config))
+        wait_for_no_process(pi1)
 
         # Hub.down does the same on central's side (central itself keeps running).
+        deadline = time.monotonic() + 5
         nsctl(hq, "hub-down", *hub)
         assert hub_interface not in hq.run("ip", "link")
         while any(hub_interface in command for command in hq.commands()):
