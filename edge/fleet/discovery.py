@@ -19,6 +19,7 @@ from types import TracebackType
 
 import ifaddr  # zeroconf's own dependency for listing interfaces
 from zeroconf import (
+    DNSQuestionType,
     InterfaceChoice,
     IPVersion,
     ServiceBrowser,
@@ -170,7 +171,11 @@ def discover_masters(
     zeroconf = _zeroconf(interfaces)
     try:
         listener = _Names()
-        browser = ServiceBrowser(zeroconf, SERVICE_TYPE, listener)
+        # Multicast questions from the first one: a QU question asks for a unicast answer to
+        # port 5353, which the kernel hands to one of the sockets sharing that port on the
+        # box (avahi-daemon's, or another zeroconf's), so the first answer could be lost
+        # and the MASTER heard only at the second query, one second later.
+        browser = ServiceBrowser(zeroconf, SERVICE_TYPE, listener, question_type=DNSQuestionType.QM)
         try:
             time.sleep(timeout_s)  # gather every MASTER that answers, not just the first
         finally:

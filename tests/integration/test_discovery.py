@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from edge.fleet.discovery import DiscoveredMaster, announce, discover_masters
+from edge.jobs.catalog import DISCOVERY_S
 from edge.roleconfig import Role, RoleConfig, save_role
 from edge.store import migrate
 from edge.store.reads import connect, record_reads
@@ -32,6 +33,10 @@ pytestmark = pytest.mark.integration
 LOOPBACK = ["127.0.0.1"]
 KEY = "discovery-event-key"
 SWITCH_S = 2.0  # the acceptance: a role change takes effect within 2 s
+LISTEN_S = DISCOVERY_S
+"""How long the tests browse: what the SLAVE's worker does. A responder does not multicast a
+record again within 1 s of announcing it (RFC 6762 §6), so a browser started right after the
+announcement, as here, hears it only at its second query, about 1 s in."""
 
 
 def mine(found: list[DiscoveredMaster], *devices: str) -> list[DiscoveredMaster]:
@@ -52,8 +57,8 @@ def test_a_master_is_found_with_its_event_and_url_and_gone_once_withdrawn() -> N
         ) as other,
     ):  # fmt: skip
         assert other.url == "http://127.0.0.1:8002"  # no URL given: the address announced
-        everyone = mine(discover_masters(1.0, interfaces=LOOPBACK), first, second)
-        only = discover_masters(1.0, f"ev-{run}", interfaces=LOOPBACK)
+        everyone = mine(discover_masters(LISTEN_S, interfaces=LOOPBACK), first, second)
+        only = discover_masters(LISTEN_S, f"ev-{run}", interfaces=LOOPBACK)
     assert [(m.device_id, m.event, m.url) for m in everyone] == [
         (first, f"ev-{run}", "http://127.0.0.1:8001"),
         (second, f"other-{run}", "http://127.0.0.1:8002"),
@@ -61,7 +66,7 @@ def test_a_master_is_found_with_its_event_and_url_and_gone_once_withdrawn() -> N
     assert [(m.device_id, m.version, m.addresses) for m in only] == [
         (first, "1.2.3", ("127.0.0.1",))
     ]
-    assert mine(discover_masters(1.0, interfaces=LOOPBACK), first, second) == []
+    assert mine(discover_masters(LISTEN_S, interfaces=LOOPBACK), first, second) == []
 
 
 def load_event(db: Path, slug: str) -> None:
@@ -144,7 +149,7 @@ def test_serve_announces_while_master_and_a_slave_forwards_to_what_it_finds(
     with process(master_db, master_role, "serve", "serve", "--port", str(port)) as server:
         wait_http(f"{base}/healthz", server)
         wait_for(lambda: httpx.get(f"{base}/api/v1/role").json()["announced"], "announcement")
-        found = discover_masters(1.5, slug)
+        found = discover_masters(LISTEN_S, slug)
         assert [(m.device_id, m.url) for m in found] == [(master.device_id, base)]
 
         # The SLAVE has no master_url: its worker forwards to the MASTER it discovers.
@@ -164,4 +169,4 @@ def test_serve_announces_while_master_and_a_slave_forwards_to_what_it_finds(
         )
         print(f"\nannouncement withdrawn {gone - switched:.3f} s after the switch to SLAVE")
         assert gone - switched <= SWITCH_S
-        assert discover_masters(1.0, slug) == []
+        assert discover_masters(LISTEN_S, slug) == []
