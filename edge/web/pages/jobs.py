@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any
+
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
 from edge.services.jobs import JobService
+from edge.web.pages.render import render
 
 
 class JobPages(Controller):
@@ -15,11 +18,13 @@ class JobPages(Controller):
     include_in_schema = False
 
     @get("/jobs")
-    async def jobs_page(self, jobs: NamedDependency[JobService]) -> Template:
+    async def jobs_page(
+        self, request: Request[Any, Any, Any], jobs: NamedDependency[JobService]
+    ) -> Template:
         """Everything about background jobs on one page (the script keeps it live)."""
         context = {
             "stats": await jobs.admin.stats(),
             "jobs": await jobs.admin.list(None, 100),
             "kinds": jobs.kinds(),
         }
-        return Template("jobs.html", context=context)
+        return render(request, "jobs.html", context)
