@@ -126,45 +126,26 @@ def live_box(
     with ExitStack() as stack:
         stack.callback(_stop_all, box.processes)
         if emulator is not None:
-            reader_port = free_port()
-            box.processes.append(
-                _start(
-                    box,
-                    "emulator",
-                    [
-                        "simulate-reader",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(reader_port),
-                        "--quiet",
-                        *emulator,
-                    ],
-                )
-            )
-            box.processes.append(
-                _start(
-                    box,
-                    "reader",
-                    [
-                        "reader",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(reader_port),
-                        "--event",
-                        slug,
-                        "--point",
-                        point,
-                    ],
-                )
-            )
+            feed(box, slug, point, emulator)
         if worker:
             box.processes.append(_start(box, "worker", ["worker", "--concurrency", "2"]))
         server = _start(box, "serve", ["serve", "--host", "127.0.0.1", "--port", str(port)])
         box.processes.append(server)
         wait_http(f"{box.url}/healthz", server)
         yield box
+
+
+def feed(box: LiveBox, slug: str, point: str, emulator: Sequence[str]) -> None:
+    """An emulated LLRP reader (``simulate-reader`` arguments) and a reader process feeding
+    ``point`` of event ``slug`` from it; both stop with the box."""
+    reader_port = free_port()
+    name = point.lower()
+    args = ["--host", "127.0.0.1", "--port", str(reader_port), "--quiet", *emulator]
+    box.processes.append(_start(box, f"emulator-{name}", ["simulate-reader", *args]))
+    reader = ["reader", "--host", "127.0.0.1", "--port", str(reader_port)]
+    box.processes.append(
+        _start(box, f"reader-{name}", [*reader, "--event", slug, "--point", point])
+    )
 
 
 def _start(box: LiveBox, name: str, args: list[str]) -> subprocess.Popen[bytes]:
