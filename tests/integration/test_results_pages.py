@@ -107,7 +107,11 @@ def test_results_tabs(race: RaceBox) -> None:
     scratch = client.get("/results").text
     assert bibs(scratch) == ["3", "2", "1", "6", "4", "5"]  # finishers by time, then DNF by bib
     assert "0:30:00.9" in scratch
-    assert "0:20:00.0" not in scratch
+    # The race is open (cutoff 2 h after W2): bibs 4 and 5, seen at KM5 only, are on course,
+    # shown with the split they passed, no finish time and no rank.
+    assert row_of(scratch, "5") == ["", "5", "0:20:00.0", "", "On course"]
+    assert row_of(scratch, "4") == ["", "4", "0:15:00.0", "", "On course"]
+    assert "DNF" not in scratch
     sex = client.get("/results?tab=sex").text
     assert re.findall(r'data-group="([^"]+)"', sex) == ["F", "M"]
     assert bibs(sex) == ["3", "1", "2", "6"]
@@ -128,6 +132,29 @@ def test_results_tabs(race: RaceBox) -> None:
     assert re.findall(r'<tr data-team="([^"]+)"', teams) == ["Les Gazelles", "Les Lièvres"]
     assert '<tr data-team="Les Gazelles">' in teams  # ranked: 30:00.99 + 41:00.27 + 48:00
     assert "1:59:01.2" in teams
+
+
+def row_of(html: str, bib: str) -> list[str]:
+    """Rank, bib, KM5 split, time and status cells of one results row (name, club... left out)."""
+    row = re.search(rf'<tr data-bib="{bib}".*?</tr>', html, re.S)
+    assert row is not None, f"no row for bib {bib}"
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td.*?</td>", row[0], re.S)]
+    return [cells[0], cells[1], *cells[-3:]]
+
+
+def test_after_the_cutoff_runners_without_a_finish_are_dnf(tmp_path: Path) -> None:
+    settings = Settings(db=tmp_path / "edge.db", role_file=tmp_path / "reader.json")
+    text, w1 = started_event(135)  # W2 started 125 min ago: its 2 h cutoff has passed
+    with TestClient(app=create_app(settings)) as client:
+        assert client.post("/api/v1/events", content=text.encode()).status_code == 201
+        assert client.post(f"{BASE}/entrants/import", content=ENTRANTS).status_code == 201
+        for point, bib, minutes in (("FINISH", "2", 38), ("KM5", "4", 15)):
+            passing = {"point": point, "bib": bib, "time": at(w1, minutes)}
+            assert client.post(f"{BASE}/passings", json=passing).status_code == 201
+        scratch = client.get("/results").text
+        assert row_of(scratch, "2") == ["1", "2", "", "0:38:00.0", "Finished"]
+        assert row_of(scratch, "4") == ["", "4", "", "", "DNF"]
+        assert "On course" not in scratch
 
 
 def test_results_search_by_bib_or_name_without_accents(
