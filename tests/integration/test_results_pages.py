@@ -105,12 +105,12 @@ def bibs(html: str) -> list[str]:
 def test_results_tabs(race: RaceBox) -> None:
     client, w1 = race
     scratch = client.get("/results").text
-    assert bibs(scratch) == ["3", "2", "1", "6", "4", "5"]  # finishers by time, then DNF by bib
+    assert bibs(scratch) == ["3", "2", "1", "6", "4", "5"]  # finishers by time, then by bib
     assert "0:30:00.9" in scratch
     # The race is open (cutoff 2 h after W2): bibs 4 and 5, seen at KM5 only, are on course,
     # shown with the split they passed, no finish time and no rank.
-    assert row_of(scratch, "5") == ["", "5", "0:20:00.0", "", "On course"]
-    assert row_of(scratch, "4") == ["", "4", "0:15:00.0", "", "On course"]
+    assert cells_of(scratch, "5") == ["", "5", "0:20:00.0", "", "On course"]
+    assert cells_of(scratch, "4") == ["", "4", "0:15:00.0", "", "On course"]
     assert "DNF" not in scratch
     sex = client.get("/results?tab=sex").text
     assert re.findall(r'data-group="([^"]+)"', sex) == ["F", "M"]
@@ -134,7 +134,7 @@ def test_results_tabs(race: RaceBox) -> None:
     assert "1:59:01.2" in teams
 
 
-def row_of(html: str, bib: str) -> list[str]:
+def cells_of(html: str, bib: str) -> list[str]:
     """Rank, bib, KM5 split, time and status cells of one results row (name, club... left out)."""
     row = re.search(rf'<tr data-bib="{bib}".*?</tr>', html, re.S)
     assert row is not None, f"no row for bib {bib}"
@@ -152,8 +152,8 @@ def test_after_the_cutoff_runners_without_a_finish_are_dnf(tmp_path: Path) -> No
             passing = {"point": point, "bib": bib, "time": at(w1, minutes)}
             assert client.post(f"{BASE}/passings", json=passing).status_code == 201
         scratch = client.get("/results").text
-        assert row_of(scratch, "2") == ["1", "2", "", "0:38:00.0", "Finished"]
-        assert row_of(scratch, "4") == ["", "4", "", "", "DNF"]
+        assert cells_of(scratch, "2") == ["1", "2", "", "0:38:00.0", "Finished"]
+        assert cells_of(scratch, "4") == ["", "4", "", "", "DNF"]
         assert "On course" not in scratch
 
 
