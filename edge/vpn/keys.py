@@ -1,13 +1,46 @@
-"""The box's WireGuard key pair: made once with ``wg genkey``, the private key kept 0600."""
+"""The box's WireGuard key pair: made once, the private key kept 0600.
+
+Keys are Curve25519 (X25519) pairs, base64 as ``wg genkey`` / ``wg pubkey`` print
+them. They are made with the ``cryptography`` library rather than the ``wg`` tool, so
+a box (or a development machine) without wireguard-tools can still enroll with
+central: only bringing the tunnel up needs the tools.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
-from edge.vpn.runner import run_tool
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from edge.vpn.errors import VpnError
 
 PRIVATE_KEY = "wg-private.key"
+KEY_BYTES = 32
+
+
+def new_private_key() -> str:
+    """A new private key, clamped as ``wg genkey`` makes it (RFC 7748)."""
+    raw = bytearray(
+        X25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    )
+    raw[0] &= 248
+    raw[31] = (raw[31] & 127) | 64
+    return base64.b64encode(bytes(raw)).decode("ascii")
+
+
+def public_key(private: str) -> str:
+    """The public key of a base64 private key, as ``wg pubkey`` prints it."""
+    try:
+        raw = base64.b64decode(private.strip(), validate=True)
+    except ValueError as error:
+        raise VpnError("the WireGuard private key is not base64: enroll again") from error
+    if len(raw) != KEY_BYTES:
+        raise VpnError("the WireGuard private key is not 32 bytes: enroll again")
+    pair = X25519PrivateKey.from_private_bytes(raw)
+    return base64.b64encode(pair.public_key().public_bytes_raw()).decode("ascii")
 
 
 def ensure_keypair(folder: Path) -> str:
@@ -15,13 +48,11 @@ def ensure_keypair(folder: Path) -> str:
     private_file = folder / PRIVATE_KEY
     if not private_file.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        private = run_tool(["wg", "genkey"]).strip()
         temporary = private_file.with_suffix(".tmp")
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(handle, "w", encoding="ascii") as file:
-            file.write(private + "\n")
+            file.write(new_private_key() + "\n")
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, private_file)
-    private = private_file.read_text(encoding="ascii").strip()
-    return run_tool(["wg", "pubkey"], stdin=private + "\n").strip()
+    return public_key(private_file.read_text(encoding="ascii"))

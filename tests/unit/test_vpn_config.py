@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import shutil
 import stat
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 from central.vpn.hub import HubPeer, render_hub_config
 from edge.roleconfig import CentralLink
 from edge.vpn.errors import ToolFailed, ToolMissing, VpnError
-from edge.vpn.keys import PRIVATE_KEY, ensure_keypair
+from edge.vpn.keys import PRIVATE_KEY, ensure_keypair, new_private_key, public_key
 from edge.vpn.runner import run_tool
 from edge.vpn.tunnel import parse_dump, render_config, write_config
 
@@ -172,17 +174,32 @@ def test_secret_goes_through_stdin_not_argv(bin_dir: Path) -> None:
     assert run_tool(["wg", "pubkey"], stdin="SECRET\n") == "args:pubkey\nstdin:SECRET\n"
 
 
-def test_keypair_made_once_with_a_private_file(bin_dir: Path, tmp_path: Path) -> None:
-    calls = tmp_path / "genkey-calls"
-    _fake_tool(
-        bin_dir,
-        "wg",
-        f'case "$1" in\n  genkey) echo x >> {calls}; echo PRIVATE;;\n'
-        '  pubkey) read key; echo "PUBLIC-OF-$key";;\nesac\n',
-    )
+def test_keypair_made_once_with_a_private_file(tmp_path: Path) -> None:
     folder = tmp_path / "keys"
-    assert ensure_keypair(folder) == "PUBLIC-OF-PRIVATE"
-    assert ensure_keypair(folder) == "PUBLIC-OF-PRIVATE"
-    assert calls.read_text() == "x\n"  # the second call reuses the key
+    public = ensure_keypair(folder)
+    private = (folder / PRIVATE_KEY).read_text()
+    assert ensure_keypair(folder) == public  # the second call reuses the key
+    assert (folder / PRIVATE_KEY).read_text() == private
     assert stat.S_IMODE((folder / PRIVATE_KEY).stat().st_mode) == 0o600
-    assert (folder / PRIVATE_KEY).read_text() == "PRIVATE\n"
+    assert len(base64.b64decode(private.strip(), validate=True)) == 32
+    assert ensure_keypair(tmp_path / "other") != public
+
+
+def test_keys_are_those_wireguard_tools_make() -> None:
+    """The pair agrees with ``wg pubkey``; a private key is clamped like ``wg genkey``'s."""
+    if shutil.which("wg") is None:
+        pytest.skip("wireguard-tools absent: apt install wireguard-tools (.ci/debian-packages.txt)")
+    for _ in range(20):
+        private = new_private_key()
+        raw = base64.b64decode(private)
+        assert raw[0] & 7 == 0
+        assert raw[31] & 0xC0 == 0x40
+        assert public_key(private) == run_tool(["wg", "pubkey"], stdin=private + "\n").strip()
+    made_by_wg = run_tool(["wg", "genkey"]).strip()
+    assert public_key(made_by_wg) == run_tool(["wg", "pubkey"], stdin=made_by_wg + "\n").strip()
+
+
+def test_a_broken_private_key_says_to_enroll_again(tmp_path: Path) -> None:
+    (tmp_path / PRIVATE_KEY).write_text("not a key\n")
+    with pytest.raises(VpnError, match="enroll again"):
+        ensure_keypair(tmp_path)
