@@ -93,6 +93,11 @@ class CentralLink(BaseModel):
     hub_public_key: str = ""
     hub_endpoint: str = ""
 
+    @property
+    def tunnel_granted(self) -> bool:
+        """Whether central runs a WireGuard hub this box can reach (else sync uses ``url``)."""
+        return bool(self.hub_address and self.hub_public_key and self.hub_endpoint)
+
 
 class VpnConfig(BaseModel):
     """The WireGuard tunnel to central (keys and peers come from enrollment, in ``central``)."""

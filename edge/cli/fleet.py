@@ -22,6 +22,10 @@ def enroll(central_url: str, token: str, role_file: Path | None) -> None:
     path = role_file or settings.role_file
     link = enroll_box(central_url, token, path, settings.key_folder)
     click.echo(f"enrolled as device {link.device_id}, tunnel address {link.tunnel_address}")
+    if link.tunnel_granted:
+        click.echo(f"tunnel to {link.hub_endpoint}: the worker brings it up (job vpn.keep_up)")
+    else:
+        click.echo(f"no tunnel: central has no WireGuard hub, so the box syncs to {link.url}")
 
 
 @click.command()

@@ -217,8 +217,8 @@ async def upload_backup(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
 async def keep_tunnel_up(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Enrolled box: bring the tunnel to central back after a reboot or a crash of wireguard-go."""
     _, role, settings = _paths(ctx)
-    if role.central is None or not role.central.hub_address:
-        return {"skipped": "no tunnel granted by central"}
+    if role.central is None or not role.central.tunnel_granted:
+        return {"skipped": "no tunnel granted by central (it has no WireGuard hub)"}
     if not role.vpn.enabled:
         return {"skipped": "the tunnel is turned off in reader.json (vpn.enabled)"}
     folder = Path(ctx.resources.get("key_folder", settings.key_folder))

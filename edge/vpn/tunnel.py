@@ -33,7 +33,7 @@ class PeerState:
 
 def render_config(link: CentralLink, private_key: str) -> str:
     """wg-quick configuration of the box's side of the tunnel to central's hub."""
-    if not (link.hub_public_key and link.hub_endpoint and link.hub_address):
+    if not link.tunnel_granted:
         raise VpnError("central gave no hub key/endpoint: set CHRONO_CENTRAL_HUB_* on central")
     return (
         "[Interface]\n"
