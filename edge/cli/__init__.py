@@ -10,6 +10,7 @@ from edge.cli.forward import forward
 from edge.cli.jobs import jobs, worker
 from edge.cli.panel import panel
 from edge.cli.reader import reader
+from edge.cli.role import role
 from edge.cli.server import db, serve
 from edge.cli.sync import sync
 
@@ -27,6 +28,7 @@ for command in (
     reads,
     restore,
     results,
+    role,
     serve,
     simulate_reader,
     sync,

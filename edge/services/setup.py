@@ -142,8 +142,12 @@ class SetupService:
         master_url: str | None = None,
         event_key: str | None = None,
         discovery: bool = False,
+        reader: tuple[str, int] | None = None,
     ) -> RoleConfig:
-        """Check the role, event, point and MASTER together, then write reader.json once."""
+        """Check the role, event, point and MASTER together, then write reader.json once.
+
+        ``reader`` (host, port) moves the box to another LLRP reader; None keeps its own.
+        """
         current = roleconfig.load_file_role(self.role_file)  # invalid: refused and kept
         problems: list[Problem] = []
         try:
@@ -168,6 +172,9 @@ class SetupService:
             "discovery": discovery and chosen is Role.SLAVE,
             "event_key": key,
         }
+        if reader is not None:
+            host, port = reader
+            update["reader"] = current.reader.model_dump() | {"host": host, "port": port}
         try:
             new = RoleConfig.model_validate(current.model_dump() | update)
         except ValidationError as error:
