@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     race.add_argument("--runners", type=int, default=200)
     race.add_argument("--first-finish", type=float, default=5.0, help="leader's time, s")
     race.add_argument("--spread", type=float, default=600.0, help="last runner after leader, s")
+    race.add_argument("--waves", type=int, default=1, help="waves of consecutive bibs")
+    race.add_argument("--wave-gap", type=float, default=0.0, help="between wave starts, s")
     burst = parser.add_argument_group("burst")
     burst.add_argument("--tags", type=int, default=500, help="tags in the field at once")
     burst.add_argument("--duration", type=float, default=2.0, help="burst length, s")
@@ -80,6 +82,8 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         runners=args.runners,
         first_finish_s=args.first_finish,
         spread_s=args.spread,
+        waves=args.waves,
+        wave_gap_s=args.wave_gap,
         antennas=antennas,
         seed=args.seed,
         faults=faults,

@@ -40,7 +40,9 @@ class RaceScenario(Scenario):
     runners: int = 200
     first_bib: int = 1
     first_finish_s: float = 5.0  # the leader crosses this long after the ROSpec starts
-    spread_s: float = 600.0  # the last runner crosses at most this long after the leader
+    spread_s: float = 600.0  # the last runner of a wave crosses at most this long after its leader
+    waves: int = 1  # runners start in this many waves of consecutive bibs...
+    wave_gap_s: float = 0.0  # ...each this long after the one before
     antennas: tuple[int, ...] = (1, 2, 3, 4)
     read_rate_hz: tuple[float, float] = (20.0, 60.0)  # per antenna and pass
     peak_dbm: tuple[float, float] = (-60.0, -45.0)
@@ -53,8 +55,10 @@ class RaceScenario(Scenario):
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
-        if self.runners < 0 or self.first_finish_s < 0 or self.spread_s < 0:
-            raise InvalidScenario("runners, first finish and spread cannot be negative")
+        if min(self.runners, self.first_finish_s, self.spread_s, self.wave_gap_s) < 0:
+            raise InvalidScenario("runners, first finish, spread and wave gap cannot be negative")
+        if self.waves < 1:
+            raise InvalidScenario("a race has at least one wave")
         if not self.antennas or min(self.read_rate_hz) <= 0 or min(self.speed_mps) <= 0:
             raise InvalidScenario("a race needs antennas, positive read rates and speeds")
 
@@ -66,9 +70,14 @@ class RaceScenario(Scenario):
             bib = self.first_bib + n
             # Beta(2, 5): a bunch behind the leaders and a long tail of walkers.
             behind_s = 0.0 if n == 0 else self.spread_s * rng.betavariate(2.0, 5.0)
+            behind_s += self.wave_of(n) * self.wave_gap_s
             offset_us = round((self.first_finish_s + behind_s) * US_PER_S)
             found.append(Crossing(bib, epc_for_bib(bib), offset_us))
         return sorted(found, key=lambda crossing: crossing.offset_us)
+
+    def wave_of(self, n: int) -> int:
+        """The wave (0 first) of the ``n``-th runner: waves are blocks of consecutive bibs."""
+        return n * self.waves // self.runners if self.runners else 0
 
     def reads(self) -> Iterator[TagRead]:
         """Yield the reads of every pass in time order, computing passes only as they come."""
