@@ -1,10 +1,16 @@
-"""Write a demo event for `make run`: a 10 km started half an hour ago, 200 entrants.
+"""Write a demo event for `make run`: a 10 km in three waves, 200 entrants.
 
 The emulated reader (`chrono-edge simulate-reader --scenario race`) gives runner
 number N the EPC whose hex spells N (bib 17: 0000…0017), so these entrants'
 tags match its runners and arrivals show names, clubs and ranks at once.
 
-Usage: python scripts/demo_event.py FOLDER  -> FOLDER/event.yaml, FOLDER/entrants.csv
+The race plays on a compressed but readable clock: the first wave started half an
+hour ago, the waves two minutes apart, and the emulators bring each wave's runners
+over six minutes, so finishers arrive over about eight minutes (some 35 a minute at
+the busiest), in the waves' order, and the charts and screens look like a race.
+
+Usage: python scripts/demo_event.py FOLDER  -> FOLDER/event.yaml, FOLDER/entrants.csv,
+FOLDER/emulator-FINISH.args and FOLDER/emulator-KM5.args (one argument a line).
 """
 
 from __future__ import annotations
@@ -17,6 +23,12 @@ from pathlib import Path
 
 SLUG = "demo-10k"
 RUNNERS = 200
+WAVES = 3
+WAVE_GAP_S = 120
+STARTED_AGO = dt.timedelta(minutes=30)
+EMULATED = {"FINISH": (5, 360), "KM5": (1, 180)}
+"""Per timing point, the emulator's leader (s after it starts) and spread of a wave (s).
+The split's leader and spread are smaller, so every runner passes 5 km before the finish."""
 FEMALE = ["Léa", "Chloé", "Manon", "Camille", "Inès", "Sarah", "Emma", "Zoé", "Jade", "Lina"]
 MALE = ["Hugo", "Louis", "Lucas", "Jules", "Adam", "Nathan", "Théo", "Tom", "Paul", "Noah"]
 LAST = [
@@ -45,8 +57,28 @@ CLUBS = ["AC Montreuil", "US Ivry", "Stade Rennais Athlé", "EA Grenoble", "ASPT
 TEAMS = ["Les Gazelles", "Les Lièvres", "Les Flèches", "", "", ""]
 
 
+def emulator_args(point: str) -> list[str]:
+    """Arguments of the ``chrono-edge simulate-reader`` that plays the demo race at ``point``."""
+    first, spread = EMULATED[point]
+    return [
+        *("--scenario", "race", "--runners", str(RUNNERS), "--clock-year", "2000"),
+        *("--first-finish", str(first), "--spread", str(spread)),
+        *("--waves", str(WAVES), "--wave-gap", str(WAVE_GAP_S)),
+    ]
+
+
+def wave_of(bib: int) -> str:
+    """The wave code of ``bib``: waves are blocks of consecutive bibs, as the emulator's."""
+    return f"W{(bib - 1) * WAVES // RUNNERS + 1}"
+
+
 def event_yaml(start: dt.datetime) -> str:
-    """The demo event: gun start at ``start`` (local time of the box), one split."""
+    """The demo event: the first wave's gun at ``start``, the others every WAVE_GAP_S."""
+    starts = [start + dt.timedelta(seconds=n * WAVE_GAP_S) for n in range(WAVES)]
+    waves = "\n".join(
+        f'      - {{code: W{n}, start: "{gun.isoformat(timespec="seconds")}"}}'
+        for n, gun in enumerate(starts, start=1)
+    )
     return f"""# Demo event written by scripts/demo_event.py for `make run`.
 slug: {SLUG}
 name: "Demo 10K"
@@ -65,7 +97,7 @@ races:
     cutoff: "03:00:00"
     points: [START, KM5, FINISH]
     waves:
-      - {{code: W1, start: "{start.isoformat(timespec="seconds")}"}}
+{waves}
     categories:
       - {{code: ES-F, sex: F, min_age: 18, max_age: 22}}
       - {{code: ES-M, sex: M, min_age: 18, max_age: 22}}
@@ -94,7 +126,7 @@ def entrant_rows(count: int, seed: int = 2026) -> list[list[str]]:
                 rng.choice(CLUBS),
                 rng.choice(TEAMS),
                 "10K",
-                "W1",
+                wave_of(bib),
                 f"{bib:024d}",
             ]
         )
@@ -104,8 +136,11 @@ def entrant_rows(count: int, seed: int = 2026) -> list[list[str]]:
 def main(folder: Path) -> None:
     """Write event.yaml and entrants.csv into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=30)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - STARTED_AGO
     (folder / "event.yaml").write_text(event_yaml(start), encoding="utf-8")
+    for point in EMULATED:
+        args = "\n".join(emulator_args(point))
+        (folder / f"emulator-{point}.args").write_text(args + "\n", encoding="utf-8")
     with (folder / "entrants.csv").open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file, delimiter=";")
         writer.writerow(

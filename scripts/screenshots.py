@@ -1,9 +1,9 @@
-"""`make screenshots`: every page of a box in a race, as PNG files in docs/screenshots/.
+"""`make screenshots`: every page of the `make run` demo, as PNG files in docs/screenshots/.
 
-Starts a real box on loopback (the demo event of `make run`, an emulated reader
-playing the race at the finish, a worker), lets the first runners finish, then
-photographs each page in Debian's Chromium: 1366×768, and the speaker screen at
-1920×1080 (the TV it is made for).
+Starts the demo exactly as `make run` does (scripts/run.sh, its files in a temporary
+folder, free ports), lets four minutes of the race go by so the charts show how
+finishers spread over the waves, then photographs each page in Debian's Chromium:
+1366×768, and the speaker screen at 1920×1080 (the TV it is made for).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.demo_event import SLUG  # noqa: E402
-from scripts.demo_event import main as write_demo  # noqa: E402
-from tests.browser import browser_page, feed, live_box  # noqa: E402
+from tests.browser import browser_page  # noqa: E402
+from tests.demorun import demo_run  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-PAGES = [
+BOX_PAGES = [
     ("console", "/"),
     ("results", "/results"),
     ("results-charts", "/results?tab=charts"),
@@ -30,55 +29,28 @@ PAGES = [
     ("jobs", "/jobs"),
     ("setup", "/setup"),
 ]
+CENTRAL_PAGES = [("central-public-results", "/public/events/demo-10k?race=10K")]
 SCREENS = [("speaker-screen", "/screen/arrivals")]
-RACE = [
-    "--scenario",
-    "race",
-    "--runners",
-    "200",
-    "--first-finish",
-    "2",
-    "--spread",
-    "120",
-    "--clock-year",
-    "2000",
-]
-SPLIT = [
-    "--scenario",
-    "race",
-    "--runners",
-    "200",
-    "--first-finish",
-    "1",
-    "--spread",
-    "60",
-    "--clock-year",
-    "2000",
-]
-"""The 5 km split sees the same runners earlier: the speaker screen's "arriving soon"."""
-SETTLE_S = 25.0
+RACE_S = 240.0
+"""How long the demo race runs before the pictures: finishers of every wave have arrived."""
 
 
 def main() -> None:
     """Take the screenshots; print where each one went."""
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="chrono-shots-") as folder:
-        work = Path(folder)
-        write_demo(work / "demo")
-        with live_box(
-            work / "box",
-            event_file=work / "demo" / "event.yaml",
-            entrants=work / "demo" / "entrants.csv",
-            slug=SLUG,
-            worker=True,
-            emulator=RACE,
-        ) as box:
-            feed(box, SLUG, "KM5", SPLIT)
-            time.sleep(SETTLE_S)  # the leaders cross the finish, the cache job runs
-            for pages, size in ((PAGES, (1366, 768)), (SCREENS, (1920, 1080))):
+        started = time.monotonic()
+        with demo_run(Path(folder)) as run:
+            time.sleep(max(0.0, RACE_S - (time.monotonic() - started)))
+            shots = (
+                (run.box, BOX_PAGES, (1366, 768)),
+                (run.central, CENTRAL_PAGES, (1366, 768)),
+                (run.box, SCREENS, (1920, 1080)),
+            )
+            for base, pages, size in shots:
                 with browser_page(*size) as page:
                     for name, path in pages:
-                        page.goto(box.url + path)
+                        page.goto(base + path)
                         page.wait_for_timeout(1500)
                         target = OUT / f"{name}.png"
                         page.screenshot(path=str(target))
