@@ -20,6 +20,14 @@ from central.web.auth import SESSION_USER, LoginThrottle, TooManyAttempts, admin
 from edge.domain.clock import from_us
 
 PUBLIC_REFRESH_S = 15
+STATUS_LABELS = {
+    "FIN": "Finished",
+    "ONC": "On course",
+    "DNF": "DNF",
+    "DNS": "DNS",
+    "DSQ": "DSQ",
+}
+"""How the public page words the status codes of a published results document."""
 
 
 @dataclasses.dataclass
@@ -107,6 +115,7 @@ class PageController(Controller):
             "updated": from_us(found.updated_us).isoformat(timespec="seconds"),
             "columns": found.document.get("columns", []),
             "rows": found.document.get("rows", []),
+            "statuses": STATUS_LABELS,
             "refresh": PUBLIC_REFRESH_S,
         }
         return Template("public_results.html", context=context)

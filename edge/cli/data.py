@@ -244,7 +244,7 @@ def results() -> None:
 @click.option("--teams", is_flag=True, help="Print the team ranking instead.")
 @click.pass_context
 def results_export(ctx: click.Context, slug: str, race_code: str, fmt: str, teams: bool) -> None:
-    """Print a race's results: finishers by rank, then DNF, DNS, DSQ by bib."""
+    """Print a race's results: finishers by rank, then on course (ONC), DNF, DNS, DSQ by bib."""
     sheet = run(ctx, lambda db: ResultService(db).race_sheet(slug, race_code))
     if teams:
         print_rows(team_rows(sheet.teams), TEAM_COLUMNS, fmt)

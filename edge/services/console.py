@@ -22,7 +22,6 @@ from edge.services.passing_feed import POLL_S, PassingFeed
 from edge.services.readers import ReaderHealthService, ReaderStatus
 from edge.services.results import ResultService
 from edge.store.database import Database
-from edge.timing.course import on_course, race_open
 from edge.timing.model import Status
 
 SPARK_S = 60
@@ -64,7 +63,7 @@ class Counts:
     started: int = 0
     finished: int = 0
     on_course: int = 0
-    out: int = 0  # DNF or DSQ set by hand
+    out: int = 0  # DNF (by hand, or no finish once the race closed) or DSQ
 
 
 @dataclass(frozen=True)
@@ -169,23 +168,21 @@ class ConsoleService:
                 await asyncio.sleep(POLL_S)
 
     async def _counts(self, event: Event, races: list[str]) -> Counts:
-        started = finished = running = out = 0
+        started = finished = on_course = out = 0
         results = ResultService(self.db)
-        now = now_us()
         for race in races:
             sheet = await results.race_sheet(event.slug, race)
-            still_open = race_open(sheet.spec, now)
             for result in sheet.results:
                 if result.status is Status.DNS:
                     continue
                 started += 1
                 if result.status is Status.FIN:
                     finished += 1
-                elif on_course(result, still_open):
-                    running += 1  # seen on the course, not finished, race not over
+                elif result.status is Status.ONC:
+                    on_course += 1
                 else:
                     out += 1
-        return Counts(started=started, finished=finished, on_course=running, out=out)
+        return Counts(started=started, finished=finished, on_course=on_course, out=out)
 
 
 def _point(

@@ -9,11 +9,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Entrant, Event, Passing, PassingStatus, PointKind
+from edge.domain.clock import now_us
 from edge.services.corrections import active_amendments
 from edge.services.events import RaceOverview, get_event, get_race, load_overview
 from edge.services.passings import bibs_by_tag
 from edge.store.database import Database
 from edge.timing.corrections import StoredPassing, amend_passings, amend_statuses
+from edge.timing.course import mark_on_course
 from edge.timing.model import (
     CategoryRule,
     EntrantInfo,
@@ -43,8 +45,13 @@ class ResultService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def race_sheet(self, slug: str, race_code: str) -> RaceSheet:
-        """Compute the results and team results of one race."""
+    async def race_sheet(self, slug: str, race_code: str, at_us: int | None = None) -> RaceSheet:
+        """Compute the results and team results of one race as of ``at_us`` (default: now).
+
+        The instant decides whether a runner with no finish is on course or DNF
+        (``edge.timing.course``); every page, screen, export and the published results
+        take their statuses from here.
+        """
         async with self.db.read() as session:
             event = await get_event(session, slug)
             race = await get_race(session, event, race_code)
@@ -52,7 +59,8 @@ class ResultService:
             race_view = next(r for r in overview.races if r.race.id == race.id)
             spec = race_spec(event, race_view)
             entrants, passings = await _race_inputs(session, event, race_view)
-        results = compute_results(spec, entrants, passings)
+        moment = now_us() if at_us is None else at_us
+        results = mark_on_course(spec, compute_results(spec, entrants, passings), moment)
         teams = compute_teams(spec, results) if spec.team_size else []
         return RaceSheet(event=event, race=race_view, spec=spec, results=results, teams=teams)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from edge.domain.clock import format_duration, from_us, now_us
+from edge.domain.clock import format_duration, from_us
 from edge.services.arrivals import pick_event
 from edge.services.events import EventService, load_overview
 from edge.services.live import live_results
@@ -19,7 +19,6 @@ from edge.timing.charts import (
     finishers_per_minute,
     time_histogram,
 )
-from edge.timing.course import on_course, race_open
 from edge.timing.model import EntrantResult, Status, TeamResult
 
 TABS = ("scratch", "sex", "category", "team", "charts")
@@ -81,7 +80,6 @@ class ResultsPage:
     finishers: int = 0
     entrants: int = 0
     team_size: int | None = None
-    still_open: bool = False  # runners with no finish are shown on course, not DNF
 
 
 def folded(text: str) -> str:
@@ -105,14 +103,13 @@ def matches(result: EntrantResult, query: str) -> bool:
     return any(wanted in folded(name) for name in names)
 
 
-def row_of(result: EntrantResult, splits: Iterable[str], still_open: bool = False) -> Row:
+def row_of(result: EntrantResult, splits: Iterable[str]) -> Row:
     """A result as the page prints it; a non-finisher shows its status instead of ranks.
 
-    While the race is open a runner seen on the course but not at the finish is "ONC"
-    (on course) with the splits passed so far, not DNF.
+    A runner on course (ONC) shows the splits passed so far, and no time.
     """
     finished = result.status is Status.FIN
-    running = on_course(result, still_open)
+    running = result.status is Status.ONC
     entrant = result.entrant
 
     def time(us: int | None, shown: bool = finished) -> str:
@@ -128,7 +125,7 @@ def row_of(result: EntrantResult, splits: Iterable[str], still_open: bool = Fals
         sex_rank=result.sex_rank if finished else None,
         category_rank=result.category_rank if finished else None,
         team=entrant.team,
-        status="ONC" if running else result.status.value,
+        status=result.status.value,
         time=time(result.ranking_time_us),
         splits=[time(result.splits_us.get(code), finished or running) for code in splits],
     )
@@ -148,9 +145,7 @@ def grouped(
     return [(k, groups[k]) for k in [*known, *rest]]
 
 
-def team_rows(
-    teams: Iterable[TeamResult], splits: list[str], query: str, still_open: bool = False
-) -> list[TeamRow]:
+def team_rows(teams: Iterable[TeamResult], splits: list[str], query: str) -> list[TeamRow]:
     """Teams answering the search by team name or by one of their members."""
     rows = []
     for team in teams:
@@ -158,11 +153,7 @@ def team_rows(
         if not named and not any(matches(m, query) for m in team.members):
             continue
         total = format_duration(team.total_us) if team.total_us is not None else ""
-        rows.append(
-            TeamRow(
-                team.rank, team.team, total, [row_of(m, splits, still_open) for m in team.members]
-            )
-        )
+        rows.append(TeamRow(team.rank, team.team, total, [row_of(m, splits) for m in team.members]))
     return rows
 
 
@@ -240,24 +231,20 @@ class ResultsView:
         page.team_size = sheet.spec.team_size
         page.entrants = len(sheet.results)
         page.finishers = sum(1 for r in sheet.results if r.status is Status.FIN)
-        page.still_open = race_open(sheet.spec, now_us())
         found = [r for r in sheet.results if matches(r, page.query)]
         if tab == "scratch":
-            page.groups = [Group("", [row_of(r, page.splits, page.still_open) for r in found])]
+            page.groups = [Group("", [row_of(r, page.splits) for r in found])]
         elif tab == "sex":
             page.groups = self._groups(grouped(found, lambda r: r.entrant.sex, SEX_ORDER), page)
         elif tab == "category":
             order = [c.code for c in sheet.race.categories]
             page.groups = self._groups(grouped(found, lambda r: r.category, order), page)
         elif tab == "team":
-            page.teams = team_rows(sheet.teams, page.splits, page.query, page.still_open)
+            page.teams = team_rows(sheet.teams, page.splits, page.query)
         else:
             page.charts = chart_svgs(sheet, chosen.timezone, translate)
         return page
 
     @staticmethod
     def _groups(groups: list[tuple[str, list[EntrantResult]]], page: ResultsPage) -> list[Group]:
-        return [
-            Group(key, [row_of(r, page.splits, page.still_open) for r in rows])
-            for key, rows in groups
-        ]
+        return [Group(key, [row_of(r, page.splits) for r in rows]) for key, rows in groups]

@@ -98,15 +98,16 @@ def expected_finish_us(
 def arriving_soon(
     course: Course, results: Iterable[EntrantResult], now_us: int, limit: int
 ) -> list[Announced]:
-    """Runners past the last split, not finished, still expected; the first expected first."""
+    """Runners on course past the last split, still expected; the first expected first."""
     split = course.last_split
     if split is None:
         return []
     found: list[Announced] = []
     for r in results:
         split_time = r.splits_us.get(split)
-        # A manual DNF/DSQ is not announced; a finisher is on the arrivals list instead.
-        if split_time is None or r.finish_us is not None or r.entrant.manual_status:
+        # Only a runner on course is called in: a finisher is on the arrivals list instead,
+        # and a DNF (by hand, or once the race has closed) or a DSQ is not announced.
+        if split_time is None or r.status is not Status.ONC:
             continue
         start = r.chip_start_us or 0
         split_us = start + split_time

@@ -2,15 +2,21 @@
 
 The engine gives every entrant seen on the course but not at the finish the status DNF:
 that is what the result sheet says once the race is over. While the race is still open
-the pages say "on course" instead, because most of those runners are simply not there
-yet. A race is open until its last wave's cutoff; a race with no cutoff is open for
-``OPEN_WITHOUT_CUTOFF_US`` after its last wave start. A DNF set by hand is always DNF.
+most of those runners are simply not there yet, so ``mark_on_course`` gives them the
+status ONC (on course) instead; every page, screen, export and the published results
+read the statuses it returns. A race is open until its last wave's cutoff; a race with
+no cutoff is open for ``OPEN_WITHOUT_CUTOFF_US`` after its last wave start. A DNF set by
+hand is always DNF.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
+
 from edge.domain.clock import US_PER_SECOND
-from edge.timing.model import EntrantResult, RaceSpec, Status
+from edge.timing.model import STATUS_ORDER, EntrantResult, RaceSpec, Status
+from edge.timing.timeline import manual_status
 
 OPEN_WITHOUT_CUTOFF_US = 24 * 3600 * US_PER_SECOND
 """How long after its last wave start a race with no cutoff counts as still running."""
@@ -24,6 +30,21 @@ def race_open(spec: RaceSpec, now_us: int) -> bool:
     return now_us <= max(spec.waves.values()) + closes
 
 
-def on_course(result: EntrantResult, still_open: bool) -> bool:
-    """Whether this result is a runner still out there rather than a DNF."""
-    return still_open and result.status is Status.DNF and result.entrant.manual_status is None
+def mark_on_course(
+    spec: RaceSpec, results: Iterable[EntrantResult], now_us: int
+) -> list[EntrantResult]:
+    """The results as of ``now_us``: while the race is open a computed DNF is ONC.
+
+    ``results`` come in the engine's export order; the order stays that one with the
+    runners on course between the finishers and the DNFs (bib order kept within each).
+    """
+    if not race_open(spec, now_us):
+        return list(results)
+    marked = [
+        dataclasses.replace(result, status=Status.ONC)
+        if result.status is Status.DNF and manual_status(result.entrant) is None
+        else result
+        for result in results
+    ]
+    # sorted() is stable: ranks and bib order within each status are kept.
+    return sorted(marked, key=lambda result: STATUS_ORDER[result.status])

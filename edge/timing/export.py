@@ -39,8 +39,12 @@ def _time(us: int | None) -> str | None:
 
 
 def result_row(result: EntrantResult, split_points: Sequence[str]) -> dict[str, Cell]:
-    """One entrant's row; a non-finisher's rank and time cells are empty (None)."""
+    """One entrant's row; a non-finisher's rank and time cells are empty (None).
+
+    A runner on course (ONC) has the split cells it passed filled, nothing else.
+    """
     finished = result.status is Status.FIN
+    timed = finished or result.status is Status.ONC
     entrant = result.entrant
     row: dict[str, Cell] = {
         "rank": result.rank if finished else None,
@@ -57,7 +61,7 @@ def result_row(result: EntrantResult, split_points: Sequence[str]) -> dict[str, 
         "chip_time": _time(result.chip_time_us) if finished else None,
     }
     for code in split_points:
-        row[f"split_{code}"] = _time(result.splits_us.get(code)) if finished else None
+        row[f"split_{code}"] = _time(result.splits_us.get(code)) if timed else None
     row["club"] = entrant.club
     return row
 

@@ -11,12 +11,21 @@ START_WINDOW_US = 5 * 60 * 1_000_000
 
 
 class Status(StrEnum):
-    """Result status of an entrant; the order here is the export order."""
+    """Result status of an entrant; the order here is the export order.
+
+    ONC (on course) is never computed from passings alone: ``edge.timing.course`` turns
+    a computed DNF into ONC while the race is still open.
+    """
 
     FIN = "FIN"
+    ONC = "ONC"
     DNF = "DNF"
     DNS = "DNS"
     DSQ = "DSQ"
+
+
+STATUS_ORDER = {status: index for index, status in enumerate(Status)}
+"""Where each status comes in a results sheet: finishers, on course, DNF, DNS, DSQ."""
 
 
 @dataclass(frozen=True, slots=True)

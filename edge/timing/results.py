@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from edge.errors import InvalidInput, Problem
 from edge.timing.categories import AGE_REFERENCES, category_of
-from edge.timing.model import EntrantInfo, EntrantResult, PassingInfo, RaceSpec, Status
+from edge.timing.model import STATUS_ORDER, EntrantInfo, EntrantResult, PassingInfo, RaceSpec
 from edge.timing.ranking import RankBoard, bib_sort_key
 from edge.timing.timeline import evaluate_entrant
 
 __all__ = ["RaceResults", "bib_sort_key", "compute_results"]
 
 TIMINGS = ("chip", "gun")
-_STATUS_ORDER = {status: index for index, status in enumerate(Status)}
 
 
 @dataclass(slots=True)
@@ -32,7 +31,7 @@ class _Slot:
     def export_key(self) -> tuple[int, int, tuple[int, int, str]]:
         """Finishers by ranking time, then DNF, DNS, DSQ; bib order within each."""
         result = self.result
-        return (_STATUS_ORDER[result.status], result.ranking_time_us or 0, self.bib_key)
+        return (STATUS_ORDER[result.status], result.ranking_time_us or 0, self.bib_key)
 
 
 class RaceResults:

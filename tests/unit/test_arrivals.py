@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from edge.timing.arrivals import (
     MIN_GRACE_US,
     MINUTE_US,
@@ -35,10 +37,11 @@ def finisher(bib: str, minutes: float, rank: int, manual: str | None = None) -> 
 
 
 def at_split(bib: str, minutes: float, manual: str | None = None) -> EntrantResult:
+    """A runner seen at the split only, as the race sheet gives it while the race is open."""
     entrant = EntrantInfo(bib=bib, last_name=f"Runner{bib}", manual_status=manual)
     return EntrantResult(
         entrant=entrant,
-        status=Status.DNF,
+        status=Status.DNF if manual else Status.ONC,
         chip_start_us=START,
         splits_us={"KM5": round(minutes * MINUTE_US)},
     )
@@ -86,6 +89,14 @@ def test_arriving_soon_in_expected_order_without_finishers_or_the_long_gone() ->
     # Within the grace after its expected arrival, a runner is still called in.
     assert "gone" in [a.bib for a in arriving_soon(COURSE, results, START + 24 * MINUTE_US, 10)]
     assert MIN_GRACE_US == 5 * MINUTE_US
+
+
+def test_once_the_race_has_closed_nobody_is_called_in() -> None:
+    running = at_split("late", 25)  # expected at 50 min
+    now = START + 49 * MINUTE_US
+    assert [a.bib for a in arriving_soon(COURSE, [running], now, 10)] == ["late"]
+    closed = dataclasses.replace(running, status=Status.DNF)  # past the cutoff: DNF
+    assert arriving_soon(COURSE, [closed], now, 10) == []
 
 
 def test_arriving_soon_without_distances_keeps_split_order_for_a_while() -> None:

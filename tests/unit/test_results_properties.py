@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.timing.model import EntrantInfo, EntrantResult, PassingInfo, RaceSpec, Status
+from edge.timing.course import mark_on_course, race_open
+from edge.timing.model import (
+    STATUS_ORDER,
+    EntrantInfo,
+    EntrantResult,
+    PassingInfo,
+    RaceSpec,
+    Status,
+)
 from edge.timing.results import RaceResults, compute_results
 
 MIN = 60_000_000
@@ -137,3 +145,36 @@ def test_adding_passings_one_by_one_matches_a_full_recompute(
         returned = engine.add_passing(passing)
         assert returned == engine.result_of(passing.bib)
     assert engine.results() == compute_results(race.spec, race.people, race.passings)
+
+
+@settings(max_examples=100)
+@given(races(), st.integers(-2, 30))
+def test_on_course_only_replaces_a_computed_dnf_while_the_race_is_open(
+    race: Race, step: int
+) -> None:
+    computed = compute_results(race.spec, race.people, race.passings)
+    now = GUN + step * 5 * MIN  # from before the gun to past any cutoff (still in the day)
+    marked = mark_on_course(race.spec, computed, now)
+    before = {r.entrant.bib: r for r in computed}
+    assert sorted(before) == sorted(r.entrant.bib for r in marked)
+    still_open = race_open(race.spec, now)
+    for result in marked:
+        was = before[result.entrant.bib]
+        if result.status is Status.ONC:
+            assert still_open
+            assert was.status is Status.DNF
+            assert not result.entrant.manual_status
+            assert (result.splits_us, result.rank) == (was.splits_us, None)
+        else:
+            assert result.status is was.status
+            assert not (still_open and was.status is Status.DNF and not was.entrant.manual_status)
+    # Export order: FIN, ONC, DNF, DNS, DSQ; within each the engine's own order is kept.
+    assert [STATUS_ORDER[r.status] for r in marked] == sorted(
+        STATUS_ORDER[r.status] for r in marked
+    )
+    for status in Status:
+        # Runners on course come from the engine's DNF group, in its (bib) order.
+        source = Status.DNF if status is Status.ONC else status
+        engine_order = [r.entrant.bib for r in computed if r.status is source]
+        kept = [r.entrant.bib for r in marked if r.status is status]
+        assert kept == [bib for bib in engine_order if bib in kept]

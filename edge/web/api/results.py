@@ -47,7 +47,7 @@ class ResultController(Controller):
         results: NamedDependency[ResultService],
         format: FromQuery[Literal["json", "csv"]] = "json",
     ) -> Response[Any]:
-        """Finishers in rank order, then DNF, DNS, DSQ by bib."""
+        """Finishers in rank order, then on course (ONC), DNF, DNS, DSQ by bib."""
         sheet = await results.race_sheet(slug, race)
         splits = sheet.spec.split_points
         return _render(result_rows(sheet.results, splits), result_columns(splits), format)
