@@ -118,9 +118,21 @@ def jobs() -> None:
 @click.option("--queue", default=None, help="Queue (default: the kind's).")
 @click.option("--repeat", type=click.IntRange(1, 1_000_000), default=1, help="How many copies.")
 @click.option("--priority", type=int, default=0, help="Lower runs first.")
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Runs before the job is discarded (default: the kind's).",
+)
 @click.pass_context
 def jobs_enqueue(
-    ctx: click.Context, kind: str, payload: str, queue: str | None, repeat: int, priority: int
+    ctx: click.Context,
+    kind: str,
+    payload: str,
+    queue: str | None,
+    repeat: int,
+    priority: int,
+    max_attempts: int | None,
 ) -> None:
     """Add a job (or several) of KIND."""
     try:
@@ -130,11 +142,13 @@ def jobs_enqueue(
     if not isinstance(data, dict):
         raise InvalidInput([Problem("payload", "must be a JSON object")], "--payload")
 
+    options = {"queue": queue, "priority": priority, "max_attempts": max_attempts}
+
     async def add(q: Any) -> list[int]:
         if repeat == 1:
-            return [await q.enqueue(kind, data, queue=queue, priority=priority)]
+            return [await q.enqueue(kind, data, **options)]
         # One transaction for all the copies (one fsync, not one per job).
-        return list(await q.enqueue_many(kind, [data] * repeat, queue=queue, priority=priority))
+        return list(await q.enqueue_many(kind, [data] * repeat, **options))
 
     ids = _with_queue(ctx, add)
     click.echo(f"enqueued {len(ids)} job(s): {ids[0]}" + (f"..{ids[-1]}" if len(ids) > 1 else ""))
