@@ -20,6 +20,8 @@ from edge.store import migrate
 
 T = TypeVar("T")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+INTERRUPTED = "interrupted by a crash"
+"""How ``jobs show`` names an attempt cut off because its worker died or hung."""
 
 
 def _with_queue(
@@ -179,8 +181,9 @@ def jobs_list(ctx: click.Context, state: str | None, limit: int) -> None:
 @click.argument("job_id", type=int)
 @click.pass_context
 def jobs_show(ctx: click.Context, job_id: int) -> None:
-    """One job, its errors and its log."""
+    """One job, its errors and its log (an attempt cut off by a crash is said to be)."""
     from edge.jobs.admin import JobAdmin
+    from edge.jobs.models import Cause
 
     async def look(q: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         admin = JobAdmin(q.engine)
@@ -189,9 +192,11 @@ def jobs_show(ctx: click.Context, job_id: int) -> None:
     job, lines = _with_queue(ctx, look)
     for key in ("id", "kind", "queue", "state", "attempt", "max_attempts", "progress", "stage",
                 "payload", "result"):  # fmt: skip
-        click.echo(f"{key}: {job[key]}")
+        note = f" ({INTERRUPTED})" if key == "state" and job["interrupted"] else ""
+        click.echo(f"{key}: {job[key]}{note}")
     for error in job["errors"]:
-        click.echo(f"error (attempt {error['attempt']}): {error['error']}")
+        how = f", {INTERRUPTED}" if error.get("cause") == Cause.INTERRUPTED else ""
+        click.echo(f"error (attempt {error['attempt']}{how}): {error['error']}")
     for line in lines:
         click.echo(
             f"{from_us(line['at_us']).isoformat(timespec='seconds')} {line['level']}: "

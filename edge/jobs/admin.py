@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from edge.domain.clock import now_us
 from edge.jobs.errors import JobNotFound, JobStateConflict
-from edge.jobs.models import PENDING, JobState
+from edge.jobs.models import PENDING, Cause, JobState
 from edge.jobs.queue import J, L, Q
 from edge.jobs.store import TABLES
 from edge.store.sqlite import BEGIN_OPTION
@@ -20,6 +20,14 @@ HEARTBEAT_S = 2.0
 """How often a worker writes its heartbeat; the UI says "not running" after 3 times that."""
 PRUNE_AFTER_S = 7 * 24 * 3600
 _S = 1_000_000
+
+
+def interrupted(errors: list[dict[str, Any]], attempt: int) -> bool:
+    """Whether the job's latest attempt was cut off by a crash (its worker died or hung)."""
+    if not errors:
+        return False
+    last = errors[-1]
+    return bool(last.get("cause") == Cause.INTERRUPTED and last.get("attempt") == attempt)
 
 
 class JobAdmin:
@@ -40,6 +48,7 @@ class JobAdmin:
         job = dict(row)
         job["payload"] = json.loads(job["payload"])
         job["errors"] = json.loads(job["errors"])
+        job["interrupted"] = interrupted(job["errors"], job["attempt"])
         job["result"] = json.loads(job["result"]) if job["result"] is not None else None
         return job
 
@@ -55,7 +64,7 @@ class JobAdmin:
             return [dict(r) for r in rows.mappings()]
 
     async def list(self, state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Jobs, newest first, optionally in one state."""
+        """Jobs, newest first, optionally in one state (``interrupted``: see ``interrupted``)."""
         query = select(
             J.c.id,
             J.c.kind,
@@ -67,13 +76,17 @@ class JobAdmin:
             J.c.stage,
             J.c.scheduled_at_us,
             J.c.created_us,
+            J.c.errors,
         )
         if state is not None:
             JobState(state)  # a typo is an error, not an empty list
             query = query.where(J.c.state == state)
         async with self.reader.connect() as connection:
             rows = await connection.execute(query.order_by(J.c.id.desc()).limit(limit))
-            return [dict(r) for r in rows.mappings()]
+            jobs = [dict(r) for r in rows.mappings()]
+        for job in jobs:
+            job["interrupted"] = interrupted(json.loads(job.pop("errors")), job["attempt"])
+        return jobs
 
     async def cancel(self, job_id: int) -> str:
         """Cancel at once if pending; ask a running job to stop at its next heartbeat."""

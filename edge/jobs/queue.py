@@ -25,7 +25,7 @@ from edge.domain.clock import now_us
 from edge.errors import InvalidInput, Problem
 from edge.jobs.errors import UnknownKind
 from edge.jobs.lease import Holder, monotonic_us
-from edge.jobs.models import UNFINISHED, Job, JobLog, JobQueueState, JobState
+from edge.jobs.models import UNFINISHED, Cause, Job, JobLog, JobQueueState, JobState
 from edge.jobs.registry import KINDS
 from edge.jobs.rescue import rescue_jobs
 from edge.jobs.statements import statements
@@ -265,7 +265,8 @@ class JobQueue:
             errors = found.scalar()
             if errors is None:
                 return None  # no longer ours: a newer attempt owns the job
-            history = [*json.loads(errors), {"attempt": job.attempt, "at_us": now, "error": error}]
+            failure = {"attempt": job.attempt, "at_us": now, "error": error, "cause": Cause.RAISED}
+            history = [*json.loads(errors), failure]
             final = job.attempt >= job.max_attempts
             state = JobState.DISCARDED if final else JobState.RETRYABLE
             await connection.execute(
