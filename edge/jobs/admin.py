@@ -19,6 +19,13 @@ W = TABLES[3]
 HEARTBEAT_S = 2.0
 """How often a worker writes its heartbeat; the UI says "not running" after 3 times that."""
 PRUNE_AFTER_S = 7 * 24 * 3600
+RETRIABLE = {
+    JobState.DISCARDED,
+    JobState.CANCELLED,
+    JobState.COMPLETED,
+    JobState.RETRYABLE,  # failed, waiting for its backoff: the operator need not wait
+}
+"""States an operator may run a job again from, at once."""
 _S = 1_000_000
 
 
@@ -107,10 +114,10 @@ class JobAdmin:
         raise JobStateConflict(f"job {job_id} is {state}: nothing to cancel")
 
     async def retry(self, job_id: int) -> None:
-        """Run a finished job again (one more attempt if it used them all)."""
+        """Run a finished job again, or a failed one now (one more attempt if it used them all)."""
         async with self.engine.begin() as connection:
             state = await self._state(connection, job_id)
-            if state not in (JobState.DISCARDED, JobState.CANCELLED, JobState.COMPLETED):
+            if state not in RETRIABLE:
                 raise JobStateConflict(f"job {job_id} is {state}: it will run anyway")
             await connection.execute(
                 update(J)

@@ -86,6 +86,23 @@ async def test_a_failing_job_is_retried_with_backoff_then_discarded_with_its_err
     assert (await admin.get(job_id))["max_attempts"] == 4
 
 
+async def test_a_failed_job_waiting_for_its_backoff_is_retried_now_by_the_operator(
+    queue: JobQueue,
+):
+    admin = JobAdmin(queue.engine)
+    job_id = await queue.enqueue("test.fail", {})
+    [claimed] = await queue.claim(["default"], 1)
+    with pytest.raises(JobStateConflict, match=f"job {job_id} is executing: it will run anyway"):
+        await admin.retry(job_id)
+    assert await queue.fail(claimed, "RuntimeError: boom") == "retryable"
+    assert await queue.claim(["default"], 1) == []  # it waits for its backoff...
+    await admin.retry(job_id)
+    retried = await admin.get(job_id)
+    assert (retried["state"], retried["attempt"], retried["max_attempts"]) == ("available", 1, 3)
+    [again] = await queue.claim(["default"], 1)  # ...unless the operator says now
+    assert (again.id, again.attempt) == (job_id, 2)
+
+
 async def test_cancel_pending_at_once_and_running_cooperatively(queue: JobQueue):
     admin = JobAdmin(queue.engine)
     waiting = await queue.enqueue("diagnostics.sleep", {"seconds": 1}, delay_s=3600)
