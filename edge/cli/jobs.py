@@ -20,6 +20,8 @@ from edge.store import migrate
 
 T = TypeVar("T")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+INTERRUPTED = "interrupted by a crash"
+"""How ``jobs show`` names an attempt cut off because its worker died or hung."""
 
 
 def _with_queue(
@@ -118,9 +120,21 @@ def jobs() -> None:
 @click.option("--queue", default=None, help="Queue (default: the kind's).")
 @click.option("--repeat", type=click.IntRange(1, 1_000_000), default=1, help="How many copies.")
 @click.option("--priority", type=int, default=0, help="Lower runs first.")
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Runs before the job is discarded (default: the kind's).",
+)
 @click.pass_context
 def jobs_enqueue(
-    ctx: click.Context, kind: str, payload: str, queue: str | None, repeat: int, priority: int
+    ctx: click.Context,
+    kind: str,
+    payload: str,
+    queue: str | None,
+    repeat: int,
+    priority: int,
+    max_attempts: int | None,
 ) -> None:
     """Add a job (or several) of KIND."""
     try:
@@ -130,11 +144,13 @@ def jobs_enqueue(
     if not isinstance(data, dict):
         raise InvalidInput([Problem("payload", "must be a JSON object")], "--payload")
 
+    options = {"queue": queue, "priority": priority, "max_attempts": max_attempts}
+
     async def add(q: Any) -> list[int]:
         if repeat == 1:
-            return [await q.enqueue(kind, data, queue=queue, priority=priority)]
+            return [await q.enqueue(kind, data, **options)]
         # One transaction for all the copies (one fsync, not one per job).
-        return list(await q.enqueue_many(kind, [data] * repeat, queue=queue, priority=priority))
+        return list(await q.enqueue_many(kind, [data] * repeat, **options))
 
     ids = _with_queue(ctx, add)
     click.echo(f"enqueued {len(ids)} job(s): {ids[0]}" + (f"..{ids[-1]}" if len(ids) > 1 else ""))
@@ -165,8 +181,9 @@ def jobs_list(ctx: click.Context, state: str | None, limit: int) -> None:
 @click.argument("job_id", type=int)
 @click.pass_context
 def jobs_show(ctx: click.Context, job_id: int) -> None:
-    """One job, its errors and its log."""
+    """One job, its errors and its log (an attempt cut off by a crash is said to be)."""
     from edge.jobs.admin import JobAdmin
+    from edge.jobs.models import Cause
 
     async def look(q: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         admin = JobAdmin(q.engine)
@@ -175,9 +192,11 @@ def jobs_show(ctx: click.Context, job_id: int) -> None:
     job, lines = _with_queue(ctx, look)
     for key in ("id", "kind", "queue", "state", "attempt", "max_attempts", "progress", "stage",
                 "payload", "result"):  # fmt: skip
-        click.echo(f"{key}: {job[key]}")
+        note = f" ({INTERRUPTED})" if key == "state" and job["interrupted"] else ""
+        click.echo(f"{key}: {job[key]}{note}")
     for error in job["errors"]:
-        click.echo(f"error (attempt {error['attempt']}): {error['error']}")
+        how = f", {INTERRUPTED}" if error.get("cause") == Cause.INTERRUPTED else ""
+        click.echo(f"error (attempt {error['attempt']}{how}): {error['error']}")
     for line in lines:
         click.echo(
             f"{from_us(line['at_us']).isoformat(timespec='seconds')} {line['level']}: "

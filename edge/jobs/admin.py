@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from edge.domain.clock import now_us
 from edge.jobs.errors import JobNotFound, JobStateConflict
-from edge.jobs.models import PENDING, JobState
+from edge.jobs.models import PENDING, Cause, JobState
 from edge.jobs.queue import J, L, Q
 from edge.jobs.store import TABLES
 from edge.store.sqlite import BEGIN_OPTION
@@ -19,7 +19,22 @@ W = TABLES[3]
 HEARTBEAT_S = 2.0
 """How often a worker writes its heartbeat; the UI says "not running" after 3 times that."""
 PRUNE_AFTER_S = 7 * 24 * 3600
+RETRIABLE = {
+    JobState.DISCARDED,
+    JobState.CANCELLED,
+    JobState.COMPLETED,
+    JobState.RETRYABLE,  # failed, waiting for its backoff: the operator need not wait
+}
+"""States an operator may run a job again from, at once."""
 _S = 1_000_000
+
+
+def interrupted(errors: list[dict[str, Any]], attempt: int) -> bool:
+    """Whether the job's latest attempt was cut off by a crash (its worker died or hung)."""
+    if not errors:
+        return False
+    last = errors[-1]
+    return bool(last.get("cause") == Cause.INTERRUPTED and last.get("attempt") == attempt)
 
 
 class JobAdmin:
@@ -40,6 +55,7 @@ class JobAdmin:
         job = dict(row)
         job["payload"] = json.loads(job["payload"])
         job["errors"] = json.loads(job["errors"])
+        job["interrupted"] = interrupted(job["errors"], job["attempt"])
         job["result"] = json.loads(job["result"]) if job["result"] is not None else None
         return job
 
@@ -55,7 +71,7 @@ class JobAdmin:
             return [dict(r) for r in rows.mappings()]
 
     async def list(self, state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Jobs, newest first, optionally in one state."""
+        """Jobs, newest first, optionally in one state (``interrupted``: see ``interrupted``)."""
         query = select(
             J.c.id,
             J.c.kind,
@@ -67,13 +83,17 @@ class JobAdmin:
             J.c.stage,
             J.c.scheduled_at_us,
             J.c.created_us,
+            J.c.errors,
         )
         if state is not None:
             JobState(state)  # a typo is an error, not an empty list
             query = query.where(J.c.state == state)
         async with self.reader.connect() as connection:
             rows = await connection.execute(query.order_by(J.c.id.desc()).limit(limit))
-            return [dict(r) for r in rows.mappings()]
+            jobs = [dict(r) for r in rows.mappings()]
+        for job in jobs:
+            job["interrupted"] = interrupted(json.loads(job.pop("errors")), job["attempt"])
+        return jobs
 
     async def cancel(self, job_id: int) -> str:
         """Cancel at once if pending; ask a running job to stop at its next heartbeat."""
@@ -94,10 +114,10 @@ class JobAdmin:
         raise JobStateConflict(f"job {job_id} is {state}: nothing to cancel")
 
     async def retry(self, job_id: int) -> None:
-        """Run a finished job again (one more attempt if it used them all)."""
+        """Run a finished job again, or a failed one now (one more attempt if it used them all)."""
         async with self.engine.begin() as connection:
             state = await self._state(connection, job_id)
-            if state not in (JobState.DISCARDED, JobState.CANCELLED, JobState.COMPLETED):
+            if state not in RETRIABLE:
                 raise JobStateConflict(f"job {job_id} is {state}: it will run anyway")
             await connection.execute(
                 update(J)

@@ -20,6 +20,13 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Cause(StrEnum):
+    """Why an attempt ended without completing (``cause`` of an entry of ``Job.errors``)."""
+
+    RAISED = "raised"  # the job raised an error
+    INTERRUPTED = "interrupted"  # its worker died or hung (rescued): a crash, not the job's fault
+
+
 ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
 """BIGINT on PostgreSQL; INTEGER on SQLite, where only that makes the rowid autoincrement."""
 
@@ -43,7 +50,7 @@ class Job(SQLModel, table=True):
     state: JobState = Field(default=JobState.AVAILABLE, sa_type=AutoString)
     payload: str = "{}"
     result: str | None = None
-    errors: str = "[]"  # JSON list of {attempt, at_us, error}
+    errors: str = "[]"  # JSON list of {attempt, at_us, error, cause} (cause: a Cause)
     attempt: int = 0
     max_attempts: int = 5
     unique_key: str | None = None

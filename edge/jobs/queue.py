@@ -22,9 +22,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from edge.domain.clock import now_us
+from edge.errors import InvalidInput, Problem
 from edge.jobs.errors import UnknownKind
 from edge.jobs.lease import Holder, monotonic_us
-from edge.jobs.models import UNFINISHED, Job, JobLog, JobQueueState, JobState
+from edge.jobs.models import UNFINISHED, Cause, Job, JobLog, JobQueueState, JobState
 from edge.jobs.registry import KINDS
 from edge.jobs.rescue import rescue_jobs
 from edge.jobs.statements import statements
@@ -37,6 +38,8 @@ BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 600.0
 LEASE_S = 60.0
 DEFAULT_CONCURRENCY = 10
+MOST_ATTEMPTS = 1000
+"""The largest ``max_attempts`` a job may be given (a column of 32 bits on PostgreSQL)."""
 _S = 1_000_000
 
 
@@ -144,6 +147,9 @@ class JobQueue:
         if spec is None:
             known = ", ".join(sorted(KINDS)) or "none"
             raise UnknownKind([], f"unknown job kind {kind!r} (known: {known})")
+        if max_attempts is not None and not 1 <= max_attempts <= MOST_ATTEMPTS:
+            reason = f"must be a whole number from 1 to {MOST_ATTEMPTS}, not {max_attempts}"
+            raise InvalidInput([Problem("max_attempts", reason)], f"max_attempts {reason}")
         now = now_us()
         at = now + int(delay_s * _S)
         return {
@@ -154,7 +160,7 @@ class JobQueue:
             "payload": json.dumps(payload or {}),
             "errors": "[]",
             "attempt": 0,
-            "max_attempts": max_attempts or spec.max_attempts,
+            "max_attempts": spec.max_attempts if max_attempts is None else max_attempts,
             "unique_key": unique_key,
             "progress": 0,
             "stage": "",
@@ -259,7 +265,8 @@ class JobQueue:
             errors = found.scalar()
             if errors is None:
                 return None  # no longer ours: a newer attempt owns the job
-            history = [*json.loads(errors), {"attempt": job.attempt, "at_us": now, "error": error}]
+            failure = {"attempt": job.attempt, "at_us": now, "error": error, "cause": Cause.RAISED}
+            history = [*json.loads(errors), failure]
             final = job.attempt >= job.max_attempts
             state = JobState.DISCARDED if final else JobState.RETRYABLE
             await connection.execute(

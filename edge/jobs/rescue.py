@@ -2,8 +2,9 @@
 
 How a holder is judged dead or hung without the wall clock is in ``lease.py``.
 A rescued job is available again at once (or discarded when that was its last
-attempt), with the reason kept among its errors; the attempt it had stays
-counted, and the old holder can no longer record anything for it.
+attempt), with the reason kept among its errors as an attempt ``interrupted``
+(``Cause``), not one that raised; the attempt it had stays counted, and the old
+holder can no longer record anything for it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 
 from edge.domain.clock import now_us
 from edge.jobs.lease import holder_is_dead, monotonic_us
-from edge.jobs.models import JobState
+from edge.jobs.models import Cause, JobState
 from edge.jobs.statements import J
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ async def rescue_jobs(queue: JobQueue, lease_s: float) -> int:
             if not (dead or hung):
                 continue
             why = f"rescued: worker {host} pid {pid} {'died' if dead else 'stopped beating'}"
-            history = [*json.loads(errors), {"attempt": attempt, "at_us": now, "error": why}]
+            failure = {"attempt": attempt, "at_us": now, "error": why, "cause": Cause.INTERRUPTED}
+            history = [*json.loads(errors), failure]
             final = attempt >= maximum
             state = JobState.DISCARDED if final else JobState.AVAILABLE
             outcome = await connection.execute(

@@ -70,3 +70,28 @@ def test_mistakes_are_reported_without_a_traceback(jobs: Jobs):
     assert state.exit_code == EXIT_INVALID_INPUT
     for result in (bad_json, unknown, missing, state):
         assert "Traceback" not in result.output
+
+
+def test_max_attempts_is_stored_and_a_bad_one_is_refused_before_anything_is_written(jobs: Jobs):
+    for bad, says in (
+        ("0", "'--max-attempts': 0 is not in the range x>=1"),
+        ("-2", "'--max-attempts': -2 is not in the range x>=1"),
+        ("abc", "'--max-attempts': 'abc' is not a valid integer"),
+        ("", "'--max-attempts': '' is not a valid integer"),
+    ):
+        refused = jobs("enqueue", "diagnostics.sleep", "--max-attempts", bad)
+        assert refused.exit_code == 2, (bad, refused.output)
+        assert says in refused.output
+    too_many = jobs("enqueue", "diagnostics.sleep", "--max-attempts", "5000", "--repeat", "2")
+    assert too_many.exit_code == EXIT_INVALID_INPUT
+    assert "max_attempts must be a whole number from 1 to 1000, not 5000" in too_many.output
+    assert "Traceback" not in too_many.output
+    assert jobs("list").output == ""  # nothing was enqueued
+
+    added = jobs("enqueue", "diagnostics.sleep", "--max-attempts", "3")
+    assert (added.exit_code, added.output) == (0, "enqueued 1 job(s): 1\n")
+    assert "max_attempts: 3\n" in jobs("show", "1").output
+    copies = jobs("enqueue", "diagnostics.sleep", "--max-attempts", "1", "--repeat", "2")
+    assert copies.output == "enqueued 2 job(s): 2..3\n"
+    listed = jobs("list").output.splitlines()
+    assert [line.split()[5] for line in listed] == ["0/1", "0/1", "0/3"]  # newest first

@@ -77,11 +77,30 @@ async def test_a_failing_job_is_retried_with_backoff_then_discarded_with_its_err
     assert job["attempt"] == 3
     assert [e["attempt"] for e in job["errors"]] == [1, 2, 3]
     assert "boom on attempt 2" in job["errors"][1]["error"]
+    assert [e["cause"] for e in job["errors"]] == ["raised"] * 3
+    assert job["interrupted"] is False  # it raised: no worker crashed
     gaps = [b["at_us"] - a["at_us"] for a, b in zip(job["errors"], job["errors"][1:], strict=False)]
     assert gaps[1] > gaps[0] * 1.5  # exponential: 0.2 s then 0.4 s (plus the poll's delay)
     await admin.retry(job_id)  # an operator gives it one more go
     assert (await admin.get(job_id))["state"] == "available"
     assert (await admin.get(job_id))["max_attempts"] == 4
+
+
+async def test_a_failed_job_waiting_for_its_backoff_is_retried_now_by_the_operator(
+    queue: JobQueue,
+):
+    admin = JobAdmin(queue.engine)
+    job_id = await queue.enqueue("test.fail", {})
+    [claimed] = await queue.claim(["default"], 1)
+    with pytest.raises(JobStateConflict, match=f"job {job_id} is executing: it will run anyway"):
+        await admin.retry(job_id)
+    assert await queue.fail(claimed, "RuntimeError: boom") == "retryable"
+    assert await queue.claim(["default"], 1) == []  # it waits for its backoff...
+    await admin.retry(job_id)
+    retried = await admin.get(job_id)
+    assert (retried["state"], retried["attempt"], retried["max_attempts"]) == ("available", 1, 3)
+    [again] = await queue.claim(["default"], 1)  # ...unless the operator says now
+    assert (again.id, again.attempt) == (job_id, 2)
 
 
 async def test_cancel_pending_at_once_and_running_cooperatively(queue: JobQueue):
@@ -152,6 +171,8 @@ async def test_completion_by_a_worker_presumed_dead_is_refused(queue: JobQueue):
     job = await admin.get(job_id)
     assert (job["state"], job["result"]) == ("completed", "fresh")
     assert "stopped beating" in job["errors"][0]["error"]
+    assert job["errors"][0]["cause"] == "interrupted"  # cut off, not an error of its own
+    assert job["interrupted"] is False  # its latest attempt completed
 
 
 async def test_stats_report_states_queues_and_the_worker(queue: JobQueue):

@@ -196,6 +196,41 @@ async def test_a_worker_killed_mid_job_is_rescued_at_once_and_the_job_completes_
     assert list(runs) == [job_id]
 
 
+async def test_a_worker_killed_on_the_only_attempt_leaves_the_job_discarded_as_interrupted(
+    queue: JobQueue, target: Path | str, tmp_path: Path
+):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    payload = {"folder": str(folder), "sleep_s": 600}
+    job_id = await queue.enqueue("test.record", payload, max_attempts=1)
+    with worker_process(target, tmp_path, "killed") as first:
+
+        async def held_by_first() -> bool:
+            found = await job(queue, job_id)
+            return bool(found["state"] == "executing" and found["holder_pid"] == first.pid)
+
+        await poll(held_by_first, "job claimed by the first worker", 30, tmp_path)
+        first.kill()
+        first.wait()
+
+    with worker_process(target, tmp_path, "rescuer") as second:
+
+        async def discarded() -> bool:
+            return bool((await job(queue, job_id))["state"] == "discarded")
+
+        await poll(discarded, "job rescued", LEASE_S / 2, tmp_path)
+        assert stop(second) == 0
+
+    found = await job(queue, job_id)
+    assert (found["attempt"], found["max_attempts"], found["interrupted"]) == (1, 1, True)
+    [error] = found["errors"]
+    assert (error["attempt"], error["cause"]) == (1, "interrupted")
+    assert f"pid {first.pid} died" in error["error"]
+    [listed] = [j for j in await JobAdmin(queue.engine).list() if j["id"] == job_id]
+    assert (listed["state"], listed["interrupted"]) == ("discarded", True)
+    assert read_runs(folder) == {}  # no run ended: not the killed one, and no second one
+
+
 async def test_sigterm_stops_claiming_lets_short_jobs_finish_and_releases_the_rest(
     queue: JobQueue, target: Path | str, tmp_path: Path
 ):
