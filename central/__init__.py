@@ -1,1 +1,1 @@
-"""ChronoEdge central server: fleet, replication target, live results (see DESIGN.md)."""
+"""ChronoEdge central server: fleet, replication target, live results (docs/architecture.md)."""

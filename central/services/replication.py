@@ -1,7 +1,7 @@
 """Replication from boxes: batches applied once, in order, each in one transaction.
 
-The contract (DESIGN.md, "Sync contract"): a batch carries the changes
-``seq_from..seq_to`` of one device's outbox. Central keeps the last seq applied
+The contract (docs/architecture.md, "A read, from the antenna to central"): a batch
+carries the changes ``seq_from..seq_to`` of one device's outbox. Central keeps the last seq applied
 per device; a batch that starts after ``last + 1`` is a gap and is refused with
 the seq central expects; a batch already applied (a retry after a lost ack) is
 acknowledged without changing anything; an overlapping one applies only its new

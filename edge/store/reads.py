@@ -2,7 +2,7 @@
 
 The ORM costs ~150 µs a row through aiosqlite; ``executemany`` of a prepared
 INSERT costs ~3 µs. One BEGIN IMMEDIATE ... COMMIT per batch is the group
-commit of DESIGN.md: with synchronous=FULL it is one fsync for the whole batch,
+commit (docs/architecture.md): with synchronous=FULL it is one fsync for the whole batch,
 and once ``record_reads`` returns every read of the batch is on disk.
 """
 

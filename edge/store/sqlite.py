@@ -1,4 +1,4 @@
-"""The SQLite rules every connection follows (DESIGN.md: "SQLite rules").
+"""The SQLite rules every connection follows (docs/architecture.md, "Storage").
 
 WAL, busy_timeout, foreign keys and synchronous=FULL on connect; every transaction
 is opened by us with ``BEGIN IMMEDIATE`` (writers) or ``BEGIN`` (engines marked

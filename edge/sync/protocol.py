@@ -3,7 +3,7 @@
 A SLAVE pushes its outbox to the MASTER (``INGEST_PATH``) and a MASTER pushes
 its own to central (``CENTRAL_PATH``) with the same messages, so both
 receivers import these models and central stays a replica of the edge's
-contract (DESIGN.md: central may import ``edge.sync.protocol``).
+contract (docs/architecture.md, "Layers": central may import ``edge.sync.protocol``).
 
 - Request: ``POST`` a JSON :class:`BatchIn`, usually gzipped
   (``Content-Encoding: gzip``), with ``Authorization: Bearer <secret>``.
