@@ -10,8 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from edge.errors import InvalidInput, Problem
@@ -105,37 +104,6 @@ def read_csv_table(data: bytes) -> CsvTable:
         raise InvalidInput([Problem("file", "the file is empty", 1)], "empty CSV file")
     header_line, headers = records[0]
     return CsvTable(encoding, delimiter, headers, records[1:], header_line)
-
-
-def normalise_header(name: str) -> str:
-    """Fold a header for matching: lowercase, no accents, ``_``/``-``/``.`` as spaces."""
-    folded = unicodedata.normalize("NFKD", name.strip().casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return re.sub(r"[\s_\-.]+", " ", plain).strip()
-
-
-def map_headers(
-    headers: Iterable[str], aliases: Mapping[str, str], line: int = 1
-) -> tuple[dict[str, int], list[str], list[Problem]]:
-    """Map canonical field names to column positions.
-
-    Return (field -> column index, ignored raw headers, problems for duplicates).
-    ``aliases`` maps normalised header text to canonical field name.
-    """
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    problems: list[Problem] = []
-    for index, raw in enumerate(headers):
-        field = aliases.get(normalise_header(raw))
-        if field is None:
-            if raw.strip():
-                ignored.append(raw.strip())
-        elif field in columns:
-            reason = f"column {field} appears twice in the header"
-            problems.append(Problem(raw.strip(), reason, line))
-        else:
-            columns[field] = index
-    return columns, ignored, problems
 
 
 def header_message(kind: str, table: CsvTable) -> str:

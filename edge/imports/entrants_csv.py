@@ -13,35 +13,23 @@ from edge.imports.csvfile import (
     cell_values,
     extra_cells,
     header_message,
-    map_headers,
     normalise_bib,
-    normalise_header,
     read_csv_table,
 )
+from edge.imports.entrant_columns import ALIASES, EXAMPLES
+from edge.imports.headers import fold_text, look_alike, map_headers, normalise_header
 
-ALIASES = {
-    normalise_header(alias): field
-    for field, names in {
-        "bib": ["bib", "dossard"],
-        "last_name": ["last_name", "nom", "surname"],
-        "first_name": ["first_name", "prénom"],
-        "sex": ["sex", "sexe"],
-        "birth_date": ["birth_date", "date de naissance"],
-        "birth_year": ["birth_year", "année", "année de naissance", "year of birth"],
-        "club": ["club"],
-        "team": ["team", "équipe"],
-        "race": ["race", "course"],
-        "wave": ["wave", "vague"],
-        "tag1": ["tag", "tag1", "puce", "puce1"],
-        "tag2": ["tag2", "puce2"],
-        "category": ["category", "catégorie"],
-    }.items()
-    for alias in names
-}
+__all__ = ["ALIASES", "EntrantRow", "EntrantsFile", "parse_entrants_csv"]
+
 # Keys are folded like headers (lowercase, no accents) before the lookup.
-SEXES = {"m": "M", "h": "M", "homme": "M", "male": "M", "f": "F", "femme": "F", "female": "F"}
-_DMY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_YMD = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+SEXES = {
+    **dict.fromkeys(("m", "h", "homme", "male", "man", "masculin"), "M"),
+    **dict.fromkeys(("f", "femme", "female", "woman", "feminin"), "F"),
+}
+# A spreadsheet may add the midnight of a date cell ("1990-03-14 00:00:00").
+_MIDNIGHT = r"(?:[ T]00:00(?::00)?)?"
+_DMY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})" + _MIDNIGHT)
+_YMD = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})" + _MIDNIGHT)
 _HEX = re.compile(r"[0-9A-F]+")
 
 
@@ -122,13 +110,40 @@ class _SeenInFile:
             self.tags.setdefault(tag, (row.bib, row.line))
 
 
+class _Races:
+    """The event's races, found by code or by name as a file writes them."""
+
+    def __init__(self, waves: Mapping[str, Sequence[str]], names: Mapping[str, str]) -> None:
+        self.waves = waves
+        self.names = names
+
+    def find(self, written: str) -> list[str]:
+        """Codes of the races ``written`` means: by code first, else by name ("10 km")."""
+        key = fold_text(written)
+        by_code = [code for code in self.waves if fold_text(code) == key]
+        return by_code or [c for c in self.waves if fold_text(self.names.get(c, "")) == key]
+
+    def listed(self) -> str:
+        """The races for a message: ``10K (10 km), 5K (5 km)``."""
+        named = [f"{c} ({self.names[c]})" if self.names.get(c) else c for c in self.waves]
+        return ", ".join(named) or "none"
+
+
 def parse_entrants_csv(
-    data: bytes, races: Mapping[str, Sequence[str]], today: dt.date | None = None
+    data: bytes,
+    races: Mapping[str, Sequence[str]],
+    today: dt.date | None = None,
+    *,
+    race_names: Mapping[str, str] | None = None,
 ) -> EntrantsFile:
-    """Parse an entrants file against the event's races (race code -> its wave codes)."""
+    """Parse an entrants file against the event's races (race code -> its wave codes).
+
+    A row's race may be written as its code or, given ``race_names``, as its name.
+    """
     today = today or dt.date.today()
     table = read_csv_table(data)
     columns, ignored, problems = map_headers(table.headers, ALIASES, table.header_line)
+    problems.extend(_look_alikes(ignored, columns, table.header_line))
     missing = [f for f in ("bib", "last_name") if f not in columns]
     if "race" not in columns and len(races) != 1:
         missing.append("race")
@@ -148,7 +163,7 @@ def parse_entrants_csv(
             row.fail(overflow)
             problems.extend(row.problems)
             continue
-        entrant = _check(row, races, today, seen)
+        entrant = _check(row, _Races(races, race_names or {}), today, seen)
         problems.extend(row.problems)
         if entrant is not None:
             rows.append(entrant)
@@ -162,9 +177,25 @@ def parse_entrants_csv(
     )
 
 
-def _check(
-    row: _Row, races: Mapping[str, Sequence[str]], today: dt.date, seen: _SeenInFile
-) -> EntrantRow | None:
+def _look_alikes(ignored: Sequence[str], columns: Mapping[str, int], line: int) -> list[Problem]:
+    """An ignored column that seems to hold a field the file does not give is an error.
+
+    Importing would create every entrant without that field ("Gender" once made 260
+    entrants without a sex), so the organiser names the column or removes it.
+    """
+    problems = []
+    for header in ignored:
+        alike = look_alike(header, ALIASES, taken=columns)
+        if alike is not None:
+            reason = (
+                f"this column is not read but looks like {alike.field} ({alike.resembles!r}): "
+                f"rename it (e.g. {EXAMPLES[alike.field]}) to import it, or remove the column"
+            )
+            problems.append(Problem(alike.header, reason, line))
+    return problems
+
+
+def _check(row: _Row, races: _Races, today: dt.date, seen: _SeenInFile) -> EntrantRow | None:
     """Check every value of the row; return the entrant only when nothing is wrong."""
     bib_fault = bib_problem(row.bib)
     if bib_fault:
@@ -218,6 +249,12 @@ def _birth_date(row: _Row, today: dt.date) -> dt.date | None:
     value = row.get("birth_date")
     if not value:
         return None
+    if re.fullmatch(r"[0-9]{4}", value):
+        row.fail(
+            f"birth date {value!r} is a year alone: give the whole date, or head the "
+            "column Birth year (Année de naissance) if it holds years"
+        )
+        return None
     dmy, ymd = _DMY.fullmatch(value), _YMD.fullmatch(value)
     try:
         if dmy:
@@ -249,25 +286,29 @@ def _birth_year(row: _Row, today: dt.date) -> int | None:
     return int(value)
 
 
-def _race_and_wave(row: _Row, races: Mapping[str, Sequence[str]]) -> tuple[str | None, str | None]:
+def _race_and_wave(row: _Row, races: _Races) -> tuple[str | None, str | None]:
     written, wave_written = row.get("race"), row.get("wave")
-    known = ", ".join(races) or "none"
-    if not written and len(races) == 1:
-        race: str | None = next(iter(races))
+    if not written and len(races.waves) == 1:
+        race = next(iter(races.waves))
     elif not written:
-        row.fail(f"the race is empty (races: {known})")
+        row.fail(f"the race is empty (races: {races.listed()})")
         return None, None
     else:
-        race = next((code for code in races if code.casefold() == written.casefold()), None)
-    if race is None:
-        row.fail(f"race {written!r} is not a race of this event (races: {known})")
-        return None, None
+        found = races.find(written)
+        if len(found) != 1:
+            known = races.listed()
+            what = "is not a race" if not found else "names more than one race"
+            row.fail(f"race {written!r} {what} of this event (races: {known})")
+            return None, None
+        race = found[0]
     if not wave_written:
         return race, None
-    wave = next((w for w in races[race] if w.casefold() == wave_written.casefold()), None)
+    waves = races.waves[race]
+    wave = next((w for w in waves if fold_text(w) == fold_text(wave_written)), None)
     if wave is None:
-        waves = ", ".join(races[race]) or "none"
-        row.fail(f"wave {wave_written!r} is not a wave of race {race} ({waves})")
+        row.fail(
+            f"wave {wave_written!r} is not a wave of race {race} ({', '.join(waves) or 'none'})"
+        )
     return race, wave
 
 

@@ -12,11 +12,10 @@ from edge.imports.csvfile import (
     cell_values,
     extra_cells,
     header_message,
-    map_headers,
     normalise_bib,
-    normalise_header,
     read_csv_table,
 )
+from edge.imports.headers import map_headers, normalise_header
 
 # normalise_bib is re-exported: services normalise typed-in bibs exactly as files' bibs.
 __all__ = ["PassingRow", "PassingsFile", "normalise_bib", "parse_passings_csv"]

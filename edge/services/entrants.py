@@ -14,10 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Entrant, Event, ManualStatus, Sex
 from edge.errors import InvalidInput, NotFound, Problem
-from edge.imports.csvfile import cell_values, map_headers, read_csv_table
-from edge.imports.entrants_csv import ALIASES, EntrantRow, EntrantsFile, parse_entrants_csv
+from edge.imports.csvfile import cell_values, read_csv_table
+from edge.imports.entrant_columns import ALIASES
+from edge.imports.entrants_csv import EntrantRow, EntrantsFile, parse_entrants_csv
+from edge.imports.headers import map_headers
 from edge.imports.passings_csv import normalise_bib
-from edge.services.events import get_event, load_overview
+from edge.services.events import EventOverview, get_event, load_overview
 from edge.store.database import Database
 
 # Entrant attributes filled from each CSV column (race and wave are resolved to ids).
@@ -86,9 +88,8 @@ class EntrantService:
                 r.race.code: _RaceIds(r.race.id, {w.code: w.id for w in r.waves})
                 for r in overview.races
             }
-            parsed = parse_entrants_csv(
-                data, {r.race.code: [w.code for w in r.waves] for r in overview.races}
-            )
+            waves, names = _races_of(overview)
+            parsed = parse_entrants_csv(data, waves, race_names=names)
             existing = {
                 e.bib: e
                 for e in (await session.exec(select(Entrant).where(Entrant.event_id == event.id)))
@@ -144,10 +145,8 @@ class EntrantService:
             if entrant is None:
                 raise NotFound(f"no entrant with bib {bib!r} in event {event.slug!r}")
             overview = await load_overview(session, event)
-            parsed = parse_entrants_csv(
-                _one_row(entrant.bib, values),
-                {r.race.code: [w.code for w in r.waves] for r in overview.races},
-            )
+            waves, names = _races_of(overview)
+            parsed = parse_entrants_csv(_one_row(entrant.bib, values), waves, race_names=names)
             wearers = await _tag_wearers(session, event, parsed)
             problems = [*parsed.problems, *_tag_conflicts(parsed, wearers)]
             if problems:
@@ -201,6 +200,12 @@ async def _set_status(
     entrant.manual_status = status
     session.add(entrant)
     return entrant
+
+
+def _races_of(overview: EventOverview) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The event's races as the parser takes them: wave codes and names, by race code."""
+    waves = {r.race.code: [w.code for w in r.waves] for r in overview.races}
+    return waves, {r.race.code: r.race.name for r in overview.races}
 
 
 def _values(
