@@ -12,14 +12,17 @@ from edge.imports.csvfile import (
     bib_problem,
     cell_values,
     extra_cells,
-    header_message,
     normalise_bib,
+    quoted_headers,
     read_csv_table,
 )
 from edge.imports.entrant_columns import ALIASES, EXAMPLES
 from edge.imports.headers import fold_text, look_alike, map_headers, normalise_header
+from edge.phrase import Phrase
 
 __all__ = ["ALIASES", "EntrantRow", "EntrantsFile", "parse_entrants_csv"]
+HEADER = Phrase("header")
+"""Where a problem of the header line is."""
 
 # Keys are folded like headers (lowercase, no accents) before the lookup.
 SEXES = {
@@ -72,7 +75,7 @@ class _Row:
         self.line = line
         self.values = values
         self.bib = normalise_bib(values["bib"])
-        self.where = f"bib {self.bib}" if self.bib else "bib"
+        self.where = Phrase("bib {bib}", bib=self.bib) if self.bib else Phrase("bib")
         self.problems: list[Problem] = []
 
     def get(self, field: str) -> str:
@@ -98,12 +101,23 @@ class _SeenInFile:
         later row with the same bib any less of a duplicate.
         """
         if bib_ok and row.bib in self.bibs:
-            row.fail(f"bib {row.bib} already on line {self.bibs[row.bib]}")
+            row.fail(
+                Phrase("bib {bib} already on line {line}", bib=row.bib, line=self.bibs[row.bib])
+            )
         for tag in tags:
             if tag in self.tags:
                 bib, line = self.tags[tag]
-                owner = f"given to bib {bib} on line {line}" if bib else f"on line {line}"
-                row.fail(f"tag {tag} already {owner}")
+                if bib:
+                    row.fail(
+                        Phrase(
+                            "tag {tag} already given to bib {bib} on line {line}",
+                            tag=tag,
+                            bib=bib,
+                            line=line,
+                        )
+                    )
+                else:
+                    row.fail(Phrase("tag {tag} already on line {line}", tag=tag, line=line))
         if bib_ok:
             self.bibs.setdefault(row.bib, row.line)
         for tag in tags:
@@ -126,7 +140,7 @@ class _Races:
     def listed(self) -> str:
         """The races for a message: ``10K (10 km), 5K (5 km)``."""
         named = [f"{c} ({self.names[c]})" if self.names.get(c) else c for c in self.waves]
-        return ", ".join(named) or "none"
+        return ", ".join(named) or "—"
 
 
 def parse_entrants_csv(
@@ -148,12 +162,18 @@ def parse_entrants_csv(
     if "race" not in columns and len(races) != 1:
         missing.append("race")
     if missing:
-        reason = f"missing column(s): {', '.join(missing)}"
-        problems.append(Problem("header", reason, table.header_line))
+        reason = Phrase("missing column(s): {columns}", columns=", ".join(missing))
+        problems.append(Problem(HEADER, reason, table.header_line))
     if problems:
-        raise InvalidInput(problems, header_message("entrants", table))
+        message = Phrase(
+            "the entrants file's header cannot be used (line {line} reads {found})",
+            line=table.header_line,
+            found=quoted_headers(table),
+        )
+        raise InvalidInput(problems, message)
     rows: list[EntrantRow] = []
     seen = _SeenInFile()
+    known = _Races(races, race_names or {})
     for line, cells in table.rows:
         row = _Row(line, cell_values(columns, cells))
         overflow = extra_cells(cells, table.headers, table.delimiter)
@@ -163,7 +183,7 @@ def parse_entrants_csv(
             row.fail(overflow)
             problems.extend(row.problems)
             continue
-        entrant = _check(row, _Races(races, race_names or {}), today, seen)
+        entrant = _check(row, known, today, seen)
         problems.extend(row.problems)
         if entrant is not None:
             rows.append(entrant)
@@ -187,9 +207,12 @@ def _look_alikes(ignored: Sequence[str], columns: Mapping[str, int], line: int) 
     for header in ignored:
         alike = look_alike(header, ALIASES, taken=columns)
         if alike is not None:
-            reason = (
-                f"this column is not read but looks like {alike.field} ({alike.resembles!r}): "
-                f"rename it (e.g. {EXAMPLES[alike.field]}) to import it, or remove the column"
+            reason = Phrase(
+                "this column is not read but looks like {field} ({resembles!r}): "
+                "rename it (e.g. {names}) to import it, or remove the column",
+                field=alike.field,
+                resembles=alike.resembles,
+                names=EXAMPLES[alike.field],
             )
             problems.append(Problem(alike.header, reason, line))
     return problems
@@ -202,17 +225,23 @@ def _check(row: _Row, races: _Races, today: dt.date, seen: _SeenInFile) -> Entra
         row.fail(bib_fault)
     last_name = row.get("last_name")
     if not last_name:
-        row.fail("the last name is empty")
+        row.fail(Phrase("the last name is empty"))
     sex = _sex(row)
     birth_date = _birth_date(row, today)
     birth_year = _birth_year(row, today)
     if birth_date and birth_year and birth_date.year != birth_year:
-        row.fail(f"birth year {birth_year} disagrees with birth date {birth_date.isoformat()}")
+        row.fail(
+            Phrase(
+                "birth year {year} disagrees with birth date {date}",
+                year=birth_year,
+                date=birth_date.isoformat(),
+            )
+        )
     race, wave = _race_and_wave(row, races)
-    tag1 = _tag(row, "tag1", "tag")
-    tag2 = _tag(row, "tag2", "tag2")
+    tag1 = _tag(row, "tag1")
+    tag2 = _tag(row, "tag2")
     if tag1 and tag1 == tag2:
-        row.fail("tag2 is the same as tag")
+        row.fail(Phrase("tag2 is the same as tag"))
         tag2 = None  # not a second use of the tag by another row
     seen.check(row, bib_fault is None, [t for t in (tag1, tag2) if t])
     if row.problems or race is None:
@@ -241,7 +270,9 @@ def _sex(row: _Row) -> str | None:
         return None
     sex = SEXES.get(normalise_header(value))
     if sex is None:
-        row.fail(f"sex {value!r} is not one of M, H, Homme, Male, F, Femme, Female")
+        row.fail(
+            Phrase("sex {value!r} is not one of M, H, Homme, Male, F, Femme, Female", value=value)
+        )
     return sex
 
 
@@ -251,8 +282,11 @@ def _birth_date(row: _Row, today: dt.date) -> dt.date | None:
         return None
     if re.fullmatch(r"[0-9]{4}", value):
         row.fail(
-            f"birth date {value!r} is a year alone: give the whole date, or head the "
-            "column Birth year (Année de naissance) if it holds years"
+            Phrase(
+                "birth date {value!r} is a year alone: give the whole date, or head the "
+                "column Birth year (Année de naissance) if it holds years",
+                value=value,
+            )
         )
         return None
     dmy, ymd = _DMY.fullmatch(value), _YMD.fullmatch(value)
@@ -265,13 +299,15 @@ def _birth_date(row: _Row, today: dt.date) -> dt.date | None:
             raise ValueError(value)
         born = dt.date(year, month, day)
     except ValueError:
-        row.fail(f"birth date {value!r} is not a real date DD/MM/YYYY or YYYY-MM-DD")
+        row.fail(
+            Phrase("birth date {value!r} is not a real date DD/MM/YYYY or YYYY-MM-DD", value=value)
+        )
         return None
     if born.year < 1900:
-        row.fail(f"birth date {value!r} is before 1900")
+        row.fail(Phrase("birth date {value!r} is before 1900", value=value))
         return None
     if born > today:
-        row.fail(f"birth date {value!r} is in the future")
+        row.fail(Phrase("birth date {value!r} is in the future", value=value))
         return None
     return born
 
@@ -281,7 +317,13 @@ def _birth_year(row: _Row, today: dt.date) -> int | None:
     if not value:
         return None
     if not re.fullmatch(r"[0-9]{4}", value) or not 1900 <= int(value) <= today.year:
-        row.fail(f"birth year {value!r} is not a year between 1900 and {today.year}")
+        row.fail(
+            Phrase(
+                "birth year {value!r} is not a year between 1900 and {year}",
+                value=value,
+                year=today.year,
+            )
+        )
         return None
     return int(value)
 
@@ -291,14 +333,19 @@ def _race_and_wave(row: _Row, races: _Races) -> tuple[str | None, str | None]:
     if not written and len(races.waves) == 1:
         race = next(iter(races.waves))
     elif not written:
-        row.fail(f"the race is empty (races: {races.listed()})")
+        row.fail(Phrase("the race is empty (races: {races})", races=races.listed()))
         return None, None
     else:
         found = races.find(written)
         if len(found) != 1:
-            known = races.listed()
-            what = "is not a race" if not found else "names more than one race"
-            row.fail(f"race {written!r} {what} of this event (races: {known})")
+            why = Phrase(
+                "race {race!r} is not a race of this event (races: {races})"
+                if not found
+                else "race {race!r} names more than one race of this event (races: {races})",
+                race=written,
+                races=races.listed(),
+            )
+            row.fail(why)
             return None, None
         race = found[0]
     if not wave_written:
@@ -307,17 +354,29 @@ def _race_and_wave(row: _Row, races: _Races) -> tuple[str | None, str | None]:
     wave = next((w for w in waves if fold_text(w) == fold_text(wave_written)), None)
     if wave is None:
         row.fail(
-            f"wave {wave_written!r} is not a wave of race {race} ({', '.join(waves) or 'none'})"
+            Phrase(
+                "wave {wave!r} is not a wave of race {race} ({waves})",
+                wave=wave_written,
+                race=race,
+                waves=", ".join(waves) or "—",
+            )
         )
     return race, wave
 
 
-def _tag(row: _Row, field: str, label: str) -> str | None:
+def _tag(row: _Row, field: str) -> str | None:
     written = row.get(field)
     epc = re.sub(r"\s+", "", written).upper()
     if not epc:
         return None
     if not _HEX.fullmatch(epc) or len(epc) % 2 or not 8 <= len(epc) <= 64:
-        row.fail(f"{label} {written!r} is not an EPC (8 to 64 hexadecimal digits, even count)")
+        row.fail(
+            Phrase(
+                "tag {value!r} is not an EPC (8 to 64 hexadecimal digits, even count)"
+                if field == "tag1"
+                else "tag2 {value!r} is not an EPC (8 to 64 hexadecimal digits, even count)",
+                value=written,
+            )
+        )
         return None
     return epc

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from edge.errors import Problem
+from edge.phrase import Phrase
 
 # "Sexe (H/F)", "Date de naissance [JJ/MM/AAAA]": a bracketed hint is not the name.
 _HINT = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -64,7 +65,7 @@ def map_headers(
             if raw.strip():
                 ignored.append(raw.strip())
         elif field in columns:
-            reason = f"column {field} appears twice in the header"
+            reason = Phrase("column {field} appears twice in the header", field=field)
             problems.append(Problem(raw.strip(), reason, line))
         else:
             columns[field] = index
