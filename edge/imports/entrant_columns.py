@@ -11,22 +11,29 @@ NAMES: dict[str, tuple[str, ...]] = {
     "bib": (
         "bib", "dossard", "bib number", "bib no", "bib num", "race number", "race no",
         "number", "numero", "num", "no", "n", "n dossard", "no dossard", "num dossard",
-        "numero dossard", "numero de dossard", "dos",
+        "numero dossard", "numero de dossard", "dossard n",
+        "dossard no", "bib nr", "dos",
     ),
     "last_name": (
         "last_name", "nom", "last name", "lastname", "surname", "family name", "nom de famille",
-        "nom famille",
+        "nom famille", "last",
     ),
-    "first_name": ("first_name", "prénom", "first name", "firstname", "given name", "forename"),
-    "sex": ("sex", "sexe", "gender", "genre", "m f", "h f"),
+    "first_name": (
+        "first_name", "prénom", "first name", "firstname", "given name", "forename", "first",
+    ),
+    "sex": ("sex", "sexe", "gender", "genre", "m f", "h f", "sexe h f", "sexe m f", "sex m f"),
     "birth_date": (
         "birth_date", "date de naissance", "birth date", "birthdate", "date of birth", "dob",
-        "date naissance", "naissance", "né le", "née le", "né e le", "ddn",
+        "date naissance", "naissance", "né le", "née le", "né e le", "ddn", "date naiss",
+        "date de naiss",
     ),
     "birth_year": (
         "birth_year", "année", "année de naissance", "year of birth", "année naissance", "yob",
+        "année naiss",
     ),
-    "club": ("club", "association", "club name", "nom du club", "affiliation"),
+    "club": (
+        "club", "association", "club name", "nom du club", "affiliation", "club association",
+    ),
     "team": ("team", "équipe", "team name", "nom d'équipe", "nom de l'équipe", "nom équipe"),
     "race": (
         "race", "course", "épreuve", "distance", "event", "parcours", "race name",

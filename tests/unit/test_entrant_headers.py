@@ -64,6 +64,9 @@ def test_headers_fold_case_accents_punctuation_and_hints(raw: str, expected: str
         *(("Race", "race"), ("Vague", "wave"), ("Wave", "wave"), ("SAS", "wave")),
         *(("Catégorie", "category"), ("Category", "category"), ("Équipe", "team")),
         *(("Team", "team"), ("Club", "club"), ("Association", "club")),
+        *(("Dossard n°", "bib"), ("Sexe H/F", "sex"), ("First", "first_name")),
+        *(("Last", "last_name"), ("Date naiss.", "birth_date"), ("Année naiss.", "birth_year")),
+        *(("Club / Association", "club"), ("D.O.B.", "birth_date"), ("Bib #", "bib")),
     ],
 )
 def test_names_organisers_files_use(header: str, field: str) -> None:
@@ -81,8 +84,9 @@ def test_every_suggested_header_is_recognised_as_its_field() -> None:
     [
         ("Genre du coureur", "sex"),
         ("Dossart", "bib"),
+        ("N° de dossard", "bib"),
         ("Prenon", "first_name"),
-        ("Date naiss.", "birth_date"),
+        ("Date naissance coureur", "birth_date"),
         ("Date of birth of the runner", "birth_date"),
         ("Chip Nr", "tag1"),
         ("Transpondeur ID", "tag1"),
