@@ -130,12 +130,22 @@ class _Races:
     def __init__(self, waves: Mapping[str, Sequence[str]], names: Mapping[str, str]) -> None:
         self.waves = waves
         self.names = names
+        # Folded once here, not for each of 20,000 rows.
+        self._codes: dict[str, list[str]] = {}
+        self._named: dict[str, list[str]] = {}
+        for code in waves:
+            self._codes.setdefault(fold_text(code), []).append(code)
+            self._named.setdefault(fold_text(names.get(code, "")), []).append(code)
+        self._wave_codes = {r: {fold_text(w): w for w in codes} for r, codes in waves.items()}
 
     def find(self, written: str) -> list[str]:
         """Codes of the races ``written`` means: by code first, else by name ("10 km")."""
         key = fold_text(written)
-        by_code = [code for code in self.waves if fold_text(code) == key]
-        return by_code or [c for c in self.waves if fold_text(self.names.get(c, "")) == key]
+        return self._codes.get(key) or self._named.get(key) or []
+
+    def wave(self, race: str, written: str) -> str | None:
+        """The code of the race's wave ``written`` means, if any."""
+        return self._wave_codes[race].get(fold_text(written))
 
     def listed(self) -> str:
         """The races for a message: ``10K (10 km), 5K (5 km)``."""
@@ -351,7 +361,7 @@ def _race_and_wave(row: _Row, races: _Races) -> tuple[str | None, str | None]:
     if not wave_written:
         return race, None
     waves = races.waves[race]
-    wave = next((w for w in waves if fold_text(w) == fold_text(wave_written)), None)
+    wave = races.wave(race, wave_written)
     if wave is None:
         row.fail(
             Phrase(

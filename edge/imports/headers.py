@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from edge.errors import Problem
 from edge.phrase import Phrase
@@ -41,6 +42,7 @@ def header_key(name: str) -> str:
     return normalise_header(name).replace(" ", "")
 
 
+@lru_cache(maxsize=4096)  # a file repeats its races, waves and sexes on every row
 def fold_text(text: str) -> str:
     """A value compared loosely: no case, accents, spaces or punctuation ("10 km" = "10KM")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
