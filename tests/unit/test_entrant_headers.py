@@ -9,7 +9,7 @@ import pytest
 from edge.errors import InvalidInput
 from edge.imports.entrant_columns import ALIASES, EXAMPLES, NAMES
 from edge.imports.entrants_csv import EntrantsFile, parse_entrants_csv
-from edge.imports.headers import fold_text, look_alike, map_headers, normalise_header
+from edge.imports.headers import fold_text, header_key, look_alike, map_headers, normalise_header
 
 TODAY = dt.date(2026, 6, 1)
 RACES = {"10K": ["W1", "W2"], "5K": ["W1"]}
@@ -186,3 +186,11 @@ def test_a_year_alone_in_a_birth_date_column_says_where_years_go() -> None:
 def test_values_fold_like_people_read_them() -> None:
     assert fold_text(" 10 Km ") == fold_text("10km") == "10km"
     assert fold_text("Découverte") == "decouverte"
+
+
+def test_no_name_means_two_fields_once_folded() -> None:
+    fields: dict[str, set[str]] = {}
+    for field, names in NAMES.items():
+        for name in names:
+            fields.setdefault(header_key(name), set()).add(field)
+    assert {key: found for key, found in fields.items() if len(found) > 1} == {}
