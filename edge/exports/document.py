@@ -7,7 +7,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from edge.exports.tables import Table, label
+from edge.exports.tables import Table
+from edge.exports.words import ENGLISH, SheetWords
 from edge.timing.export import Cell
 
 FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
@@ -78,10 +79,18 @@ def _fit(pdf: FPDF, value: str, width: float) -> str:
     return text(pdf, value + "…")
 
 
-def _grid(pdf: FPDF, columns: Sequence[str], rows: Sequence[dict[str, Cell]]) -> None:
+def _grid(
+    pdf: FPDF, columns: Sequence[str], rows: Sequence[dict[str, Cell]], words: SheetWords
+) -> None:
     # One line per row with plain cells: fpdf2's table() measures and wraps every
     # cell and takes ~50 s for 5,000 finishers; this takes a few seconds.
-    widths: list[float] = [_WIDTHS.get(c, 20) for c in columns]
+    # A column is at least as wide as its heading: "Temps officiel" is longer than "Gun time".
+    pdf.set_font(FONT, "B", 8)
+    headings = [text(pdf, words.heading(c)) for c in columns]
+    widths: list[float] = [
+        max(_WIDTHS.get(c, 20), pdf.get_string_width(h) + 2)
+        for c, h in zip(columns, headings, strict=True)
+    ]
     scale = min(1.0, pdf.epw / sum(widths))
     widths = [w * scale for w in widths]
 
@@ -89,7 +98,7 @@ def _grid(pdf: FPDF, columns: Sequence[str], rows: Sequence[dict[str, Cell]]) ->
         pdf.set_font(FONT, "B", 8)
         pdf.set_fill_color(225, 230, 236)
         for column, width in zip(columns, widths, strict=True):
-            pdf.cell(width, ROW_MM, _fit(pdf, label(column), width), border=1, fill=True)
+            pdf.cell(width, ROW_MM, _fit(pdf, words.heading(column), width), border=1, fill=True)
         pdf.ln()
         pdf.set_font(FONT, "", 8)
         pdf.set_fill_color(244, 246, 248)
@@ -105,10 +114,13 @@ def _grid(pdf: FPDF, columns: Sequence[str], rows: Sequence[dict[str, Cell]]) ->
         pdf.ln()
 
 
-def pdf_bytes(tables: Sequence[Table], heading: str, subheading: str) -> bytes:
-    """A landscape A4 PDF: heading, then each table under its title."""
+def pdf_bytes(
+    tables: Sequence[Table], heading: str, subheading: str, words: SheetWords = ENGLISH
+) -> bytes:
+    """A landscape A4 PDF: heading, then each table under its title, headed in ``words``."""
     pdf = new_pdf("landscape")
     pdf.set_title(heading)
+    pdf.set_lang(words.language)
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)
     pdf.cell(0, 9, text(pdf, heading), new_x="LMARGIN", new_y="NEXT")
@@ -120,5 +132,5 @@ def pdf_bytes(tables: Sequence[Table], heading: str, subheading: str) -> bytes:
         pdf.cell(
             0, 7, text(pdf, f"{table.title} ({len(table.rows)})"), new_x="LMARGIN", new_y="NEXT"
         )
-        _grid(pdf, _printed_columns(table), table.rows)
+        _grid(pdf, _printed_columns(table), table.rows, words)
     return bytes(pdf.output())

@@ -5,31 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from edge.exports.words import ENGLISH, SheetWords
 from edge.timing.export import TEAM_COLUMNS, Cell, result_columns, result_rows, team_rows
 from edge.timing.model import EntrantResult, Status, TeamResult
 
 SHEET_KINDS = ("scratch", "category", "teams")
 """Kinds of result sheet; certificates are a kind of their own (PDF only)."""
-
-LABELS = {
-    "rank": "Rank",
-    "bib": "Bib",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "name": "Name",
-    "sex": "Sex",
-    "category": "Category",
-    "sex_rank": "Sex rank",
-    "category_rank": "Cat. rank",
-    "team": "Team",
-    "status": "Status",
-    "gun_time": "Gun time",
-    "chip_time": "Chip time",
-    "club": "Club",
-    "total_time": "Total time",
-    "members": "Members",
-}
-NO_CATEGORY = "No category"
 
 
 @dataclass(frozen=True)
@@ -41,34 +22,34 @@ class Table:
     rows: list[dict[str, Cell]]
 
 
-def label(column: str) -> str:
-    """A column's heading for people (``split_KM5`` reads ``KM5``)."""
-    return LABELS.get(column, column.removeprefix("split_"))
-
-
 def finishers(results: Sequence[EntrantResult]) -> list[EntrantResult]:
     """Ranked finishers in rank order."""
     done = [r for r in results if r.status is Status.FIN and r.rank is not None]
     return sorted(done, key=lambda r: (r.rank or 0, r.entrant.bib))
 
 
-def scratch_tables(results: Sequence[EntrantResult], splits: Sequence[str]) -> list[Table]:
+def scratch_tables(
+    results: Sequence[EntrantResult], splits: Sequence[str], words: SheetWords = ENGLISH
+) -> list[Table]:
     """The overall ranking, then (if any) the entrants who did not finish."""
     columns = tuple(result_columns(splits))
-    tables = [Table("Scratch", columns, result_rows(finishers(results), splits))]
+    tables = [Table(words.scratch, columns, result_rows(finishers(results), splits))]
     others = [r for r in results if r.status is not Status.FIN]
     if others:
-        tables.append(Table("Not classified", columns, result_rows(others, splits)))
+        tables.append(Table(words.not_classified, columns, result_rows(others, splits)))
     return tables
 
 
 def category_tables(
-    results: Sequence[EntrantResult], splits: Sequence[str], order: Sequence[str]
+    results: Sequence[EntrantResult],
+    splits: Sequence[str],
+    order: Sequence[str],
+    words: SheetWords = ENGLISH,
 ) -> list[Table]:
     """One table per category (in the race's category order), finishers by category rank."""
     groups: dict[str, list[EntrantResult]] = {}
     for result in finishers(results):
-        groups.setdefault(result.category or NO_CATEGORY, []).append(result)
+        groups.setdefault(result.category or words.no_category, []).append(result)
     position = {code: i for i, code in enumerate(order)}
     titles = sorted(groups, key=lambda c: (position.get(c, len(position)), c))
     columns = tuple(result_columns(splits))
@@ -82,9 +63,9 @@ def category_tables(
     ]
 
 
-def team_tables(teams: Sequence[TeamResult]) -> list[Table]:
+def team_tables(teams: Sequence[TeamResult], words: SheetWords = ENGLISH) -> list[Table]:
     """The team ranking (ranked teams only)."""
-    return [Table("Teams", TEAM_COLUMNS, team_rows(teams))]
+    return [Table(words.teams, TEAM_COLUMNS, team_rows(teams))]
 
 
 def flat_rows(tables: Sequence[Table]) -> tuple[tuple[str, ...], list[dict[str, Cell]]]:

@@ -10,7 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from edge.exports.tables import Table, label
+from edge.exports.tables import Table
+from edge.exports.words import ENGLISH, SheetWords
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -26,15 +27,15 @@ def _sheet_title(title: str, taken: set[str]) -> str:
     return name
 
 
-def xlsx_bytes(tables: Sequence[Table], heading: str) -> bytes:
-    """A workbook whose sheets each start with a header row, then one row per entrant."""
+def xlsx_bytes(tables: Sequence[Table], heading: str, words: SheetWords = ENGLISH) -> bytes:
+    """A workbook whose sheets each start with a header row in ``words``, then one row each."""
     book = Workbook()
     if book.active is not None:  # a new workbook starts with an empty sheet
         book.remove(book.active)
     taken: set[str] = set()
-    for table in tables or [Table("Results", (), [])]:
+    for table in tables or [Table(words.results, (), [])]:
         sheet = book.create_sheet(_sheet_title(table.title, taken))
-        sheet.append([label(c) for c in table.columns])
+        sheet.append([words.heading(c) for c in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
@@ -42,9 +43,10 @@ def xlsx_bytes(tables: Sequence[Table], heading: str) -> bytes:
         sheet.freeze_panes = "A2"
         for index, column in enumerate(table.columns, start=1):
             cells = [len(str(r.get(column) or "")) for r in table.rows]
-            longest = max([len(label(column)), *cells])
+            longest = max([len(words.heading(column)), *cells])
             sheet.column_dimensions[get_column_letter(index)].width = min(60, longest + 2)
     book.properties.title = heading
+    book.properties.language = words.language
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

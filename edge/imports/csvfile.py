@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from edge.errors import InvalidInput, Problem
+from edge.phrase import Phrase
 
 # Order breaks ties: a header with as many ``;`` as ``,`` comes from a French locale.
 DELIMITERS = (";", ",", "\t")
@@ -27,6 +27,8 @@ _BIB = re.compile(r"[0-9A-Z]+")
 # Spreadsheets save empty rows as ";;;" (or ",,," from another locale): a line or
 # record without any other character holds nothing and is skipped.
 _CONTENT = re.compile(r'[^\s;,"]')
+FILE = Phrase("file")
+"""Where a problem of the whole file is."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ def decode(data: bytes) -> tuple[str, str]:
         # UTF-16 text and .xlsx/.ods workbooks both contain NUL bytes; cp1252 would
         # "decode" them into garbage headers and a puzzling "missing column" error.
         raise InvalidInput(
-            [Problem("file", "this is not a CSV text file (a workbook or UTF-16 text?)")],
-            "save the sheet as CSV (UTF-8 or Windows) and import that file",
+            [Problem(FILE, Phrase("this is not a CSV text file (a workbook or UTF-16 text?)"))],
+            Phrase("save the sheet as CSV (UTF-8 or Windows) and import that file"),
         )
     try:
         return data.decode("utf-8-sig"), "utf-8"
@@ -58,10 +60,13 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return body.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as error:
-        where = f"byte 0x{body[error.start]:02X} at offset {error.start}"
+        reason = Phrase(
+            "neither UTF-8 nor Windows-1252 text (byte 0x{byte:02X} at offset {offset})",
+            byte=body[error.start],
+            offset=error.start,
+        )
         raise InvalidInput(
-            [Problem("file", f"neither UTF-8 nor Windows-1252 text ({where})")],
-            "save the file as CSV UTF-8 and import it again",
+            [Problem(FILE, reason)], Phrase("save the file as CSV UTF-8 and import it again")
         ) from None
 
 
@@ -95,53 +100,28 @@ def read_csv_table(data: bytes) -> CsvTable:
                 records.append((start, record))
             start = reader.line_num + 1
     except csv.Error as error:
-        problem = Problem("file", f"unreadable CSV: {error}", start)
-        raise InvalidInput([problem], "the CSV file cannot be read") from error
+        problem = Problem(FILE, Phrase("unreadable CSV: {error}", error=str(error)), start)
+        raise InvalidInput([problem], Phrase("the CSV file cannot be read")) from error
     last_line, last = records.pop()
     if last != [_SENTINEL]:
-        reason = f"a quoted value opened on line {last_line} is never closed (a '\"' is missing)"
-        raise InvalidInput([Problem("file", reason, last_line)], "the CSV file cannot be read")
+        reason = Phrase(
+            "a quoted value opened on line {line} is never closed (a '\"' is missing)",
+            line=last_line,
+        )
+        raise InvalidInput(
+            [Problem(FILE, reason, last_line)], Phrase("the CSV file cannot be read")
+        )
     if not records:
-        raise InvalidInput([Problem("file", "the file is empty", 1)], "empty CSV file")
+        raise InvalidInput(
+            [Problem(FILE, Phrase("the file is empty"), 1)], Phrase("empty CSV file")
+        )
     header_line, headers = records[0]
     return CsvTable(encoding, delimiter, headers, records[1:], header_line)
 
 
-def normalise_header(name: str) -> str:
-    """Fold a header for matching: lowercase, no accents, ``_``/``-``/``.`` as spaces."""
-    folded = unicodedata.normalize("NFKD", name.strip().casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return re.sub(r"[\s_\-.]+", " ", plain).strip()
-
-
-def map_headers(
-    headers: Iterable[str], aliases: Mapping[str, str], line: int = 1
-) -> tuple[dict[str, int], list[str], list[Problem]]:
-    """Map canonical field names to column positions.
-
-    Return (field -> column index, ignored raw headers, problems for duplicates).
-    ``aliases`` maps normalised header text to canonical field name.
-    """
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    problems: list[Problem] = []
-    for index, raw in enumerate(headers):
-        field = aliases.get(normalise_header(raw))
-        if field is None:
-            if raw.strip():
-                ignored.append(raw.strip())
-        elif field in columns:
-            reason = f"column {field} appears twice in the header"
-            problems.append(Problem(raw.strip(), reason, line))
-        else:
-            columns[field] = index
-    return columns, ignored, problems
-
-
-def header_message(kind: str, table: CsvTable) -> str:
-    """The message for an unusable header, quoting it so a misspelt column shows."""
-    found = ", ".join(repr(h.strip()) for h in table.headers if h.strip()) or "nothing"
-    return f"the {kind} file's header cannot be used (line {table.header_line} reads {found})"
+def quoted_headers(table: CsvTable) -> str:
+    """The header line's names quoted, for a message: a misspelt column then shows."""
+    return ", ".join(repr(h.strip()) for h in table.headers if h.strip()) or "—"
 
 
 def cell_values(columns: Mapping[str, int], cells: list[str]) -> dict[str, str]:
@@ -154,9 +134,11 @@ def extra_cells(cells: list[str], headers: list[str], delimiter: str) -> str | N
     if len(cells) <= len(headers):
         return None
     # Every value after an unquoted delimiter sits one column to the right.
-    return (
-        f"{len(cells)} cells for {len(headers)} columns "
-        f"(a {delimiter!r} inside a value needs quotes)"
+    return Phrase(
+        "{cells} cells for {columns} columns (a {delimiter!r} inside a value needs quotes)",
+        cells=len(cells),
+        columns=len(headers),
+        delimiter=delimiter,
     )
 
 
@@ -172,7 +154,7 @@ def normalise_bib(value: str) -> str:
 def bib_problem(bib: str) -> str | None:
     """Why a normalised bib is unusable, or None when it is fine."""
     if not bib:
-        return "the bib is empty"
+        return Phrase("the bib is empty")
     if not _BIB.fullmatch(bib):
-        return f"bib {bib!r} is not made of letters A-Z and digits 0-9"
+        return Phrase("bib {bib!r} is not made of letters A-Z and digits 0-9", bib=bib)
     return None

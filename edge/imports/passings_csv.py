@@ -11,12 +11,11 @@ from edge.imports.csvfile import (
     bib_problem,
     cell_values,
     extra_cells,
-    header_message,
-    map_headers,
     normalise_bib,
-    normalise_header,
+    quoted_headers,
     read_csv_table,
 )
+from edge.imports.headers import map_headers, normalise_header
 
 # normalise_bib is re-exported: services normalise typed-in bibs exactly as files' bibs.
 __all__ = ["PassingRow", "PassingsFile", "normalise_bib", "parse_passings_csv"]
@@ -61,7 +60,11 @@ def parse_passings_csv(data: bytes, points: Collection[str]) -> PassingsFile:
         reason = f"missing column(s): {', '.join(missing)}"
         problems.append(Problem("header", reason, table.header_line))
     if problems:
-        raise InvalidInput(problems, header_message("passings", table))
+        found = quoted_headers(table)
+        reason = (
+            f"the passings file's header cannot be used (line {table.header_line} reads {found})"
+        )
+        raise InvalidInput(problems, reason)
     canonical = {code.casefold(): code for code in points}
     known = ", ".join(points) or "none"
     rows: list[PassingRow] = []

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 from edge.errors import InvalidInput, Problem
-from edge.imports.csvfile import map_headers, normalise_header, read_csv_table
+from edge.imports.csvfile import read_csv_table
+from edge.imports.headers import map_headers, normalise_header
 from edge.store.reads import ReadIn
 
 ALIASES = {

@@ -14,10 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Entrant, Event, ManualStatus, Sex
 from edge.errors import InvalidInput, NotFound, Problem
-from edge.imports.csvfile import cell_values, map_headers, read_csv_table
-from edge.imports.entrants_csv import ALIASES, EntrantRow, EntrantsFile, parse_entrants_csv
+from edge.imports.csvfile import cell_values, read_csv_table
+from edge.imports.entrant_columns import ALIASES
+from edge.imports.entrants_csv import EntrantRow, EntrantsFile, parse_entrants_csv
+from edge.imports.headers import map_headers
 from edge.imports.passings_csv import normalise_bib
-from edge.services.events import get_event, load_overview
+from edge.phrase import Phrase
+from edge.services.events import EventOverview, get_event, load_overview
 from edge.store.database import Database
 
 # Entrant attributes filled from each CSV column (race and wave are resolved to ids).
@@ -43,7 +46,9 @@ class ImportRow:
     bib: str
     name: str
     action: str
-    detail: str = ""
+    detail: str = ""  # the reasons, or the entrant's attributes that change, in English
+    reasons: tuple[str, ...] = ()  # why the row is an error, each a Phrase a page translates
+    changed: tuple[str, ...] = ()  # the entrant's attributes an update changes
 
 
 @dataclass
@@ -86,9 +91,8 @@ class EntrantService:
                 r.race.code: _RaceIds(r.race.id, {w.code: w.id for w in r.waves})
                 for r in overview.races
             }
-            parsed = parse_entrants_csv(
-                data, {r.race.code: [w.code for w in r.waves] for r in overview.races}
-            )
+            waves, names = _races_of(overview)
+            parsed = parse_entrants_csv(data, waves, race_names=names)
             existing = {
                 e.bib: e
                 for e in (await session.exec(select(Entrant).where(Entrant.event_id == event.id)))
@@ -103,10 +107,13 @@ class EntrantService:
             if report.problems and not dry_run:
                 raise InvalidInput(
                     report.problems,
-                    f"{len(report.problems)} problems in the entrants file; nothing was imported",
+                    Phrase(
+                        "{n} problems in the entrants file; nothing was imported",
+                        n=len(report.problems),
+                    ),
                 )
             new_rows: list[dict[str, Any]] = []
-            done: dict[int, tuple[str, str]] = {}  # line -> (action, detail)
+            done: dict[int, tuple[str, tuple[str, ...]]] = {}  # line -> (action, changed)
             for row in parsed.rows:
                 entrant = existing.get(row.bib)
                 values = _values(row, parsed.columns, races[row.race], entrant)
@@ -114,15 +121,15 @@ class EntrantService:
                     new = Entrant(event_id=event.id, bib=row.bib, **values)
                     new_rows.append(new.model_dump())
                     report.created += 1
-                    done[row.line] = ("added", "")
+                    done[row.line] = ("added", ())
                     continue
-                changed = [n for n, v in values.items() if getattr(entrant, n) != v]
+                changed = tuple(n for n, v in values.items() if getattr(entrant, n) != v)
                 if _update(entrant, values):
                     report.updated += 1
-                    done[row.line] = ("updated", ", ".join(changed))
+                    done[row.line] = ("updated", changed)
                 else:
                     report.unchanged += 1
-                    done[row.line] = ("unchanged", "")
+                    done[row.line] = ("unchanged", ())
             report.rows = _row_outcomes(data, done, report.problems)
             if dry_run or report.problems:
                 await session.rollback()
@@ -144,15 +151,13 @@ class EntrantService:
             if entrant is None:
                 raise NotFound(f"no entrant with bib {bib!r} in event {event.slug!r}")
             overview = await load_overview(session, event)
-            parsed = parse_entrants_csv(
-                _one_row(entrant.bib, values),
-                {r.race.code: [w.code for w in r.waves] for r in overview.races},
-            )
+            waves, names = _races_of(overview)
+            parsed = parse_entrants_csv(_one_row(entrant.bib, values), waves, race_names=names)
             wearers = await _tag_wearers(session, event, parsed)
             problems = [*parsed.problems, *_tag_conflicts(parsed, wearers)]
             if problems:
                 fixes = [Problem(p.where, p.reason) for p in problems]  # no file lines here
-                raise InvalidInput(fixes, f"bib {entrant.bib} was not changed")
+                raise InvalidInput(fixes, Phrase("bib {bib} was not changed", bib=entrant.bib))
             row = parsed.rows[0]
             race = next(r for r in overview.races if r.race.code == row.race)
             ids = _RaceIds(race.race.id, {w.code: w.id for w in race.waves})
@@ -203,6 +208,12 @@ async def _set_status(
     return entrant
 
 
+def _races_of(overview: EventOverview) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The event's races as the parser takes them: wave codes and names, by race code."""
+    waves = {r.race.code: [w.code for w in r.waves] for r in overview.races}
+    return waves, {r.race.code: r.race.name for r in overview.races}
+
+
 def _values(
     row: EntrantRow, columns: frozenset[str], race: _RaceIds, entrant: Entrant | None
 ) -> dict[str, Any]:
@@ -250,7 +261,7 @@ async def _tag_wearers(
 
 
 def _row_outcomes(
-    data: bytes, done: dict[int, tuple[str, str]], problems: list[Problem]
+    data: bytes, done: dict[int, tuple[str, tuple[str, ...]]], problems: list[Problem]
 ) -> list[ImportRow]:
     """Every record of the file with what happens to it; a row with a problem is an error."""
     table = read_csv_table(data)
@@ -264,11 +275,12 @@ def _row_outcomes(
         values = cell_values(columns, cells)
         name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
         bib = normalise_bib(values.get("bib", ""))
-        if line in reasons:
-            outcomes.append(ImportRow(line, bib, name, "error", "; ".join(reasons[line])))
+        why = reasons.get(line) or ([] if line in done else [Phrase("row not read")])
+        if why:
+            outcomes.append(ImportRow(line, bib, name, "error", "; ".join(why), tuple(why)))
         else:
-            action, detail = done.get(line, ("error", "row not read"))
-            outcomes.append(ImportRow(line, bib, name, action, detail))
+            action, changed = done[line]
+            outcomes.append(ImportRow(line, bib, name, action, ", ".join(changed), (), changed))
     return outcomes
 
 
@@ -298,8 +310,10 @@ def _tag_conflicts(parsed: EntrantsFile, existing: dict[str, Entrant]) -> list[P
             if tag and tag in worn:
                 problems.append(
                     Problem(
-                        where=f"bib {row.bib}",
-                        reason=f"tag {tag} is already worn by bib {worn[tag]}",
+                        where=Phrase("bib {bib}", bib=row.bib),
+                        reason=Phrase(
+                            "tag {tag} is already worn by bib {bib}", tag=tag, bib=worn[tag]
+                        ),
                         line=row.line,
                     )
                 )

@@ -15,6 +15,7 @@ from edge.exports.csvsheet import csv_bytes
 from edge.exports.document import pdf_bytes
 from edge.exports.files import EXTENSIONS, export_name, is_export_name, write_atomic
 from edge.exports.tables import Table, category_tables, scratch_tables, team_tables
+from edge.exports.words import SheetWords, sheet_words
 from edge.exports.workbook import xlsx_bytes
 from edge.roleconfig import load_role
 from edge.services.events import EventService, get_event, get_race
@@ -47,7 +48,7 @@ class ExportRequest:
     race: str
     kind: str
     format: str
-    language: str = "en"
+    language: str | None = None  # None: English, and the CSV keeps its machine column names
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ExportRequest:
@@ -60,10 +61,13 @@ class ExportRequest:
         elif kind and fmt and fmt not in FORMATS[kind]:
             allowed = ", ".join(FORMATS[kind])
             problems.append(Problem("format", f"a {kind} export comes as {allowed}, not {fmt!r}"))
+        language = str(payload.get("language") or "").strip() or None
+        if language is not None and language not in LANGUAGES:
+            reason = f"language {language!r} is not one of {', '.join(LANGUAGES)}"
+            problems.append(Problem("language", reason))
         if problems:
             raise InvalidInput(problems, "this export cannot be made; nothing was started")
-        language = str(payload.get("language") or "en")
-        return cls(**values, language=language if language in LANGUAGES else "en")
+        return cls(**values, language=language)
 
     @property
     def job_kind(self) -> str:
@@ -71,8 +75,11 @@ class ExportRequest:
         return JOB_KINDS.get(self.kind, RESULTS_JOB)
 
     def file_name(self) -> str:
-        """The name of the file this export writes."""
-        return export_name(self.event, self.race, self.kind, self.format)
+        """The name of the file this export writes (``..._scratch-fr.pdf`` in French)."""
+        # The language is in the name so that a French sheet never replaces an English one.
+        translated = self.language not in (None, "en")
+        kind = f"{self.kind}-{self.language}" if translated else self.kind
+        return export_name(self.event, self.race, kind, self.format)
 
 
 @dataclass(frozen=True)
@@ -145,27 +152,30 @@ class ExportService:
         return EXTENSIONS[name.rsplit(".", 1)[-1]]
 
 
-def _tables(sheet: RaceSheet, kind: str) -> list[Table]:
+def _tables(sheet: RaceSheet, kind: str, words: SheetWords) -> list[Table]:
     splits = sheet.spec.split_points
     if kind == "category":
         order = [c.code for c in sheet.race.categories]
-        return category_tables(sheet.results, splits, order)
+        return category_tables(sheet.results, splits, order, words)
     if kind == "teams":
-        return team_tables(sheet.teams)
-    return scratch_tables(sheet.results, splits)
+        return team_tables(sheet.teams, words)
+    return scratch_tables(sheet.results, splits, words)
 
 
 def _sheet_bytes(sheet: RaceSheet, request: ExportRequest) -> bytes:
-    tables = _tables(sheet, request.kind)
+    words = sheet_words(request.language)
+    tables = _tables(sheet, request.kind, words)
     heading = f"{sheet.event.name} — {sheet.race.race.name}"
     if request.format == "csv":
-        return csv_bytes(tables)
+        return csv_bytes(tables, words if request.language else None)
     if request.format == "xlsx":
-        return xlsx_bytes(tables, heading)
-    return pdf_bytes(tables, heading, f"{sheet.event.date.isoformat()} · {request.kind}")
+        return xlsx_bytes(tables, heading, words)
+    subheading = f"{sheet.event.date.isoformat()} · {words.kind(request.kind)}"
+    return pdf_bytes(tables, heading, subheading, words)
 
 
-async def _certificates(sheet: RaceSheet, language: str, progress: Progress) -> bytes:
+async def _certificates(sheet: RaceSheet, language: str | None, progress: Progress) -> bytes:
+    language = language or "en"
     made = certificates_of(
         sheet.results, sheet.event.name, sheet.event.date, sheet.race.race.name, language
     )

@@ -17,6 +17,8 @@ from typing import Any
 
 from litestar import Request
 
+from edge.phrase import Phrase
+
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
 COOKIE = "lang"
@@ -36,14 +38,34 @@ def catalog(language: str) -> dict[str, str]:
 
 
 def translator(language: str) -> Callable[..., str]:
-    """A ``_(text, **values)`` for templates: translated, then ``str.format``-ed with values."""
+    """A ``_(text, **values)`` for templates: translated, then ``str.format``-ed with values.
+
+    A :class:`Phrase` brings its own template and values.
+    """
     texts = catalog(language)
 
     def translate(text: str, **values: Any) -> str:
+        if isinstance(text, Phrase) and not values:
+            values = text.values
+            text = text.template
         chosen = texts.get(text, text)
         return chosen.format(**values) if values else chosen
 
     return translate
+
+
+def phrase_teller(language: str) -> Callable[[str], str]:
+    """A ``said(text)`` for templates: a :class:`Phrase` in ``language``, other text as it is.
+
+    For text that may be the organiser's own (a column's header): only what the
+    code said is translated, never a file's content that happens to be English.
+    """
+    translate = translator(language)
+
+    def said(text: str) -> str:
+        return translate(text) if isinstance(text, Phrase) else text
+
+    return said
 
 
 def language_of(request: Request[Any, Any, Any]) -> str:

@@ -118,3 +118,38 @@ def test_an_edit_is_checked_then_saved_and_replicated(box: LiveBox, tmp_path: Pa
         assert "Paris Running" in page.locator('#entrants tr[data-bib="3"]').inner_text()
         page.screenshot(path=str(tmp_path / "entrants.png"))
         assert EXAMPLE_SLUG in page.url
+
+
+def test_a_french_page_gives_the_import_s_reasons_in_french(box: LiveBox, tmp_path: Path) -> None:
+    looks_like = tmp_path / "genre.csv"
+    looks_like.write_text("N° dossard;Nom;Genre du coureur;Épreuve\n61;Roy;F;10 km\n", "utf-8")
+    bad_rows = tmp_path / "inscriptions.csv"
+    bad_rows.write_text(
+        "N° dossard;Nom;Sexe;Épreuve\n61;Roy;X;10 km\n62;Petit;F;20 km\n63;Morel;H;10 km\n",
+        encoding="utf-8",
+    )
+    new_bibs = "SELECT count(*) FROM entrant WHERE bib IN ('61', '62', '63')"
+    with browser_page() as page:
+        page.goto(f"{box.url}/entrants")
+        page.click(".langs a[href='/lang/fr']")
+        page.wait_for_selector("html[lang=fr]")
+
+        page.set_input_files("#import-form input[type=file]", str(looks_like))
+        page.click("#check-import")
+        failure = page.locator("#import-failure").inner_text()
+        assert "l'en-tête du fichier de participants est inutilisable" in failure
+        assert "Genre du coureur: cette colonne n'est pas lue mais ressemble à sex" in failure
+        assert "ligne 1" in failure
+        assert "looks like" not in failure
+
+        page.goto(f"{box.url}/entrants")
+        _check_file(page, bad_rows)
+        report = page.locator("#import-report")
+        sex = report.locator('tr[data-line="2"]').inner_text()
+        assert "le sexe 'X' n'est pas l'un de" in sex
+        race = report.locator('tr[data-line="3"]').inner_text()
+        assert "'20 km' n'est pas une course de cet événement (courses : 10K (10 km))" in race
+        assert "ajouté" in report.locator('tr[data-line="4"]').inner_text()  # "10 km" is 10K
+        assert "not a race" not in report.inner_text()
+        assert page.locator("#confirm-import").count() == 0
+        assert _count(box.db, new_bibs) == 0

@@ -17,7 +17,9 @@ from tests.exportbox import FINISHERS, add_finishers
 pytestmark = [pytest.mark.e2e]
 
 
-def _start_and_download(page: Any, kind: str, fmt: str, folder: Path) -> Path:
+def _start_and_download(
+    page: Any, kind: str, fmt: str, folder: Path, named: str | None = None
+) -> Path:
     before = page.locator("#exports tr[data-job]").count()
     page.select_option("#export-race", "10K")
     page.select_option("#export-kind", kind)
@@ -32,7 +34,7 @@ def _start_and_download(page: Any, kind: str, fmt: str, folder: Path) -> Path:
     with page.expect_download() as info:
         link.click()
     download = info.value
-    assert download.suggested_filename == f"spring-10k-2026_10K_{kind}.{fmt}"
+    assert download.suggested_filename == (named or f"spring-10k-2026_10K_{kind}.{fmt}")
     path: Path = folder / str(download.suggested_filename)
     download.save_as(path)
     return path
@@ -69,7 +71,7 @@ def test_exports_are_made_by_the_worker_and_downloaded(tmp_path: Path) -> None:
         assert rows[0][3] == "Nuñez"
 
         text = _start_and_download(page, "category", "csv", downloads).read_text("utf-8-sig")
-        assert sorted(r["bib"] for r in csv.DictReader(io.StringIO(text))) == sorted(FINISHERS)
+        assert sorted(r["Bib"] for r in csv.DictReader(io.StringIO(text))) == sorted(FINISHERS)
 
         assert _pdf_pages(_start_and_download(page, "teams", "pdf", downloads))
         certificates = _pdf_pages(_start_and_download(page, "certificates", "pdf", downloads))
@@ -78,3 +80,24 @@ def test_exports_are_made_by_the_worker_and_downloaded(tmp_path: Path) -> None:
         page.reload()  # finished exports stay listed with their link after a reload
         assert page.locator("#exports a.download").count() >= 4
         page.screenshot(path=str(tmp_path / "exports.png"))
+
+
+def test_a_french_results_pdf_has_french_headings(tmp_path: Path) -> None:
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    with live_box(tmp_path / "box", worker=True) as box, browser_page() as page:
+        add_finishers(box)
+        page.goto(f"{box.url}/exports")
+        page.click(".langs a[href='/lang/fr']")  # the organiser switches the page to French
+        page.wait_for_selector("html[lang=fr]")
+        assert page.locator("#export-start").inner_text() == "Lancer l'export"
+        named = "spring-10k-2026_10K_scratch-fr.pdf"  # never replaces the English sheet
+        pdf = _start_and_download(page, "scratch", "pdf", downloads, named)
+        words = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                               capture_output=True, text=True).stdout  # fmt: skip
+        assert "Scratch (3)" in words  # the three finishers are there
+        for french in ("Clt", "Dossard", "Nom", "Catégorie", "Clt cat.", "Temps officiel",
+                       "Temps réel"):  # fmt: skip
+            assert french in words, french
+        for english in ("Rank", "Name", "Category", "Cat. rank", "Gun time", "Chip time"):
+            assert english not in words, english

@@ -25,15 +25,20 @@ def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveBox]:
         yield running
 
 
-def _export(box: LiveBox, kind: str, fmt: str) -> tuple[dict[str, object], httpx.Response]:
+def _export(
+    box: LiveBox, kind: str, fmt: str, language: str | None = None
+) -> tuple[dict[str, object], httpx.Response]:
     asked = {"event": EXAMPLE_SLUG, "race": "10K", "kind": kind, "format": fmt}
+    if language:
+        asked["language"] = language
     started = httpx.post(f"{box.url}/api/v1/exports", json=asked)
     assert started.status_code == 201, started.text
     job = wait_job(box, started.json()["id"])
     assert job["state"] == "completed", job
     assert job["progress"] == 100
     name = job["result"]["file"]
-    assert name == started.json()["file"] == f"{EXAMPLE_SLUG}_10K_{kind}.{fmt}"
+    suffix = f"-{language}" if language not in (None, "en") else ""
+    assert name == started.json()["file"] == f"{EXAMPLE_SLUG}_10K_{kind}{suffix}.{fmt}"
     return job, httpx.get(f"{box.url}/api/v1/exports/files/{name}")
 
 
@@ -48,6 +53,22 @@ def test_scratch_csv_lists_finishers_in_rank_order(box: LiveBox) -> None:
     assert [r["bib"] for r in rows if r["status"] == "FIN"] == FINISHERS
     assert rows[0]["rank"] == "1"
     assert rows[0]["chip_time"] == "0:29:50.0"
+
+
+def test_exports_in_french_are_headed_in_french_beside_the_english_ones(box: LiveBox) -> None:
+    _, english = _export(box, "scratch", "csv", "en")
+    _, french = _export(box, "scratch", "csv", "fr")
+    header = french.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[:4] == ["Clt", "Dossard", "Prénom", "Nom"]
+    assert "Temps officiel" in header
+    assert english.content.decode("utf-8-sig").startswith("Rank,Bib,First name,Last name")
+    _, workbook = _export(box, "scratch", "xlsx", "fr")
+    book = load_workbook(io.BytesIO(workbook.content))
+    assert book.sheetnames[0] == "Scratch"
+    assert [c.value for c in book["Scratch"][1]][:2] == ["Clt", "Dossard"]
+    files = [f["name"] for f in httpx.get(f"{box.url}/api/v1/exports").json()["files"]]
+    assert f"{EXAMPLE_SLUG}_10K_scratch.csv" in files  # the French file did not replace it
+    assert f"{EXAMPLE_SLUG}_10K_scratch-fr.csv" in files
 
 
 def test_category_workbook_has_a_sheet_per_category(box: LiveBox) -> None:
@@ -82,6 +103,13 @@ def test_a_wrong_request_starts_nothing(box: LiveBox) -> None:
         {"event": EXAMPLE_SLUG, "race": "10K", "kind": "certificates", "format": "xlsx"},
         {"event": EXAMPLE_SLUG, "race": "42K", "kind": "scratch", "format": "csv"},
         {"event": EXAMPLE_SLUG, "race": "10K", "kind": "medals", "format": "csv"},
+        {
+            "event": EXAMPLE_SLUG,
+            "race": "10K",
+            "kind": "scratch",
+            "format": "pdf",
+            "language": "de",
+        },
     ):
         answer = httpx.post(f"{box.url}/api/v1/exports", json=asked)
         assert answer.status_code in (404, 422), answer.text

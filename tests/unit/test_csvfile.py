@@ -11,11 +11,10 @@ from edge.imports.csvfile import (
     bib_problem,
     decode,
     extra_cells,
-    map_headers,
     normalise_bib,
-    normalise_header,
     read_csv_table,
 )
+from edge.imports.headers import map_headers, normalise_header
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
 

@@ -18,6 +18,7 @@ from edge.exports.csvsheet import csv_bytes
 from edge.exports.document import pdf_bytes
 from edge.exports.files import export_name, is_export_name, write_atomic
 from edge.exports.tables import category_tables, scratch_tables, team_tables
+from edge.exports.words import FRENCH
 from edge.exports.workbook import xlsx_bytes
 from edge.timing.export import TEAM_COLUMNS, result_columns
 from edge.timing.model import EntrantInfo, EntrantResult, Status, TeamResult
@@ -60,6 +61,15 @@ def _render_png(pdf: bytes, tmp_path: Path) -> list[Path]:
     return sorted(tmp_path.glob("page*.png"))
 
 
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is missing: apt install poppler-utils (CI installs it)")
+    source = tmp_path / "sheet.pdf"
+    source.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(source), "-"], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+
+
 def _inked(png: Path) -> int:
     with Image.open(png) as image:
         return sum(image.convert("L").histogram()[:200])  # pixels darker than light grey
@@ -72,6 +82,45 @@ def test_csv_has_the_api_columns_and_finishers_first() -> None:
     assert [r[1] for r in rows[1:]] == ["7", "3", "9", "12"]
     assert rows[1][rows[0].index("chip_time")] == "0:34:57.0"
     assert rows[4][rows[0].index("status")] == "DNS"
+
+
+def test_csv_in_a_language_is_headed_for_people_in_it() -> None:
+    text = csv_bytes(scratch_tables(RESULTS, SPLITS, FRENCH), FRENCH).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["Clt", "Dossard", "Prénom", "Nom"]
+    assert rows[0][-4:] == ["Temps officiel", "Temps réel", "KM5", "Club"]
+    assert [r[1] for r in rows[1:]] == ["7", "3", "9", "12"]  # the same rows as without words
+
+
+def test_french_workbook_has_french_sheets_and_headings() -> None:
+    book = load_workbook(
+        io.BytesIO(xlsx_bytes(scratch_tables(RESULTS, SPLITS, FRENCH), "x", FRENCH))
+    )
+    assert book.sheetnames == ["Scratch", "Non classés"]
+    header = next(book["Scratch"].iter_rows(values_only=True))
+    assert header[:4] == ("Clt", "Dossard", "Prénom", "Nom")
+    assert "Clt cat." in header
+    assert "Temps officiel" in header
+    assert not {"Rank", "Bib", "Gun time", "Cat. rank"} & set(header)
+    assert book.properties.language == "fr"
+    categories = category_tables([RESULTS[0], _finisher("5", 2, "Roy", "M", "", 0, 3, 2400)],
+                                 SPLITS, ["SE-F"], FRENCH)  # fmt: skip
+    assert [t.title for t in categories] == ["SE-F", "Sans catégorie"]
+
+
+def test_results_pdf_headings_follow_the_language(tmp_path: Path) -> None:
+    team = TeamResult(team="Les Gazelles", total_us=6600 * S, members=RESULTS[:3], rank=1)
+    tables = [*scratch_tables(RESULTS, SPLITS, FRENCH), *team_tables([team], FRENCH)]
+    french = _pdf_text(pdf_bytes(tables, "Printemps", "2026-04-12 · Scratch", FRENCH), tmp_path)
+    for heading in ("Clt", "Nom", "Catégorie", "Clt cat.", "Temps officiel", "Non classés",
+                    "Équipes", "Temps cumulé", "Membres"):  # fmt: skip
+        assert heading in french, heading
+    for heading in ("Rank", "Name", "Category", "Cat. rank", "Gun time", "Not classified"):
+        assert heading not in french, heading
+    english = _pdf_text(pdf_bytes(tables[:1], "Spring", "2026-04-12"), tmp_path)
+    assert "Rank" in english
+    assert "Cat. rank" in english
+    assert "Gun time" in english
 
 
 def test_workbook_reads_back_finishers_in_rank_order(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from edge.errors import InvalidInput, NotFound, Problem
+from edge.phrase import Phrase
 from edge.services.entrants import EDIT_COLUMNS, EntrantService
 from edge.services.exports import pick_event
 from edge.services.roster import RosterService
@@ -22,8 +23,8 @@ from edge.store.database import Database
 from edge.web.pages.render import render
 
 
-def _file_problem(reason: str) -> InvalidInput:
-    return InvalidInput([Problem("file", reason)], "no entrants file to import")
+def _file_problem(reason: Phrase) -> InvalidInput:
+    return InvalidInput([Problem(Phrase("file"), reason)], Phrase("no entrants file to import"))
 
 
 class EntrantPages(Controller):
@@ -133,7 +134,7 @@ class EntrantPages(Controller):
         context: dict[str, Any] = {"mode": "report", "slug": slug, "report": None, "failure": None}
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
-                raise _file_problem("choose a CSV file of entrants")
+                raise _file_problem(Phrase("choose a CSV file of entrants"))
             content = await upload.read()
             context["report"] = await EntrantService(db).import_csv(slug, content, dry_run=True)
             context["payload"] = base64.b64encode(content).decode("ascii")
@@ -156,7 +157,7 @@ class EntrantPages(Controller):
             try:
                 content = base64.b64decode(data.get("payload", ""), validate=True)
             except (binascii.Error, ValueError):
-                raise _file_problem("the checked file was lost; choose it again") from None
+                raise _file_problem(Phrase("the checked file was lost; choose it again")) from None
             report = await EntrantService(db).import_csv(slug, content)
         except InvalidInput as error:
             context["failure"] = error

@@ -9,18 +9,19 @@ from litestar import Request
 from litestar.response import Template
 
 from edge.web.auth import SESSION_KEY
-from edge.web.i18n import LANGUAGES, language_of, translator
+from edge.web.i18n import LANGUAGES, language_of, phrase_teller, translator
 
 
 def render(
     request: Request[Any, Any, Any], template: str, context: Mapping[str, Any] | None = None
 ) -> Template:
-    """A ``Template`` response whose context carries ``lang``, ``languages`` and ``_``."""
+    """A ``Template`` response whose context carries ``lang``, ``languages``, ``_`` and ``said``."""
     language = language_of(request)
     full: dict[str, Any] = {
         "lang": language,
         "languages": LANGUAGES,
         "_": translator(language),
+        "said": phrase_teller(language),
         "path": request.url.path,
         "box_role": _box_role(request),
         "logged_in": _logged_in(request),

@@ -1,0 +1,118 @@
+"""A result sheet's words in each language: column headings and table titles (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Headings:
+    """The heading of each column a result sheet can have, by its machine name."""
+
+    rank: str
+    bib: str
+    first_name: str
+    last_name: str
+    name: str
+    sex: str
+    category: str
+    sex_rank: str
+    category_rank: str
+    team: str
+    status: str
+    gun_time: str
+    chip_time: str
+    club: str
+    total_time: str
+    members: str
+
+
+_COLUMNS = frozenset(f.name for f in fields(Headings))
+
+
+@dataclass(frozen=True)
+class SheetWords:
+    """Everything a result sheet says in one language besides the results themselves."""
+
+    language: str
+    headings: Headings
+    scratch: str
+    by_category: str
+    teams: str
+    not_classified: str
+    no_category: str
+    results: str
+
+    def heading(self, column: str) -> str:
+        """A column's heading for people; a split column reads as its point (``KM5``)."""
+        if column in _COLUMNS:
+            return str(getattr(self.headings, column))
+        return column.removeprefix("split_")
+
+    def kind(self, kind: str) -> str:
+        """The name of an export kind (``scratch``, ``category``, ``teams``)."""
+        names = {"scratch": self.scratch, "category": self.by_category, "teams": self.teams}
+        return names.get(kind, kind)
+
+
+ENGLISH = SheetWords(
+    language="en",
+    headings=Headings(
+        rank="Rank",
+        bib="Bib",
+        first_name="First name",
+        last_name="Last name",
+        name="Name",
+        sex="Sex",
+        category="Category",
+        sex_rank="Sex rank",
+        category_rank="Cat. rank",
+        team="Team",
+        status="Status",
+        gun_time="Gun time",
+        chip_time="Chip time",
+        club="Club",
+        total_time="Total time",
+        members="Members",
+    ),
+    scratch="Scratch",
+    by_category="By category",
+    teams="Teams",
+    not_classified="Not classified",
+    no_category="No category",
+    results="Results",
+)
+FRENCH = SheetWords(
+    language="fr",
+    headings=Headings(
+        rank="Clt",
+        bib="Dossard",
+        first_name="Prénom",
+        last_name="Nom",
+        name="Nom",
+        sex="Sexe",
+        category="Catégorie",
+        sex_rank="Clt sexe",
+        category_rank="Clt cat.",
+        team="Équipe",
+        status="Statut",
+        # French results say "temps officiel" for the gun time, "temps réel" for the chip time.
+        gun_time="Temps officiel",
+        chip_time="Temps réel",
+        club="Club",
+        total_time="Temps cumulé",
+        members="Membres",
+    ),
+    scratch="Scratch",
+    by_category="Par catégorie",
+    teams="Équipes",
+    not_classified="Non classés",
+    no_category="Sans catégorie",
+    results="Résultats",
+)
+SHEET_WORDS = {words.language: words for words in (ENGLISH, FRENCH)}
+
+
+def sheet_words(language: str | None) -> SheetWords:
+    """The words of ``language`` (English when none is asked)."""
+    return SHEET_WORDS.get(language or ENGLISH.language, ENGLISH)
