@@ -48,7 +48,7 @@ class ExportRequest:
     race: str
     kind: str
     format: str
-    language: str | None = None  # None: English, and the CSV keeps its machine column names
+    language: str | None = None  # None: English; an English CSV keeps its machine column names
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ExportRequest:
@@ -167,7 +167,8 @@ def _sheet_bytes(sheet: RaceSheet, request: ExportRequest) -> bytes:
     tables = _tables(sheet, request.kind, words)
     heading = f"{sheet.event.name} — {sheet.race.race.name}"
     if request.format == "csv":
-        return csv_bytes(tables, words if request.language else None)
+        # English keeps the machine column names scripts read (the API's, central's JSON's).
+        return csv_bytes(tables, words if request.language not in (None, "en") else None)
     if request.format == "xlsx":
         return xlsx_bytes(tables, heading, words)
     subheading = f"{sheet.event.date.isoformat()} · {words.kind(request.kind)}"

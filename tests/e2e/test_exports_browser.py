@@ -71,7 +71,7 @@ def test_exports_are_made_by_the_worker_and_downloaded(tmp_path: Path) -> None:
         assert rows[0][3] == "Nuñez"
 
         text = _start_and_download(page, "category", "csv", downloads).read_text("utf-8-sig")
-        assert sorted(r["Bib"] for r in csv.DictReader(io.StringIO(text))) == sorted(FINISHERS)
+        assert sorted(r["bib"] for r in csv.DictReader(io.StringIO(text))) == sorted(FINISHERS)
 
         assert _pdf_pages(_start_and_download(page, "teams", "pdf", downloads))
         certificates = _pdf_pages(_start_and_download(page, "certificates", "pdf", downloads))
