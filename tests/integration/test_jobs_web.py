@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner, Result
 from litestar.testing import TestClient
 
-import tests.jobkinds  # noqa: F401  (registers test.* kinds for the in-process CLI)
 from edge.app import create_app
 from edge.cli import cli
 from edge.cli.server import announce_setup_pin
@@ -28,6 +27,7 @@ pytestmark = pytest.mark.integration
 
 WAIT_S = 30.0
 FRENCH = {"accept-language": "fr-FR,fr;q=0.9"}
+TEST_KINDS = "tests.jobkinds:registry"
 
 
 def wait_until(check: Callable[[], bool], what: str, tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_a_job_cut_off_by_a_crash_on_its_only_attempt_says_so_and_runs_again_in_
     runner = CliRunner()
 
     def jobs(*args: str) -> Result:
-        return runner.invoke(cli, ["--db", str(db), "jobs", *args])
+        return runner.invoke(cli, ["--db", str(db), "jobs", "--kinds", TEST_KINDS, *args])
 
     payload = json.dumps({"folder": str(folder), "sleep_s": 600, "sleep_attempt": 1})
     added = jobs("enqueue", "test.record", "--payload", payload, "--max-attempts", "1")
