@@ -66,9 +66,13 @@ class JobRegistry:
         return cls(MappingProxyType(named), MappingProxyType(schedules))
 
     def including(self, other: JobRegistry) -> JobRegistry:
-        """This registry and ``other``'s kinds; ``other``'s schedules replace this one's."""
+        """This registry and ``other``'s kinds; ``other``'s schedules replace this one's.
+
+        A kind both declare alike is kept once; declared differently, it is an error.
+        """
+        added = [kind for kind in other.kinds.values() if self.kinds.get(kind.name) != kind]
         return JobRegistry.of(
-            [*self.kinds.values(), *other.kinds.values()],
+            [*self.kinds.values(), *added],
             {**self.periodic, **other.periodic}.values(),
         )
 
