@@ -131,3 +131,9 @@ def test_the_queue_engine_imports_none_of_the_box_jobs(name: str):
         for alias in node.names
     }
     assert not {m for m in imported if m.startswith(BOX_CODE)}
+
+
+def test_the_operations_guide_lists_every_kind_of_the_box_with_its_queue():
+    guide = (JOBS.parents[1] / "docs" / "operations.md").read_text(encoding="utf-8")
+    for kind in box_registry(Settings()).kinds.values():
+        assert f"| `{kind.name}` | {kind.queue} | {kind.max_attempts} |" in guide, kind.name
