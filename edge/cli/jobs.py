@@ -15,7 +15,8 @@ import click
 from edge.cli.base import database_path, role_file_option
 from edge.domain.clock import from_us
 from edge.errors import InvalidInput, Problem
-from edge.jobs.registry import JobRegistry
+from edge.jobs.box import box_registry
+from edge.jobs.registry import JobRegistry, load_registry
 from edge.settings import get_settings
 from edge.store import migrate
 
@@ -39,9 +40,6 @@ def kinds_option(function: click.decorators.FC) -> click.decorators.FC:
 
 def job_registry(kinds: tuple[str, ...] = ()) -> JobRegistry:
     """The box's job registry, with the kinds of the ``--kinds`` registries added."""
-    from edge.jobs.box import box_registry
-    from edge.jobs.registry import load_registry
-
     registry = box_registry(get_settings())
     for target in kinds:
         try:
