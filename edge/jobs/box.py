@@ -1,4 +1,4 @@
-"""Every job kind a box runs and every schedule, in one place (docs/jobs.md lists them).
+"""Every job kind a box runs and every schedule, in one place (docs/operations.md lists them).
 
 Handlers are named, not imported: the web process lists and enqueues jobs with
 this registry without loading the sync, backup or VPN code that only a worker

@@ -1,4 +1,4 @@
-"""Job kinds every box has: a diagnostic sleep and the pruning of old jobs (edge.jobs.box)."""
+"""Job kinds every box has: a diagnostic sleep and the pruning of old jobs (declared in box.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Job kinds that make export files: result sheets and finisher certificates (edge.jobs.box)."""
+"""Job kinds that make export files: result sheets and certificates (declared in box.py)."""
 
 from __future__ import annotations
 

@@ -26,8 +26,7 @@ GRACE_S = 10.0
 
 
 class Worker:
-    """Runs jobs of some queues, ``concurrency`` at a time, with the handlers of the queue's
-    registry (imported when the worker is made)."""
+    """Runs jobs of some queues, ``concurrency`` at a time, with its queue registry's handlers."""
 
     def __init__(
         self,
