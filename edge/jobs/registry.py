@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from edge.jobs.context import JobContext
 from edge.jobs.errors import UnknownKind
@@ -104,7 +104,7 @@ def resolve_handler(handler: str | Handler) -> Handler:
     found = _resolve(handler)
     if not inspect.iscoroutinefunction(found):
         raise TypeError(f"job handler {handler!r} is not an async function")
-    return found  # type: ignore[no-any-return]
+    return cast(Handler, found)
 
 
 def load_registry(target: str) -> JobRegistry:
