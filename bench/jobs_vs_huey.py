@@ -28,7 +28,7 @@ from typing import Any
 import huey
 from huey import SqliteHuey
 
-from edge.jobs import JobContext, job_kind
+from edge.jobs import JobContext, JobRegistry, Kind
 from edge.jobs.admin import JobAdmin
 from edge.jobs.queue import JobQueue
 from edge.jobs.store import engine_for
@@ -45,7 +45,6 @@ _ran = 0
 _all_ran = asyncio.Event()
 
 
-@job_kind("bench.noop", queue="bench", max_attempts=1)
 async def noop(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Do nothing but count."""
     global _ran
@@ -54,11 +53,14 @@ async def noop(ctx: JobContext, payload: dict[str, Any]) -> None:
         _all_ran.set()
 
 
+REGISTRY = JobRegistry.of([Kind("bench.noop", noop, "bench", 1)])
+
+
 async def ours(folder: Path) -> tuple[float, float, float]:
     """Seconds to enqueue then to process ``JOBS`` jobs on our queue; single enqueues/s."""
     path = folder / "ours.db"
     migrate.upgrade(path)
-    queue = JobQueue(engine_for(path))
+    queue = JobQueue(engine_for(path), REGISTRY)
     try:
         admin = JobAdmin(queue.engine)
         await admin.set_concurrency("bench", CONCURRENCY)

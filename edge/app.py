@@ -14,6 +14,7 @@ from litestar.template.config import TemplateConfig
 
 from edge.auth.errors import AuthError
 from edge.errors import ChronoEdgeError
+from edge.jobs.box import box_registry
 from edge.services.admin import AdminService
 from edge.services.boxrole import Listening, RoleService
 from edge.services.jobs import JobService
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_settings() -> Settings:
         return settings
 
-    jobs = JobService(settings.db)
+    jobs = JobService(settings.db, box_registry(settings))
 
     def provide_jobs() -> JobService:
         return jobs

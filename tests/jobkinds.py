@@ -1,4 +1,5 @@
-"""Job kinds used by the job-queue tests (workers load them with ``--import tests.jobkinds``)."""
+"""Job kinds used by the job-queue tests: ``registry`` (workers get them with
+``--kinds tests.jobkinds:registry``; in-process queues with ``with_box()``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
-from edge.jobs import JobContext, job_kind
+from edge.jobs import JobContext, JobRegistry, Kind
+from edge.jobs.box import box_registry
+from edge.settings import get_settings
 
 
-@job_kind("test.record", queue="default", max_attempts=3)
 async def record(ctx: JobContext, payload: dict[str, Any]) -> int:
     """Append 'job pid start end' (ns) to a per-process file; optionally sleep in between
     (``sleep_s``; with ``sleep_attempt``, only on that attempt)."""
@@ -34,12 +36,24 @@ def _runs_file(folder: Path) -> TextIO:
     return file
 
 
-@job_kind("test.fail", queue="default", max_attempts=3)
 async def fail(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Always raise."""
     raise RuntimeError(f"boom on attempt {ctx.attempt}")
 
 
-@job_kind("test.noop", queue="default", max_attempts=3)
 async def noop(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Do nothing (benchmarks)."""
+
+
+registry = JobRegistry.of(
+    [
+        Kind("test.record", record, "default", 3),
+        Kind("test.fail", fail, "default", 3),
+        Kind("test.noop", noop, "default", 3),
+    ]
+)
+
+
+def with_box() -> JobRegistry:
+    """The box's kinds (diagnostics.sleep, jobs.prune...) and the test kinds."""
+    return box_registry(get_settings()).including(registry)

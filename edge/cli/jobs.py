@@ -15,6 +15,8 @@ import click
 from edge.cli.base import database_path, role_file_option
 from edge.domain.clock import from_us
 from edge.errors import InvalidInput, Problem
+from edge.jobs.box import box_registry
+from edge.jobs.registry import JobRegistry, load_registry
 from edge.settings import get_settings
 from edge.store import migrate
 
@@ -24,19 +26,45 @@ INTERRUPTED = "interrupted by a crash"
 """How ``jobs show`` names an attempt cut off because its worker died or hung."""
 
 
+def kinds_option(function: click.decorators.FC) -> click.decorators.FC:
+    """The ``--kinds`` option: more job kinds than the box's (tests, benchmarks)."""
+    option = click.option(
+        "--kinds",
+        "kinds",
+        multiple=True,
+        metavar="MODULE:NAME",
+        help="Also know the job kinds of this JobRegistry (or function returning one); repeatable.",
+    )
+    return option(function)
+
+
+def job_registry(kinds: tuple[str, ...] = ()) -> JobRegistry:
+    """The box's job registry, with the kinds of the ``--kinds`` registries added."""
+    registry = box_registry(get_settings())
+    for target in kinds:
+        try:
+            registry = registry.including(load_registry(target))
+        except (ImportError, AttributeError, TypeError, ValueError) as error:
+            raise InvalidInput([Problem("kinds", str(error))], f"--kinds {target}") from error
+    return registry
+
+
 def _with_queue(
-    ctx: click.Context, work: Callable[[Any], Awaitable[T]], url: str | None = None
+    ctx: click.Context,
+    work: Callable[[Any], Awaitable[T]],
+    url: str | None = None,
+    registry: JobRegistry | None = None,
 ) -> T:
-    from edge.jobs import catalog  # noqa: F401  (registers the box's job kinds)
     from edge.jobs.queue import JobQueue
     from edge.jobs.store import create_tables, engine_for
 
+    registry = registry or ctx.find_object(JobRegistry) or job_registry()
     if url is None:
         path = database_path(ctx)
         migrate.upgrade(path)
 
     async def _main() -> T:
-        queue = JobQueue(engine_for(url or path))
+        queue = JobQueue(engine_for(url or path), registry)
         if url is not None:
             await create_tables(queue.engine)
         try:
@@ -51,12 +79,7 @@ def _with_queue(
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, help="Jobs at once.")
 @click.option("--queues", default=None, help="Comma-separated queues (default: every queue).")
 @click.option("--grace", "grace_s", type=float, default=10.0, help="Seconds to drain at SIGTERM.")
-@click.option(
-    "--import",
-    "modules",
-    multiple=True,
-    help="Also import this module (it registers more job kinds); repeatable.",
-)
+@kinds_option
 @click.option("--queue-url", default=None, help="Run on this database URL instead of --db.")
 @role_file_option
 @click.pass_context
@@ -65,26 +88,21 @@ def worker(
     concurrency: int,
     queues: str | None,
     grace_s: float,
-    modules: tuple[str, ...],
+    kinds: tuple[str, ...],
     queue_url: str | None,
     role_file: Path | None,
 ) -> None:
     """Run background jobs until SIGTERM (running jobs get the grace period, then are released)."""
-    import importlib
-
-    from edge.jobs.catalog import declare_periodic, follow_role
-    from edge.jobs.registry import KINDS
+    from edge.jobs.catalog import follow_role
     from edge.jobs.worker import Worker
 
     settings = get_settings()
-    declare_periodic(settings)
+    registry = job_registry(kinds)
     resources = {
         "db_path": database_path(ctx),
         "role_file": role_file or settings.role_file,
         "cache_folder": settings.cache_folder,
     }
-    for module in modules:
-        importlib.import_module(module)
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -92,7 +110,7 @@ def worker(
 
     async def run(queue: Any) -> None:
         names = [q.strip() for q in queues.split(",")] if queues else None
-        names = names or sorted({kind.queue for kind in KINDS.values()})
+        names = names or queue.registry.queues()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -106,12 +124,15 @@ def worker(
             stop.set()
             await follower
 
-    _with_queue(ctx, run, queue_url)
+    _with_queue(ctx, run, queue_url, registry)
 
 
 @click.group()
-def jobs() -> None:
+@kinds_option
+@click.pass_context
+def jobs(ctx: click.Context, kinds: tuple[str, ...]) -> None:
     """Look at and steer background jobs."""
+    ctx.obj = job_registry(kinds)  # the subcommands' (edge.cli.base reads --db off the root)
 
 
 @jobs.command("enqueue")

@@ -3,10 +3,12 @@
 Jobs are rows: a worker claims a batch with one UPDATE ... RETURNING, runs
 them, and records the outcome only if it still holds them (at-least-once,
 never twice at the same time). See ``queue.py`` for the state machine and
-``worker.py`` for the process.
+``worker.py`` for the process. The queue knows no job of its own: a
+``JobRegistry`` (``registry.py``) passed to it declares the kinds it runs, and
+``box.py`` declares the box's.
 """
 
 from edge.jobs.context import JobCancelled, JobContext
-from edge.jobs.registry import job_kind, periodic
+from edge.jobs.registry import JobRegistry, Kind, Periodic
 
-__all__ = ["JobCancelled", "JobContext", "job_kind", "periodic"]
+__all__ = ["JobCancelled", "JobContext", "JobRegistry", "Kind", "Periodic"]

@@ -1,4 +1,4 @@
-"""Job kinds every box has: a diagnostic sleep and the pruning of old jobs."""
+"""Job kinds every box has: a diagnostic sleep and the pruning of old jobs (declared in box.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ from typing import Any
 from edge.errors import InvalidInput, Problem
 from edge.jobs.admin import PRUNE_AFTER_S, JobAdmin
 from edge.jobs.context import JobContext
-from edge.jobs.registry import job_kind, periodic
-
-PRUNE_EVERY_S = 3600.0
 
 
-@job_kind("diagnostics.sleep", queue="default", max_attempts=1)
 async def diagnostics_sleep(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Sleep ``seconds`` in steps, logging and reporting progress; stops when cancelled."""
     seconds = payload.get("seconds", 1)
@@ -32,13 +28,9 @@ async def diagnostics_sleep(ctx: JobContext, payload: dict[str, Any]) -> dict[st
     return {"slept_s": seconds}
 
 
-@job_kind("jobs.prune", queue="maintenance", max_attempts=3)
 async def prune_jobs(ctx: JobContext, payload: dict[str, Any]) -> dict[str, int]:
     """Delete completed and cancelled jobs older than ``older_than_s`` (default 7 days)."""
     older = float(payload.get("older_than_s", PRUNE_AFTER_S))
     removed = await JobAdmin(ctx.queue.engine).prune(older)
     await ctx.log(f"pruned {removed} jobs finished more than {older:.0f} s ago")
     return {"removed": removed}
-
-
-periodic("jobs.prune", PRUNE_EVERY_S)

@@ -5,7 +5,8 @@ Each kind reads reader.json when it runs and does what the box's role asks:
 the MASTER; a kind that does not apply returns ``{"skipped": why}`` (an
 UNCONFIGURED box skips them all but its status report). ``follow_role`` runs
 them at once when reader.json changes, so a switch takes effect within the
-file's polling period rather than at the next run. Periods come from the settings.
+file's polling period rather than at the next run. Their queues and periods are
+declared in ``edge.jobs.box``.
 """
 
 from __future__ import annotations
@@ -25,14 +26,9 @@ from edge.backup.snapshot import take_snapshot
 from edge.backup.upload import upload_snapshot
 from edge.domain import Event
 from edge.errors import InvalidInput
-from edge.jobs import (
-    builtin,  # noqa: F401  (diagnostics.sleep, jobs.prune)
-    exports,  # noqa: F401  (exports.results, exports.certificates)
-)
 from edge.jobs.context import JobContext
 from edge.jobs.models import JobState
 from edge.jobs.queue import J, JobQueue
-from edge.jobs.registry import KINDS, PERIODIC, job_kind, periodic
 from edge.jobs.worker import ensure_periodic
 from edge.roleconfig import Role, RoleConfig, load_role, watch_role
 from edge.services.readers import ReaderHealthService
@@ -63,7 +59,6 @@ def _paths(ctx: JobContext) -> tuple[Path, RoleConfig, Settings]:
     return db_path, role, settings
 
 
-@job_kind("sync.forward", queue="sync", max_attempts=5)
 async def forward_to_master(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """SLAVE: push the outbox to the MASTER (a failure is retried with backoff)."""
     db_path, role, settings = _paths(ctx)
@@ -128,7 +123,6 @@ async def _find_master(role: RoleConfig) -> str:
     return masters[0].url
 
 
-@job_kind("sync.central", queue="sync", max_attempts=5)
 async def push_to_central(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Enrolled box: report its state to central; the MASTER then pushes its outbox.
 
@@ -194,7 +188,6 @@ async def _report_status(
             await ctx.log(f"status report failed: {error}", "warning")
 
 
-@job_kind("backup.upload", queue="backup", max_attempts=5)
 async def upload_backup(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Enrolled box: snapshot the database and upload it (an interrupted upload resumes)."""
     db_path, role, _ = _paths(ctx)
@@ -213,7 +206,6 @@ async def upload_backup(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
     return {"backup_id": result.backup_id, "bytes": result.size, "seq": snapshot.seq}
 
 
-@job_kind("vpn.keep_up", queue="vpn", max_attempts=1)
 async def keep_tunnel_up(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Enrolled box: bring the tunnel to central back after a reboot or a crash of wireguard-go."""
     _, role, settings = _paths(ctx)
@@ -233,7 +225,6 @@ async def keep_tunnel_up(ctx: JobContext, payload: dict[str, Any]) -> dict[str, 
     return {"up": True, "restarted": restarted}
 
 
-@job_kind("results.cache", queue="results", max_attempts=3)
 async def refresh_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """MASTER: rewrite the live-results documents of the races whose results changed."""
     db_path, role, settings = _paths(ctx)
@@ -269,18 +260,10 @@ async def follow_role(
             if previous is not None and now != previous:
                 log.info("reader.json changed (role %s): running the role's jobs now", role.role)
                 for kind in ROLE_JOBS:
-                    if kind in KINDS and kind in PERIODIC:
-                        await ensure_periodic(queue, PERIODIC[kind])
+                    spec = queue.registry.periodic.get(kind)
+                    if spec is not None:
+                        await ensure_periodic(queue, spec)
             previous = now
     finally:
         stopping.cancel()
         await roles.aclose()
-
-
-def declare_periodic(settings: Settings) -> None:
-    """The periodic jobs, at the periods the settings give."""
-    periodic("sync.forward", settings.sync_every_s)
-    periodic("sync.central", settings.sync_every_s)
-    periodic("results.cache", settings.results_cache_every_s)
-    periodic("backup.upload", settings.backup_every_s)
-    periodic("vpn.keep_up", settings.tunnel_check_every_s)

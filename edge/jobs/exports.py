@@ -1,4 +1,4 @@
-"""Job kinds that make export files: result sheets and finisher certificates."""
+"""Job kinds that make export files: result sheets and certificates (declared in box.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.jobs.context import JobContext
-from edge.jobs.registry import job_kind
-from edge.services.exports import QUEUE, ExportRequest, ExportService
+from edge.services.exports import ExportRequest, ExportService
 from edge.settings import get_settings
 from edge.store.database import Database
 
@@ -28,13 +27,11 @@ async def _export(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     return {"file": made.name, **{k: v for k, v in asdict(made).items() if k != "name"}}
 
 
-@job_kind("exports.results", queue=QUEUE, max_attempts=2)
 async def export_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Write a race's results (scratch, category or teams) as CSV, Excel or PDF."""
     return await _export(ctx, payload)
 
 
-@job_kind("exports.certificates", queue=QUEUE, max_attempts=2)
 async def export_certificates(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Write one PDF with a certificate page per finisher of a race."""
     return await _export(ctx, {**payload, "kind": "certificates", "format": "pdf"})

@@ -23,10 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from edge.domain.clock import now_us
 from edge.errors import InvalidInput, Problem
-from edge.jobs.errors import UnknownKind
 from edge.jobs.lease import Holder, monotonic_us
 from edge.jobs.models import UNFINISHED, Cause, Job, JobLog, JobQueueState, JobState
-from edge.jobs.registry import KINDS
+from edge.jobs.registry import JobRegistry
 from edge.jobs.rescue import rescue_jobs
 from edge.jobs.statements import statements
 
@@ -62,10 +61,13 @@ def backoff_s(attempt: int) -> float:
 
 
 class JobQueue:
-    """Worker-side operations on the queue's tables."""
+    """Worker-side operations on the queue's tables, for the kinds of ``registry``."""
 
-    def __init__(self, engine: AsyncEngine, holder: Holder | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, registry: JobRegistry, holder: Holder | None = None
+    ) -> None:
         self.engine = engine
+        self.registry = registry
         self.holder = holder or Holder.me()
         self.postgres = engine.dialect.name == "postgresql"
 
@@ -143,10 +145,7 @@ class JobQueue:
         delay_s: float,
         unique_key: str | None,
     ) -> dict[str, Any]:
-        spec = KINDS.get(kind)
-        if spec is None:
-            known = ", ".join(sorted(KINDS)) or "none"
-            raise UnknownKind([], f"unknown job kind {kind!r} (known: {known})")
+        spec = self.registry.kind(kind)
         if max_attempts is not None and not 1 <= max_attempts <= MOST_ATTEMPTS:
             reason = f"must be a whole number from 1 to {MOST_ATTEMPTS}, not {max_attempts}"
             raise InvalidInput([Problem("max_attempts", reason)], f"max_attempts {reason}")

@@ -17,7 +17,7 @@ from edge.jobs.admin import HEARTBEAT_S, W
 from edge.jobs.context import JobCancelled, JobContext
 from edge.jobs.models import UNFINISHED, JobState
 from edge.jobs.queue import LEASE_S, Claimed, J, JobQueue
-from edge.jobs.registry import KINDS, PERIODIC, Periodic
+from edge.jobs.registry import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ GRACE_S = 10.0
 
 
 class Worker:
-    """Runs jobs of some queues, ``concurrency`` at a time."""
+    """Runs jobs of some queues, ``concurrency`` at a time, with its queue registry's handlers."""
 
     def __init__(
         self,
@@ -48,6 +48,7 @@ class Worker:
         self.grace_s = grace_s
         self.periodic = periodic
         self.resources = resources or {}
+        self.handlers = queue.registry.handlers()
         self.running: dict[int, tuple[Claimed, asyncio.Task[None]]] = {}
         self._done: list[tuple[Claimed, Any]] = []
         self._wake = asyncio.Event()
@@ -103,10 +104,10 @@ class Worker:
     async def _execute(self, job: Claimed) -> None:
         ctx = JobContext(self.queue, job.id, job.attempt, self.queue.holder.pid, self.resources)
         try:
-            kind = KINDS.get(job.kind)
-            if kind is None:
+            handler = self.handlers.get(job.kind)
+            if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r} in this worker")
-            result = await kind.handler(ctx, job.payload)
+            result = await handler(ctx, job.payload)
             self._done.append((job, result))
         except JobCancelled:
             await self.queue.cancelled(job)
@@ -134,8 +135,8 @@ class Worker:
         await self.queue.rescue(self.lease_s)
 
     async def _enqueue_periodic(self, now: float) -> None:
-        for spec in PERIODIC.values():
-            if spec.kind not in KINDS or now < self._next_periodic.get(spec.kind, 0.0):
+        for spec in self.queue.registry.periodic.values():
+            if now < self._next_periodic.get(spec.kind, 0.0):
                 continue
             self._next_periodic[spec.kind] = now + spec.every_s
             await ensure_periodic(self.queue, spec)

@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from edge.jobs import catalog  # noqa: F401  (registers the box's job kinds)
 from edge.jobs.admin import JobAdmin
 from edge.jobs.models import JobState
 from edge.jobs.queue import JobQueue
-from edge.jobs.registry import KINDS
+from edge.jobs.registry import JobRegistry
 from edge.jobs.store import engine_for
 
 FINISHED = {JobState.COMPLETED.value, JobState.DISCARDED.value, JobState.CANCELLED.value}
@@ -19,10 +18,10 @@ STREAM_POLL_S = 0.5
 
 
 class JobService:
-    """List, steer and follow jobs."""
+    """List, steer and follow jobs of the kinds ``registry`` declares."""
 
-    def __init__(self, db_path: Path) -> None:
-        self.queue = JobQueue(engine_for(db_path))
+    def __init__(self, db_path: Path, registry: JobRegistry) -> None:
+        self.queue = JobQueue(engine_for(db_path), registry)
         self.admin = JobAdmin(self.queue.engine)
 
     async def close(self) -> None:
@@ -31,7 +30,7 @@ class JobService:
 
     def kinds(self) -> list[str]:
         """Job kinds an operator may enqueue."""
-        return sorted(KINDS)
+        return self.queue.registry.names()
 
     async def enqueue(self, kind: str, payload: dict[str, Any], queue: str | None) -> int:
         """Add a job."""

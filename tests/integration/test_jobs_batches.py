@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-import tests.jobkinds  # noqa: F401  (registers test.* kinds)
 from edge.jobs.admin import JobAdmin
 from edge.jobs.errors import UnknownKind
 from edge.jobs.lease import Holder
 from edge.jobs.models import UNFINISHED
 from edge.jobs.queue import J, JobQueue
-from edge.jobs.registry import PERIODIC, Periodic
+from edge.jobs.registry import JobRegistry, Periodic
 from edge.jobs.store import create_tables, engine_for
 from edge.jobs.worker import Worker
 from edge.store import migrate
+from tests.jobkinds import registry
 from tests.servers import postgres_database
 
 pytestmark = pytest.mark.integration
@@ -47,7 +47,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | st
 
 @pytest.fixture
 async def queue(target: Path | str) -> AsyncIterator[JobQueue]:
-    jobs = JobQueue(engine_for(target))
+    jobs = JobQueue(engine_for(target), registry)
     if isinstance(target, str):
         await create_tables(jobs.engine)
     yield jobs
@@ -56,7 +56,9 @@ async def queue(target: Path | str) -> AsyncIterator[JobQueue]:
 
 def other_worker(queue: JobQueue, pid: int) -> JobQueue:
     """The same queue seen by another (live-looking) worker process on this host."""
-    return JobQueue(queue.engine, Holder(queue.holder.host, queue.holder.boot, pid, 1))
+    return JobQueue(
+        queue.engine, queue.registry, Holder(queue.holder.host, queue.holder.boot, pid, 1)
+    )
 
 
 async def test_enqueue_many_adds_every_job_in_order_of_priority_then_id(queue: JobQueue):
@@ -130,10 +132,9 @@ async def test_concurrent_enqueues_of_one_unique_key_make_one_job(queue: JobQueu
     assert (await JobAdmin(queue.engine).stats())["states"]["available"] == 1
 
 
-async def test_a_periodic_job_comes_back_but_is_never_pending_twice(
-    queue: JobQueue, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setitem(PERIODIC, "test.noop", Periodic("test.noop", 0.05))
+async def test_a_periodic_job_comes_back_but_is_never_pending_twice(queue: JobQueue):
+    every = JobRegistry.of(registry.kinds.values(), [Periodic("test.noop", 0.05)])
+    queue = JobQueue(queue.engine, every)
     key = J.c.unique_key == "periodic:test.noop"
     stop = asyncio.Event()
     worker = Worker(queue, ["default"], 2, poll_s=0.01)

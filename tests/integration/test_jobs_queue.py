@@ -11,8 +11,6 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import update
 
-import tests.jobkinds  # noqa: F401  (registers test.* kinds)
-from edge.jobs import builtin  # noqa: F401
 from edge.jobs.admin import JobAdmin
 from edge.jobs.errors import JobStateConflict, UnknownKind
 from edge.jobs.lease import Holder
@@ -21,6 +19,7 @@ from edge.jobs.registry import Periodic
 from edge.jobs.store import create_tables, engine_for
 from edge.jobs.worker import Worker, ensure_periodic
 from edge.store import migrate
+from tests.jobkinds import with_box
 from tests.servers import postgres_database
 
 pytestmark = pytest.mark.integration
@@ -39,7 +38,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | st
 
 @pytest.fixture
 async def queue(target: Path | str) -> AsyncIterator[JobQueue]:
-    jobs = JobQueue(engine_for(target))
+    jobs = JobQueue(engine_for(target), with_box())
     if isinstance(target, str):
         await create_tables(jobs.engine)
     yield jobs
@@ -163,7 +162,9 @@ async def test_completion_by_a_worker_presumed_dead_is_refused(queue: JobQueue):
             update(J).where(J.c.id == job_id).values(heartbeat_mono_us=0, heartbeat_us=0)
         )
     assert await queue.rescue(lease_s=1) == 1
-    other = JobQueue(queue.engine, Holder(queue.holder.host, queue.holder.boot, 999_999, 1))
+    other = JobQueue(
+        queue.engine, queue.registry, Holder(queue.holder.host, queue.holder.boot, 999_999, 1)
+    )
     [new] = await other.claim(["default"], 1)
     assert new.attempt == old.attempt + 1
     assert await queue.complete([(old, "stale")]) == 0  # the presumed-dead worker wakes up

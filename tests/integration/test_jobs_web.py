@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -15,10 +16,10 @@ import pytest
 from click.testing import CliRunner, Result
 from litestar.testing import TestClient
 
-import tests.jobkinds  # noqa: F401  (registers test.* kinds for the in-process CLI)
 from edge.app import create_app
 from edge.cli import cli
 from edge.cli.server import announce_setup_pin
+from edge.jobs.box import box_registry
 from edge.jobs.lease import host_id
 from edge.settings import Settings
 from tests.integration.test_jobs_workers import read_runs, worker_logs, worker_process
@@ -26,8 +27,10 @@ from tests.integration.test_setup_auth import box_settings, claim
 
 pytestmark = pytest.mark.integration
 
+ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 30.0
 FRENCH = {"accept-language": "fr-FR,fr;q=0.9"}
+TEST_KINDS = "tests.jobkinds:registry"
 
 
 def wait_until(check: Callable[[], bool], what: str, tmp_path: Path) -> None:
@@ -102,6 +105,33 @@ def test_jobs_api_page_and_live_log_stream(tmp_path: Path):
         assert (client.get("/api/v1/jobs/999")).status_code == 404
 
 
+LIST_AND_ENQUEUE = """
+import json, sys
+from litestar.testing import TestClient
+from edge.app import create_app
+from edge.settings import Settings
+
+with TestClient(app=create_app(Settings(db=sys.argv[1]))) as client:
+    assert client.get("/jobs").status_code == 200
+    assert client.get("/api/v1/jobs").status_code == 200
+    added = client.post("/api/v1/jobs", json={"kind": "backup.upload"})
+    assert added.status_code == 201, added.text
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_web_lists_and_enqueues_jobs_without_importing_what_they_run(tmp_path: Path):
+    script = [sys.executable, "-c", LIST_AND_ENQUEUE, str(tmp_path / "edge.db")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(script, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout))
+    handlers = {str(k.handler).partition(":")[0] for k in box_registry(Settings()).kinds.values()}
+    assert handlers == {"edge.jobs.builtin", "edge.jobs.catalog", "edge.jobs.exports"}
+    assert not handlers & loaded
+    assert not {m for m in loaded if m.startswith("edge.backup")}
+
+
 def test_a_job_cut_off_by_a_crash_on_its_only_attempt_says_so_and_runs_again_in_one_click(
     tmp_path: Path,
 ):
@@ -111,7 +141,7 @@ def test_a_job_cut_off_by_a_crash_on_its_only_attempt_says_so_and_runs_again_in_
     runner = CliRunner()
 
     def jobs(*args: str) -> Result:
-        return runner.invoke(cli, ["--db", str(db), "jobs", *args])
+        return runner.invoke(cli, ["--db", str(db), "jobs", "--kinds", TEST_KINDS, *args])
 
     payload = json.dumps({"folder": str(folder), "sleep_s": 600, "sleep_attempt": 1})
     added = jobs("enqueue", "test.record", "--payload", payload, "--max-attempts", "1")

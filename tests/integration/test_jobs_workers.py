@@ -23,12 +23,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-import tests.jobkinds  # noqa: F401  (registers test.* kinds in this process too)
-from edge.jobs import builtin  # noqa: F401
 from edge.jobs.admin import JobAdmin, W
 from edge.jobs.queue import LEASE_S, J, JobQueue
 from edge.jobs.store import create_tables, engine_for
 from edge.store import migrate
+from tests.jobkinds import with_box
 from tests.servers import postgres_database
 
 pytestmark = pytest.mark.integration
@@ -51,7 +50,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | st
 
 @pytest.fixture
 async def queue(target: Path | str) -> AsyncIterator[JobQueue]:
-    jobs = JobQueue(engine_for(target))
+    jobs = JobQueue(engine_for(target), with_box())
     if isinstance(target, str):
         await create_tables(jobs.engine)  # before the workers: they would race to create them
     yield jobs
@@ -65,7 +64,7 @@ def worker_process(
     """``chrono-edge worker`` on the default queue with the test kinds; killed if still alive."""
     db = target if isinstance(target, Path) else tmp_path / "unused.db"
     command = [sys.executable, "-m", "edge.cli", "--db", str(db), "worker", "--queues", "default"]
-    command += ["--import", "tests.jobkinds", *options]
+    command += ["--kinds", "tests.jobkinds:registry", *options]
     if isinstance(target, str):
         command += ["--queue-url", target]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
