@@ -43,7 +43,7 @@ bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench.sync_backlog
 	$(BIN)/python -m bench.jobs_vs_huey
 
-screenshots: $(STAMP) ## photograph every page into docs/screenshots/ (1366x768; speaker screen 1920x1080)
+screenshots: $(STAMP) ## run the make run demo 4 minutes, photograph its pages into docs/screenshots/
 	$(BIN)/python scripts/screenshots.py
 
 clean: ## remove the virtualenv and local data
