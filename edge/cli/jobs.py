@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
@@ -12,10 +13,9 @@ from typing import Any, TypeVar
 
 import click
 
-from edge.cli.base import database_path, role_file_option
+from edge.cli.base import box_settings, database_path, role_file_option
 from edge.domain.clock import from_us
 from edge.errors import InvalidInput, Problem
-from edge.settings import get_settings
 from edge.store import migrate
 
 T = TypeVar("T")
@@ -76,13 +76,12 @@ def worker(
     from edge.jobs.registry import KINDS
     from edge.jobs.worker import Worker
 
-    settings = get_settings()
+    settings = box_settings(ctx)
     declare_periodic(settings)
-    resources = {
-        "db_path": database_path(ctx),
-        "role_file": role_file or settings.role_file,
-        "cache_folder": settings.cache_folder,
-    }
+    paths = settings.paths
+    if role_file is not None:
+        paths = dataclasses.replace(paths, role_file=role_file)
+    resources = {"paths": paths}  # every job finds the box's files here (edge.paths)
     for module in modules:
         importlib.import_module(module)
 
@@ -99,7 +98,7 @@ def worker(
             loop.add_signal_handler(signum, stop.set)
         click.echo(f"worker {queue.holder.key}: queues {','.join(names)}, {concurrency} at once")
         # A role change made on /setup runs the role's jobs at once, not at their next period.
-        follower = asyncio.create_task(follow_role(queue, resources["role_file"], stop))
+        follower = asyncio.create_task(follow_role(queue, paths.role_file, stop))
         try:
             await Worker(queue, names, concurrency, grace_s=grace_s, resources=resources).run(stop)
         finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 import uvicorn
 
-from edge.cli.base import database_path
-from edge.settings import Settings, get_settings
+from edge.cli.base import box_settings, database_path
+from edge.settings import Settings
 from edge.store import migrate
 
 
@@ -42,10 +42,10 @@ def announce_setup_pin(settings: Settings) -> None:
     """Print the setup PIN of a box nobody has claimed yet (its console is where one looks)."""
     from edge.services.admin import AdminService
 
-    admin = AdminService(settings.role_file.parent, settings.db.parent, settings.boot_folder)
+    admin = AdminService(settings.paths, settings.boot_folder)
     pin = admin.prepare()
     if pin is not None:
-        where = [str(settings.role_file.parent / "setup-pin.txt")]
+        where = [str(admin.pin_file)]
         if admin.boot_folder is not None:
             where.append(str(admin.boot_folder / "chronoedge-setup-pin.txt"))
         click.echo(f"Setup PIN: {pin} (open /setup to claim this box; also in {', '.join(where)})")
@@ -59,11 +59,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Start the web UI and HTTP API (migrates the database first)."""
     from edge.app import create_app
 
-    settings = get_settings()
+    settings = box_settings(ctx)
     # The app announces the MASTER (mDNS) at the address and port it really listens on.
     where = {"host": host or settings.host, "port": port or settings.port}
-    settings = settings.model_copy(update={"db": database_path(ctx), **where})
-    migrate.upgrade(settings.db)
+    settings = settings.model_copy(update=where)
+    migrate.upgrade(settings.paths.database)
     announce_setup_pin(settings)
     uvicorn.run(
         create_app(settings),
