@@ -1,11 +1,12 @@
-"""Commands that run or prepare the box: database migrations and the web server."""
+"""Commands that run or prepare the box: its files, database migrations and the web server."""
 
 from __future__ import annotations
 
 import click
 import uvicorn
 
-from edge.cli.base import box_settings, database_path
+from edge.cli.base import box_paths, box_settings, database_path
+from edge.cli.output import print_json
 from edge.settings import Settings
 from edge.store import migrate
 
@@ -36,6 +37,19 @@ def db_status(ctx: click.Context) -> None:
     head = migrate.head_revision()
     state = "up to date" if current == head else "needs `chrono-edge db upgrade`"
     click.echo(f"{path}: revision {current or 'none'}, newest {head} ({state})")
+
+
+@click.command("paths")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.pass_context
+def paths(ctx: click.Context, as_json: bool) -> None:
+    """Show where this box keeps each of its files (from --data-dir and the settings)."""
+    listing = {name: str(path) for name, path in box_paths(ctx).listing().items()}
+    if as_json:
+        print_json(listing)
+        return
+    for name, path in listing.items():
+        click.echo(f"{name:<18} {path}")
 
 
 def announce_setup_pin(settings: Settings) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from edge.cli import cli
 from edge.paths import BoxPaths
 from edge.settings import Settings
 
@@ -65,3 +68,11 @@ def test_a_database_alone_makes_its_folder_the_box() -> None:
     assert paths.exports_folder == Path("/elsewhere/exports")
     given = Settings(data_dir=Path("/box"), db=Path("/fast/edge.db")).paths
     assert (given.database, given.role_file) == (Path("/fast/edge.db"), Path("/box/reader.json"))
+
+
+def test_the_command_line_shows_the_box_chosen_by_data_dir(tmp_path: Path) -> None:
+    done = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "box"), "paths", "--json"])
+    assert done.exit_code == 0, done.output
+    shown = json.loads(done.output)
+    assert shown["role_file"] == str(tmp_path / "box" / "reader.json")
+    assert shown["database"] == str(tmp_path / "box" / "edge.db")
