@@ -69,10 +69,11 @@ async def healthz() -> dict[str, str]:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the Litestar app of a box on the database named in ``settings``."""
     settings = settings or get_settings()
-    database = Database(settings.db)
+    paths = settings.paths
+    database = Database(paths.database)
 
     def migrate_database() -> None:
-        migrate.upgrade(settings.db)
+        migrate.upgrade(paths.database)
 
     def provide_db() -> Database:
         return database
@@ -80,20 +81,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_settings() -> Settings:
         return settings
 
-    jobs = JobService(settings.db, box_registry(settings))
+    jobs = JobService(paths.database, box_registry(settings))
 
     def provide_jobs() -> JobService:
         return jobs
 
     # Follows reader.json live and announces the MASTER on the LAN (edge.services.boxrole).
-    box_role = RoleService(settings.role_file, Listening(settings.host, settings.port, VERSION))
+    box_role = RoleService(paths.role_file, Listening(settings.host, settings.port, VERSION))
 
     def provide_box_role() -> RoleService:
         return box_role
 
     # Claim with the setup PIN, then logins (edge.web.auth guards every handler).
-    admin = AdminService(settings.role_file.parent, settings.db.parent, settings.boot_folder)
-    sessions = session_store(settings.db.parent / "sessions")
+    admin = AdminService(paths, settings.boot_folder)
+    sessions = session_store(paths.sessions_folder)
 
     def provide_admin() -> AdminService:
         return admin

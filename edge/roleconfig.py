@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
 from collections.abc import AsyncGenerator, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +30,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from edge.domain.ids import new_id
 from edge.errors import InvalidInput, Problem
+from edge.store.files import PRIVATE_MODE, write_atomic
 
 
 class Role(StrEnum):
@@ -227,22 +227,7 @@ def save_role(path: Path, config: RoleConfig) -> None:
     """
     text = config.model_dump_json(indent=2, by_alias=True) + "\n"
     parse_role(text.encode(), str(path), {})  # raises InvalidInput; the old file stays
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".reader.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    write_atomic(path, text, PRIVATE_MODE)  # it holds the event key and the device token
 
 
 def replace_role(path: Path, data: bytes) -> RoleConfig:

@@ -1,6 +1,7 @@
 """Settings of the edge processes (environment ``CHRONO_EDGE_*`` > ``.env`` > defaults).
 
 The box's role (master/slave, reader, event) is not here: it lives in reader.json.
+Where the box's files live is ``Settings.paths`` (``edge.paths.BoxPaths``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from edge.paths import DEVELOPMENT_DIR, BoxPaths
+
 
 class Settings(BaseSettings):
     """Process settings of a ChronoEdge box."""
@@ -19,17 +22,29 @@ class Settings(BaseSettings):
         env_prefix="CHRONO_EDGE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    db: Path = Field(
-        default=Path("var/edge.db"),
-        description="SQLite database file of the box (on a Pi: /var/lib/chronoedge/edge.db).",
+    data_dir: Path | None = Field(
+        default=None,
+        description="The box's folder: every file it writes is derived from it (edge.paths;"
+        " on a Pi: /var/lib/chronoedge). None: the database's folder when CHRONO_EDGE_DB or"
+        " --db names one, else var.",
     )
-    role_file: Path = Field(
-        default=Path("var/reader.json"),
-        description="The box's role at the event (on a Pi: /etc/chronoedge/reader.json).",
+    config_dir: Path | None = Field(
+        default=None,
+        description="Where reader.json, the keys and the setup PIN live when they are apart"
+        " from the data (on a Pi: /etc/chronoedge). None: the data directory.",
     )
-    key_folder: Path = Field(
-        default=Path("var/keys"),
-        description="Where the box keeps its WireGuard private key (on a Pi: /etc/chronoedge).",
+    db: Path | None = Field(
+        default=None,
+        description="SQLite database file of the box. None: edge.db in the data directory.",
+    )
+    role_file: Path | None = Field(
+        default=None,
+        description="The box's role at the event. None: reader.json in the config directory.",
+    )
+    key_folder: Path | None = Field(
+        default=None,
+        description="Where the box keeps its WireGuard private key. None: keys/ in the config"
+        " directory.",
     )
     sync_every_s: float = Field(
         default=2.0, gt=0, description="How often the worker pushes the outbox (MASTER/central)."
@@ -43,12 +58,15 @@ class Settings(BaseSettings):
     tunnel_check_every_s: float = Field(
         default=30.0, gt=0, description="How often the worker brings a fallen tunnel back up."
     )
-    cache_folder: Path = Field(
-        default=Path("var/cache"), description="Live-results JSON documents for the screens."
+    cache_folder: Path | None = Field(
+        default=None,
+        description="Live-results JSON documents for the screens. None: cache/ in the data"
+        " directory.",
     )
-    exports_folder: Path = Field(
-        default=Path("var/exports"),
-        description="Where export jobs write result sheets and certificates to download.",
+    exports_folder: Path | None = Field(
+        default=None,
+        description="Where export jobs write result sheets and certificates to download."
+        " None: exports/ in the data directory.",
     )
     boot_folder: Path | None = Field(
         default=None,
@@ -59,6 +77,24 @@ class Settings(BaseSettings):
     port: int = Field(
         default=8000, ge=1, le=65535, description="Port of the web UI and HTTP API (80 on a Pi)."
     )
+
+    @property
+    def paths(self) -> BoxPaths:
+        """Every file of the box: the data directory's, but for the paths set one by one."""
+        data_dir = self.data_dir
+        if data_dir is None:
+            # `--db /elsewhere/edge.db` alone is a box in /elsewhere, not one whose
+            # reader.json stays in ./var (two boxes in two folders share nothing).
+            data_dir = self.db.parent if self.db is not None else DEVELOPMENT_DIR
+        return BoxPaths.under(
+            data_dir,
+            self.config_dir,
+            database=self.db,
+            role_file=self.role_file,
+            key_folder=self.key_folder,
+            cache_folder=self.cache_folder,
+            exports_folder=self.exports_folder,
+        )
 
 
 @lru_cache(maxsize=1)

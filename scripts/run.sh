@@ -26,9 +26,7 @@ export CHRONO_CENTRAL_DATABASE_URL="sqlite+aiosqlite:///$VAR/central.db"
 box() { # box FOLDER ARGS...: chrono-edge on the box whose files are in FOLDER
   local folder=$1
   shift
-  CHRONO_EDGE_DB="$folder/edge.db" CHRONO_EDGE_ROLE_FILE="$folder/reader.json" \
-    CHRONO_EDGE_CACHE_FOLDER="$folder/cache" CHRONO_EDGE_KEY_FOLDER="$folder/keys" \
-    CHRONO_EDGE_EXPORTS_FOLDER="$folder/exports" "$BIN/chrono-edge" "$@"
+  "$BIN/chrono-edge" --data-dir "$folder" "$@"
 }
 json_field() { # json_field KEY < JSON: one top-level field of a JSON document
   "$BIN/python" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"

@@ -85,15 +85,8 @@ class LiveBox:
 
 
 def box_env(workdir: Path) -> dict[str, str]:
-    """Environment of a box whose every file lives under ``workdir``."""
-    return {
-        **os.environ,
-        "CHRONO_EDGE_DB": str(workdir / "edge.db"),
-        "CHRONO_EDGE_ROLE_FILE": str(workdir / "reader.json"),
-        "CHRONO_EDGE_KEY_FOLDER": str(workdir / "keys"),
-        "CHRONO_EDGE_CACHE_FOLDER": str(workdir / "cache"),
-        "GPIOZERO_PIN_FACTORY": "mock",
-    }
+    """Environment of a box whose every file lives under ``workdir`` (its data directory)."""
+    return {**os.environ, "CHRONO_EDGE_DATA_DIR": str(workdir), "GPIOZERO_PIN_FACTORY": "mock"}
 
 
 @contextmanager

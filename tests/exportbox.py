@@ -46,5 +46,5 @@ def wait_job(box: LiveBox, job_id: int, timeout_s: float = 60.0) -> dict[str, An
 
 
 def exports_folder(box: LiveBox) -> Path:
-    """Where the box's processes write exports (the default, relative to their folder)."""
-    return box.workdir / "var" / "exports"
+    """Where the box's processes write exports (``exports/`` in its data directory)."""
+    return box.workdir / "exports"

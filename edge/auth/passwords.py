@@ -1,15 +1,15 @@
 """The admin password: its rules, its argon2 hash, and the 0600 file that keeps it.
 
-The credential lives in ``admin.json`` (mode 0600) in the database's folder, beside
+The credential lives in ``admin.json`` (mode 0600) in the box's data folder, beside
 the sessions, not inside the database: database snapshots are uploaded to central
 and restored onto replacement boxes, and neither should carry this box's password
-nor wipe it.
+nor wipe it. A corrupt admin.json is moved aside (``edge.store.documents``): the
+box is then unclaimed, and whoever holds its new setup PIN (its console or SD card)
+claims it again.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +19,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from edge.auth.errors import AlreadyClaimed
 from edge.errors import InvalidInput, Problem
+from edge.paths import ADMIN_FILE
+from edge.store.documents import DocumentKind, read_document, set_aside, write_document
+from edge.store.files import PRIVATE_MODE
 
-ADMIN_FILE = "admin.json"
+__all__ = ["ADMIN_FILE"]  # where the credential is, for the admin service and tests
+
+ADMIN_DOCUMENT = DocumentKind("admin.json", version=1)
 MIN_LENGTH = 8
 MAX_LENGTH = 1024  # argon2 takes any length; this only bounds the work per attempt
 
@@ -71,38 +76,24 @@ def verify_password(credential: AdminCredential, password: str) -> bool:
 
 def load_credential(folder: Path) -> AdminCredential | None:
     """The admin credential in ``folder``, or None when the box is not claimed."""
+    path = folder / ADMIN_FILE
+    data = read_document(path, ADMIN_DOCUMENT)
+    if data is None:
+        return None
     try:
-        data = json.loads((folder / ADMIN_FILE).read_text(encoding="utf-8"))
         return AdminCredential(str(data["password_hash"]), str(data["stamp"]))
-    except FileNotFoundError:
+    except KeyError as missing:
+        set_aside(path, ADMIN_DOCUMENT, f"no {missing}")
         return None
 
 
 def create_credential(folder: Path, password_hash: str) -> AdminCredential:
     """Store the first credential; AlreadyClaimed if one exists (the first claim wins)."""
     credential = AdminCredential(password_hash, secrets.token_hex(8))
-    body = json.dumps({"password_hash": credential.password_hash, "stamp": credential.stamp})
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{ADMIN_FILE}.{secrets.token_hex(4)}"
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    body = {"password_hash": credential.password_hash, "stamp": credential.stamp}
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(body + "\n")
-            file.flush()
-            os.fsync(file.fileno())
-        # link() never replaces an existing file: of two claims at once, one fails here.
-        os.link(temporary, folder / ADMIN_FILE)
+        # Never replaces an existing file: of two claims at once, exactly one succeeds.
+        write_document(folder / ADMIN_FILE, ADMIN_DOCUMENT, body, PRIVATE_MODE, exclusive=True)
     except FileExistsError as error:
         raise AlreadyClaimed() from error
-    finally:
-        temporary.unlink(missing_ok=True)
-    _fsync_folder(folder)
     return credential
-
-
-def _fsync_folder(folder: Path) -> None:
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

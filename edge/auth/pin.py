@@ -13,8 +13,11 @@ import os
 import secrets
 from pathlib import Path
 
+from edge.paths import SETUP_PIN_FILE
+from edge.store.files import PRIVATE_MODE, write_atomic
+
 PIN_DIGITS = 8
-PIN_FILE = "setup-pin.txt"
+PIN_FILE = SETUP_PIN_FILE
 BOOT_PIN_FILE = "chronoedge-setup-pin.txt"
 BOOT_CANDIDATES = (Path("/boot/firmware"), Path("/boot"))
 # The Raspberry Pi's firmware files: a folder holding one is the FAT boot partition
@@ -53,7 +56,7 @@ def ensure_pin(folder: Path, boot_folder: Path | None) -> str:
     pin = read_pin(folder)
     if pin is None:
         pin = new_pin()
-        _write_private(folder / PIN_FILE, pin + "\n")
+        write_atomic(folder / PIN_FILE, pin + "\n", PRIVATE_MODE)
     if boot_folder is not None:
         _write_boot_copy(boot_folder / BOOT_PIN_FILE, pin)
     return pin
@@ -70,22 +73,6 @@ def remove_pin(folder: Path, boot_folder: Path | None) -> None:
             path.unlink(missing_ok=True)
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` atomically, readable by the owner only from the first byte."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(handle, "w", encoding="ascii") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def _write_boot_copy(path: Path, pin: str) -> None:
     text = (
         f"ChronoEdge setup PIN: {pin}\nOpen http://<this box>/setup and type it to claim the box.\n"
@@ -93,6 +80,6 @@ def _write_boot_copy(path: Path, pin: str) -> None:
     try:
         if path.exists() and pin in path.read_text(encoding="ascii", errors="replace"):
             return
-        path.write_text(text, encoding="ascii")
+        write_atomic(path, text, mode=None)  # FAT: no modes to set
     except OSError:
         pass  # the console and setup-pin.txt still show it

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import shutil
 import socket
 import sqlite3
@@ -20,6 +19,7 @@ from edge.errors import ChronoEdgeError
 from edge.fleet.http import answer_json
 from edge.fleet.identity import device_serial
 from edge.roleconfig import CentralLink, load_role, save_role
+from edge.store.files import move_into_place, sync_file
 from edge.vpn.keys import ensure_keypair
 
 TIMEOUT_S = 60.0
@@ -75,9 +75,8 @@ def restore_from_central(
         raise
     finally:
         packed.unlink(missing_ok=True)
-    _fsync(work)
-    os.replace(work, db_path)
-    _fsync(db_path.parent)
+    sync_file(work)
+    move_into_place(work, db_path)
     return RestoreReport(latest["id"], int(latest["seq"]), replayed, last_seq, reads, passings)
 
 
@@ -165,11 +164,3 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     body = answer_json(response, RestoreFailed, "the restore")
     assert isinstance(body, dict)
     return body
-
-
-def _fsync(path: Path) -> None:
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

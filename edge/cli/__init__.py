@@ -11,7 +11,7 @@ from edge.cli.jobs import jobs, worker
 from edge.cli.panel import panel
 from edge.cli.reader import reader
 from edge.cli.role import role
-from edge.cli.server import db, serve
+from edge.cli.server import db, paths, serve
 from edge.cli.sync import sync
 
 for command in (
@@ -24,6 +24,7 @@ for command in (
     jobs,
     panel,
     passings,
+    paths,
     reader,
     reads,
     restore,

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from edge.errors import ChronoEdgeError, InvalidInput
-from edge.settings import get_settings
+from edge.paths import BoxPaths
+from edge.settings import Settings, get_settings
 from edge.store import migrate
 from edge.store.database import Database
 
@@ -38,19 +39,27 @@ class ChronoGroup(click.Group):
 
 @click.group(cls=ChronoGroup)
 @click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The box's folder, holding every file it writes (default: $CHRONO_EDGE_DATA_DIR,"
+    " else the folder of --db, else var).",
+)
+@click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite database file (default: $CHRONO_EDGE_DB, else var/edge.db).",
+    help="SQLite database file (default: $CHRONO_EDGE_DB, else edge.db in the data folder).",
 )
 @click.pass_context
-def cli(ctx: click.Context, db_path: Path | None) -> None:
+def cli(ctx: click.Context, data_dir: Path | None, db_path: Path | None) -> None:
     """ChronoEdge box: timing database, imports, results and services."""
-    ctx.obj = db_path or get_settings().db
+    chosen = {"data_dir": data_dir, "db": db_path}
+    ctx.obj = get_settings().model_copy(update={k: v for k, v in chosen.items() if v})
 
 
-ROLE_FILE_HELP = "reader.json (default: $CHRONO_EDGE_ROLE_FILE, else var/reader.json)."
+ROLE_FILE_HELP = "reader.json (default: $CHRONO_EDGE_ROLE_FILE, else in the box's folder)."
 
 
 def role_file_option(function: click.decorators.FC) -> click.decorators.FC:
@@ -64,11 +73,21 @@ def role_file_option(function: click.decorators.FC) -> click.decorators.FC:
     return option(function)
 
 
+def box_settings(ctx: click.Context) -> Settings:
+    """The settings under the global options (``--data-dir``, ``--db``)."""
+    settings = ctx.find_root().obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def box_paths(ctx: click.Context) -> BoxPaths:
+    """Where the box chosen by the global options keeps its files."""
+    return box_settings(ctx).paths
+
+
 def database_path(ctx: click.Context) -> Path:
     """Return the database path chosen by the global options."""
-    path = ctx.find_root().obj
-    assert isinstance(path, Path)
-    return path
+    return box_paths(ctx).database
 
 
 def open_database(ctx: click.Context) -> Database:

@@ -6,21 +6,20 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import database_path, role_file_option
-from edge.settings import get_settings
+from edge.cli.base import box_paths, role_file_option
 
 
 @click.command()
 @click.option("--central", "central_url", required=True, help="Central's base URL.")
 @click.option("--token", required=True, help="Enrollment token from `chrono-central enroll-token`.")
 @role_file_option
-def enroll(central_url: str, token: str, role_file: Path | None) -> None:
+@click.pass_context
+def enroll(ctx: click.Context, central_url: str, token: str, role_file: Path | None) -> None:
     """Enroll this box with central: device id, token and tunnel address into reader.json."""
     from edge.fleet.enrollment import enroll as enroll_box
 
-    settings = get_settings()
-    path = role_file or settings.role_file
-    link = enroll_box(central_url, token, path, settings.key_folder)
+    paths = box_paths(ctx)
+    link = enroll_box(central_url, token, role_file or paths.role_file, paths.key_folder)
     click.echo(f"enrolled as device {link.device_id}, tunnel address {link.tunnel_address}")
     if link.tunnel_granted:
         click.echo(f"tunnel to {link.hub_endpoint}: the worker brings it up (job vpn.keep_up)")
@@ -38,12 +37,11 @@ def backup(ctx: click.Context, role_file: Path | None) -> None:
     from edge.errors import ChronoEdgeError
     from edge.roleconfig import load_role
 
-    settings = get_settings()
-    link = load_role(role_file or settings.role_file).central
+    paths = box_paths(ctx)
+    link = load_role(role_file or paths.role_file).central
     if link is None:
         raise ChronoEdgeError("this box is not enrolled: run `chrono-edge enroll` first")
-    db_path = database_path(ctx)
-    snapshot = take_snapshot(db_path, db_path.parent / "backups")
+    snapshot = take_snapshot(paths.database, paths.backups_folder)
     try:
         result = upload_snapshot(snapshot, link)
     finally:
@@ -75,15 +73,15 @@ def restore(
     """Rebuild this (replacement) box from central's latest backup of DEVICE, then become it."""
     from edge.backup.restore import adopt_identity, restore_from_central
 
-    settings = get_settings()
-    report = restore_from_central(central_url, device_id, (user, password), database_path(ctx))
+    paths = box_paths(ctx)
+    report = restore_from_central(central_url, device_id, (user, password), paths.database)
     click.echo(
         f"restored backup {report.backup_id}: snapshot up to change {report.snapshot_seq}, "
         f"{report.changes_replayed} changes replayed up to {report.last_seq}; "
         f"{report.tag_reads} reads, {report.passings} passings; integrity_check ok"
     )
     link = adopt_identity(
-        central_url, device_id, (user, password), role_file or settings.role_file,
-        settings.key_folder,
+        central_url, device_id, (user, password), role_file or paths.role_file,
+        paths.key_folder,
     )  # fmt: skip
     click.echo(f"this box is now device {link.device_id} ({link.tunnel_address})")

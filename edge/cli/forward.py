@@ -14,9 +14,8 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import database_path, role_file_option
+from edge.cli.base import box_paths, database_path, role_file_option
 from edge.cli.output import print_json
-from edge.settings import get_settings
 from edge.store import migrate
 
 
@@ -39,7 +38,7 @@ def push_outbox(
 
     path = database_path(ctx)
     migrate.upgrade(path)
-    role = load_role(role_file or get_settings().role_file)
+    role = load_role(role_file or box_paths(ctx).role_file)
 
     async def _main() -> None:
         async with Forwarder.from_role(role, target, path) as forwarder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
@@ -12,12 +13,11 @@ from typing import Any, TypeVar
 
 import click
 
-from edge.cli.base import database_path, role_file_option
+from edge.cli.base import box_settings, database_path, role_file_option
 from edge.domain.clock import from_us
 from edge.errors import InvalidInput, Problem
 from edge.jobs.box import box_registry
 from edge.jobs.registry import JobRegistry, load_registry
-from edge.settings import get_settings
 from edge.store import migrate
 
 T = TypeVar("T")
@@ -38,9 +38,9 @@ def kinds_option(function: click.decorators.FC) -> click.decorators.FC:
     return option(function)
 
 
-def job_registry(kinds: tuple[str, ...] = ()) -> JobRegistry:
+def job_registry(ctx: click.Context, kinds: tuple[str, ...] = ()) -> JobRegistry:
     """The box's job registry, with the kinds of the ``--kinds`` registries added."""
-    registry = box_registry(get_settings())
+    registry = box_registry(box_settings(ctx))
     for target in kinds:
         try:
             registry = registry.including(load_registry(target))
@@ -58,7 +58,7 @@ def _with_queue(
     from edge.jobs.queue import JobQueue
     from edge.jobs.store import create_tables, engine_for
 
-    registry = registry or ctx.find_object(JobRegistry) or job_registry()
+    registry = registry or ctx.find_object(JobRegistry) or job_registry(ctx)
     if url is None:
         path = database_path(ctx)
         migrate.upgrade(path)
@@ -96,13 +96,12 @@ def worker(
     from edge.jobs.catalog import follow_role
     from edge.jobs.worker import Worker
 
-    settings = get_settings()
-    registry = job_registry(kinds)
-    resources = {
-        "db_path": database_path(ctx),
-        "role_file": role_file or settings.role_file,
-        "cache_folder": settings.cache_folder,
-    }
+    settings = box_settings(ctx)
+    registry = job_registry(ctx, kinds)
+    paths = settings.paths
+    if role_file is not None:
+        paths = dataclasses.replace(paths, role_file=role_file)
+    resources = {"paths": paths}  # every job finds the box's files here (edge.paths)
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -117,7 +116,7 @@ def worker(
             loop.add_signal_handler(signum, stop.set)
         click.echo(f"worker {queue.holder.key}: queues {','.join(names)}, {concurrency} at once")
         # A role change made on /setup runs the role's jobs at once, not at their next period.
-        follower = asyncio.create_task(follow_role(queue, resources["role_file"], stop))
+        follower = asyncio.create_task(follow_role(queue, paths.role_file, stop))
         try:
             await Worker(queue, names, concurrency, grace_s=grace_s, resources=resources).run(stop)
         finally:
@@ -132,7 +131,7 @@ def worker(
 @click.pass_context
 def jobs(ctx: click.Context, kinds: tuple[str, ...]) -> None:
     """Look at and steer background jobs."""
-    ctx.obj = job_registry(kinds)  # the subcommands' (edge.cli.base reads --db off the root)
+    ctx.obj = job_registry(ctx, kinds)  # the subcommands' (edge.cli.base reads the root's)
 
 
 @jobs.command("enqueue")

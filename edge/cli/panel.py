@@ -9,9 +9,8 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import open_database, role_file_option
+from edge.cli.base import box_paths, open_database, role_file_option
 from edge.roleconfig import load_role
-from edge.settings import get_settings
 
 
 @click.command()
@@ -23,7 +22,7 @@ def panel(ctx: click.Context, role_file: Path | None) -> None:
     from edge.gpio.panel import StatusPanel
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    config = load_role(role_file or get_settings().role_file)
+    config = load_role(role_file or box_paths(ctx).role_file)
     if not config.gpio.enabled:
         click.echo("the GPIO panel is disabled in reader.json (gpio.enabled); nothing to do")
         return

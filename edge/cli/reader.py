@@ -10,10 +10,9 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import role_file_option, run
+from edge.cli.base import box_paths, role_file_option, run
 from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import load_role
-from edge.settings import get_settings
 from edge.store.database import Database
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -41,7 +40,7 @@ def reader(
     The role comes from reader.json (options override it) and is followed: a change of
     event, point or reader restarts the inventory without losing a read.
     """
-    path = role_file or get_settings().role_file
+    path = role_file or box_paths(ctx).role_file
     load_role(path)  # a broken file is refused now, every problem named
     choice = Choice(host=host, port=port, event=slug, point=point)
     _configure_logging(verbose)

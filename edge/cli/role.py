@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import role_file_option, run
-from edge.settings import get_settings
+from edge.cli.base import box_paths, role_file_option, run
 from edge.store.database import Database
 
 
@@ -30,12 +29,13 @@ def role() -> None:
 
 @role.command("show")
 @role_file_option
-def show(role_file: Path | None) -> None:
+@click.pass_context
+def show(ctx: click.Context, role_file: Path | None) -> None:
     """Print the role as the processes see it (environment overrides applied), as JSON."""
     from edge.roleconfig import load_role
     from edge.services.setup import config_summary
 
-    summary = config_summary(load_role(role_file or get_settings().role_file))
+    summary = config_summary(load_role(role_file or box_paths(ctx).role_file))
     click.echo(json.dumps(summary, indent=2))
 
 
@@ -63,12 +63,12 @@ def choose(
     """Make this box ROLE (master, slave, unconfigured): all is checked, then saved once."""
     from edge.services.setup import SetupService, config_summary
 
-    settings = get_settings()
-    path = role_file or settings.role_file
+    paths = box_paths(ctx)
+    path = role_file or paths.role_file
     address = _reader_address(reader)
 
     async def work(db: Database) -> dict[str, object]:
-        setup = SetupService(db, path, settings.key_folder)
+        setup = SetupService(db, path, paths.key_folder)
         chosen = await setup.choose_role(
             name, event, point, master_url, event_key, discovery, reader=address
         )

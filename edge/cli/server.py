@@ -1,12 +1,13 @@
-"""Commands that run or prepare the box: database migrations and the web server."""
+"""Commands that run or prepare the box: its files, database migrations and the web server."""
 
 from __future__ import annotations
 
 import click
 import uvicorn
 
-from edge.cli.base import database_path
-from edge.settings import Settings, get_settings
+from edge.cli.base import box_paths, box_settings, database_path
+from edge.cli.output import print_json
+from edge.settings import Settings
 from edge.store import migrate
 
 
@@ -38,14 +39,27 @@ def db_status(ctx: click.Context) -> None:
     click.echo(f"{path}: revision {current or 'none'}, newest {head} ({state})")
 
 
+@click.command("paths")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.pass_context
+def paths(ctx: click.Context, as_json: bool) -> None:
+    """Show where this box keeps each of its files (from --data-dir and the settings)."""
+    listing = {name: str(path) for name, path in box_paths(ctx).listing().items()}
+    if as_json:
+        print_json(listing)
+        return
+    for name, path in listing.items():
+        click.echo(f"{name:<18} {path}")
+
+
 def announce_setup_pin(settings: Settings) -> None:
     """Print the setup PIN of a box nobody has claimed yet (its console is where one looks)."""
     from edge.services.admin import AdminService
 
-    admin = AdminService(settings.role_file.parent, settings.db.parent, settings.boot_folder)
+    admin = AdminService(settings.paths, settings.boot_folder)
     pin = admin.prepare()
     if pin is not None:
-        where = [str(settings.role_file.parent / "setup-pin.txt")]
+        where = [str(admin.pin_file)]
         if admin.boot_folder is not None:
             where.append(str(admin.boot_folder / "chronoedge-setup-pin.txt"))
         click.echo(f"Setup PIN: {pin} (open /setup to claim this box; also in {', '.join(where)})")
@@ -59,11 +73,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Start the web UI and HTTP API (migrates the database first)."""
     from edge.app import create_app
 
-    settings = get_settings()
+    settings = box_settings(ctx)
     # The app announces the MASTER (mDNS) at the address and port it really listens on.
     where = {"host": host or settings.host, "port": port or settings.port}
-    settings = settings.model_copy(update={"db": database_path(ctx), **where})
-    migrate.upgrade(settings.db)
+    settings = settings.model_copy(update=where)
+    migrate.upgrade(settings.paths.database)
     announce_setup_pin(settings)
     uvicorn.run(
         create_app(settings),

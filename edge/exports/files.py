@@ -1,11 +1,11 @@
-"""Export file names and atomic writes into the exports folder."""
+"""Export file names and their writes into the exports folder."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from edge.store.files import DEFAULT_MODE, write_atomic
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
@@ -33,19 +33,6 @@ def is_export_name(name: str) -> bool:
     return name.rsplit(".", 1)[-1] in EXTENSIONS
 
 
-def write_atomic(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` to ``folder/name`` via a synced temp file and a rename."""
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)
-        target = folder / name
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+def write_export(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``folder/name`` atomically (``edge.store.files``); its path."""
+    return write_atomic(folder / name, data, DEFAULT_MODE)

@@ -30,10 +30,11 @@ from edge.jobs.context import JobContext
 from edge.jobs.models import JobState
 from edge.jobs.queue import J, JobQueue
 from edge.jobs.worker import ensure_periodic
+from edge.paths import BoxPaths
 from edge.roleconfig import Role, RoleConfig, load_role, watch_role
 from edge.services.readers import ReaderHealthService
 from edge.services.results_cache import ResultsCache
-from edge.settings import Settings, get_settings
+from edge.settings import get_settings
 from edge.store.database import Database
 from edge.sync.errors import SyncNotConfigured
 from edge.sync.forwarder import Forwarder
@@ -52,19 +53,23 @@ DISCOVERY_S = 2.0
 _discovered: dict[str, str] = {}  # event slug -> MASTER URL found by mDNS (this process)
 
 
-def _paths(ctx: JobContext) -> tuple[Path, RoleConfig, Settings]:
-    settings = get_settings()
-    db_path = Path(ctx.resources.get("db_path", settings.db))
-    role = load_role(Path(ctx.resources.get("role_file", settings.role_file)))
-    return db_path, role, settings
+def box_paths(ctx: JobContext) -> BoxPaths:
+    """The files of the box the worker runs for (its ``paths`` resource)."""
+    paths = ctx.resources.get("paths")
+    return paths if isinstance(paths, BoxPaths) else get_settings().paths
+
+
+def _paths(ctx: JobContext) -> tuple[Path, RoleConfig, BoxPaths]:
+    paths = box_paths(ctx)
+    return paths.database, load_role(paths.role_file), paths
 
 
 async def forward_to_master(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """SLAVE: push the outbox to the MASTER (a failure is retried with backoff)."""
-    db_path, role, settings = _paths(ctx)
+    db_path, role, paths = _paths(ctx)
     if role.role is not Role.SLAVE:
         return {"skipped": "not a SLAVE"}
-    role_file = Path(ctx.resources.get("role_file", settings.role_file))
+    role_file = paths.role_file
     if not role.master_url:
         role = role.model_copy(update={"master_url": await _find_master(role)})
     try:
@@ -190,11 +195,11 @@ async def _report_status(
 
 async def upload_backup(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Enrolled box: snapshot the database and upload it (an interrupted upload resumes)."""
-    db_path, role, _ = _paths(ctx)
+    db_path, role, paths = _paths(ctx)
     if role.central is None:
         return {"skipped": "not enrolled with central"}
     await ctx.progress(5, "snapshot")
-    snapshot = await asyncio.to_thread(take_snapshot, db_path, db_path.parent / "backups")
+    snapshot = await asyncio.to_thread(take_snapshot, db_path, paths.backups_folder)
     await ctx.progress(40, "upload")
     try:
         # Through the tunnel while it is up, like the sync (edge.vpn.route).
@@ -208,12 +213,12 @@ async def upload_backup(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
 
 async def keep_tunnel_up(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Enrolled box: bring the tunnel to central back after a reboot or a crash of wireguard-go."""
-    _, role, settings = _paths(ctx)
+    _, role, paths = _paths(ctx)
     if role.central is None or not role.central.tunnel_granted:
         return {"skipped": "no tunnel granted by central (it has no WireGuard hub)"}
     if not role.vpn.enabled:
         return {"skipped": "the tunnel is turned off in reader.json (vpn.enabled)"}
-    folder = Path(ctx.resources.get("key_folder", settings.key_folder))
+    folder = paths.key_folder
     interface = role.vpn.interface
     try:
         restarted = await asyncio.to_thread(tunnel.keep_up, role.central, folder, interface)
@@ -227,10 +232,10 @@ async def keep_tunnel_up(ctx: JobContext, payload: dict[str, Any]) -> dict[str, 
 
 async def refresh_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """MASTER: rewrite the live-results documents of the races whose results changed."""
-    db_path, role, settings = _paths(ctx)
+    db_path, role, paths = _paths(ctx)
     if role.role is not Role.MASTER:
         return {"skipped": "not the MASTER"}
-    folder = Path(ctx.resources.get("cache_folder", settings.cache_folder)) / "results"
+    folder = paths.cache_folder / "results"
     database = Database(db_path)
     try:
         changed = await ResultsCache(database, folder).refresh(role.event)

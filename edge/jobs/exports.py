@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from edge.jobs.context import JobContext
+from edge.paths import BoxPaths
 from edge.services.exports import ExportRequest, ExportService
 from edge.settings import get_settings
 from edge.store.database import Database
 
 
 async def _export(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    settings = get_settings()
+    paths = ctx.resources.get("paths")
+    if not isinstance(paths, BoxPaths):  # a worker started without the box's paths
+        paths = get_settings().paths
     request = ExportRequest.from_payload(payload)
-    database = Database(Path(ctx.resources.get("db_path", settings.db)))
-    folder = Path(ctx.resources.get("exports_folder", settings.exports_folder))
+    database = Database(paths.database)
+    folder = paths.exports_folder
     await ctx.log(f"{request.kind} of {request.event} {request.race} as {request.format}")
     try:
         made = await ExportService(database, folder).produce(request, ctx.progress)

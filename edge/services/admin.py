@@ -18,18 +18,18 @@ from edge.auth.passwords import (
     verify_password,
 )
 from edge.auth.pin import ensure_pin, find_boot_folder, read_pin, remove_pin
+from edge.paths import BoxPaths
 
 
 class AdminService:
     """The box's single admin: the claim (PIN -> password), logins, and their limits."""
 
-    def __init__(
-        self, pin_folder: Path, credential_folder: Path, boot_folder: Path | None = None
-    ) -> None:
-        self.folder = pin_folder  # reader.json's folder, where an operator looks for the PIN
-        # The database's folder, with the sessions: each box (and each test) has its own.
-        self.credential_folder = credential_folder
+    def __init__(self, paths: BoxPaths, boot_folder: Path | None = None) -> None:
+        self.folder = paths.config_dir  # with reader.json, where an operator looks for the PIN
+        # The data folder, with the sessions: each box (and each test) has its own.
+        self.credential_folder = paths.data_dir
         self.boot_folder = boot_folder if boot_folder is not None else find_boot_folder()
+        self.pin_file = paths.setup_pin
         self.pin_attempts = AttemptLimiter()
         self.login_attempts = AttemptLimiter()
 

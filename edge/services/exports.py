@@ -13,7 +13,7 @@ from edge.errors import InvalidInput, NotFound, Problem
 from edge.exports.certificate import CertificateBook, certificates_of
 from edge.exports.csvsheet import csv_bytes
 from edge.exports.document import pdf_bytes
-from edge.exports.files import EXTENSIONS, export_name, is_export_name, write_atomic
+from edge.exports.files import EXTENSIONS, export_name, is_export_name, write_export
 from edge.exports.tables import Table, category_tables, scratch_tables, team_tables
 from edge.exports.words import SheetWords, sheet_words
 from edge.exports.workbook import xlsx_bytes
@@ -123,7 +123,7 @@ class ExportService:
         else:
             data = await asyncio.to_thread(_sheet_bytes, sheet, request)
         await progress(95, "saving")
-        path = await asyncio.to_thread(write_atomic, self.folder, request.file_name(), data)
+        path = await asyncio.to_thread(write_export, self.folder, request.file_name(), data)
         stat = path.stat()
         return ExportFile(path.name, stat.st_size, stat.st_mtime)
 

@@ -6,9 +6,9 @@ outbox (table ``results_snapshot``), in the same pipe and order as the reads.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +20,12 @@ from edge.domain.clock import now_us
 from edge.services.events import get_event
 from edge.services.results import ResultService
 from edge.store.database import Database
+from edge.store.documents import DocumentKind, read_document, write_document
 from edge.timing.export import result_columns, result_rows, to_records
 from edge.timing.model import Status
 
 RESULTS_TABLE = "results_snapshot"
+RESULTS_DOCUMENT = DocumentKind("live-results document", version=1)
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,8 @@ class ResultsCache:
             "columns": columns,
             "rows": rows,
         }
-        _write_atomically(path, json.dumps(document, separators=(",", ":")))
         payload = json.dumps({**document, "sha256": digest})
+        await asyncio.to_thread(write_document, path, RESULTS_DOCUMENT, document)
         async with self.db.write() as session:
             await session.exec(  # type: ignore[call-overload]
                 text(
@@ -103,16 +105,7 @@ class ResultsCache:
 
 def _stored_digest(path: Path) -> str | None:
     try:
-        return str(json.loads(path.read_text(encoding="utf-8")).get("sha256"))
-    except (OSError, ValueError):
+        document = read_document(path, RESULTS_DOCUMENT)  # a corrupt one is set aside
+    except (OSError, ValueError):  # unreadable or from a newer release: written anew
         return None
-
-
-def _write_atomically(path: Path, text_: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8") as file:
-        file.write(text_)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    return None if document is None else str(document.get("sha256"))

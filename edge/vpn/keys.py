@@ -9,12 +9,12 @@ central: only bringing the tunnel up needs the tools.
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from edge.store.files import PRIVATE_MODE, write_atomic
 from edge.vpn.errors import VpnError
 
 PRIVATE_KEY = "wg-private.key"
@@ -47,12 +47,5 @@ def ensure_keypair(folder: Path) -> str:
     """Return the box's public key, generating the private key the first time."""
     private_file = folder / PRIVATE_KEY
     if not private_file.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = private_file.with_suffix(".tmp")
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(handle, "w", encoding="ascii") as file:
-            file.write(new_private_key() + "\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, private_file)
+        write_atomic(private_file, new_private_key() + "\n", PRIVATE_MODE)
     return public_key(private_file.read_text(encoding="ascii"))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from edge.roleconfig import CentralLink
+from edge.store.files import PRIVATE_MODE, write_atomic
 from edge.vpn.errors import VpnError
 from edge.vpn.keys import PRIVATE_KEY
 from edge.vpn.runner import USERSPACE_FALLBACK, run_tool
@@ -49,14 +49,7 @@ def render_config(link: CentralLink, private_key: str) -> str:
 
 def write_config(path: Path, text: str) -> None:
     """Write the configuration atomically with mode 0600 (it holds the private key)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "w", encoding="ascii") as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    write_atomic(path, text, PRIVATE_MODE)
 
 
 def up(config: Path) -> None:

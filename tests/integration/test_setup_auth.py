@@ -26,6 +26,7 @@ PASSWORD = "correct horse battery"
 def box_settings(tmp_path: Path) -> Settings:
     return Settings(
         db=tmp_path / "edge.db",
+        config_dir=tmp_path / "etc",  # reader.json and the setup PIN, apart as on a Pi
         role_file=tmp_path / "etc" / "reader.json",
         key_folder=tmp_path / "keys",
         cache_folder=tmp_path / "cache",

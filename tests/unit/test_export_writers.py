@@ -16,7 +16,8 @@ from PIL import Image
 from edge.exports.certificate import CertificateBook, certificates_of
 from edge.exports.csvsheet import csv_bytes
 from edge.exports.document import pdf_bytes
-from edge.exports.files import export_name, is_export_name, write_atomic
+from edge.exports.files import export_name, is_export_name
+from edge.exports.files import write_export as write_atomic
 from edge.exports.tables import category_tables, scratch_tables, team_tables
 from edge.exports.words import FRENCH
 from edge.exports.workbook import xlsx_bytes

@@ -19,7 +19,7 @@ def provide_exports(
     db: NamedDependency[Database], settings: NamedDependency[Settings]
 ) -> ExportService:
     """Dependency: the export service on the box's exports folder."""
-    return ExportService(db, settings.exports_folder)
+    return ExportService(db, settings.paths.exports_folder)
 
 
 class ExportController(Controller):

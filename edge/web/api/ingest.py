@@ -17,7 +17,7 @@ def provide_inbox(
     db: NamedDependency[Database], settings: NamedDependency[Settings]
 ) -> InboxService:
     """Dependency: the inbox of SLAVEs' batches, checked against this box's reader.json."""
-    return InboxService(db, settings.role_file)
+    return InboxService(db, settings.paths.role_file)
 
 
 class IngestController(Controller):

@@ -36,7 +36,7 @@ class PassingStreamController(Controller):
         ``after`` is the outbox cursor the page was rendered at; a reconnecting
         browser resumes from its Last-Event-ID instead.
         """
-        console = ConsoleService(db, settings.role_file)
+        console = ConsoleService(db, settings.paths.role_file)
         event = await console.event(slug)  # 404 before the stream starts
         resume = request.headers.get("last-event-id", "")
         start = max(after, int(resume)) if resume.isdigit() else after

@@ -70,7 +70,7 @@ def provide_setup(
     db: NamedDependency[Database], settings: NamedDependency[Settings]
 ) -> SetupService:
     """Dependency: the setup service of this box."""
-    return SetupService(db, settings.role_file, settings.key_folder)
+    return SetupService(db, settings.paths.role_file, settings.paths.key_folder)
 
 
 def enrollment_error(_request: Request[Any, Any, Any], error: Exception) -> Response[Any]:

@@ -32,7 +32,7 @@ class ConsolePages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         """The event of reader.json (else the latest one) with its passings, live."""
-        console = ConsoleService(db, settings.role_file)
+        console = ConsoleService(db, settings.paths.role_file)
         event = await console.current_event()
         if event is None:
             return render(request, "console.html", {"event": None})

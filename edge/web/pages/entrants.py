@@ -48,7 +48,7 @@ class EntrantPages(Controller):
         same: FromQuery[int | None] = None,
     ) -> Template:
         """Entrants a page at a time, searchable by bib, name or club."""
-        chosen = await pick_event(db, settings.role_file, event)
+        chosen = await pick_event(db, settings.paths.role_file, event)
         roster = None
         if chosen is not None:
             roster = await RosterService(db).page(chosen.slug, search=q, race=race, page=page)
@@ -75,7 +75,7 @@ class EntrantPages(Controller):
         event: FromQuery[str | None] = None,
     ) -> Template:
         """The form to change one entrant."""
-        chosen = await pick_event(db, settings.role_file, event)
+        chosen = await pick_event(db, settings.paths.role_file, event)
         line = await RosterService(db).line(chosen.slug, bib) if chosen else None
         if chosen is None or line is None:
             raise NotFound(f"no entrant with bib {bib!r}")

@@ -35,7 +35,7 @@ class ExportPages(Controller):
         event: FromQuery[str | None] = None,
     ) -> Template:
         """Choose race, kind and format; running exports show live progress bars."""
-        chosen = await pick_event(db, settings.role_file, event)
+        chosen = await pick_event(db, settings.paths.role_file, event)
         races = (await EventService(db).overview(chosen.slug)).races if chosen else []
         context = {
             "event": chosen,

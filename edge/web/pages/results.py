@@ -39,7 +39,7 @@ class ResultPages(Controller):
             race=race,
             tab=tab,
             query=q,
-            role_event=role_event(settings.role_file),
+            role_event=role_event(settings.paths.role_file),
             translate=translator(language_of(request)),
         )
         return render(request, "results.html", {"page": page})

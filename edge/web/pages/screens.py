@@ -33,7 +33,7 @@ class ScreenPages(Controller):
         """Last arrivals and runners arriving soon of the box's event (``?event=&race=``)."""
         arrivals = ArrivalService(db)
         try:
-            scope = await arrivals.scope(event, role_event(settings.role_file), race)
+            scope = await arrivals.scope(event, role_event(settings.paths.role_file), race)
         except NotFound:
             if event or race:
                 raise
