@@ -23,10 +23,11 @@ install: $(STAMP) ## create .venv and install ChronoEdge (editable) with the dev
 run: $(STAMP) ## start central, a MASTER box and an emulated LLRP reader; print the URLs
 	scripts/run.sh
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy
+lint: $(STAMP) ## ruff (lint + format check), mypy and the import contract (.importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy edge central ota bench scripts
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

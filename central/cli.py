@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from importlib.metadata import version
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 
@@ -16,21 +16,16 @@ from central.errors import CentralError
 from central.settings import get_settings
 from central.store import migrate
 from central.store.database import CentralDatabase
+from edge.command import ReportingGroup
 from edge.domain.clock import from_us
 
 T = TypeVar("T")
 
 
-class CentralGroup(click.Group):
+class CentralGroup(ReportingGroup):
     """A click group that reports central errors as a message and exit code 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the subcommand, reporting central errors without a traceback."""
-        try:
-            return super().invoke(ctx)
-        except CentralError as error:
-            click.echo(f"error: {error.message}", err=True)
-            sys.exit(1)
+    reported = (CentralError,)
 
 
 def _run(work: Callable[[CentralDatabase], Awaitable[T]]) -> T:

@@ -10,8 +10,8 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 from edge.vpn.errors import ToolFailed
+from edge.vpn.peers import PeerState, parse_dump
 from edge.vpn.runner import USERSPACE_FALLBACK, run_tool
-from edge.vpn.tunnel import PeerState, parse_dump
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 
 from central.errors import CentralError, Unauthorized
 from central.services.users import UserService
+from edge.auth.limiter import AttemptLimiter
 
 SESSION_USER = "admin"
 
@@ -20,25 +21,21 @@ class TooManyAttempts(CentralError):
     """Too many failed logins from this address; wait a few minutes and try again."""
 
 
-class LoginThrottle:
-    """At most ``limit`` failed logins per address within ``window_s`` (brute force stops here)."""
+class LoginThrottle(AttemptLimiter):
+    """At most ``limit`` failed logins per address within ``window_s`` (brute force stops here).
 
-    def __init__(self, limit: int = 10, window_s: float = 300.0) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    The box's limiter, so an address is forgotten once its failures leave the window.
+    """
 
-    def check(self, address: str) -> None:
+    def __init__(
+        self, limit: int = 10, window_s: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(max_failures=limit, window_s=window_s, clock=clock)
+
+    def check(self, key: str) -> None:
         """Refuse an address that failed too often lately."""
-        recent = self._failures[address]
-        while recent and recent[0] < time.monotonic() - self.window_s:
-            recent.popleft()
-        if len(recent) >= self.limit:
+        if self.wait_s(key):
             raise TooManyAttempts()
-
-    def failed(self, address: str) -> None:
-        """Count a failed attempt."""
-        self._failures[address].append(time.monotonic())
 
 
 async def admin_of(

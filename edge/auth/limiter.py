@@ -32,21 +32,35 @@ class AttemptLimiter:
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self._swept = clock()
 
-    def check(self, key: str) -> None:
-        """Raise TooManyAttempts (with the seconds to wait) if ``key`` is locked out."""
+    def __len__(self) -> int:
+        """How many keys have failures remembered."""
+        with self._lock:
+            return len(self._failures)
+
+    def wait_s(self, key: str) -> int:
+        """Seconds ``key`` must wait before its next attempt (0: it may try now)."""
         with self._lock:
             recent = self._recent(key)
             if not recent:
                 self._failures.pop(key, None)  # keep memory bounded by recent offenders
-            elif len(recent) >= self.max_failures:
-                wait = recent[0] + self.window_s - self._clock()
-                raise TooManyAttempts(max(1, math.ceil(wait)))
+                return 0
+            if len(recent) < self.max_failures:
+                return 0
+            return max(1, math.ceil(recent[0] + self.window_s - self._clock()))
+
+    def check(self, key: str) -> None:
+        """Raise TooManyAttempts (with the seconds to wait) if ``key`` is locked out."""
+        wait = self.wait_s(key)
+        if wait:
+            raise TooManyAttempts(wait)
 
     def failed(self, key: str) -> None:
         """Count one failure of ``key``."""
         with self._lock:
             self._recent(key).append(self._clock())
+            self._sweep()
 
     def succeeded(self, key: str) -> None:
         """Forget ``key``'s failures (the right secret was given)."""
@@ -59,3 +73,14 @@ class AttemptLimiter:
         while failures and failures[0] <= oldest:
             failures.popleft()
         return failures
+
+    def _sweep(self) -> None:
+        # Once a window, forget every key whose failures all left it: an address
+        # that failed once and never came back must not stay in memory forever.
+        now = self._clock()
+        if now - self._swept < self.window_s:
+            return
+        self._swept = now
+        oldest = now - self.window_s
+        for key in [k for k, failures in self._failures.items() if failures[-1] <= oldest]:
+            del self._failures[key]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 
+from edge.command import EXIT_ERROR as EXIT_ERROR  # the exit codes of chrono-edge, together here
+from edge.command import ReportingGroup
 from edge.errors import ChronoEdgeError, InvalidInput
 from edge.paths import BoxPaths
 from edge.settings import Settings, get_settings
@@ -18,23 +19,19 @@ from edge.store.database import Database
 
 T = TypeVar("T")
 
-EXIT_ERROR = 1
 EXIT_INVALID_INPUT = 65  # EX_DATAERR: the input file is wrong, nothing was written
 
 
-class ChronoGroup(click.Group):
+class ChronoGroup(ReportingGroup):
     """A click group that turns ChronoEdge errors into a message and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the subcommand, reporting ChronoEdge errors without a traceback."""
-        try:
-            return super().invoke(ctx)
-        except InvalidInput as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(EXIT_INVALID_INPUT)
-        except ChronoEdgeError as error:
-            click.echo(f"error: {error.message}", err=True)
-            sys.exit(EXIT_ERROR)
+    reported = (ChronoEdgeError,)
+
+    def report(self, error: Exception) -> tuple[str, int]:
+        """Invalid input lists its problems and exits 65; any other error exits 1."""
+        if isinstance(error, InvalidInput):
+            return str(error), EXIT_INVALID_INPUT
+        return super().report(error)
 
 
 @click.group(cls=ChronoGroup)

@@ -19,7 +19,6 @@ from edge.domain.health import ReaderHealth
 from edge.domain.passing import Passing, PassingMethod, PassingStatus
 from edge.domain.read import TagRead
 from edge.domain.sync import ChangeOp, OutboxEntry, SyncAck, SyncInbox
-from edge.jobs import models as _job_tables  # noqa: F401  (the job queue lives in this database)
 
 __all__ = [
     "AgeReference",

@@ -80,7 +80,7 @@ class ReadService:
             points = await points_by_code(session, event)
             codes = [canonical_point(points, point)] if point else list(points)
             return [
-                await _rebuild_point(
+                await rebuild_point(
                     session, event, points[code], settings or point_settings(points[code])
                 )
                 for code in codes
@@ -99,7 +99,7 @@ class ReadService:
             event = await get_event(session, slug)
             points = await points_by_code(session, event)
             found = points[canonical_point(points, point)]
-            return await _rebuild_point(
+            return await rebuild_point(
                 session, event, found, settings or point_settings(found), epcs=epcs
             )
 
@@ -135,7 +135,7 @@ def _store(db: Database, event_id: str, point_id: str, reads: list[raw.ReadIn]) 
         connection.close()
 
 
-async def _rebuild_point(
+async def rebuild_point(
     session: AsyncSession,
     event: Event,
     point: TimingPoint,
@@ -143,7 +143,7 @@ async def _rebuild_point(
     *,
     epcs: Collection[str] | None = None,
 ) -> RebuildReport:
-    """Diff the point's derived passings against the reads (of ``epcs`` only, if given)."""
+    """Recompute the point's derived passings (of ``epcs`` only, if given) in ``session``."""
     # Crossings are estimated tag by tag, so the passings of a subset of tags are
     # computed from that subset's reads alone; bound parameters are chunked
     # below SQLite's limit.

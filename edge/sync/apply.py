@@ -111,7 +111,7 @@ class InboxService:
                 event, point = plan.events[event_id], plan.points[point_id]
                 settings = read_service.point_settings(point)
                 # The same session, so passings move in the reads' own transaction.
-                await read_service._rebuild_point(session, event, point, settings, epcs=epcs)
+                await read_service.rebuild_point(session, event, point, settings, epcs=epcs)
             await connection.execute(
                 text(
                     "INSERT INTO sync_inbox (device_id, last_seq, updated_us)"

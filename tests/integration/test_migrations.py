@@ -11,7 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import edge.domain  # noqa: F401  (registers the tables)
+# Imported to register the tables: the box's and the job queue's.
+import edge.domain
+import edge.jobs.models  # noqa: F401
 from edge.store import migrate
 from edge.store.database import Database
 

@@ -41,3 +41,30 @@ def test_a_success_forgets_the_failures():
     limiter.failed("a")
     with pytest.raises(TooManyAttempts):
         limiter.check("a")
+
+
+def test_an_address_is_forgotten_once_its_failures_leave_the_window():
+    clock = Clock()
+    limiter = AttemptLimiter(max_failures=5, window_s=300, clock=clock)
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        limiter.failed(address)  # one failure each, and they never come back
+    assert len(limiter) == 3
+    clock.now += 301
+    limiter.failed("10.0.0.9")
+    assert len(limiter) == 1  # only the address that failed lately is remembered
+
+
+def test_central_logins_are_limited_by_the_same_limiter_and_forgotten_too():
+    from central.web.auth import LoginThrottle
+    from central.web.auth import TooManyAttempts as CentralTooManyAttempts
+
+    clock = Clock()
+    throttle = LoginThrottle(limit=10, window_s=300, clock=clock)
+    for _ in range(10):
+        throttle.check("10.0.0.5")
+        throttle.failed("10.0.0.5")
+    with pytest.raises(CentralTooManyAttempts):
+        throttle.check("10.0.0.5")
+    clock.now += 301
+    throttle.check("10.0.0.5")  # the failures left the window: it may try again
+    assert len(throttle) == 0  # and central no longer remembers the address

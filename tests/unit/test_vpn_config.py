@@ -13,8 +13,9 @@ from central.vpn.hub import HubPeer, render_hub_config
 from edge.roleconfig import CentralLink
 from edge.vpn.errors import ToolFailed, ToolMissing, VpnError
 from edge.vpn.keys import PRIVATE_KEY, ensure_keypair, new_private_key, public_key
+from edge.vpn.peers import parse_dump
 from edge.vpn.runner import run_tool
-from edge.vpn.tunnel import parse_dump, render_config, write_config
+from edge.vpn.tunnel import render_config, write_config
 
 BOX_PRIVATE = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 HUB_PUBLIC = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="

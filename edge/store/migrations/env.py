@@ -7,7 +7,10 @@ from pathlib import Path
 from alembic import context
 from sqlmodel import SQLModel
 
-import edge.domain  # noqa: F401  (registers every table on SQLModel.metadata)
+# Imported to register on SQLModel.metadata every table of the box's database:
+# the box's own (edge.domain) and the job queue's, which live in the same file.
+import edge.domain
+import edge.jobs.models  # noqa: F401
 from edge.store.migrate import sync_engine
 
 path = context.config.attributes.get("database_path")
