@@ -12,7 +12,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from edge.auth.errors import AuthError
 from edge.errors import ChronoEdgeError
 from edge.services.admin import AdminService
 from edge.services.boxrole import Listening, RoleService
@@ -37,13 +36,11 @@ from edge.web.api.setup import SetupController
 from edge.web.auth import (
     PUBLIC,
     LoginRequired,
-    auth_error_handler,
     login_guard,
-    login_required_handler,
     session_config,
     session_store,
 )
-from edge.web.errors import chrono_error_handler
+from edge.web.errors import error_handler, login_required_handler
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages
@@ -133,8 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         exception_handlers={
-            ChronoEdgeError: chrono_error_handler,
-            AuthError: auth_error_handler,
+            ChronoEdgeError: error_handler,
             LoginRequired: login_required_handler,
         },
         guards=[login_guard(admin)],

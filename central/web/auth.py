@@ -19,6 +19,8 @@ SESSION_USER = "admin"
 class TooManyAttempts(CentralError):
     """Too many failed logins from this address; wait a few minutes and try again."""
 
+    http_status = 429
+
 
 class LoginThrottle:
     """At most ``limit`` failed logins per address within ``window_s`` (brute force stops here)."""

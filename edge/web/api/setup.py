@@ -6,11 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from edge.fleet.enrollment import CentralUnreachable, EnrollmentRefused
 from edge.services.admin import AdminService
 from edge.services.boxstate import discover_masters
 from edge.services.readercheck import LISTEN_S, TIMEOUT_S, check_reader
@@ -73,23 +72,12 @@ def provide_setup(
     return SetupService(db, settings.role_file, settings.key_folder)
 
 
-def enrollment_error(_request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """Central refused (400) or could not be reached (502); nothing was saved either way."""
-    assert isinstance(error, EnrollmentRefused | CentralUnreachable)
-    status = 400 if isinstance(error, EnrollmentRefused) else 502
-    return Response({"error": type(error).__name__, "detail": error.message}, status_code=status)
-
-
-ENROLLMENT_ERRORS = {EnrollmentRefused: enrollment_error, CentralUnreachable: enrollment_error}
-
-
 class SetupController(Controller):
     """The box's setup, for scripts and tests (the page does the same)."""
 
     path = "/api/v1/setup"
     tags = ["setup"]  # noqa: RUF012 (Litestar reads a class attribute)
     dependencies = {"setup": Provide(provide_setup, sync_to_thread=False)}  # noqa: RUF012
-    exception_handlers = ENROLLMENT_ERRORS  # type: ignore[assignment]
 
     @get("/")
     async def status(
