@@ -40,7 +40,7 @@ class ArrivalController(Controller):
         """Last arrivals, newest first, and runners past the last split, first expected first."""
         return await arrivals.board(await arrivals.scope(slug, None, race))
 
-    @get("/arrivals/stream", opt={"public": True})
+    @get("/arrivals/stream", opt={"public": True}, media_type="text/event-stream")
     async def stream(
         self,
         slug: FromPath[str],

@@ -90,7 +90,7 @@ class JobController(Controller):
         await jobs.admin.set_paused(name, False)
         return {"paused": False}
 
-    @get("/{job_id:int}/stream")
+    @get("/{job_id:int}/stream", media_type="text/event-stream")
     async def stream(
         self, job_id: FromPath[int], jobs: NamedDependency[JobService], after: FromQuery[int] = 0
     ) -> ServerSentEvent:
