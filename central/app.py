@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -41,10 +42,18 @@ VERSION = version("chronoedge")
 TEMPLATES = Path(__file__).with_name("web") / "templates"
 
 
+@dataclass
+class Health:
+    """The process answers, and which version it runs."""
+
+    status: str
+    version: str
+
+
 @get("/healthz", tags=["health"])
-async def healthz() -> dict[str, str]:
+async def healthz() -> Health:
     """Liveness: the process answers."""
-    return {"status": "ok", "version": VERSION}
+    return Health("ok", VERSION)
 
 
 def create_app(settings: CentralSettings | None = None) -> Litestar:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from litestar import Litestar, Router, get
@@ -56,10 +57,18 @@ TEMPLATES = Path(__file__).with_name("web") / "templates"
 STATIC = Path(__file__).with_name("web") / "static"
 
 
+@dataclass
+class Health:
+    """The process answers, and which version it runs."""
+
+    status: str
+    version: str
+
+
 @get("/healthz", tags=["health"], opt=PUBLIC)
-async def healthz() -> dict[str, str]:
+async def healthz() -> Health:
     """Liveness: the process answers."""
-    return {"status": "ok", "version": VERSION}
+    return Health("ok", VERSION)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
