@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -16,7 +17,6 @@ from litestar.template.config import TemplateConfig
 
 from central.backups.service import BackupService
 from central.backups.store import FileSystemBackupStore
-from central.errors import CentralError
 from central.services.devices import DeviceService
 from central.services.enrollment import EnrollmentService
 from central.services.fleet import FleetService
@@ -34,17 +34,26 @@ from central.web.api.public import PublicController
 from central.web.api.restore import RestoreController
 from central.web.api.sync import SyncController
 from central.web.auth import LoginThrottle
-from central.web.errors import central_error_handler
 from central.web.pages import PageController
+from edge.errors import ChronoEdgeError
+from edge.web.errors import error_handler
 
 VERSION = version("chronoedge")
 TEMPLATES = Path(__file__).with_name("web") / "templates"
 
 
+@dataclass
+class Health:
+    """The process answers, and which version it runs."""
+
+    status: str
+    version: str
+
+
 @get("/healthz", tags=["health"])
-async def healthz() -> dict[str, str]:
+async def healthz() -> Health:
     """Liveness: the process answers."""
-    return {"status": "ok", "version": VERSION}
+    return Health("ok", VERSION)
 
 
 def create_app(settings: CentralSettings | None = None) -> Litestar:
@@ -91,7 +100,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "public": Provide(lambda: public, sync_to_thread=False),
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
         },
-        exception_handlers={CentralError: central_error_handler},
+        exception_handlers={ChronoEdgeError: error_handler},  # central's errors derive from it
         on_startup=[migrate_database],
         on_shutdown=[database.close],
         openapi_config=OpenAPIConfig(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from litestar import Litestar, Router, get
@@ -12,7 +13,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from edge.auth.errors import AuthError
 from edge.errors import ChronoEdgeError
 from edge.jobs.box import box_registry
 from edge.services.admin import AdminService
@@ -38,13 +38,11 @@ from edge.web.api.setup import SetupController
 from edge.web.auth import (
     PUBLIC,
     LoginRequired,
-    auth_error_handler,
     login_guard,
-    login_required_handler,
     session_config,
     session_store,
 )
-from edge.web.errors import chrono_error_handler
+from edge.web.errors import error_handler, login_required_handler
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages
@@ -60,10 +58,18 @@ TEMPLATES = Path(__file__).with_name("web") / "templates"
 STATIC = Path(__file__).with_name("web") / "static"
 
 
+@dataclass
+class Health:
+    """The process answers, and which version it runs."""
+
+    status: str
+    version: str
+
+
 @get("/healthz", tags=["health"], opt=PUBLIC)
-async def healthz() -> dict[str, str]:
+async def healthz() -> Health:
     """Liveness: the process answers."""
-    return {"status": "ok", "version": VERSION}
+    return Health("ok", VERSION)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -135,8 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         exception_handlers={
-            ChronoEdgeError: chrono_error_handler,
-            AuthError: auth_error_handler,
+            ChronoEdgeError: error_handler,
             LoginRequired: login_required_handler,
         },
         guards=[login_guard(admin)],

@@ -1,7 +1,10 @@
 """Errors raised by the edge application.
 
 Every error a user can meet derives from :class:`ChronoEdgeError`; its docstring is
-the default message. Only ``edge.web`` maps these to HTTP statuses and only
+the default message. Each class declares its HTTP kind (``http_status``, inherited
+by subclasses) and the fields its JSON body carries besides ``error`` and
+``detail`` (:meth:`ChronoEdgeError.extra`, :meth:`ChronoEdgeError.headers`);
+``edge.web.errors`` renders them, for the box and for central alike, and only
 ``edge.cli`` maps them to exit codes.
 """
 
@@ -9,34 +12,44 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 
 class ChronoEdgeError(Exception):
     """Something went wrong in ChronoEdge."""
 
+    http_status: ClassVar[int] = 500
+    """The HTTP status of this kind of error; a subclass keeps its parent's unless it says."""
+
     def __init__(self, message: str | None = None) -> None:
         self.message = message or (type(self).__doc__ or "error").strip()
         super().__init__(self.message)
+
+    def extra(self) -> dict[str, Any]:
+        """Fields of the JSON error body besides ``error`` and ``detail`` (none by default)."""
+        return {}
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers of the error response (none by default)."""
+        return {}
 
 
 class NotFound(ChronoEdgeError):
     """The requested item does not exist."""
 
+    http_status = 404
+
 
 class Conflict(ChronoEdgeError):
     """The change conflicts with data already stored; nothing was written."""
+
+    http_status = 409
 
 
 class Unauthorized(ChronoEdgeError):
     """Missing or wrong credentials: check the event key in reader.json on both boxes."""
 
-
-class SequenceGap(Conflict):
-    """A sync batch does not start where the receiver expects; resend from ``expected_seq``."""
-
-    def __init__(self, expected_seq: int) -> None:
-        self.expected_seq = expected_seq
-        super().__init__(f"gap: this box expects seq {expected_seq} next")
+    http_status = 401
 
 
 @dataclass(frozen=True)
@@ -56,9 +69,16 @@ class Problem:
 class InvalidInput(ChronoEdgeError):
     """The input is invalid; nothing was written. Fix the listed problems and retry."""
 
+    http_status = 422
+
     def __init__(self, problems: Sequence[Problem], message: str | None = None) -> None:
         self.problems = list(problems)
         super().__init__(message)
+
+    def extra(self) -> dict[str, Any]:
+        """Every problem, so a form or a script can point at each one."""
+        problems = [{"line": p.line, "where": p.where, "reason": p.reason} for p in self.problems]
+        return {"problems": problems}
 
     def __str__(self) -> str:
         lines = [self.message, *(f"  - {p}" for p in self.problems)]

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -25,6 +26,10 @@ class OffsetMismatch(Conflict):
     def __init__(self, expected_offset: int) -> None:
         self.expected_offset = expected_offset
         super().__init__(f"the upload stands at byte {expected_offset}; send from there")
+
+    def extra(self) -> dict[str, Any]:
+        """Where the sender resumes its upload."""
+        return {"expected_offset": self.expected_offset}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from central.store.models import Device, DeviceChange
 from edge.domain.clock import now_us
 from edge.errors import InvalidInput
 from edge.sync import protocol
-from edge.sync.protocol import MAX_CHANGES, Ack, BatchIn, ChangeIn
+from edge.sync.protocol import MAX_CHANGES, Ack, BatchIn, ChangeIn, SequenceGap
 
 __all__ = ["MAX_CHANGES", "Ack", "BatchIn", "ChangeIn", "ReplicationService", "SequenceGap"]
 
@@ -35,14 +35,6 @@ def parse_batch(body: bytes, encoding: str | None = None) -> BatchIn:
         return protocol.parse_batch(protocol.decode_body(body, encoding))
     except InvalidInput as error:
         raise Invalid(error.message) from error
-
-
-class SequenceGap(Invalid):
-    """The batch does not start where central expects; resend from ``expected_seq``."""
-
-    def __init__(self, expected_seq: int) -> None:
-        self.expected_seq = expected_seq
-        super().__init__(f"gap: central expects seq {expected_seq} next")
 
 
 class ReplicationService:
@@ -64,7 +56,7 @@ class ReplicationService:
             if last is None:
                 raise NotFound(f"device {device.id} is not enrolled")
             if batch.seq_from > last + 1:
-                raise SequenceGap(last + 1)
+                raise SequenceGap(last + 1, receiver="central")
             new = [c for c in batch.changes if c.seq > last]
             if new:
                 rows = [

@@ -20,6 +20,8 @@ SESSION_USER = "admin"
 class TooManyAttempts(CentralError):
     """Too many failed logins from this address; wait a few minutes and try again."""
 
+    http_status = 429
+
 
 class LoginThrottle(AttemptLimiter):
     """At most ``limit`` failed logins per address within ``window_s`` (brute force stops here).

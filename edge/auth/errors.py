@@ -8,6 +8,8 @@ from edge.errors import ChronoEdgeError, Conflict
 class AuthError(ChronoEdgeError):
     """Not allowed: log in on /login first."""
 
+    http_status = 401
+
 
 class WrongPin(AuthError):
     """Wrong setup PIN: read it again from setup-pin.txt or from the console of the box."""
@@ -20,9 +22,15 @@ class WrongPassword(AuthError):
 class TooManyAttempts(AuthError):
     """Too many failed attempts from this address: wait, then try again."""
 
+    http_status = 429
+
     def __init__(self, retry_after_s: int) -> None:
         self.retry_after_s = retry_after_s
         super().__init__(f"too many failed attempts: try again in {retry_after_s} s")
+
+    def headers(self) -> dict[str, str]:
+        """When the client may try again."""
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class AlreadyClaimed(Conflict):

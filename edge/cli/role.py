@@ -61,13 +61,13 @@ def choose(
     role_file: Path | None,
 ) -> None:
     """Make this box ROLE (master, slave, unconfigured): all is checked, then saved once."""
-    from edge.services.setup import SetupService, config_summary
+    from edge.services.setup import ConfigSummary, SetupService, config_summary
 
     paths = box_paths(ctx)
     path = role_file or paths.role_file
     address = _reader_address(reader)
 
-    async def work(db: Database) -> dict[str, object]:
+    async def work(db: Database) -> ConfigSummary:
         setup = SetupService(db, path, paths.key_folder)
         chosen = await setup.choose_role(
             name, event, point, master_url, event_key, discovery, reader=address

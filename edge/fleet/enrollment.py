@@ -27,9 +27,13 @@ HANDSHAKE_WAIT_S = 5.0  # the keepalive makes the first handshake at once; give 
 class EnrollmentRefused(ChronoEdgeError):
     """Central refused the enrollment."""
 
+    http_status = 400
+
 
 class CentralUnreachable(ChronoEdgeError):
     """Central could not be reached; check the URL and the network, then retry."""
+
+    http_status = 502  # a bad gateway: the box is fine, the server behind it is not
 
 
 @dataclass(frozen=True)

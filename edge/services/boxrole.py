@@ -16,7 +16,7 @@ import logging
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from edge.domain.clock import now_us
 from edge.errors import InvalidInput
@@ -42,6 +42,23 @@ class Listening:
     host: str
     port: int
     version: str
+
+
+class RoleStatus(TypedDict):
+    """The role in force as ``/api/v1/role`` shows it: no secrets."""
+
+    role: str
+    device_id: str
+    reader_serial: str | None
+    event: str | None
+    point: str | None
+    master_url: str | None
+    discovery: bool
+    enrolled: bool
+    since_us: int
+    announced: bool  # whether this MASTER announces itself on the LAN
+    environment: dict[str, str]  # reader.json field -> the variable forcing it
+    problem: str
 
 
 class RoleService:
@@ -84,7 +101,7 @@ class RoleService:
                 await task
         await asyncio.to_thread(self._withdraw)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> RoleStatus:
         """The role in force, without secrets (event key, device token)."""
         role = self.current
         return {

@@ -10,7 +10,7 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import ValidationError
 
@@ -34,13 +34,42 @@ class EventChoice:
     points: list[str]
 
 
+class ReaderSummary(TypedDict):
+    """Where the reader is and which antennas it uses."""
+
+    host: str
+    port: int
+    antennas: list[int]
+
+
+class CentralSummary(TypedDict):
+    """The link to central (never the device token)."""
+
+    url: str
+    device_id: str
+    tunnel_address: str
+
+
+class ConfigSummary(TypedDict):
+    """reader.json as the page shows it."""
+
+    role: str
+    event: str | None
+    point: str | None
+    master_url: str | None
+    discovery: bool
+    event_key: str
+    reader: ReaderSummary
+    central: CentralSummary | None
+
+
 @dataclass(frozen=True)
 class SetupStatus:
     """Everything /setup shows."""
 
     claimed: bool
     identity: BoxIdentity
-    config: dict[str, Any]
+    config: ConfigSummary
     vpn: VpnView
     events: list[EventChoice]
     roles: list[str]
@@ -61,7 +90,7 @@ class Enrolled:
     handshake_age_s: float | None
 
 
-def config_summary(config: RoleConfig) -> dict[str, Any]:
+def config_summary(config: RoleConfig) -> ConfigSummary:
     """reader.json as the page shows it (never the device token)."""
     central = config.central
     return {

@@ -40,7 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Event, PassingMethod, PassingStatus, TimingPoint
 from edge.domain.clock import now_us
-from edge.errors import InvalidInput, NotFound, Problem, SequenceGap, Unauthorized
+from edge.errors import InvalidInput, NotFound, Problem, Unauthorized
 from edge.roleconfig import Role, RoleConfig, load_role
 from edge.services import reads as read_service
 from edge.store.database import Database
@@ -51,6 +51,7 @@ from edge.sync.protocol import (
     DeletedPayload,
     PassingPayload,
     ReadPayload,
+    SequenceGap,
     decode_body,
     parse_batch,
 )

@@ -8,17 +8,19 @@ contract (docs/architecture.md, "Layers": central may import ``edge.sync.protoco
 - Request: ``POST`` a JSON :class:`BatchIn`, usually gzipped
   (``Content-Encoding: gzip``), with ``Authorization: Bearer <secret>``.
 - 200: an :class:`Ack`: everything up to ``acked_seq`` is stored.
-- 409: a :class:`Gap`; its ``expected_seq`` is where to resume.
+- 409: a :class:`Gap` (a receiver raises :class:`SequenceGap`, which renders
+  it); its ``expected_seq`` is where to resume.
 - Any other status: refused, nothing was applied.
 """
 
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from edge.errors import InvalidInput, Problem
+from edge.errors import Conflict, InvalidInput, Problem
 
 INGEST_PATH = "/api/v1/ingest/batches"
 """Where a MASTER takes its SLAVEs' batches (event key)."""
@@ -74,6 +76,22 @@ class Gap(BaseModel):
 
     expected_seq: int = Field(ge=1)
     detail: str = ""
+
+
+class SequenceGap(Conflict):
+    """A sync batch does not start where the receiver expects; resend from ``expected_seq``."""
+
+    def __init__(self, expected_seq: int, receiver: str = "this box") -> None:
+        self.expected_seq = expected_seq
+        super().__init__(f"gap: {receiver} expects seq {expected_seq} next")
+
+    def gap(self) -> Gap:
+        """The 409 body the sender reads (the one shape of a gap, on the box and on central)."""
+        return Gap(expected_seq=self.expected_seq, detail=self.message)
+
+    def extra(self) -> dict[str, Any]:
+        """The :class:`Gap` fields: where the sender resumes."""
+        return self.gap().model_dump()
 
 
 class ReadPayload(BaseModel):

@@ -1,4 +1,4 @@
-"""Logins for the box's pages: the session cookie, the guard on every handler, auth errors.
+"""Logins for the box's pages: the session cookie and the guard on every handler.
 
 Until the box is claimed every page is open (a fresh box has no password to ask
 for). Once claimed, a handler answers only to a logged-in session unless it is
@@ -10,19 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from litestar import Request, Response
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import ServerSideSessionConfig
-from litestar.response import Redirect
-from litestar.status_codes import HTTP_401_UNAUTHORIZED, HTTP_429_TOO_MANY_REQUESTS
 from litestar.stores.file import FileStore
 from litestar.types import Guard
 
-from edge.auth.errors import AuthError, TooManyAttempts
 from edge.auth.passwords import AdminCredential
 from edge.services.admin import AdminService
 
@@ -91,27 +87,3 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
-
-
-def login_required_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """Pages go to /login and come back; APIs answer 401 JSON."""
-    path = request.url.path
-    if path.startswith("/api/"):
-        body = {
-            "status_code": HTTP_401_UNAUTHORIZED,
-            "error": "LoginRequired",
-            "detail": getattr(error, "detail", str(error)),
-        }
-        return Response(body, status_code=HTTP_401_UNAUTHORIZED)
-    target = path + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?next={quote(target, safe='')}")
-
-
-def auth_error_handler(_request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """Wrong PIN or password: 401; too many attempts: 429 with Retry-After."""
-    assert isinstance(error, AuthError)
-    body = {"error": type(error).__name__, "detail": error.message}
-    if isinstance(error, TooManyAttempts):
-        headers = {"Retry-After": str(error.retry_after_s)}
-        return Response(body, status_code=HTTP_429_TOO_MANY_REQUESTS, headers=headers)
-    return Response(body, status_code=HTTP_401_UNAUTHORIZED)

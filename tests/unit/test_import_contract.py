@@ -19,6 +19,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 SHARED_WITH_CENTRAL = (
     "edge.domain",
     "edge.errors",
+    "edge.web.errors",
     "edge.sync.protocol",
     "edge.store.database",
     "edge.store.sqlite",

@@ -18,14 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.errors import InvalidInput, NotFound, SequenceGap, Unauthorized
+from edge.errors import InvalidInput, NotFound, Unauthorized
 from edge.roleconfig import RoleConfig
 from edge.services.manual import ManualEntryService
 from edge.services.reads import ReadService
 from edge.store.database import Database
 from edge.sync.apply import InboxService, check_event_key
 from edge.sync.outbox import Outbox
-from edge.sync.protocol import Ack, BatchIn, ChangeIn, parse_batch
+from edge.sync.protocol import Ack, BatchIn, ChangeIn, SequenceGap, parse_batch
 from tests.syncbox import SLUG, W1_US, crossing, load_box, passings, query, read_keys, record
 
 SLAVE = "slave-km5"

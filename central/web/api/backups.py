@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,7 @@ from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromHeader, FromPath, FromQuery, JSONBody
 
-from central.backups.service import BackupService
+from central.backups.service import BackupService, UploadState
 from central.services.devices import DeviceService
 
 
@@ -36,11 +35,11 @@ class BackupController(Controller):
         authorization: FromHeader[str | None],
         devices: NamedDependency[DeviceService],
         backups: NamedDependency[BackupService],
-    ) -> dict[str, Any]:
+    ) -> UploadState:
         """Start an upload, or get the unfinished one of the same file to resume."""
         device = await devices.authenticate(authorization)
         state = await backups.start(device, data.size, data.sha256, data.seq)
-        return dataclasses.asdict(state)
+        return state
 
     @put("/{backup_id:str}")
     async def append(
@@ -51,11 +50,11 @@ class BackupController(Controller):
         authorization: FromHeader[str | None],
         devices: NamedDependency[DeviceService],
         backups: NamedDependency[BackupService],
-    ) -> dict[str, Any]:
+    ) -> UploadState:
         """Append a chunk at ``offset``: 409 with ``expected_offset`` when out of place."""
         device = await devices.authenticate(authorization)
         state = await backups.append(device, backup_id, offset, await request.body())
-        return dataclasses.asdict(state)
+        return state
 
     @get("/latest")
     async def latest(
@@ -63,7 +62,7 @@ class BackupController(Controller):
         authorization: FromHeader[str | None],
         devices: NamedDependency[DeviceService],
         backups: NamedDependency[BackupService],
-    ) -> dict[str, Any]:
+    ) -> UploadState:
         """The calling device's newest complete backup."""
         device = await devices.authenticate(authorization)
-        return dataclasses.asdict(await backups.latest(device.id))
+        return await backups.latest(device.id)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from central.services.enrollment import EnrollmentRequest, EnrollmentService
+from central.services.enrollment import Enrollment, EnrollmentRequest, EnrollmentService
 
 
 @dataclass
@@ -33,7 +32,6 @@ class EnrollController(Controller):
     @post("/")
     async def enroll(
         self, data: JSONBody[EnrollIn], enrollment: NamedDependency[EnrollmentService]
-    ) -> dict[str, Any]:
+    ) -> Enrollment:
         """Trade the token for a device id, a device token and a tunnel address (201)."""
-        granted = await enrollment.enroll(EnrollmentRequest(**dataclasses.asdict(data)))
-        return dataclasses.asdict(granted)
+        return await enrollment.enroll(EnrollmentRequest(**dataclasses.asdict(data)))

@@ -10,9 +10,32 @@ from litestar.di import NamedDependency
 from litestar.params import FromHeader, JSONBody
 
 from central.services.devices import DeviceService
-from central.services.fleet import FleetService, StatusIn
+from central.services.fleet import Alert, FleetService, StatusIn
 from central.services.users import UserService
 from central.web.auth import LoginThrottle, admin_of
+
+
+@dataclasses.dataclass
+class DeviceOut:
+    """A device with its last report, and whether it is online (heartbeat and tunnel)."""
+
+    id: str
+    serial: str
+    hostname: str
+    event: str
+    role: str
+    version: str
+    tunnel_address: str
+    last_seen_age_s: float | None
+    pending_changes: int
+    lag_s: float
+    last_backup_age_s: float | None
+    disk_free_pct: float | None
+    readers: list[dict[str, object]]
+    hub_running: bool
+    handshake_age_s: float | None
+    online: bool
+    tunnel: str  # "no tunnel", "never" or the handshake's age
 
 
 class FleetController(Controller):
@@ -39,11 +62,11 @@ class FleetController(Controller):
         users: NamedDependency[UserService],
         throttle: NamedDependency[LoginThrottle],
         fleet: NamedDependency[FleetService],
-    ) -> list[dict[str, Any]]:
+    ) -> list[DeviceOut]:
         """Every device with its last report (admin)."""
         await admin_of(request, users, throttle)
         return [
-            dataclasses.asdict(d) | {"online": d.online, "tunnel": d.tunnel}
+            DeviceOut(**dataclasses.asdict(d), online=d.online, tunnel=d.tunnel)
             for d in await fleet.devices()
         ]
 
@@ -54,7 +77,7 @@ class FleetController(Controller):
         users: NamedDependency[UserService],
         throttle: NamedDependency[LoginThrottle],
         fleet: NamedDependency[FleetService],
-    ) -> list[dict[str, Any]]:
+    ) -> list[Alert]:
         """Silent devices, disconnected readers, sync lag > 60 s, disk < 10 % (admin)."""
         await admin_of(request, users, throttle)
-        return [dataclasses.asdict(a) for a in await fleet.alerts()]
+        return await fleet.alerts()

@@ -12,8 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 
-from central.backups.service import BackupService, device_or_404
-from central.services.enrollment import EnrollmentRequest, EnrollmentService
+from central.backups.service import BackupService, UploadState, device_or_404
+from central.services.enrollment import Enrollment, EnrollmentRequest, EnrollmentService
 from central.services.replication import ReplicationService
 from central.services.users import UserService
 from central.web.auth import LoginThrottle, admin_of
@@ -31,6 +31,14 @@ class ReplacementIn:
     wg_public_key: str
 
 
+@dataclasses.dataclass
+class ChangesPage:
+    """A page of a device's replicated changes, and the last seq central holds."""
+
+    last_seq: int
+    changes: list[dict[str, Any]]  # seq, table, op, row_id, payload: as the box sent them
+
+
 class RestoreController(Controller):
     """Backups and replicated changes of one device (admin)."""
 
@@ -45,12 +53,12 @@ class RestoreController(Controller):
         users: NamedDependency[UserService],
         throttle: NamedDependency[LoginThrottle],
         backups: NamedDependency[BackupService],
-    ) -> dict[str, Any]:
+    ) -> UploadState:
         """The device's newest complete backup: id, size, sha256 and the seq it holds."""
         await admin_of(request, users, throttle)
-        return dataclasses.asdict(await backups.latest(device_id))
+        return await backups.latest(device_id)
 
-    @get("/backups/{backup_id:str}/file")
+    @get("/backups/{backup_id:str}/file", media_type="application/gzip")
     async def backup_file(
         self,
         device_id: FromPath[str],
@@ -81,14 +89,13 @@ class RestoreController(Controller):
         users: NamedDependency[UserService],
         throttle: NamedDependency[LoginThrottle],
         enrollment: NamedDependency[EnrollmentService],
-    ) -> dict[str, Any]:
+    ) -> Enrollment:
         """Give this device's identity to a replacement box: new token and key, same address."""
         await admin_of(request, users, throttle)
-        granted = await enrollment.replace(
+        return await enrollment.replace(
             device_id,
             EnrollmentRequest("", data.serial, data.hostname, data.version, data.wg_public_key),
         )
-        return dataclasses.asdict(granted)
 
     @get("/changes")
     async def changes(
@@ -100,9 +107,9 @@ class RestoreController(Controller):
         replication: NamedDependency[ReplicationService],
         after: FromQuery[int] = 0,
         limit: FromQuery[int] = MAX_CHANGES_PAGE,
-    ) -> dict[str, Any]:
+    ) -> ChangesPage:
         """The device's replicated changes after seq ``after``, in order (a page)."""
         await admin_of(request, users, throttle)
         device = await device_or_404(replication.db, device_id)
         page = await replication.changes_after(device.id, after, min(limit, MAX_CHANGES_PAGE))
-        return {"last_seq": device.last_seq, "changes": page}
+        return ChangesPage(device.last_seq, page)

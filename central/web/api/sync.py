@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -9,7 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromHeader
 
 from central.services.devices import DeviceService
-from central.services.replication import ReplicationService, parse_batch
+from central.services.replication import Ack, ReplicationService, parse_batch
+
+
+@dataclass
+class Cursor:
+    """The last seq central holds for the device: it resumes after it."""
+
+    acked_seq: int
 
 
 class SyncController(Controller):
@@ -25,13 +33,12 @@ class SyncController(Controller):
         authorization: FromHeader[str | None],
         devices: NamedDependency[DeviceService],
         replication: NamedDependency[ReplicationService],
-    ) -> dict[str, int]:
+    ) -> Ack:
         """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap."""
         device = await devices.authenticate(authorization)
         body = await request.body()
         batch = parse_batch(body, request.headers.get("content-encoding"))
-        ack = await replication.apply(device, batch)
-        return {"acked_seq": ack.acked_seq, "applied": ack.applied}
+        return await replication.apply(device, batch)
 
     @get("/cursor")
     async def cursor(
@@ -39,7 +46,7 @@ class SyncController(Controller):
         authorization: FromHeader[str | None],
         devices: NamedDependency[DeviceService],
         replication: NamedDependency[ReplicationService],
-    ) -> dict[str, int]:
+    ) -> Cursor:
         """The last seq central holds for the calling device (where to resume)."""
         device = await devices.authenticate(authorization)
-        return {"acked_seq": await replication.cursor(device)}
+        return Cursor(await replication.cursor(device))

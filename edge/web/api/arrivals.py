@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import dataclass
+from typing import TypedDict, cast
 
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
@@ -16,6 +17,68 @@ from edge.store.database import Database
 
 RETRY_MS = 1000
 """How soon a browser reconnects after the stream dropped (EventSource ``retry``)."""
+
+
+class BoardEvent(TypedDict):
+    """The event the board shows."""
+
+    slug: str
+    name: str
+
+
+class ArrivalOut(TypedDict):
+    """A finisher as the speaker reads it."""
+
+    race: str
+    bib: str
+    first_name: str
+    last_name: str
+    club: str
+    sex: str | None
+    category: str | None
+    finish_us: int
+    time_us: int
+    rank: int | None
+    sex_rank: int | None
+    category_rank: int | None
+    key: str  # race/bib/finish_us: the screen's key to animate new rows
+    time: str  # race time, H:MM:SS
+    clock: str  # finish instant, local time of day
+
+
+class SoonOut(TypedDict):
+    """A runner past the last split, expected at the finish."""
+
+    race: str
+    bib: str
+    first_name: str
+    last_name: str
+    club: str
+    category: str | None
+    split: str
+    split_us: int
+    split_time_us: int
+    expected_us: int
+    key: str
+    split_time: str
+    expected: str
+
+
+class Board(TypedDict):
+    """The speaker's board: last arrivals newest first, then who is expected next."""
+
+    version: int
+    event: BoardEvent
+    races: list[str]
+    arrivals: list[ArrivalOut]
+    soon: list[SoonOut]
+
+
+@dataclass
+class ResultsVersion:
+    """A number that changes whenever results may have changed."""
+
+    version: int
 
 
 def provide_arrivals(db: NamedDependency[Database]) -> ArrivalService:
@@ -36,11 +99,12 @@ class ArrivalController(Controller):
         slug: FromPath[str],
         arrivals: NamedDependency[ArrivalService],
         race: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+    ) -> Board:
         """Last arrivals, newest first, and runners past the last split, first expected first."""
-        return await arrivals.board(await arrivals.scope(slug, None, race))
+        board = await arrivals.board(await arrivals.scope(slug, None, race))
+        return cast(Board, board)  # the service's plain dict, of that shape
 
-    @get("/arrivals/stream", opt={"public": True})
+    @get("/arrivals/stream", opt={"public": True}, media_type="text/event-stream")
     async def stream(
         self,
         slug: FromPath[str],
@@ -61,7 +125,7 @@ class ArrivalController(Controller):
     @get("/results-version")
     async def results_version(
         self, slug: FromPath[str], arrivals: NamedDependency[ArrivalService]
-    ) -> dict[str, int]:
+    ) -> ResultsVersion:
         """A number that changes whenever results may have changed (pages poll it)."""
         await arrivals.scope(slug, None)  # 404 for an unknown event
-        return {"version": await arrivals.live.watch.version()}
+        return ResultsVersion(await arrivals.live.watch.version())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, get, post, put
@@ -10,7 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge.domain import ManualStatus
-from edge.services.entrants import EntrantService
+from edge.services.entrants import EntrantService, ImportReport
 from edge.store.database import Database
 from edge.web.api.schemas import EntrantOut, StatusIn, entrant_out
 
@@ -58,7 +57,7 @@ class EntrantController(Controller):
         request: Request[Any, Any, Any],
         entrants: NamedDependency[EntrantService],
         dry_run: FromQuery[bool] = False,
-    ) -> dict[str, Any]:
+    ) -> ImportReport:
         """Create or update entrants by bib; with bad rows nothing is written (422)."""
         report = await entrants.import_csv(slug, await request.body(), dry_run=dry_run)
-        return dataclasses.asdict(report)
+        return report

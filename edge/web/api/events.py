@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -10,7 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from edge.imports.eventfile import parse_event_file
-from edge.services.events import EventService
+from edge.services.events import EventService, LoadReport
 from edge.store.database import Database
 from edge.web.api.schemas import EventDetail, EventSummary, RaceOut, event_detail
 
@@ -38,11 +37,11 @@ class EventController(Controller):
     @post("/", summary="Create or update an event from its YAML file (request body)")
     async def load_event(
         self, request: Request[Any, Any, Any], events: NamedDependency[EventService]
-    ) -> dict[str, Any]:
+    ) -> LoadReport:
         """Create or update an event from the YAML text in the body; reloading changes nothing."""
         text = (await request.body()).decode("utf-8-sig", errors="replace")
         report = await events.load(parse_event_file(text, source="request body"))
-        return dataclasses.asdict(report)
+        return report
 
     @get("/{slug:str}")
     async def get_event(

@@ -11,6 +11,7 @@ from litestar.params import FromHeader
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.sync.apply import InboxService
+from edge.sync.protocol import Ack
 
 
 def provide_inbox(
@@ -33,8 +34,8 @@ class IngestController(Controller):
         request: Request[Any, Any, Any],
         authorization: FromHeader[str | None],
         inbox: NamedDependency[InboxService],
-    ) -> dict[str, int]:
+    ) -> Ack:
         """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap."""
         body = await request.body()
         ack = await inbox.receive(authorization, body, request.headers.get("content-encoding"))
-        return ack.model_dump()
+        return ack

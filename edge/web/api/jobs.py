@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict, cast
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -24,6 +24,109 @@ class EnqueueIn:
     queue: str | None = None
 
 
+class JobSummary(TypedDict):
+    """A job in a list."""
+
+    id: int
+    kind: str
+    queue: str
+    state: str
+    attempt: int
+    max_attempts: int
+    progress: int
+    stage: str
+    scheduled_at_us: int
+    created_us: int
+    interrupted: bool  # its latest attempt was cut off by a crash
+
+
+class JobLogLine(TypedDict):
+    """A line of a job's log; ``id`` is the cursor of ``/stream?after=``."""
+
+    id: int
+    at_us: int
+    level: str
+    message: str
+
+
+class JobDetail(TypedDict):
+    """A job with its payload, result, errors and log."""
+
+    id: int
+    kind: str
+    queue: str
+    priority: int
+    state: str
+    payload: Any
+    result: Any
+    errors: list[dict[str, Any]]  # {attempt, at_us, error, cause}
+    attempt: int
+    max_attempts: int
+    unique_key: str | None
+    progress: int
+    stage: str
+    cancel_requested: bool
+    scheduled_at_us: int
+    created_us: int
+    attempted_us: int | None
+    finished_us: int | None
+    holder_host: str | None
+    holder_boot: str | None
+    holder_pid: int | None
+    holder_start: int | None
+    heartbeat_mono_us: int | None
+    heartbeat_us: int | None
+    interrupted: bool
+    logs: list[JobLogLine]
+
+
+class QueueStats(TypedDict):
+    """A queue: paused or not, its concurrency, its jobs per state."""
+
+    paused: bool
+    concurrency: int
+    states: dict[str, int]
+
+
+class WorkerStats(TypedDict):
+    """The freshest worker heartbeat."""
+
+    heartbeat_age_s: float | None
+    running: bool
+
+
+class JobStats(TypedDict):
+    """Jobs per state and per queue; whether a worker is running."""
+
+    states: dict[str, int]
+    queues: dict[str, QueueStats]
+    worker: WorkerStats
+
+
+@dataclass
+class JobCreated:
+    """The id of the job added."""
+
+    id: int
+
+
+@dataclass
+class JobStateOut:
+    """The job's state after the action."""
+
+    state: str
+
+
+@dataclass
+class QueuePaused:
+    """Whether the queue is paused now."""
+
+    paused: bool
+
+
+# JobAdmin answers plain dicts (its rows); these casts only name their shape for /schema.
+
+
 class JobController(Controller):
     """Background jobs of this box."""
 
@@ -36,61 +139,52 @@ class JobController(Controller):
         jobs: NamedDependency[JobService],
         job_state: Annotated[str | None, QueryParameter(name="state")] = None,
         limit: FromQuery[int] = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[JobSummary]:
         """Jobs, newest first (``?state=`` for one state)."""
-        return await jobs.admin.list(job_state, min(limit, 1000))
+        return cast(list[JobSummary], await jobs.admin.list(job_state, min(limit, 1000)))
 
     @get("/stats")
-    async def stats(self, jobs: NamedDependency[JobService]) -> dict[str, Any]:
+    async def stats(self, jobs: NamedDependency[JobService]) -> JobStats:
         """Counts per state and queue; whether a worker is running."""
-        return await jobs.admin.stats()
+        return cast(JobStats, await jobs.admin.stats())
 
     @post("/")
     async def enqueue(
         self, data: JSONBody[EnqueueIn], jobs: NamedDependency[JobService]
-    ) -> dict[str, int]:
+    ) -> JobCreated:
         """Add a job (201)."""
-        return {"id": await jobs.enqueue(data.kind, data.payload, data.queue)}
+        return JobCreated(await jobs.enqueue(data.kind, data.payload, data.queue))
 
     @get("/{job_id:int}")
-    async def show(
-        self, job_id: FromPath[int], jobs: NamedDependency[JobService]
-    ) -> dict[str, Any]:
+    async def show(self, job_id: FromPath[int], jobs: NamedDependency[JobService]) -> JobDetail:
         """A job with its errors and its log."""
-        return {**await jobs.admin.get(job_id), "logs": await jobs.admin.logs(job_id)}
+        job = {**await jobs.admin.get(job_id), "logs": await jobs.admin.logs(job_id)}
+        return cast(JobDetail, job)
 
     @post("/{job_id:int}/retry", status_code=200)
-    async def retry(
-        self, job_id: FromPath[int], jobs: NamedDependency[JobService]
-    ) -> dict[str, str]:
+    async def retry(self, job_id: FromPath[int], jobs: NamedDependency[JobService]) -> JobStateOut:
         """Run a finished job again."""
         await jobs.admin.retry(job_id)
-        return {"state": "available"}
+        return JobStateOut("available")
 
     @post("/{job_id:int}/cancel", status_code=200)
-    async def cancel(
-        self, job_id: FromPath[int], jobs: NamedDependency[JobService]
-    ) -> dict[str, str]:
+    async def cancel(self, job_id: FromPath[int], jobs: NamedDependency[JobService]) -> JobStateOut:
         """Cancel a pending job, or ask a running one to stop."""
-        return {"state": await jobs.admin.cancel(job_id)}
+        return JobStateOut(await jobs.admin.cancel(job_id))
 
     @post("/queues/{name:str}/pause", status_code=200)
-    async def pause(
-        self, name: FromPath[str], jobs: NamedDependency[JobService]
-    ) -> dict[str, bool]:
+    async def pause(self, name: FromPath[str], jobs: NamedDependency[JobService]) -> QueuePaused:
         """Pause a queue."""
         await jobs.admin.set_paused(name, True)
-        return {"paused": True}
+        return QueuePaused(True)
 
     @post("/queues/{name:str}/resume", status_code=200)
-    async def resume(
-        self, name: FromPath[str], jobs: NamedDependency[JobService]
-    ) -> dict[str, bool]:
+    async def resume(self, name: FromPath[str], jobs: NamedDependency[JobService]) -> QueuePaused:
         """Resume a queue."""
         await jobs.admin.set_paused(name, False)
-        return {"paused": False}
+        return QueuePaused(False)
 
-    @get("/{job_id:int}/stream")
+    @get("/{job_id:int}/stream", media_type="text/event-stream")
     async def stream(
         self, job_id: FromPath[int], jobs: NamedDependency[JobService], after: FromQuery[int] = 0
     ) -> ServerSentEvent:

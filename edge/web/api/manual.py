@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from litestar import Controller, Response, post
 from litestar.di import NamedDependency, Provide
@@ -13,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from edge.services.manual import ManualEntryService
 from edge.store.database import Database
-from edge.web.api.schemas import passing_out
+from edge.web.api.schemas import ManualEntryOut, passing_out
 
 
 def provide_manual(db: NamedDependency[Database]) -> ManualEntryService:
@@ -42,12 +40,9 @@ class ManualEntryController(Controller):
         code: FromPath[str],
         data: JSONBody[ManualIn],
         manual: NamedDependency[ManualEntryService],
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[ManualEntryOut]:
         """Record the bib now, marked manual: 201 when added, 200 for a double entry."""
         entry = await manual.enter(slug, code, data.bib, source="api")
-        body = {
-            "added": entry.added,
-            "known_bib": entry.known_bib,
-            "passing": dataclasses.asdict(passing_out(entry.passing, entry.point)),
-        }
+        passing = passing_out(entry.passing, entry.point)
+        body = ManualEntryOut(added=entry.added, known_bib=entry.known_bib, passing=passing)
         return Response(body, status_code=HTTP_201_CREATED if entry.added else HTTP_200_OK)

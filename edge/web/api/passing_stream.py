@@ -22,7 +22,7 @@ class PassingStreamController(Controller):
     path = "/api/v1/events/{slug:str}/passings/stream"
     tags = ["passings"]  # noqa: RUF012 (Litestar reads a class attribute)
 
-    @get("/")
+    @get("/", media_type="text/event-stream")
     async def stream(
         self,
         request: Request[Any, Any, Any],

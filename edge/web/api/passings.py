@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,9 +12,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from edge.domain import PassingMethod
 from edge.domain.clock import to_us
 from edge.errors import InvalidInput, Problem
-from edge.services.passings import NewPassing, PassingService
+from edge.services.passings import NewPassing, PassingService, PassingsImportReport
 from edge.store.database import Database
-from edge.web.api.schemas import PassingIn, PassingOut, passing_out
+from edge.web.api.schemas import PassingAdded, PassingIn, PassingOut, passing_out
 
 
 def provide_passings(db: NamedDependency[Database]) -> PassingService:
@@ -49,7 +48,7 @@ class PassingController(Controller):
         slug: FromPath[str],
         data: JSONBody[PassingIn],
         passings: NamedDependency[PassingService],
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[PassingAdded]:
         """Record a passing by hand: 201 when added, 200 when the same one is already stored."""
         try:
             time_us = to_us(data.time)
@@ -58,9 +57,9 @@ class PassingController(Controller):
         new = NewPassing(point=data.point, bib=data.bib, time_us=time_us)
         added = await passings.record(slug, new, method=PassingMethod.MANUAL, source="api")
         if added is None:
-            return Response({"added": False}, status_code=HTTP_200_OK)
-        body = dataclasses.asdict(passing_out(added, new.point.strip().upper()))
-        return Response({"added": True, "passing": body}, status_code=HTTP_201_CREATED)
+            return Response(PassingAdded(added=False), status_code=HTTP_200_OK)
+        body = PassingAdded(added=True, passing=passing_out(added, new.point.strip().upper()))
+        return Response(body, status_code=HTTP_201_CREATED)
 
     @post("/import", summary="Import point,bib,time passings from the CSV request body")
     async def import_passings(
@@ -68,7 +67,7 @@ class PassingController(Controller):
         slug: FromPath[str],
         request: Request[Any, Any, Any],
         passings: NamedDependency[PassingService],
-    ) -> dict[str, Any]:
+    ) -> PassingsImportReport:
         """Import passings; the same file twice adds nothing."""
         report = await passings.import_csv(slug, await request.body(), source="api")
-        return dataclasses.asdict(report)
+        return report

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
@@ -19,6 +19,37 @@ from edge.timing.export import (
     to_csv,
     to_records,
 )
+
+
+class ResultRow(TypedDict):
+    """A results row (``?format=csv``: the same columns as CSV).
+
+    After ``chip_time`` comes one ``split_<POINT>`` time per split point of the
+    race, then ``club``; a non-finisher's rank and time cells are null.
+    """
+
+    rank: int | None
+    bib: str
+    first_name: str
+    last_name: str
+    sex: str
+    category: str
+    sex_rank: int | None
+    category_rank: int | None
+    team: str | None
+    status: str
+    gun_time: str | None
+    chip_time: str | None
+    club: str | None
+
+
+class TeamRow(TypedDict):
+    """A ranked team (``?format=csv``: the same columns as CSV)."""
+
+    rank: int
+    team: str
+    total_time: str
+    members: str
 
 
 def provide_results(db: NamedDependency[Database]) -> ResultService:
@@ -46,7 +77,7 @@ class ResultController(Controller):
         race: FromPath[str],
         results: NamedDependency[ResultService],
         format: FromQuery[Literal["json", "csv"]] = "json",
-    ) -> Response[Any]:
+    ) -> Response[list[ResultRow]]:
         """Finishers in rank order, then on course (ONC), DNF, DNS, DSQ by bib."""
         sheet = await results.race_sheet(slug, race)
         splits = sheet.spec.split_points
@@ -59,7 +90,7 @@ class ResultController(Controller):
         race: FromPath[str],
         results: NamedDependency[ResultService],
         format: FromQuery[Literal["json", "csv"]] = "json",
-    ) -> Response[Any]:
+    ) -> Response[list[TeamRow]]:
         """Ranked teams: total of their best ``size`` ranking times."""
         sheet = await results.race_sheet(slug, race)
         return _render(team_rows(sheet.teams), TEAM_COLUMNS, format)

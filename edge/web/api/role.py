@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from edge.services.boxrole import RoleService
+from edge.services.boxrole import RoleService, RoleStatus
 
 
 class RoleController(Controller):
@@ -17,6 +15,6 @@ class RoleController(Controller):
     tags = ["setup"]  # noqa: RUF012 (Litestar reads a class attribute)
 
     @get("/", opt={"public": True})
-    async def show_role(self, box_role: NamedDependency[RoleService]) -> dict[str, Any]:
+    async def show_role(self, box_role: NamedDependency[RoleService]) -> RoleStatus:
         """Role, event, point, MASTER URL and since when (no secrets); whether it is announced."""
         return box_role.status()

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+import msgspec
+
 from edge.domain import Entrant, Passing
 from edge.domain.clock import format_clock_duration, from_us
 from edge.services.events import EventOverview, RaceOverview
@@ -121,6 +123,22 @@ class PassingOut:
     time: dt.datetime
     method: str
     status: str
+
+
+class PassingAdded(msgspec.Struct, omit_defaults=True):
+    """Whether a passing was added; the passing itself only when it was."""
+
+    added: bool
+    passing: PassingOut | None = None  # omitted, not null, when nothing was added
+
+
+@dataclass
+class ManualEntryOut:
+    """A bib typed at a point: whether it was new, whether the bib is an entrant's."""
+
+    added: bool
+    known_bib: bool
+    passing: PassingOut
 
 
 def race_out(race: RaceOverview) -> RaceOut:

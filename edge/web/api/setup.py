@@ -6,15 +6,21 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from edge.fleet.enrollment import CentralUnreachable, EnrollmentRefused
 from edge.services.admin import AdminService
-from edge.services.boxstate import discover_masters
+from edge.services.boxstate import MasterChoice, VpnView, discover_masters
+from edge.services.events import LoadReport
 from edge.services.readercheck import LISTEN_S, TIMEOUT_S, check_reader
-from edge.services.setup import SetupService, config_summary
+from edge.services.setup import (
+    ConfigSummary,
+    Enrolled,
+    EventChoice,
+    SetupService,
+    config_summary,
+)
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.auth import PUBLIC, client_address, start_session
@@ -66,21 +72,89 @@ class EnrollIn:
     token: str
 
 
+@dataclass
+class SetupStatusOut:
+    """Everything /setup shows: the claim, the box, reader.json, the tunnel, the events."""
+
+    claimed: bool
+    serial: str
+    hostname: str
+    addresses: list[str]
+    version: str
+    config: ConfigSummary
+    vpn: VpnView
+    events: list[EventChoice]
+    roles: list[str]
+    overrides: dict[str, str]  # reader.json fields the environment forces -> the variable
+    problem: str
+
+
+@dataclass
+class Claimed:
+    """The box is claimed; the caller is logged in."""
+
+    claimed: bool
+    notice: str
+
+
+@dataclass
+class LoggedIn:
+    """Whether this session is logged in now."""
+
+    logged_in: bool
+
+
+@dataclass
+class ReaderTestOut:
+    """What the reader test found (clock offset: box minus reader)."""
+
+    ok: bool
+    address: str
+    source: str
+    antennas_seen: list[int]
+    reads: int
+    clock_offset_us: int | None
+    detail: str
+    clock_offset_s: float | None
+
+
+@dataclass
+class RoleChosen:
+    """The role set, and reader.json as it is now."""
+
+    notice: str
+    config: ConfigSummary
+
+
+@dataclass
+class EventLoaded:
+    """The event file loaded and what it changed."""
+
+    notice: str
+    report: LoadReport
+
+
+@dataclass
+class EnrollDone:
+    """The link central granted and the tunnel's state after it."""
+
+    notice: str
+    central: Enrolled
+    vpn: VpnView
+
+
+@dataclass
+class MastersFound:
+    """Other MASTERs announcing themselves on the LAN."""
+
+    masters: list[MasterChoice]
+
+
 def provide_setup(
     db: NamedDependency[Database], settings: NamedDependency[Settings]
 ) -> SetupService:
     """Dependency: the setup service of this box."""
     return SetupService(db, settings.paths.role_file, settings.paths.key_folder)
-
-
-def enrollment_error(_request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """Central refused (400) or could not be reached (502); nothing was saved either way."""
-    assert isinstance(error, EnrollmentRefused | CentralUnreachable)
-    status = 400 if isinstance(error, EnrollmentRefused) else 502
-    return Response({"error": type(error).__name__, "detail": error.message}, status_code=status)
-
-
-ENROLLMENT_ERRORS = {EnrollmentRefused: enrollment_error, CentralUnreachable: enrollment_error}
 
 
 class SetupController(Controller):
@@ -89,17 +163,27 @@ class SetupController(Controller):
     path = "/api/v1/setup"
     tags = ["setup"]  # noqa: RUF012 (Litestar reads a class attribute)
     dependencies = {"setup": Provide(provide_setup, sync_to_thread=False)}  # noqa: RUF012
-    exception_handlers = ENROLLMENT_ERRORS  # type: ignore[assignment]
 
     @get("/")
     async def status(
         self, setup: NamedDependency[SetupService], admin: NamedDependency[AdminService]
-    ) -> dict[str, Any]:
+    ) -> SetupStatusOut:
         """Serial, addresses, version, role, VPN state, events and MASTERs nearby."""
         found = await setup.status(admin.claimed())
-        body = dataclasses.asdict(found)
-        body.update(body.pop("identity"))
-        return body
+        box = found.identity
+        return SetupStatusOut(
+            found.claimed,
+            box.serial,
+            box.hostname,
+            box.addresses,
+            box.version,
+            found.config,
+            found.vpn,
+            found.events,
+            found.roles,
+            found.overrides,
+            found.problem,
+        )
 
     @post("/claim", opt=PUBLIC, status_code=200)
     async def claim(
@@ -107,13 +191,13 @@ class SetupController(Controller):
         data: JSONBody[ClaimIn],
         request: Request[Any, Any, Any],
         admin: NamedDependency[AdminService],
-    ) -> dict[str, Any]:
+    ) -> Claimed:
         """Set the admin password with the setup PIN; the caller is logged in."""
         credential = await admin.claim(
             data.pin, data.password, client_address(request), data.password_again
         )
         start_session(request, credential)
-        return {"claimed": True, "notice": "the box is claimed; the setup PIN is spent"}
+        return Claimed(True, "the box is claimed; the setup PIN is spent")
 
     @post("/login", opt=PUBLIC, status_code=200)
     async def login(
@@ -121,16 +205,16 @@ class SetupController(Controller):
         data: JSONBody[LoginIn],
         request: Request[Any, Any, Any],
         admin: NamedDependency[AdminService],
-    ) -> dict[str, Any]:
+    ) -> LoggedIn:
         """Log in with the admin password (session cookie)."""
         start_session(request, await admin.log_in(data.password, client_address(request)))
-        return {"logged_in": True}
+        return LoggedIn(True)
 
     @post("/logout", opt=PUBLIC, status_code=200)
-    async def logout(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    async def logout(self, request: Request[Any, Any, Any]) -> LoggedIn:
         """End this session."""
         request.clear_session()
-        return {"logged_in": False}
+        return LoggedIn(False)
 
     @post("/reader-test", status_code=200)
     async def reader_test(
@@ -138,7 +222,7 @@ class SetupController(Controller):
         setup: NamedDependency[SetupService],
         db: NamedDependency[Database],
         data: JSONBody[ReaderTestIn | None] = None,
-    ) -> dict[str, Any]:
+    ) -> ReaderTestOut:
         """Connect to the reader for a few seconds: antennas seen, clock offset."""
         wanted = data or ReaderTestIn()
         reader = setup.current().reader
@@ -149,45 +233,41 @@ class SetupController(Controller):
             timeout_s=min(wanted.timeout_s, 30.0),
             listen_s=min(wanted.listen_s, 30.0),
         )
-        return dataclasses.asdict(found) | {"clock_offset_s": found.clock_offset_s}
+        return ReaderTestOut(**dataclasses.asdict(found), clock_offset_s=found.clock_offset_s)
 
     @post("/role", status_code=200)
     async def choose_role(
         self, data: JSONBody[RoleIn], setup: NamedDependency[SetupService]
-    ) -> dict[str, Any]:
+    ) -> RoleChosen:
         """Set the role, event, point and MASTER together (422 and nothing written on error)."""
         config = await setup.choose_role(
             data.role, data.event, data.point, data.master_url, data.event_key, data.discovery
         )
-        return {"notice": f"this box is now {config.role.value}", "config": config_summary(config)}
+        return RoleChosen(f"this box is now {config.role.value}", config_summary(config))
 
     @post("/event", status_code=200)
     async def load_event(
         self, request: Request[Any, Any, Any], setup: NamedDependency[SetupService]
-    ) -> dict[str, Any]:
+    ) -> EventLoaded:
         """Create or update an event from the YAML file in the body."""
         text = (await request.body()).decode("utf-8-sig", errors="replace")
         report = await setup.load_event(text, "uploaded event file")
         verb = "loaded" if report.created else "updated"
-        return {"notice": f"event {report.slug} {verb}", "report": dataclasses.asdict(report)}
+        return EventLoaded(f"event {report.slug} {verb}", report)
 
     @post("/enroll", status_code=200)
     async def enroll(
         self, data: JSONBody[EnrollIn], setup: NamedDependency[SetupService]
-    ) -> dict[str, Any]:
+    ) -> EnrollDone:
         """Enroll with central using a token, then bring the tunnel up when possible."""
         done = await setup.enroll(data.central_url, data.token)
         status = await setup.status(True)
-        return {
-            "notice": f"enrolled with {done.url} as {done.device_id}",
-            "central": dataclasses.asdict(done),
-            "vpn": dataclasses.asdict(status.vpn),
-        }
+        return EnrollDone(f"enrolled with {done.url} as {done.device_id}", done, status.vpn)
 
     @get("/masters")
-    async def masters(self, setup: NamedDependency[SetupService]) -> dict[str, Any]:
+    async def masters(self, setup: NamedDependency[SetupService]) -> MastersFound:
         """Other MASTERs announcing themselves on the LAN (of reader.json's event if set)."""
         config = setup.current()
         found = await discover_masters(config.event)
         others = [m for m in found if m.device_id != config.device_id]  # not this box itself
-        return {"masters": [dataclasses.asdict(m) for m in others]}
+        return MastersFound(others)

@@ -8,7 +8,6 @@ from typing import Any
 from edge.auth.errors import AlreadyClaimed, TooManyAttempts, WrongPassword, WrongPin
 from edge.errors import ChronoEdgeError, InvalidInput
 from edge.fleet.enrollment import CentralUnreachable, EnrollmentRefused
-from edge.web.errors import status_of
 
 
 @dataclass(frozen=True)
@@ -30,24 +29,19 @@ def done(text: str, **values: Any) -> Notice:
 
 def failed(error: ChronoEdgeError) -> Notice:
     """The notice of a refused action: what went wrong, and that nothing changed."""
+    status, headers = error.http_status, error.headers()  # the error's own HTTP kind
     if isinstance(error, TooManyAttempts):
-        return Notice(
-            "error",
-            "Too many failed attempts: try again in {seconds} s.",
-            {"seconds": error.retry_after_s},
-            status=429,
-            headers={"Retry-After": str(error.retry_after_s)},
-        )
+        seconds = {"seconds": error.retry_after_s}
+        text = "Too many failed attempts: try again in {seconds} s."
+        return Notice("error", text, seconds, status=status, headers=headers)
     if isinstance(error, WrongPin):
-        return Notice("error", "Wrong setup PIN.", details=[error.message], status=401)
+        return Notice("error", "Wrong setup PIN.", details=[error.message], status=status)
     if isinstance(error, WrongPassword):
-        return Notice("error", "Wrong password.", status=401)
+        return Notice("error", "Wrong password.", status=status)
     if isinstance(error, AlreadyClaimed):
-        return Notice("error", "This box is already claimed: log in.", status=409)
+        return Notice("error", "This box is already claimed: log in.", status=status)
     if isinstance(error, EnrollmentRefused | CentralUnreachable):
-        status = 400 if isinstance(error, EnrollmentRefused) else 502
-        return Notice(
-            "error", "Enrollment failed; nothing was changed.", {}, [error.message], status
-        )
+        text = "Enrollment failed; nothing was changed."
+        return Notice("error", text, {}, [error.message], status)
     details = [str(p) for p in error.problems] if isinstance(error, InvalidInput) else []
-    return Notice("error", "Nothing was changed.", {}, [error.message, *details], status_of(error))
+    return Notice("error", "Nothing was changed.", {}, [error.message, *details], status, headers)
