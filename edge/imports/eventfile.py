@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -18,6 +17,14 @@ from edge.domain.clock import to_us
 from edge.domain.event import AgeReference, CrossingMethod, PointKind, Timing
 from edge.errors import InvalidInput
 from edge.imports.eventchecks import Checker
+from edge.imports.eventdefs import (
+    CategoryDefinition,
+    CrossingDefinition,
+    EventDefinition,
+    PointDefinition,
+    RaceDefinition,
+    WaveDefinition,
+)
 from edge.imports.yamlsource import Path, load_yaml
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -28,72 +35,6 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NOT_PLACES = frozenset({"localtime", "Factory"})
 WAVE_DISTANCE_DAYS = 2
 """A wave starting further than this from the event date is almost always a typo."""
-
-
-@dataclass(frozen=True)
-class CrossingDefinition:
-    """How a point turns raw reads into passings (see edge/timing/crossing.py)."""
-
-    method: CrossingMethod = CrossingMethod.QUADREG
-    quiet_gap_us: int = 400_000
-    stray_limit_us: int = 8_000_000
-    repeat_window_us: int = 3_000_000
-
-
-@dataclass(frozen=True)
-class PointDefinition:
-    """A timing point as written in the file."""
-
-    code: str
-    kind: PointKind
-    distance_m: int
-    crossing: CrossingDefinition = CrossingDefinition()
-
-
-@dataclass(frozen=True)
-class WaveDefinition:
-    """A wave and its start instant (µs since the epoch)."""
-
-    code: str
-    start_us: int
-
-
-@dataclass(frozen=True)
-class CategoryDefinition:
-    """A category rule (None = any sex / unbounded age)."""
-
-    code: str
-    sex: str | None
-    min_age: int | None
-    max_age: int | None
-
-
-@dataclass(frozen=True)
-class RaceDefinition:
-    """A race as written in the file; durations in µs."""
-
-    code: str
-    name: str
-    timing: Timing
-    min_time_us: int
-    cutoff_us: int | None
-    points: tuple[str, ...]
-    waves: tuple[WaveDefinition, ...]
-    categories: tuple[CategoryDefinition, ...]
-    team_size: int | None
-
-
-@dataclass(frozen=True)
-class EventDefinition:
-    """A whole, valid event file."""
-
-    slug: str
-    name: str
-    date: dt.date
-    timezone: str
-    age_reference: AgeReference
-    timing_points: tuple[PointDefinition, ...]
-    races: tuple[RaceDefinition, ...]
 
 
 EVENT_KEYS = {"slug", "name", "date", "timezone", "age_reference", "timing_points", "races"}

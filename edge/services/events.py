@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Category, Entrant, Event, Passing, Race, RacePoint, TimingPoint, Wave
 from edge.errors import Conflict, NotFound
-from edge.imports.eventfile import EventDefinition, RaceDefinition
+from edge.imports.eventdefs import EventDefinition, RaceDefinition
 from edge.store.database import Database
 
 

@@ -1,0 +1,74 @@
+"""What a valid event file defines: plain, frozen definitions (parsed by eventfile.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from edge.domain.event import AgeReference, CrossingMethod, PointKind, Timing
+
+
+@dataclass(frozen=True)
+class CrossingDefinition:
+    """How a point turns raw reads into passings (see edge/timing/crossing.py)."""
+
+    method: CrossingMethod = CrossingMethod.QUADREG
+    quiet_gap_us: int = 400_000
+    stray_limit_us: int = 8_000_000
+    repeat_window_us: int = 3_000_000
+
+
+@dataclass(frozen=True)
+class PointDefinition:
+    """A timing point as written in the file."""
+
+    code: str
+    kind: PointKind
+    distance_m: int
+    crossing: CrossingDefinition = CrossingDefinition()
+
+
+@dataclass(frozen=True)
+class WaveDefinition:
+    """A wave and its start instant (µs since the epoch)."""
+
+    code: str
+    start_us: int
+
+
+@dataclass(frozen=True)
+class CategoryDefinition:
+    """A category rule (None = any sex / unbounded age)."""
+
+    code: str
+    sex: str | None
+    min_age: int | None
+    max_age: int | None
+
+
+@dataclass(frozen=True)
+class RaceDefinition:
+    """A race as written in the file; durations in µs."""
+
+    code: str
+    name: str
+    timing: Timing
+    min_time_us: int
+    cutoff_us: int | None
+    points: tuple[str, ...]
+    waves: tuple[WaveDefinition, ...]
+    categories: tuple[CategoryDefinition, ...]
+    team_size: int | None
+
+
+@dataclass(frozen=True)
+class EventDefinition:
+    """A whole, valid event file."""
+
+    slug: str
+    name: str
+    date: dt.date
+    timezone: str
+    age_reference: AgeReference
+    timing_points: tuple[PointDefinition, ...]
+    races: tuple[RaceDefinition, ...]
