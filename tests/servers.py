@@ -46,7 +46,25 @@ def postgres_database() -> Iterator[str]:
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin_sql(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_drop_database(dsn, name))
+
+
+async def _drop_database(dsn: str, name: str, attempts: int = 10) -> None:
+    """DROP ... WITH (FORCE), again while a backend of a killed client is still going away.
+
+    PostgreSQL refuses to terminate a backend whose role it cannot tell yet (one still
+    starting or shutting down) with "must be a member of the role": wait and retry.
+    """
+    import asyncpg
+
+    for attempt in range(attempts):
+        try:
+            await _admin_sql(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
 
 
 async def _admin_sql(dsn: str, statement: str) -> None:
