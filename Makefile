@@ -5,20 +5,39 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VAR := var
+# The lock of this machine's platform: the versions the tests passed with, with hashes.
+ARCH := $(shell uname -m)
+LOCK := locks/dev-linux-$(ARCH)-cp311.txt
+LOCK_TARGETS := linux-x86_64-cp311 linux-aarch64-cp311
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format bench screenshots clean
+.PHONY: help install lock run test lint format bench screenshots clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
+	@test -f $(LOCK) || { echo "no lock file for $(ARCH): $(LOCK) (make lock on a machine with network)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install ChronoEdge (editable) with the dev tools
+install: $(STAMP) ## create .venv: the locked versions (locks/), then ChronoEdge (editable)
+
+lock: $(STAMP) ## refresh locks/ from pyproject.toml's ranges (uv, per target, with hashes)
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
+	  --python-platform x86_64-manylinux_2_28 -o locks/linux-x86_64-cp311.txt
+	# The Pi gets the versions central and the tests run (the x86-64 pins as constraints).
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
+	  --python-platform aarch64-manylinux_2_28 -c locks/linux-x86_64-cp311.txt \
+	  -o locks/linux-aarch64-cp311.txt
+	for arch in x86_64 aarch64; do \
+	  $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
+	    --extra dev --python-platform $$arch-manylinux_2_28 -c locks/linux-$$arch-cp311.txt \
+	    -o locks/dev-linux-$$arch-cp311.txt || exit 1; \
+	done
 
 run: $(STAMP) ## start central, a MASTER box and an emulated LLRP reader; print the URLs
 	scripts/run.sh
