@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from edge.jobs.models import Job, JobLog, JobQueueState, WorkerBeat
-from edge.store.sqlite import install_sqlite_rules
+from edge.store.database import async_url, create_engine_for
 
 TABLES = [Job.__table__, JobLog.__table__, JobQueueState.__table__, WorkerBeat.__table__]  # type: ignore[attr-defined]
 
 
 def engine_for(target: Path | str) -> AsyncEngine:
     """An async engine on a SQLite file (the project's rules) or a database URL."""
-    if isinstance(target, Path):
-        engine = create_async_engine(f"sqlite+aiosqlite:///{target}")
-        install_sqlite_rules(engine.sync_engine)
-        return engine
-    if target.startswith("sqlite"):
-        engine = create_async_engine(target)
-        install_sqlite_rules(engine.sync_engine)
-        return engine
-    return create_async_engine(target, pool_pre_ping=True)
+    return create_engine_for(async_url(target) if isinstance(target, Path) else target)
 
 
 async def create_tables(engine: AsyncEngine) -> None:
