@@ -40,7 +40,7 @@ def download_wheels(target: Target, pins: Sequence[Pin], destination: Path) -> N
             _download(target, pending, destination)
             return
         except BuildFailed as error:
-            pin = _unavailable(str(error), pending)
+            pin = missing_wheel(str(error), pending)
             if pin is None:
                 raise
         # No wheel for the target: a pure-Python sdist still makes a wheel that runs there.
@@ -66,7 +66,7 @@ def _download(target: Target, pins: Sequence[Pin], destination: Path) -> None:
         run_pip(arguments)
 
 
-def _unavailable(stderr: str, pins: Sequence[Pin]) -> Pin | None:
+def missing_wheel(stderr: str, pins: Sequence[Pin]) -> Pin | None:
     """The pin pip found no wheel for, from its error message (None if that was not the cause)."""
     match = _NO_DISTRIBUTION.search(stderr)
     if match is None:
