@@ -96,7 +96,7 @@ def build_pure_wheel(target: Target, pin: Pin, destination: Path) -> Path:
         if not wheel.name.endswith("-none-any.whl"):
             raise NoWheelForTarget(pin.name, target.name, "its sdist holds compiled code")
         built = destination / wheel.name
-        shutil.move(wheel, built)
+        shutil.copyfile(wheel, built)
         return built
 
 
