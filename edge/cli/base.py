@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,6 +36,7 @@ class ChronoGroup(ReportingGroup):
 
 
 @click.group(cls=ChronoGroup)
+@click.version_option(version("chronoedge"), prog_name="chrono-edge")
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -55,6 +55,7 @@ def test_the_bundle_installs_offline_and_runs(bundle: Path, tmp_path: Path) -> N
     run(venv / "bin" / pip, "--isolated", *arguments, cwd=unpacked)
 
     assert "chrono-edge" in run(venv / "bin" / "chrono-edge", "--help")
+    assert f"version {manifest.version}" in run(venv / "bin" / "chrono-edge", "--version")
     database = tmp_path / "edge.db"
     upgraded = run(venv / "bin" / "chrono-edge", "--db", database, "db", "upgrade")
     assert manifest.alembic_heads["edge"] in upgraded
