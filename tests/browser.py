@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.servers import free_port, wait_http
+from tests.servers import free_port, stop_all, wait_http
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -117,7 +117,7 @@ def live_box(
     if entrants is not None:
         box.cli("entrants", "import", str(entrants), "--event", slug)
     with ExitStack() as stack:
-        stack.callback(_stop_all, box.processes)
+        stack.callback(stop_all, box.processes, 15)
         if emulator is not None:
             feed(box, slug, point, emulator)
         if worker:
@@ -146,15 +146,3 @@ def _start(box: LiveBox, name: str, args: list[str]) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "edge.cli", "--db", str(box.db), *args]
     with log:
         return subprocess.Popen(command, env=box.env, cwd=box.workdir, stdout=log, stderr=log)
-
-
-def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in reversed(processes):
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

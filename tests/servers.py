@@ -121,3 +121,16 @@ def central_process(database_url: str, port: int, workdir: Path) -> Iterator[str
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]], timeout_s: float = 20) -> None:
+    """SIGTERM every process (last started first), then wait; kill what outlives ``timeout_s``."""
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -27,7 +27,7 @@ import pytest
 
 from edge.rfid.emulator.scenarios import BurstScenario, TagRead
 from edge.roleconfig import ReaderConfig, Role, RoleConfig, save_role
-from tests.servers import free_port, wait_http
+from tests.servers import free_port, stop_all, wait_http
 from tests.syncbox import SLUG, load_box, query
 
 pytestmark = pytest.mark.integration
@@ -73,18 +73,6 @@ def make_box(tmp_path: Path, name: str, stack: ExitStack) -> Box:
     box = Box(name, folder, db, folder / "reader.json", [])
     stack.callback(stop_all, box.processes)
     return box
-
-
-def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in reversed(processes):
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def wait_for(check: Callable[[], object], what: str, limit_s: float = DEADLINE_S) -> float:

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import free_port, wait_http
+from tests.servers import free_port, stop_all, wait_http
 from tests.syncbox import EVENT_FILE, SLUG, query
 
 pytestmark = pytest.mark.integration
@@ -87,18 +87,6 @@ def wait_for(check: Callable[[], object], what: str) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"not within {DEADLINE_S} s: {what}")
         time.sleep(0.05)
-
-
-def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in reversed(processes):
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
