@@ -42,11 +42,14 @@ lock: $(STAMP) ## refresh locks/ from pyproject.toml's ranges (uv, per target, w
 run: $(STAMP) ## start central, a MASTER box and an emulated LLRP reader; print the URLs
 	scripts/run.sh
 
-lint: $(STAMP) ## ruff (lint + format check), mypy and the import contract (.importlinter)
+lint: $(STAMP) ## ruff, mypy, the import contract (.importlinter), ansible-lint and shellcheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy edge central ota bench scripts
 	$(BIN)/lint-imports
+	cd ansible && PATH="$(CURDIR)/$(BIN):$$PATH" ansible-lint --profile production --offline -q
+	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt install shellcheck (.ci/debian-packages.txt)"; exit 1; }
+	shellcheck .ci/run $$(git ls-files '*.sh')
 
 format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
