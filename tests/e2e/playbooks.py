@@ -61,15 +61,23 @@ def run_playbook(
     extra_vars: Mapping[str, Any] | None = None,
     limit: str | None = None,
     check: bool = True,
+    netns: str | None = None,
     timeout_s: float = 900,
 ) -> PlayRun:
-    """Run ``ansible-playbook PLAYBOOK -i INVENTORY`` in ansible/; fail the test if it fails."""
+    """Run ``ansible-playbook PLAYBOOK -i INVENTORY`` in ansible/; fail the test if it fails.
+
+    With ``netns`` the whole play (and every process it starts in a chroot) runs in that
+    network namespace: its own loopback, so a rootfs's PostgreSQL or serve never meets
+    the host's.
+    """
     bindir = Path(sys.executable).parent
     command = [str(bindir / "ansible-playbook"), playbook, "-i", str(inventory)]
     if extra_vars:
         command += ["-e", json.dumps(dict(extra_vars))]
     if limit:
         command += ["--limit", limit]
+    if netns:
+        command = ["ip", "netns", "exec", netns, *command]
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(ANSIBLE_DIR / "ansible.cfg"),
