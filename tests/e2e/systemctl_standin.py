@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 REAL = "/usr/bin/systemctl.real"
@@ -137,18 +138,14 @@ def stop(name):
     """SIGTERM the unit's process group, SIGKILL it after STOP_TIMEOUT_S."""
     pid = main_pid(name)
     if pid:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         deadline = time.monotonic() + STOP_TIMEOUT_S
         while main_pid(name) and time.monotonic() < deadline:
             time.sleep(0.1)
         if main_pid(name):
-            try:
+            with suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     pid_file(name).unlink(missing_ok=True)
     return 0
 
