@@ -41,6 +41,7 @@ PACKAGES = (
     "iproute2",
     "nginx",
     "openssl",
+    "polkitd",
     "postgresql",
     "python3",
     "python3-cryptography",
