@@ -1,6 +1,6 @@
 """event.yml over two rootfs boxes: a MASTER and its SLAVE set up from the inventory.
 
-Each box holds a release installed on DESIGN.md's layout (tests/e2e/releasebox.py);
+Each box is one boxes.yml installed (the session's ``installed_box`` layer);
 the play writes their reader.json through the boxes' own ``chrono-edge role set``, so
 the test reads the result back the same way, as the units' user.
 """
@@ -16,8 +16,8 @@ import pytest
 
 from tests.e2e.netns import network_lab
 from tests.e2e.playbooks import ANSIBLE_DIR, chroot_host, run_playbook, write_inventory
-from tests.e2e.releasebox import box_cli, install_release
 from tests.e2e.rootfs import Rootfs
+from tests.e2e.units import box_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -60,11 +60,9 @@ def boxes_inventory(path: Path, master: Rootfs, slave: Rootfs, slave_point: str)
 
 
 def test_event_sets_up_the_master_then_its_slave_and_keeps_unforwarded_reads(
-    make_rootfs: Callable[[str], Rootfs], host_bundle: Path, tmp_path: Path
+    make_box: Callable[[str], Rootfs], tmp_path: Path
 ) -> None:
-    master, slave = make_rootfs("master"), make_rootfs("slave")
-    for box in (master, slave):
-        install_release(box, host_bundle)
+    master, slave = make_box("master"), make_box("slave")
     extra = {"chronoedge_event_file": str(EVENT_FILE)}
     inventory = tmp_path / "hosts.yml"
     with network_lab() as lab:

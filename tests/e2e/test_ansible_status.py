@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import InstalledBox
 from tests.e2e.netns import network_lab
 from tests.e2e.playbooks import ANSIBLE_DIR, chroot_host, run_playbook, write_inventory
-from tests.e2e.releasebox import box_cli, bundle_version, install_release
 from tests.e2e.rootfs import Rootfs
+from tests.e2e.units import box_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +27,13 @@ def table_lines(output: str) -> list[str]:
 
 
 def test_status_prints_one_row_per_box_with_its_version_role_and_lag(
-    make_rootfs: Callable[[str], Rootfs], host_bundle: Path, tmp_path: Path
+    make_box: Callable[[str], Rootfs],
+    make_rootfs: Callable[[str], Rootfs],
+    installed_box: InstalledBox,
+    tmp_path: Path,
 ) -> None:
-    master, spare = make_rootfs("master"), make_rootfs("spare")
-    version = install_release(master, host_bundle)
+    master, spare = make_box("master"), make_rootfs("spare")
+    version = installed_box.version
     master.file("/var/lib/chronoedge/event.yaml").write_text(EVENT_FILE.read_text())
     box_cli(master, "event", "load", "/var/lib/chronoedge/event.yaml")
     box_cli(master, "role", "set", "master", "--event", SLUG, "--point", "FINISH")
@@ -64,7 +68,7 @@ def test_status_prints_one_row_per_box_with_its_version_role_and_lag(
     assert box01.split()[:6] == [
         "box01",
         version,
-        bundle_version(host_bundle),
+        version,
         "master",
         SLUG,
         "FINISH",
