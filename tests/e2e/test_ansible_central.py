@@ -118,120 +118,135 @@ def test_central_play_installs_central_that_a_box_enrolls_with(
     make_rootfs: Callable[[str], Rootfs], host_bundle: Path, tmp_path: Path
 ) -> None:
     root = make_rootfs("central")
-    with shared_memory(root), network_lab() as lab:
-        ns = lab.host("hq")
-        # The rootfs's own cluster, on the namespace's loopback (the host has its own 5432).
-        listen_on_default_port(root)
-        root.run("pg_ctlcluster", "15", "main", "start", netns=ns.name)
-        inventory = write_inventory(
-            tmp_path / "hosts.yml",
-            {"central": {"hq": chroot_host(root.path)}},
-        )
-        extra: dict[str, Any] = {
-            "chronoedge_version": bundle_version(host_bundle),
-            "chronoedge_bundle_dir": str(host_bundle.parent),
-            "chronoedge_central_bundle": str(host_bundle),
-            "chronoedge_central_start_services": False,
-            "chronoedge_central_server_name": "central.test",
-        }
-        started = time.monotonic()
-        first = run_playbook("central.yml", inventory, extra_vars=extra, netns=ns.name)
-        first_s = time.monotonic() - started
-        started = time.monotonic()
-        second = run_playbook("central.yml", inventory, extra_vars=extra, netns=ns.name)
-        second_s = time.monotonic() - started
-        print(f"central.yml: first run {first_s:.0f} s, second run {second_s:.0f} s")
-        assert first.recap()["hq"]["failed"] == 0
-        assert second.recap()["hq"]["changed"] == 0, second.output[-6000:]
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        with shared_memory(root), network_lab() as lab:
+            run_central(root, lab.host("hq"), host_bundle, tmp_path, servers)
+    finally:
+        for server in servers:  # stopped with the namespace; reaped here
+            server.wait(timeout=10)
 
-        # The password was made on the host, is root's alone, and never reached the log.
-        password_file = root.file(PASSWORD_FILE)
-        password = password_file.read_text().strip()
-        assert len(password) >= 32
-        assert password_file.stat().st_mode & 0o777 == 0o600
-        assert password not in first.output + second.output
-        environment = root.file("/etc/chronoedge-central/central.env")
-        assert environment.stat().st_mode & 0o777 == 0o640
-        assert f":{password}@127.0.0.1:5432/" in environment.read_text()
-        hub_key = root.file("/etc/chronoedge-central/wg0.key")
-        assert hub_key.stat().st_mode & 0o777 == 0o600
-        assert "PrivateKey" not in root.file("/etc/wireguard/wg0.conf").read_text()
-        for unit in ("chronoedge-central", "postgresql", "nginx", "wg-quick@wg0"):
-            state = root.run("systemctl", "is-enabled", unit, check=False).stdout.strip()
-            assert state == "enabled", f"{unit}: {state}"
-        assert os.readlink(root.file("/opt/chronoedge-central/current")) == (
-            f"releases/{extra['chronoedge_version']}"
-        )
 
-        verified = root.run("systemd-analyze", "verify", UNIT, check=False)
-        assert verified.returncode == 0, verified.stdout + verified.stderr
-        assert "chronoedge-central" not in verified.stderr, verified.stderr
+def run_central(
+    root: Rootfs,
+    ns: Namespace,
+    host_bundle: Path,
+    tmp_path: Path,
+    servers: list[subprocess.Popen[bytes]],
+) -> None:
+    # The rootfs's own cluster, on the namespace's loopback (the host has its own 5432).
+    listen_on_default_port(root)
+    root.run("pg_ctlcluster", "15", "main", "start", netns=ns.name)
+    inventory = write_inventory(
+        tmp_path / "hosts.yml",
+        {"central": {"hq": chroot_host(root.path)}},
+    )
+    extra: dict[str, Any] = {
+        "chronoedge_version": bundle_version(host_bundle),
+        "chronoedge_bundle_dir": str(host_bundle.parent),
+        "chronoedge_central_bundle": str(host_bundle),
+        "chronoedge_central_start_services": False,
+        "chronoedge_central_server_name": "central.test",
+    }
+    started = time.monotonic()
+    first = run_playbook("central.yml", inventory, extra_vars=extra, netns=ns.name)
+    (tmp_path / "first.log").write_text(first.output)
+    first_s = time.monotonic() - started
+    started = time.monotonic()
+    second = run_playbook("central.yml", inventory, extra_vars=extra, netns=ns.name)
+    (tmp_path / "second.log").write_text(second.output)
+    second_s = time.monotonic() - started
+    print(f"central.yml: first run {first_s:.0f} s, second run {second_s:.0f} s")
+    assert first.recap()["hq"]["failed"] == 0
+    assert second.recap()["hq"]["changed"] == 0, second.output[-6000:]
 
-        # Central as systemd would start it: its user, its environment file, its ExecStart.
-        service = unit_service(root.file(UNIT))
-        env = environment_file(root.file(service["EnvironmentFile"]))
-        env_path = root.file(service["EnvironmentFile"])
-        assert env_path.stat().st_gid != 0  # readable by central's group, not the world
-        central_exe = service["ExecStart"].split()[0]
-        central_log = tmp_path / "central.log"
-        root.start(
-            "env", "-C", service["WorkingDirectory"], *service["ExecStart"].split(),
-            log=central_log, user=service["User"], netns=ns.name, env=env,
-        )  # fmt: skip
-        port = env["CHRONO_CENTRAL_PORT"]
-        status, body = wait_for(ns, f"http://127.0.0.1:{port}/healthz", central_log)
-        assert status == 200, body
-        assert json.loads(body)["status"] == "ok"
-        assert env["CHRONO_CENTRAL_DATABASE_URL"].startswith("postgresql+asyncpg://")
-        tables = root.run(
-            "psql", "-tAc", "SELECT count(*) FROM alembic_version", "chronoedge_central",
-            user="postgres", netns=ns.name,
-        )  # fmt: skip
-        assert tables.stdout.strip() == "1"  # central's schema lives in PostgreSQL
+    # The password was made on the host, is root's alone, and never reached the log.
+    password_file = root.file(PASSWORD_FILE)
+    password = password_file.read_text().strip()
+    assert len(password) >= 32
+    assert password_file.stat().st_mode & 0o777 == 0o600
+    assert password not in first.output + second.output
+    environment = root.file("/etc/chronoedge-central/central.env")
+    assert environment.stat().st_mode & 0o777 == 0o640
+    assert f":{password}@127.0.0.1:5432/" in environment.read_text()
+    hub_key = root.file("/etc/chronoedge-central/wg0.key")
+    assert hub_key.stat().st_mode & 0o777 == 0o600
+    assert "PrivateKey" not in root.file("/etc/wireguard/wg0.conf").read_text()
+    for unit in ("chronoedge-central", "postgresql", "nginx", "wg-quick@wg0"):
+        state = root.run("systemctl", "is-enabled", unit, check=False).stdout.strip()
+        assert state == "enabled", f"{unit}: {state}"
+    assert os.readlink(root.file("/opt/chronoedge-central/current")) == (
+        f"releases/{extra['chronoedge_version']}"
+    )
 
-        # nginx in front: its configuration passes, TLS with the self-signed certificate.
-        root.run("nginx", "-t", netns=ns.name)
-        nginx_log = tmp_path / "nginx.log"
-        root.start("nginx", "-g", "daemon off;", log=nginx_log, netns=ns.name)
-        status, body = wait_for(ns, "https://127.0.0.1/healthz", nginx_log)
-        assert status == 200, body
-        assert json.loads(body)["status"] == "ok"
-        status, _ = fetch(ns, "http://127.0.0.1/healthz")
-        assert status == 301  # plain HTTP is sent to HTTPS
+    verified = root.run("systemd-analyze", "verify", UNIT, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "chronoedge-central" not in verified.stderr, verified.stderr
 
-        # A box enrolls through nginx, trusting central's own certificate.
-        token = json.loads(
-            root.run(
-                central_exe, "enroll-token", "create", "--event", "demo",
-                "--json", user=service["User"], netns=ns.name, env=env,
-            ).stdout  # fmt: skip
-        )["token"]
-        create_admin = f"{central_exe} user create {ADMIN[0]} --password-stdin"
-        root.run(
-            "sh", "-c", f"printf '%s\\n' {shlex.quote(ADMIN[1])} | {create_admin}",
-            user=service["User"], netns=ns.name, env=env,
-        )  # fmt: skip
-        box = tmp_path / "box"
-        box.mkdir()
-        box_env = {
-            **os.environ,
-            "CHRONO_EDGE_DATA_DIR": str(box),
-            "CHRONO_EDGE_CONFIG_DIR": str(box),
-            "SSL_CERT_FILE": str(root.file(CERTIFICATE)),
-        }
-        chrono_edge = str(Path(sys.executable).parent / "chrono-edge")
-        enrolled = subprocess.run(
-            ns.argv(chrono_edge, "enroll", "--central", "https://127.0.0.1", "--token", token,
-                    "--role-file", str(box / "reader.json")),
-            env=box_env, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-        assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
-        link = json.loads((box / "reader.json").read_text())["central"]
-        assert link["url"] == "https://127.0.0.1"
-        assert link["hub_endpoint"] == "central.test:51820"
-        assert link["hub_public_key"] == env["CHRONO_CENTRAL_HUB_PUBLIC_KEY"]
+    # Central as systemd would start it: its user, its environment file, its ExecStart.
+    service = unit_service(root.file(UNIT))
+    env = environment_file(root.file(service["EnvironmentFile"]))
+    env_path = root.file(service["EnvironmentFile"])
+    assert env_path.stat().st_gid != 0  # readable by central's group, not the world
+    central_exe = service["ExecStart"].split()[0]
+    central_log = tmp_path / "central.log"
+    servers.append(root.start(
+        "env", "-C", service["WorkingDirectory"], *service["ExecStart"].split(),
+        log=central_log, user=service["User"], netns=ns.name, env=env,
+    ))  # fmt: skip
+    port = env["CHRONO_CENTRAL_PORT"]
+    status, body = wait_for(ns, f"http://127.0.0.1:{port}/healthz", central_log)
+    assert status == 200, body
+    assert json.loads(body)["status"] == "ok"
+    assert env["CHRONO_CENTRAL_DATABASE_URL"].startswith("postgresql+asyncpg://")
+    tables = root.run(
+        "psql", "-tAc", "SELECT count(*) FROM alembic_version", "chronoedge_central",
+        user="postgres", netns=ns.name,
+    )  # fmt: skip
+    assert tables.stdout.strip() == "1"  # central's schema lives in PostgreSQL
 
-        status, body = fetch(ns, "https://127.0.0.1/api/v1/devices", ADMIN)
-        assert status == 200, body
-        (device,) = json.loads(body)
-        assert device["device_id"] == link["device_id"]
+    # nginx in front: its configuration passes, TLS with the self-signed certificate.
+    root.run("nginx", "-t", netns=ns.name)
+    nginx_log = tmp_path / "nginx.log"
+    servers.append(root.start("nginx", "-g", "daemon off;", log=nginx_log, netns=ns.name))
+    status, body = wait_for(ns, "https://127.0.0.1/healthz", nginx_log)
+    assert status == 200, body
+    assert json.loads(body)["status"] == "ok"
+    status, _ = fetch(ns, "http://127.0.0.1/healthz")
+    assert status == 301  # plain HTTP is sent to HTTPS
+
+    # A box enrolls through nginx, trusting central's own certificate.
+    issue = ("enroll-token", "create", "--event", "demo", "--json")
+    issued = root.run(central_exe, *issue, user=service["User"], netns=ns.name, env=env)
+    token = json.loads(issued.stdout)["token"]
+    create_admin = f"{central_exe} user create {ADMIN[0]} --password-stdin"
+    root.run(
+        "sh", "-c", f"printf '%s\\n' {shlex.quote(ADMIN[1])} | {create_admin}",
+        user=service["User"], netns=ns.name, env=env,
+    )  # fmt: skip
+    box = tmp_path / "box"
+    box.mkdir()
+    box_env = {
+        **os.environ,
+        "CHRONO_EDGE_DATA_DIR": str(box),
+        "CHRONO_EDGE_CONFIG_DIR": str(box),
+        "SSL_CERT_FILE": str(root.file(CERTIFICATE)),
+    }
+    chrono_edge = str(Path(sys.executable).parent / "chrono-edge")
+    enrolled = subprocess.run(
+        ns.argv(chrono_edge, "enroll", "--central", "https://127.0.0.1", "--token", token,
+                "--role-file", str(box / "reader.json")),
+        env=box_env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    link = json.loads((box / "reader.json").read_text())["central"]
+    assert link["url"] == "https://127.0.0.1"
+    assert link["hub_endpoint"] == "central.test:51820"
+    assert link["hub_public_key"] == env["CHRONO_CENTRAL_HUB_PUBLIC_KEY"]
+
+    status, body = fetch(ns, "https://127.0.0.1/api/v1/devices", ADMIN)
+    assert status == 200, body
+    (device,) = json.loads(body)
+    assert device["id"] == link["device_id"]
+    tunnel_address = link["tunnel_address"].partition("/")[0]
+    assert (device["event"], device["tunnel_address"]) == ("demo", tunnel_address)
