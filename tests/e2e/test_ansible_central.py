@@ -134,6 +134,14 @@ def run_central(
     tmp_path: Path,
     servers: list[subprocess.Popen[bytes]],
 ) -> None:
+    install_central(root, ns, host_bundle, tmp_path)
+    service, env = serve_central(root, ns, tmp_path, servers)
+    serve_nginx(root, ns, tmp_path, servers)
+    enroll_a_box(root, ns, tmp_path, service, env)
+
+
+def install_central(root: Rootfs, ns: Namespace, host_bundle: Path, tmp_path: Path) -> None:
+    """central.yml twice (the second changes nothing), then what it left in the rootfs."""
     # The rootfs's own cluster, on the namespace's loopback (the host has its own 5432).
     listen_on_default_port(root)
     root.run("pg_ctlcluster", "15", "main", "start", netns=ns.name)
@@ -183,12 +191,15 @@ def run_central(
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "chronoedge-central" not in verified.stderr, verified.stderr
 
-    # Central as systemd would start it: its user, its environment file, its ExecStart.
+
+def serve_central(
+    root: Rootfs, ns: Namespace, tmp_path: Path, servers: list[subprocess.Popen[bytes]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Central as systemd would start it: its user, environment file and ExecStart."""
     service = unit_service(root.file(UNIT))
     env = environment_file(root.file(service["EnvironmentFile"]))
     env_path = root.file(service["EnvironmentFile"])
     assert env_path.stat().st_gid != 0  # readable by central's group, not the world
-    central_exe = service["ExecStart"].split()[0]
     central_log = tmp_path / "central.log"
     servers.append(root.start(
         "env", "-C", service["WorkingDirectory"], *service["ExecStart"].split(),
@@ -204,8 +215,14 @@ def run_central(
         user="postgres", netns=ns.name,
     )  # fmt: skip
     assert tables.stdout.strip() == "1"  # central's schema lives in PostgreSQL
+    return service, env
 
-    # nginx in front: its configuration passes, TLS with the self-signed certificate.
+
+def serve_nginx(
+    root: Rootfs, ns: Namespace, tmp_path: Path, servers: list[subprocess.Popen[bytes]]
+) -> None:
+    """nginx in front: its configuration passes; TLS with the self-signed certificate."""
+
     root.run("nginx", "-t", netns=ns.name)
     nginx_log = tmp_path / "nginx.log"
     servers.append(root.start("nginx", "-g", "daemon off;", log=nginx_log, netns=ns.name))
@@ -215,7 +232,12 @@ def run_central(
     status, _ = fetch(ns, "http://127.0.0.1/healthz")
     assert status == 301  # plain HTTP is sent to HTTPS
 
-    # A box enrolls through nginx, trusting central's own certificate.
+
+def enroll_a_box(
+    root: Rootfs, ns: Namespace, tmp_path: Path, service: dict[str, str], env: dict[str, str]
+) -> None:
+    """A box enrolls through nginx, trusting central's certificate; central lists it."""
+    central_exe = service["ExecStart"].split()[0]
     issue = ("enroll-token", "create", "--event", "demo", "--json")
     issued = root.run(central_exe, *issue, user=service["User"], netns=ns.name, env=env)
     token = json.loads(issued.stdout)["token"]
