@@ -9,6 +9,7 @@ nginx's TLS and central lists it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -46,13 +47,12 @@ except httpx.HTTPError as error:
 """
 
 
-def bundle_version(bundle: Path) -> str:
-    """The version the bundle's manifest names."""
+def bundle_manifest(bundle: Path) -> bytes:
+    """The bundle's manifest.json, as its bytes."""
     with tarfile.open(bundle) as archive:
         member = archive.extractfile("manifest.json")
         assert member is not None
-        version: str = json.loads(member.read())["version"]
-    return version
+        return member.read()
 
 
 def fetch(ns: Namespace, url: str, auth: tuple[str, str] | None = None) -> tuple[int, str]:
@@ -150,7 +150,7 @@ def install_central(root: Rootfs, ns: Namespace, host_bundle: Path, tmp_path: Pa
         {"central": {"hq": chroot_host(root.path)}},
     )
     extra: dict[str, Any] = {
-        "chronoedge_version": bundle_version(host_bundle),
+        "chronoedge_version": json.loads(bundle_manifest(host_bundle))["version"],
         "chronoedge_bundle_dir": str(host_bundle.parent),
         "chronoedge_central_bundle": str(host_bundle),
         "chronoedge_central_start_services": False,
@@ -183,9 +183,10 @@ def install_central(root: Rootfs, ns: Namespace, host_bundle: Path, tmp_path: Pa
     for unit in ("chronoedge-central", "postgresql", "nginx", "wg-quick@wg0"):
         state = root.run("systemctl", "is-enabled", unit, check=False).stdout.strip()
         assert state == "enabled", f"{unit}: {state}"
-    assert os.readlink(root.file("/opt/chronoedge-central/current")) == (
-        f"releases/{extra['chronoedge_version']}"
-    )
+    release = f"releases/{extra['chronoedge_version']}"
+    assert os.readlink(root.file("/opt/chronoedge-central/current")) == release
+    marker = root.file(f"/opt/chronoedge-central/{release}/.installed").read_text().strip()
+    assert marker == hashlib.sha256(bundle_manifest(host_bundle)).hexdigest()
 
     verified = root.run("systemd-analyze", "verify", UNIT, check=False)
     assert verified.returncode == 0, verified.stdout + verified.stderr
