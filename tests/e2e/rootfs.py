@@ -136,7 +136,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Rootfs:
-    """One test's writable root filesystem, with /proc and a private /run and /tmp mounted."""
+    """One test's writable root filesystem, with /proc and a private /run, /tmp, /dev/shm."""
 
     path: Path
 
@@ -235,7 +235,13 @@ def writable_rootfs(base: Path, workdir: Path, layers: Sequence[Path] = ()) -> I
             raise RuntimeError(f"overlayfs is needed for layered rootfs: {overlay.stderr.strip()}")
         else:
             subprocess.run(["cp", "-a", f"{base}/.", str(merged)], check=True)
-        for target, kind in (("proc", "proc"), ("run", "tmpfs"), ("tmp", "tmpfs")):
+        # What a booted system has mounted (PostgreSQL needs a /dev/shm).
+        for target, kind in (
+            ("proc", "proc"),
+            ("run", "tmpfs"),
+            ("tmp", "tmpfs"),
+            ("dev/shm", "tmpfs"),
+        ):
             subprocess.run(["mount", "-t", kind, kind, str(merged / target)], check=True)
             mounts.append(merged / target)
         (merged / "run" / "lock").mkdir()

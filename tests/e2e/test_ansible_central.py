@@ -18,8 +18,7 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,24 +102,13 @@ def listen_on_default_port(root: Rootfs) -> None:
     conf.write_text(text)
 
 
-@contextmanager
-def shared_memory(root: Rootfs) -> Iterator[None]:
-    """A tmpfs on the rootfs's /dev/shm, as a booted system has (PostgreSQL needs it)."""
-    shm = root.file("/dev/shm")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777", "shm", str(shm)], check=True)
-    try:
-        yield
-    finally:
-        subprocess.run(["umount", "-l", str(shm)], check=False)
-
-
 def test_central_play_installs_central_that_a_box_enrolls_with(
     make_rootfs: Callable[[str], Rootfs], host_bundle: Path, tmp_path: Path
 ) -> None:
     root = make_rootfs("central")
     servers: list[subprocess.Popen[bytes]] = []
     try:
-        with shared_memory(root), network_lab() as lab:
+        with network_lab() as lab:
             run_central(root, lab.host("hq"), host_bundle, tmp_path, servers)
     finally:
         for server in servers:  # stopped with the namespace; reaped here
