@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,9 +45,7 @@ def update_bundles(host_bundle: Path, tmp_path_factory: pytest.TempPathFactory) 
     return {
         "0.1.0": host_bundle,
         "0.1.1": variant_bundle(work, "0.1.1", HOST_TARGET),
-        "0.1.2": variant_bundle(
-            work, "0.1.2", HOST_TARGET, edits={"edge/app.py": BROKEN_HEALTH}
-        ),
+        "0.1.2": variant_bundle(work, "0.1.2", HOST_TARGET, edits={"edge/app.py": BROKEN_HEALTH}),
     }
 
 

@@ -46,7 +46,9 @@ async def live_races(db: Database, now: int) -> list[dict[str, str]]:
         cutoff = cutoffs[key]
         closes = max(waves) + (cutoff if cutoff is not None else OPEN_WITHOUT_CUTOFF_US)
         if min(waves) <= now <= closes:
-            live.append({"event": key[0], "race": key[1], "open_until": from_us(closes).isoformat()})
+            live.append(
+                {"event": key[0], "race": key[1], "open_until": from_us(closes).isoformat()}
+            )
     return live
 
 
