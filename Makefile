@@ -11,7 +11,7 @@ LOCK := locks/dev-linux-$(ARCH)-cp311.txt
 LOCK_TARGETS := linux-x86_64-cp311 linux-aarch64-cp311
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run test lint format bench screenshots clean
+.PHONY: help install lock run test lint format bench screenshots arm64-check clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -68,6 +68,17 @@ bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 
 screenshots: $(STAMP) ## run the make run demo 4 minutes, photograph its pages into docs/screenshots/
 	$(BIN)/python scripts/screenshots.py
+
+# The Debian packages arm64-check needs beyond .ci/debian-packages.txt.
+ARM64_PACKAGES := mmdebstrap qemu-user-static binfmt-support
+
+arm64-check: $(STAMP) ## the Pi's bundle: build, verify, install offline in an arm64 rootfs (qemu-user; minutes)
+	@missing=$$(for p in $(ARM64_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "arm64-check needs root and: $$missing"; exit 1; fi; \
+	fi
+	$(BIN)/python -m tests.e2e.arm64
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

@@ -63,9 +63,9 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "chronoedge" / "rootfs"
 
 
-def base_key(packages: Sequence[str] = PACKAGES, suite: str = SUITE) -> str:
+def base_key(packages: Sequence[str] = PACKAGES, suite: str = SUITE, arch: str = "") -> str:
     """The cache key of a base: its suite, architecture and package list."""
-    text = "\n".join([suite, os.uname().machine, *sorted(packages)])
+    text = "\n".join([suite, arch or os.uname().machine, *sorted(packages)])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -89,11 +89,15 @@ def skip_unless_possible() -> None:
     pytest.skip(message)
 
 
-def build_base(packages: Sequence[str] = PACKAGES, suite: str = SUITE) -> Path:
-    """The cached base rootfs for ``packages``, built now if there is none (one builder)."""
+def build_base(packages: Sequence[str] = PACKAGES, suite: str = SUITE, arch: str = "") -> Path:
+    """The cached base rootfs for ``packages``, built now if there is none (one builder).
+
+    ``arch`` (a Debian architecture such as arm64) builds a foreign rootfs through
+    qemu-user's binfmt entry; empty: the machine's own.
+    """
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
-    final = root / f"{suite}-{base_key(packages, suite)}"
+    final = root / f"{suite}-{arch + '-' if arch else ''}{base_key(packages, suite, arch)}"
     with _locked(root / ".lock"):
         if final.is_dir():
             return final
@@ -104,6 +108,7 @@ def build_base(packages: Sequence[str] = PACKAGES, suite: str = SUITE) -> Path:
             "--variant=apt",
             "--mode=root",
             f"--include={','.join(sorted(packages))}",
+            *([f"--arch={arch}"] if arch else []),
             suite,
             str(partial),
         ]
