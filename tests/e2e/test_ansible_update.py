@@ -24,7 +24,7 @@ from tests.e2e.conftest import HOST_TARGET
 from tests.e2e.netns import Namespace, network_lab
 from tests.e2e.playbooks import chroot_host, run_playbook, write_inventory
 from tests.e2e.rootfs import Rootfs
-from tests.e2e.systemctl_standin import install_systemctl_standin
+from tests.e2e.units import install_standin
 
 pytestmark = pytest.mark.e2e
 
@@ -54,18 +54,20 @@ def release(box: Rootfs) -> str:
     return box.file("/opt/chronoedge/current").readlink().name
 
 
-def health(namespace: Namespace, port: int) -> int:
-    """The status /healthz answers on the namespace's loopback (0: no answer)."""
+def health(namespace: Namespace, port: int) -> tuple[int, str]:
+    """The status /healthz answers on the namespace's loopback (0: no answer), and its version."""
     code = (
-        "import urllib.request, urllib.error\n"
+        "import json, urllib.request, urllib.error\n"
         "try:\n"
-        f"    print(urllib.request.urlopen('http://127.0.0.1:{port}/healthz', timeout=5).status)\n"
+        f"    answer = urllib.request.urlopen('http://127.0.0.1:{port}/healthz', timeout=5)\n"
+        "    print(answer.status, json.load(answer)['version'])\n"
         "except urllib.error.HTTPError as error:\n"
-        "    print(error.code)\n"
+        "    print(error.code, '-')\n"
         "except OSError:\n"
-        "    print(0)\n"
+        "    print(0, '-')\n"
     )
-    return int(namespace.run("python3", "-c", code).strip())
+    status, version = namespace.run("python3", "-c", code).split()
+    return int(status), version
 
 
 def sha256(path: Path) -> str:
@@ -101,7 +103,7 @@ def test_update_rolls_out_and_rolls_back(
 ) -> None:
     boxes = {name: make_rootfs(name) for name in PORTS}
     for box in boxes.values():
-        install_systemctl_standin(box)
+        install_standin(box)
     with network_lab() as lab:
         namespace = lab.host("upd")
         inventory = write_inventory(
@@ -136,7 +138,7 @@ def test_update_rolls_out_and_rolls_back(
         for name, box in boxes.items():
             assert release(box) == "0.1.1", name
             assert box.file("/opt/chronoedge/previous").readlink().name == "0.1.0"
-            assert health(namespace, PORTS[name]) == 200
+            assert health(namespace, PORTS[name]) == (200, "0.1.1")
 
         # A race is live on box1: refused, nothing installed anywhere.
         box1, box2 = boxes["box1"], boxes["box2"]
@@ -164,7 +166,7 @@ def test_update_rolls_out_and_rolls_back(
         assert "back on 0.1.1" in broken.output
         assert release(box1) == "0.1.1"
         assert box1.file("/opt/chronoedge/releases/0.1.2").is_dir()
-        assert health(namespace, PORTS["box1"]) == 200
+        assert health(namespace, PORTS["box1"]) == (200, "0.1.1")
         assert sha256(database) == before
         assert release(box2) == "0.1.1"
         assert not box2.file("/opt/chronoedge/releases/0.1.2").exists()
