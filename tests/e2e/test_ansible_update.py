@@ -10,8 +10,8 @@ before the second box.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -70,9 +70,25 @@ def health(namespace: Namespace, port: int) -> tuple[int, str]:
     return int(status), version
 
 
-def sha256(path: Path) -> str:
-    """The sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# edge.db as SQL, minus the rows of the job engine's own journal (job, job_log, job_queue,
+# job_worker): the box's worker keeps writing those while it runs, before, during and after
+# an update, so the file's bytes (and a WAL checkpoint) change whatever the rollback does.
+# Everything else, the schema and Alembic's revision included, must stay as it was.
+DUMP = (
+    "import sqlite3\n"
+    "db = sqlite3.connect('file:/var/lib/chronoedge/edge.db?mode=ro', uri=True)\n"
+    "for line in db.iterdump():\n"
+    "    if not line.startswith('INSERT INTO \"job'):\n"
+    "        print(line)\n"
+)
+
+
+def timing_data(box: Rootfs) -> list[str]:
+    """The box's database as SQL (schema, revision, every row but the job engine's journal).
+
+    Read as the box's user, read-only, so no root-owned -wal or -shm file appears.
+    """
+    return box.run("python3", "-c", DUMP, user="chronoedge").stdout.splitlines()
 
 
 def live_event() -> str:
@@ -99,8 +115,14 @@ def live_event() -> str:
 
 
 def test_update_rolls_out_and_rolls_back(
-    make_rootfs: Callable[[str], Rootfs], update_bundles: dict[str, Path], tmp_path: Path
+    make_rootfs: Callable[[str], Rootfs],
+    update_bundles: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # One process per task instead of copying each module into the chroot: the plays
+    # run about a third faster (ansible.cfg pipelines only over SSH).
+    monkeypatch.setenv("ANSIBLE_PIPELINING", "True")
     boxes = {name: make_rootfs(name) for name in PORTS}
     for box in boxes.values():
         install_standin(box)
@@ -118,6 +140,8 @@ def test_update_rolls_out_and_rolls_back(
             },
         )
 
+        timings: list[str] = []
+
         def play(playbook: str, version: str, check: bool = True, **extra: Any) -> Any:
             extra_vars = {
                 "chronoedge_version": version,
@@ -126,9 +150,12 @@ def test_update_rolls_out_and_rolls_back(
                 **FAST_GATE,
                 **extra,
             }
-            return run_playbook(
+            started = time.monotonic()
+            run = run_playbook(
                 playbook, inventory, extra_vars=extra_vars, netns=namespace.name, check=check
             )
+            timings.append(f"{playbook} {version} {time.monotonic() - started:.1f} s")
+            return run
 
         play("boxes.yml", "0.1.0")
         assert {name: release(box) for name, box in boxes.items()} == dict.fromkeys(PORTS, "0.1.0")
@@ -155,8 +182,7 @@ def test_update_rolls_out_and_rolls_back(
             assert not box.file("/opt/chronoedge/releases/0.1.2").exists()
 
         # Forced, the broken release fails box1's gate: back on 0.1.1, rollout stopped.
-        database = box1.file("/var/lib/chronoedge/edge.db")
-        before = sha256(database)
+        before = timing_data(box1)
         broken = play(
             "update.yml", "0.1.2", check=False, chronoedge_update_batch=1,
             chronoedge_force_update=True,
@@ -167,7 +193,8 @@ def test_update_rolls_out_and_rolls_back(
         assert release(box1) == "0.1.1"
         assert box1.file("/opt/chronoedge/releases/0.1.2").is_dir()
         assert health(namespace, PORTS["box1"]) == (200, "0.1.1")
-        assert sha256(database) == before
+        assert timing_data(box1) == before
         assert release(box2) == "0.1.1"
         assert not box2.file("/opt/chronoedge/releases/0.1.2").exists()
         assert "box2" not in broken.recap() or broken.recap()["box2"]["changed"] == 0
+        print("plays: " + ", ".join(timings))
