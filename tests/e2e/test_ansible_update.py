@@ -120,8 +120,8 @@ def test_update_rolls_out_and_rolls_back(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # One process per task instead of copying each module into the chroot: the plays
-    # run about a third faster (ansible.cfg pipelines only over SSH).
+    # Each task's module piped into one process instead of copied into the chroot first:
+    # fewer processes per task (ansible.cfg pipelines only over SSH).
     monkeypatch.setenv("ANSIBLE_PIPELINING", "True")
     boxes = {name: make_rootfs(name) for name in PORTS}
     for box in boxes.values():
