@@ -1,11 +1,11 @@
 """update.yml over two rootfs boxes: a good release rolls out, a broken one rolls back.
 
-Two boxes run release 0.1.0 (boxes.yml, live mode, the units started by the
-stand-in systemctl) in one network namespace, each serving on its own port. Then:
-update.yml to 0.1.1 passes its gate on both; a live race on the first box refuses
-0.1.2; forced, 0.1.2 (a serve whose /healthz answers 500) fails the first box's
-gate, the box is back on 0.1.1 with its database untouched, and the rollout stops
-before the second box.
+Two boxes run release 0.1.0 (the session's installed box, then boxes.yml in live
+mode: the units started by the stand-in systemctl) in one network namespace, each
+serving on its own port. Then: update.yml to 0.1.1 passes its gate on both; a live
+race on the first box refuses 0.1.2; forced, 0.1.2 (a serve whose /healthz answers
+500) fails the first box's gate, the box is back on 0.1.1 with its database
+untouched, and the rollout stops before the second box.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.bundles import variant_bundle
-from tests.e2e.conftest import HOST_TARGET
+from tests.e2e.conftest import HOST_TARGET, InstalledBox
 from tests.e2e.netns import Namespace, network_lab
 from tests.e2e.playbooks import chroot_host, run_playbook, write_inventory
 from tests.e2e.rootfs import Rootfs
@@ -115,15 +115,13 @@ def live_event() -> str:
 
 
 def test_update_rolls_out_and_rolls_back(
-    make_rootfs: Callable[[str], Rootfs],
+    make_box: Callable[[str], Rootfs],
+    installed_box: InstalledBox,
     update_bundles: dict[str, Path],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Each task's module piped into one process instead of copied into the chroot first:
-    # fewer processes per task (ansible.cfg pipelines only over SSH).
-    monkeypatch.setenv("ANSIBLE_PIPELINING", "True")
-    boxes = {name: make_rootfs(name) for name in PORTS}
+    assert installed_box.version == "0.1.0"
+    boxes = {name: make_box(name) for name in PORTS}
     for box in boxes.values():
         install_standin(box)
     with network_lab() as lab:
