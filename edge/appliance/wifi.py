@@ -51,6 +51,9 @@ def write_wifi(root: Path, ssid: str, password: str | None, country: str | None)
     """Write the profile (0600) and the country option; say what was written."""
     written = []
     profile = root / PROFILE
+    if password is None:
+        # A first boot cut after the password left the card: the profile already holds it.
+        password = _kept_password(profile, ssid)
     text = profile_text(ssid, password)
     if not profile.exists() or profile.read_text(encoding="utf-8") != text:
         write_atomic(profile, text, PRIVATE_MODE)
@@ -64,3 +67,30 @@ def write_wifi(root: Path, ssid: str, password: str | None, country: str | None)
     security = "WPA password" if password else "open network, no password"
     what = f"Wi-Fi network {ssid!r} ({security}" + (f", country {country})" if country else ")")
     return what + (f": {', '.join(written)} written" if written else ": kept")
+
+
+def _kept_password(profile: Path, ssid: str) -> str | None:
+    try:
+        lines = profile.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    if f"ssid={_escape(ssid)}" not in lines:
+        return None
+    for line in lines:
+        if line.startswith("psk="):
+            return _unescape(line.removeprefix("psk="))
+    return None
+
+
+def _unescape(value: str) -> str:
+    """The value ``_escape`` wrote (GKeyFile: backslash escapes, \\s a space)."""
+    out, escaped = [], False
+    for char in value:
+        if escaped:
+            out.append(" " if char == "s" else char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            out.append(char)
+    return "".join(out)
