@@ -126,7 +126,9 @@ def parse(text: str) -> BootConfig:
             continue
         if key in config.values:
             config.problems.append(
-                BootProblem(number, key, f"given again (line {config.lines[key]}): this one is used")
+                BootProblem(
+                    number, key, f"given again (line {config.lines[key]}): this one is used"
+                )
             )
         why = check_value(key, value)
         if why is not None:
@@ -178,7 +180,7 @@ def _check_together(config: BootConfig) -> None:
         config.values["wifi_country"] = config.values["wifi_country"].upper()
     if "role" in config.values:
         config.values["role"] = config.values["role"].lower()
-    wifi = [k for k in ("wifi_password", "wifi_country") if k in config.values]
+    wifi: list[str] = [k for k in ("wifi_password", "wifi_country") if k in config.values]
     if wifi and "wifi_ssid" not in config.values:
         for key in wifi:
             config.problem(key, "needs wifi_ssid (the network's name)")
@@ -189,10 +191,12 @@ def _check_together(config: BootConfig) -> None:
     elif "central_url" in config.values and "enrollment_token" not in config.values:
         config.problem("central_url", "needs enrollment_token (from chrono-central enroll-token)")
         config.drop("central_url")
-    preset = [k for k in ("event", "point", "master_url", "event_key", "reader") if k in config.values]
+    preset = [
+        k for k in ("event", "point", "master_url", "event_key", "reader") if k in config.values
+    ]
     if preset and "role" not in config.values:
-        for key in preset:
-            config.problem(key, "needs role (master or slave)")
+        for name in preset:
+            config.problem(name, "needs role (master or slave)")
         config.drop(*preset)
 
 

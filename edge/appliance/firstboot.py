@@ -12,6 +12,7 @@ enrollment, a bad line in chronoedge.txt) is reported and never stops the others
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from edge.appliance import bootconfig, disk, identity, presets, sshkeys, wifi
-from edge.appliance.bootconfig import BootConfig, BootProblem
+from edge.appliance.bootconfig import BootConfig
 from edge.appliance.runner import CommandRunner
 from edge.errors import ChronoEdgeError, InvalidInput
 from edge.fleet.enrollment import CentralUnreachable
@@ -42,7 +43,7 @@ class FirstBoot:
     boot_dir: Path
     runner: CommandRunner = field(default_factory=CommandRunner)
     # "auto": find the CHRONODATA partition (only on the running system, root "/").
-    data_partition: disk.DataPartition | None | Literal["auto"] = "auto"
+    data_partition: disk.DataPartition | Literal["auto"] | None = "auto"
     cpuinfo: Path = CPUINFO
     device_tree: Path = DEVICE_TREE_SERIAL
     enroll: presets.Enroll | None = None  # None: the box's own enrollment with central
@@ -96,7 +97,11 @@ class FirstBoot:
             )
             return False
         write_atomic(self.marker, f"ChronoEdge {version('chronoedge')}\n")
-        bad = f", {len(config.problems)} line(s) of chronoedge.txt not applied" if config.problems else ""
+        bad = (
+            f", {len(config.problems)} line(s) of chronoedge.txt not applied"
+            if config.problems
+            else ""
+        )
         self.log(f"first boot done{bad}; it will not run again ({self.marker})")
         return True
 
@@ -104,10 +109,9 @@ class FirstBoot:
         """Say ``line`` on the console and add it to the log on the boot partition."""
         self.echo(line)
         self.lines.append(line)
-        try:
+        # A read-only or missing boot partition: the journal still has every line.
+        with contextlib.suppress(OSError):
             write_atomic(self.boot_dir / LOG_FILE, "\n".join(self.lines) + "\n", mode=None)
-        except OSError:
-            pass  # a read-only or missing boot partition: the journal still has it
 
     def step(self, name: str, action: Callable[[], str | None], required: bool = False) -> None:
         """Run one step; log what it did, or why it failed (and go on)."""
@@ -127,9 +131,7 @@ class FirstBoot:
         """Grow the data partition and its file system to the card."""
         part = self.data_partition
         if part == "auto":
-            part = (
-                disk.find_data_partition(self.runner, self.paths.data_dir) if self.live else None
-            )
+            part = disk.find_data_partition(self.runner, self.paths.data_dir) if self.live else None
         if part is None:
             return f"no {disk.DATA_LABEL} partition: nothing to grow"
         return (

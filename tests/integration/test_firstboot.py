@@ -89,17 +89,20 @@ def test_a_blank_card_becomes_a_unique_box_with_a_pin(box: tuple[Path, Path]) ->
     root, boot = box
     assert _first_boot(root, boot).run()
     machine_id = (root / "etc/machine-id").read_text().strip()
-    assert len(machine_id) == 32 and int(machine_id, 16) >= 0
+    assert len(machine_id) == 32
+    assert int(machine_id, 16) >= 0
     assert sorted(p.name for p in (root / "etc/ssh").glob("ssh_host_*_key")) == [
         "ssh_host_ecdsa_key", "ssh_host_ed25519_key", "ssh_host_rsa_key",
     ]  # fmt: skip
     assert (root / "etc/hostname").read_text() == "chrono-b2c3d4\n"
     assert "127.0.1.1\tchrono-b2c3d4" in (root / "etc/hosts").read_text().splitlines()
     pin = (root / "etc/chronoedge/setup-pin.txt").read_text().strip()
-    assert len(pin) == 8 and pin in (boot / BOOT_PIN_FILE).read_text()
+    assert len(pin) == 8
+    assert pin in (boot / BOOT_PIN_FILE).read_text()
     assert stat.S_IMODE((root / "etc/chronoedge/setup-pin.txt").stat().st_mode) == 0o600
     log = (boot / LOG_FILE).read_text()
-    assert pin in log and "http://chrono-b2c3d4.local/setup" in log
+    assert pin in log
+    assert "http://chrono-b2c3d4.local/setup" in log
     assert (root / "var/lib/chronoedge/.firstboot-done").exists()
     assert not (root / "etc/chronoedge/reader.json").exists()  # still unconfigured
 
@@ -129,10 +132,11 @@ def test_a_filled_chronoedge_txt_is_applied_and_its_secrets_erased(
     assert (root / "etc/timezone").read_text() == f"{TIMEZONE}\n"
     profile = root / "etc/NetworkManager/system-connections/chronoedge-wifi.nmconnection"
     assert stat.S_IMODE(profile.stat().st_mode) == 0o600
-    assert "ssid=Course 4G" in profile.read_text() and "psk=correct horse battery" in (
-        profile.read_text()
+    assert "ssid=Course 4G" in profile.read_text()
+    assert "psk=correct horse battery" in (profile.read_text())
+    assert (
+        "ieee80211_regdom=FR" in (root / "etc/modprobe.d/chronoedge-wifi-country.conf").read_text()
     )
-    assert "ieee80211_regdom=FR" in (root / "etc/modprobe.d/chronoedge-wifi-country.conf").read_text()
     assert (root / "root/.ssh/authorized_keys").read_text() == key + "\n"
     assert json.loads((root / "etc/chronoedge/reader.json").read_text())["role"] == "master"
     # Central is out of reach: the token waits on the box, 0600, and is gone from the card.
@@ -140,10 +144,13 @@ def test_a_filled_chronoedge_txt_is_applied_and_its_secrets_erased(
     assert json.loads(pending.read_text()) == {"central_url": UNREACHABLE, "token": "tok-123456"}
     assert stat.S_IMODE(pending.stat().st_mode) == 0o600
     card = (boot / CONFIG_FILE).read_text()
-    assert "correct horse" not in card and "tok-123456" not in card
-    assert "hostname = Finish-Line" in card and "# filled on a laptop" in card
+    assert "correct horse" not in card
+    assert "tok-123456" not in card
+    assert "hostname = Finish-Line" in card
+    assert "# filled on a laptop" in card
     log = (boot / LOG_FILE).read_text()
-    assert "token is kept" in log and "not applied" not in log
+    assert "token is kept" in log
+    assert "not applied" not in log
 
 
 def test_bad_values_are_reported_by_line_and_the_box_still_boots_to_setup(
@@ -163,7 +170,8 @@ def test_bad_values_are_reported_by_line_and_the_box_still_boots_to_setup(
     assert "line 2: timezone: 'Mars/Olympus' is not a time zone of this system" in log
     assert "line 3: ssh_authorized_keys: " in log
     assert "line 4: favourite_colour: unknown key" in log
-    assert "line 5: role: not applied" in log and "a slave needs" in log
+    assert "line 5: role: not applied" in log
+    assert "a slave needs" in log
     assert (root / "etc/hostname").read_text() == "chrono-b2c3d4\n"  # the default instead
     assert not (root / "etc/localtime").exists()
     assert not (root / "root/.ssh/authorized_keys").exists()
@@ -177,9 +185,11 @@ def test_enrollment_consumes_the_token_or_forgets_a_refused_one(box: tuple[Path,
 
     def central_grants(url: str, token: str, role_file: Path, key_folder: Path) -> CentralLink:
         asked.append((url, token))
-        return CentralLink(url=url, device_id="dev-1", device_token="t", tunnel_address="10.77.0.2/32")
+        return CentralLink(
+            url=url, device_id="dev-1", device_token="t", tunnel_address="10.77.0.2/32"
+        )
 
-    config = f"central_url = https://central.example\nenrollment_token = tok-1\n"
+    config = "central_url = https://central.example\nenrollment_token = tok-1\n"
     (boot / CONFIG_FILE).write_text(config)
     assert _first_boot(root, boot, enroll=central_grants).run()
     assert asked == [("https://central.example", "tok-1")]
@@ -231,7 +241,8 @@ def test_a_failed_required_step_leaves_first_boot_to_finish_at_the_next_boot(
     assert not _first_boot(root, boot, data_partition=missing).run()
     assert not (root / "var/lib/chronoedge/.firstboot-done").exists()
     log = (boot / LOG_FILE).read_text()
-    assert "data partition: FAILED: growpart" in log and "runs again at the next boot" in log
+    assert "data partition: FAILED: growpart" in log
+    assert "runs again at the next boot" in log
     assert (root / "etc/chronoedge/setup-pin.txt").exists()  # the other steps still ran
     assert _first_boot(root, boot).run()
 
@@ -255,7 +266,9 @@ def _ext4_blocks(path: Path) -> int:
     header = subprocess.run(
         ["dumpe2fs", "-h", str(path)], capture_output=True, text=True, check=True
     ).stdout
-    return int(next(line for line in header.splitlines() if line.startswith("Block count:")).split()[-1])
+    return int(
+        next(line for line in header.splitlines() if line.startswith("Block count:")).split()[-1]
+    )
 
 
 def test_the_data_partition_and_its_file_system_grow_to_the_card(
@@ -268,7 +281,9 @@ def test_the_data_partition_and_its_file_system_grow_to_the_card(
         file.truncate(64 * 1024 * 1024)  # flashed onto a bigger card
     # resize2fs cannot reach inside a partition of an image file without a loop device,
     # so the file system is its own image, grown the way a bigger partition grows it.
-    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", disk.DATA_LABEL, str(filesystem), "4M"], check=True)
+    subprocess.run(
+        ["mkfs.ext4", "-q", "-F", "-L", disk.DATA_LABEL, str(filesystem), "4M"], check=True
+    )
     before = _ext4_blocks(filesystem)
     with filesystem.open("r+b") as file:
         file.truncate(32 * 1024 * 1024)

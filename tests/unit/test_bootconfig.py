@@ -86,7 +86,8 @@ def test_a_file_saved_as_windows_1252_is_read_and_noted(tmp_path: Path) -> None:
 
 def test_no_file_is_an_empty_configuration(tmp_path: Path) -> None:
     config = read_config(tmp_path)
-    assert config.values == {} and config.problems == []
+    assert config.values == {}
+    assert config.problems == []
 
 
 def test_secrets_are_removed_and_everything_else_kept_byte_for_byte(tmp_path: Path) -> None:
@@ -97,9 +98,12 @@ def test_secrets_are_removed_and_everything_else_kept_byte_for_byte(tmp_path: Pa
     (tmp_path / CONFIG_FILE).write_bytes(original)
     assert remove_secrets(tmp_path) == ["wifi_password", "enrollment_token"]
     after = (tmp_path / CONFIG_FILE).read_bytes()
-    assert b"secret-pass" not in after and b"= tok" not in after
+    assert b"secret-pass" not in after
+    assert b"= tok" not in after
     assert after.startswith(b"\xef\xbb\xbf# mine\r\nwifi_ssid = Course\r\n# wifi_password: removed")
-    assert after.endswith(b"#enrollment_token = a comment stays\r\n# enrollment_token: removed"
-                          b" by the first boot (it is kept on the box)\r\nrole = master")
+    assert after.endswith(
+        b"#enrollment_token = a comment stays\r\n# enrollment_token: removed"
+        b" by the first boot (it is kept on the box)\r\nrole = master"
+    )
     assert remove_secrets(tmp_path) == []
     assert (tmp_path / CONFIG_FILE).read_bytes() == after
