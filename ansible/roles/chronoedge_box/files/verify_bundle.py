@@ -23,6 +23,11 @@ def main(folder: Path, target: str) -> int:
         if digest != entry["sha256"]:
             print(f"{name}: sha256 {digest}, the manifest says {entry['sha256']}")
             return 1
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and name != "manifest.json" and name not in manifest["files"]:
+            print(f"{name}: in the bundle but not in its manifest")
+            return 1
     print(f"{manifest['version']} {manifest['target']}: {len(manifest['files'])} files verified")
     return 0
 
