@@ -10,7 +10,6 @@ untouched, and the rollout stops before the second box.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from tests.e2e.netns import Namespace, network_lab
 from tests.e2e.playbooks import chroot_host, run_playbook, write_inventory
 from tests.e2e.rootfs import Rootfs
 from tests.e2e.units import install_standin
+from tests.integration.test_status_cli import event_file
 
 pytestmark = pytest.mark.e2e
 
@@ -91,29 +91,6 @@ def timing_data(box: Rootfs) -> list[str]:
     return box.run("python3", "-c", DUMP, user="chronoedge").stdout.splitlines()
 
 
-def live_event() -> str:
-    """An event whose only race started ten minutes ago (two hours' cutoff)."""
-    start = (datetime.now(UTC) - timedelta(minutes=10)).replace(microsecond=0)
-    return json.dumps(
-        {
-            "slug": "live-10k",
-            "name": "Live 10K",
-            "date": start.date().isoformat(),
-            "timezone": "UTC",
-            "timing_points": [{"code": "FINISH", "kind": "finish", "distance_m": 10000}],
-            "races": [
-                {
-                    "code": "10K",
-                    "name": "10 km",
-                    "cutoff": "02:00:00",
-                    "points": ["FINISH"],
-                    "waves": [{"code": "W1", "start": start.isoformat()}],
-                }
-            ],
-        }
-    )
-
-
 def test_update_rolls_out_and_rolls_back(
     make_box: Callable[[str], Rootfs],
     installed_box: InstalledBox,
@@ -167,7 +144,8 @@ def test_update_rolls_out_and_rolls_back(
 
         # A race is live on box1: refused, nothing installed anywhere.
         box1, box2 = boxes["box1"], boxes["box2"]
-        box1.file("/tmp/live.json").write_text(live_event())
+        started = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+        event_file(box1.file("/tmp/live.json"), "live-10k", started)
         box1.run(
             "/opt/chronoedge/current/bin/chrono-edge", "event", "load", "/tmp/live.json",
             user="chronoedge", env=ENV,
