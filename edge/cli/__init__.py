@@ -5,6 +5,7 @@ from __future__ import annotations
 from edge.cli.base import cli
 from edge.cli.data import entrants, event, passings, reads, results
 from edge.cli.emulator import simulate_reader
+from edge.cli.firstboot import enroll_pending, firstboot
 from edge.cli.fleet import backup, enroll, restore
 from edge.cli.forward import forward
 from edge.cli.jobs import jobs, worker
@@ -18,7 +19,9 @@ for command in (
     backup,
     db,
     enroll,
+    enroll_pending,
     event,
+    firstboot,
     entrants,
     forward,
     jobs,

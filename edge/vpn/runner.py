@@ -23,6 +23,20 @@ PACKAGES = {
 # purpose; the tools only start it where ``ip link add ... type wireguard`` failed.
 USERSPACE_FALLBACK = {"WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD": "1"}
 
+# On a box the worker runs as user chronoedge: these tools reach root through sudo, which
+# allows exactly the worker's commands (ansible role chronoedge_box, sudoers drop-in) and
+# keeps USERSPACE_FALLBACK. -n: fail at once rather than wait for a password.
+PRIVILEGED_TOOLS = frozenset({"wg", "wg-quick"})
+SUDO = ("sudo", "-n", "--")
+
+
+def command_line(args: Sequence[str], euid: int | None = None) -> list[str]:
+    """The argv that runs ``args``: through ``sudo -n --`` for WireGuard tools unless root."""
+    euid = os.geteuid() if euid is None else euid
+    if args[0] in PRIVILEGED_TOOLS and euid != 0:
+        return [*SUDO, *args]
+    return list(args)
+
 
 def run_tool(
     args: Sequence[str],
@@ -39,9 +53,12 @@ def run_tool(
     if shutil.which(tool) is None:
         package = PACKAGES.get(tool, "wireguard-tools")
         raise ToolMissing(f"{tool} is not installed (Debian: apt install {package})")
+    argv = command_line(args)
+    if argv[0] != tool and shutil.which(argv[0]) is None:
+        raise ToolMissing(f"{tool} needs {argv[0]} when not run as root (Debian: apt install sudo)")
     try:
         done = subprocess.run(
-            list(args),
+            argv,
             input=stdin,
             capture_output=True,
             text=True,

@@ -1,0 +1,191 @@
+"""boxes.yml on a real Debian rootfs (chroot connection, image-build mode), then the box runs.
+
+The installed release serves /healthz and reads the LLRP emulator, started from its units
+by the systemctl stand-in, as user chronoedge, inside the box's own network namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import stat
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.netns import network_lab
+from tests.e2e.playbooks import chroot_host, run_playbook, write_inventory
+from tests.e2e.rootfs import Rootfs
+from tests.e2e.units import install_standin, unit_log
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = "linux-x86_64-cp311"
+EVENT = ROOT / "tests" / "fixtures" / "events" / "spring-10k.yaml"
+UNITS = ("chronoedge-web", "chronoedge-reader", "chronoedge-worker", "chronoedge-panel")
+CLI = "/opt/chronoedge/current/bin/chrono-edge"
+
+
+def bundle_version(bundle: Path) -> str:
+    """The version in a bundle's name: chronoedge-<version>-<target>.tar."""
+    return bundle.name.removeprefix("chronoedge-").removesuffix(f"-{TARGET}.tar")
+
+
+def owner_mode(path: Path) -> tuple[str, str, str]:
+    """(user, group, octal mode) of ``path`` as the rootfs names them."""
+    info = path.lstat()
+    users = {line.split(":")[2]: line.split(":")[0] for line in _lines(path, "passwd")}
+    groups = {line.split(":")[2]: line.split(":")[0] for line in _lines(path, "group")}
+    return users[str(info.st_uid)], groups[str(info.st_gid)], oct(stat.S_IMODE(info.st_mode))
+
+
+def _lines(path: Path, database: str) -> list[str]:
+    root = next(p for p in path.parents if (p / "etc" / database).is_file())
+    return (root / "etc" / database).read_text().splitlines()
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
+    """Poll ``check`` until it holds; fail naming ``what``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting until {what}")
+
+
+def stored_reads(box: Rootfs) -> int:
+    """Reads in the box's database (0 while it has none)."""
+    try:
+        with sqlite3.connect(box.file("/var/lib/chronoedge/edge.db"), timeout=5) as db:
+            return int(db.execute("SELECT count(*) FROM tag_read").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_boxes_playbook_installs_a_box_that_runs(
+    make_rootfs: Callable[[str], Rootfs], host_bundle: Path, tmp_path: Path
+) -> None:
+    box = make_rootfs("box")
+    install_standin(box)
+    web_port, llrp_port = random.sample(range(20000, 40000), 2)
+    version = bundle_version(host_bundle)
+    inventory = write_inventory(
+        tmp_path / "hosts.yml",
+        {
+            "boxes": {
+                "box": chroot_host(
+                    box.path,
+                    chronoedge_image_build=True,
+                    chronoedge_bundle=str(host_bundle),
+                    chronoedge_target=TARGET,
+                    chronoedge_version=version,
+                    chronoedge_web_port=web_port,
+                )
+            }
+        },
+    )
+    with network_lab() as lab:
+        netns = lab.host("box").name
+        started = time.monotonic()
+        first = run_playbook("boxes.yml", inventory, netns=netns)
+        first_s = time.monotonic() - started
+        assert first.recap()["box"]["failed"] == 0
+
+        # The layout of DESIGN.md, owners and modes included.
+        assert owner_mode(box.file("/etc/chronoedge")) == ("root", "chronoedge", "0o770")
+        assert owner_mode(box.file("/etc/chronoedge/keys")) == ("chronoedge", "chronoedge", "0o700")
+        assert owner_mode(box.file("/var/lib/chronoedge")) == ("chronoedge", "chronoedge", "0o750")
+        assert owner_mode(box.file("/opt/chronoedge/releases")) == ("root", "root", "0o755")
+        passwd = next(
+            line for line in box.file("/etc/passwd").read_text().splitlines()
+            if line.startswith("chronoedge:")
+        )  # fmt: skip
+        assert passwd.endswith(":/var/lib/chronoedge:/usr/sbin/nologin")
+        current = box.file("/opt/chronoedge/current")
+        assert current.is_symlink()
+        assert str(current.readlink()) == f"releases/{version}"
+        assert not box.file("/opt/chronoedge/previous").exists()
+        release = box.file(f"/opt/chronoedge/releases/{version}")
+        assert (release / ".installed").is_file()
+        assert not release.stat().st_mode & 0o222, "a release is read-only once installed"
+        reader_json = box.file("/etc/chronoedge/reader.json")
+        assert json.loads(reader_json.read_text())["role"] == "unconfigured"
+        assert owner_mode(reader_json)[:2] == ("chronoedge", "chronoedge")
+        assert box.file("/etc/sudoers.d/chronoedge-wireguard").is_file()
+        assert (
+            "SystemMaxUse=" in box.file("/etc/systemd/journald.conf.d/chronoedge.conf").read_text()
+        )
+        for unit in (*UNITS, "chrony", "fake-hwclock"):
+            enabled = box.run("systemctl", "is-enabled", f"{unit}.service", check=False)
+            assert enabled.stdout.strip() == "enabled", (unit, enabled.stdout, enabled.stderr)
+
+        # systemd itself accepts every unit.
+        verify = box.run(
+            "systemd-analyze", "verify", *(f"/etc/systemd/system/{u}.service" for u in UNITS),
+            check=False,
+        )  # fmt: skip
+        ours = [line for line in verify.stderr.splitlines() if "chronoedge" in line]
+        assert ours == [], verify.stderr
+
+        # The release runs as its units would: migrations, then serve answers /healthz.
+        env = {
+            "CHRONO_EDGE_DATA_DIR": "/var/lib/chronoedge",
+            "CHRONO_EDGE_CONFIG_DIR": "/etc/chronoedge",
+        }
+        box.run(CLI, "db", "upgrade", user="chronoedge", netns=netns, env=env)
+        box.run("systemctl", "start", "chronoedge-web.service", netns=netns)
+        health = f"http://127.0.0.1:{web_port}/healthz"
+        probe = (
+            "import sys, urllib.request\n"
+            f"try: status = urllib.request.urlopen({health!r}, timeout=2).status\n"
+            "except Exception: status = 0\n"
+            "sys.exit(0 if status == 200 else 1)\n"
+        )
+        wait_for(
+            lambda: box.run("python3", "-c", probe, netns=netns, check=False).returncode == 0,
+            f"serve answers {health}\n{unit_log(box, 'chronoedge-web')}",
+        )
+        shown = box.run("systemctl", "show", "chronoedge-web.service").stdout
+        assert "ActiveState=active" in shown
+        assert "UnitFileState=enabled" in shown
+
+        # The reader unit reads the LLRP emulator into edge.db.
+        box.file("/tmp/event.yaml").write_bytes(EVENT.read_bytes())
+        box.run(CLI, "event", "load", "/tmp/event.yaml", user="chronoedge", netns=netns, env=env)
+        box.run(
+            CLI, "role", "set", "master", "--event", "spring-10k-2026", "--point", "FINISH",
+            "--reader", f"127.0.0.1:{llrp_port}", user="chronoedge", netns=netns, env=env,
+        )  # fmt: skip
+        emulator = subprocess.Popen(
+            ["ip", "netns", "exec", netns, str(ROOT / ".venv" / "bin" / "chrono-edge"),
+             "simulate-reader", "--host", "127.0.0.1", "--port", str(llrp_port),
+             "--scenario", "burst", "--tags", "20", "--rate", "50", "--duration", "120", "--quiet"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        try:
+            box.run("systemctl", "start", "chronoedge-reader.service", netns=netns)
+            wait_for(
+                lambda: stored_reads(box) > 0,
+                f"reads land in edge.db\n{unit_log(box, 'chronoedge-reader')}",
+            )
+            box.run("systemctl", "stop", "chronoedge-reader.service", "chronoedge-web.service")
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=10)
+
+        # A second run changes nothing, and keeps the box's configured reader.json.
+        configured = reader_json.read_bytes()
+        started = time.monotonic()
+        second = run_playbook("boxes.yml", inventory, netns=netns)
+        second_s = time.monotonic() - started
+        recap = second.recap()["box"]
+        assert recap["failed"] == 0, second.output[-4000:]
+        assert recap["changed"] == 0, second.output[-4000:]
+        assert reader_json.read_bytes() == configured
+        print(f"boxes.yml: first run {first_s:.1f} s, second run {second_s:.1f} s")

@@ -1,0 +1,27 @@
+"""Running a rootfs's systemd units without systemd: the systemctl stand-in, installed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.e2e.rootfs import Rootfs
+
+STANDIN = Path(__file__).with_name("systemctl_standin.py")
+
+
+def install_standin(rootfs: Rootfs) -> None:
+    """Put systemctl_standin.py over the rootfs's /usr/bin/systemctl (real one: systemctl.real)."""
+    systemctl = rootfs.file("/usr/bin/systemctl")
+    real = rootfs.file("/usr/bin/systemctl.real")
+    if not real.exists():
+        systemctl.rename(real)
+    shutil.copyfile(STANDIN, systemctl)
+    systemctl.chmod(0o755)
+
+
+def unit_log(rootfs: Rootfs, unit: str) -> str:
+    """What a unit started by the stand-in has printed so far."""
+    name = unit if "." in unit else f"{unit}.service"
+    log = rootfs.file(f"/run/standin/{name}.log")
+    return log.read_text(errors="replace") if log.exists() else ""
