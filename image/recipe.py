@@ -50,7 +50,8 @@ LABEL={ROOT_LABEL}  /               ext4  defaults,noatime,errors=remount-ro  0 
 LABEL={BOOT_LABEL}  /boot/firmware  vfat  defaults,noatime,umask=0077,nofail  0  2
 LABEL={DATA_LABEL}  {DATA_MOUNT}           ext4  defaults,noatime,commit=15  0  2
 """ + "".join(
-    f"{DATA_MOUNT}/{folder}  {target}  none  bind,x-systemd.requires-mounts-for={DATA_MOUNT}  0  0\n"
+    f"{DATA_MOUNT}/{folder}  {target}  none  bind,x-systemd.requires-mounts-for={DATA_MOUNT}"
+    "  0  0\n"
     for folder, target in DATA_BINDS.items()
 )
 CMDLINE = (
@@ -93,6 +94,9 @@ LEFTOVERS = (
     "tmp/*",
 )
 UNCONFIGURED = {"schema": 1, "role": "unconfigured"}
+# Found missing after the arm64 base was built (first boot checks a time zone against
+# /usr/share/zoneinfo): installed per build until the base's list is next rebuilt.
+LATE_PACKAGES = ("tzdata",)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ def prepare(
     """Turn the base copied at ``trees.root`` into a card's root, data and boot trees."""
     root = trees.root
     with chroot_session(root):
+        install_missing(root, LATE_PACKAGES)
         apply_role(root, bundle, version, target, epoch)
         install_units(root)
     write_system_files(root)
@@ -146,6 +151,22 @@ def chroot_session(root: Path) -> Iterator[None]:
             subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+def install_missing(root: Path, packages: tuple[str, ...]) -> None:
+    """apt-get install, inside ``root``, those of ``packages`` dpkg does not have."""
+    missing = [
+        name
+        for name in packages
+        if subprocess.run(
+            ["chroot", str(root), "dpkg-query", "-W", "-f=${db:Status-Status}", name],
+            capture_output=True, text=True, check=False,
+        ).stdout != "installed"
+    ]  # fmt: skip
+    if missing:
+        env = ("env", "DEBIAN_FRONTEND=noninteractive")
+        chroot(root, *env, "apt-get", "update", "-qq")
+        chroot(root, *env, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
+
+
 def apply_role(root: Path, bundle: Path, version: str, target: str, epoch: int) -> None:
     """ansible-playbook image/ansible/image.yml on ``root`` (role chronoedge_box, image mode)."""
     bindir = Path(sys.executable).parent
@@ -157,7 +178,7 @@ def apply_role(root: Path, bundle: Path, version: str, target: str, epoch: int) 
                     "ansible_host": str(root),
                     "ansible_python_interpreter": "/usr/bin/python3",
                     "chronoedge_image_build": True,
-                    "chronoedge_bundle_dir": str(bundle.parent),
+                    "chronoedge_bundle": str(bundle),
                     "chronoedge_version": version,
                     "chronoedge_target": target,
                 }
@@ -223,8 +244,15 @@ def ship_unconfigured(root: Path) -> None:
     config = root / "etc/chronoedge"
     config.mkdir(parents=True, exist_ok=True)
     reader = config / "reader.json"
-    if not reader.exists() or json.loads(reader.read_text()) != UNCONFIGURED:
-        reader.write_text(json.dumps(UNCONFIGURED) + "\n")
+    # The role writes a full one through the box's CLI, device_id included: on a card
+    # that id would be every box's. The minimal form (the app fills the rest and makes
+    # the id on the box) keeps the role's owner and mode.
+    if not reader.exists():
+        raise RuntimeError("the role wrote no reader.json")
+    info = reader.stat()
+    reader.write_text(json.dumps(UNCONFIGURED) + "\n")
+    os.chown(reader, info.st_uid, info.st_gid)
+    reader.chmod(info.st_mode & 0o7777)
     # systemd makes the machine id at boot when the file is empty (and first boot commits it).
     (root / "etc/machine-id").write_text("")
     for pattern in UNIQUE_FILES:
