@@ -321,7 +321,7 @@ def clamp_mtimes(tree: Path, epoch: int) -> None:
     """No file newer than SOURCE_DATE_EPOCH: two builds give the same trees."""
     if tree.exists():
         subprocess.run(
-            ["find", str(tree), "-newermt", f"@{epoch}", "-exec",
+            ["find", str(tree), "-xdev", "-newermt", f"@{epoch}", "-exec",
              "touch", "--no-dereference", f"--date=@{epoch}", "{}", "+"],
             check=True,
         )  # fmt: skip
