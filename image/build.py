@@ -153,9 +153,13 @@ def build(output: Path, bundle: Path | None = None, keep_raw: bool = True) -> Bu
                 root_uuid=stable_uuid(epoch, "root"), data_uuid=stable_uuid(epoch, "data"),
             )
         )  # fmt: skip
+        empty = work / "empty"
+        empty.mkdir()
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "E2FSPROGS_FAKE_TIME": str(epoch)}
         subprocess.run(
-            ["genimage", "--config", str(config), "--rootpath", str(trees.root),
+            # Every image names its srcpath: genimage's rootpath (which it would copy
+            # whole) is an empty folder.
+            ["genimage", "--config", str(config), "--rootpath", str(empty),
              "--tmppath", str(work / "tmp"), "--inputpath", str(work / "images"),
              "--outputpath", str(work / "images")],
             check=True, env=env,
