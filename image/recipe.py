@@ -295,8 +295,8 @@ def split_boot(root: Path, boot: Path) -> None:
         raise RuntimeError(f"no initramfs for {release}: update-initramfs did not run")
     shutil.copyfile(kernels[-1], boot / f"vmlinuz-{release}")
     shutil.copyfile(initrd, boot / f"initrd.img-{release}")
-    dtb = root / "usr/lib" / f"linux-image-{release}" / "broadcom" / "bcm2711-rpi-4-b.dtb"
-    if dtb.exists():
+    # Pi 4 B, Pi 400 and CM4 (bcm2711-*), from the kernel's own device trees.
+    for dtb in (root / "usr/lib" / f"linux-image-{release}" / "broadcom").glob("bcm2711-*.dtb"):
         shutil.copyfile(dtb, boot / dtb.name)
     (boot / "config.txt").write_text(
         CONFIG_TXT.format(kernel=f"vmlinuz-{release}", initramfs=f"initrd.img-{release}")
