@@ -105,16 +105,20 @@ def boot(image: Path, work: Path) -> None:
         "-append", APPEND,
         "-drive", f"file={disk},if=virtio,format=raw",
         "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80",
-        "-device", "virtio-net-pci,netdev=n0",
+        "-device", "virtio-net-pci,netdev=n0,romfile=",
         "-display", "none", "-serial", f"file:{console}", "-no-reboot",
     ]  # fmt: skip
     started = time.monotonic()
-    qemu = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    errors = work / "qemu.log"
+    with errors.open("wb") as output:
+        qemu = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
         while get(f"{url}/healthz")[0] != 200:
             if qemu.poll() is not None or time.monotonic() - started > BOOT_TIMEOUT_S:
-                tail = console.read_text(errors="replace")[-5000:]
+                tail = (
+                    errors.read_text(errors="replace") + console.read_text(errors="replace")[-5000:]
+                )
                 raise SystemExit(f"no /healthz after {time.monotonic() - started:.0f} s:\n{tail}")
             time.sleep(5)
         print(f"boot to /healthz: {time.monotonic() - started:.0f} s", flush=True)
