@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from litestar import Litestar, Router, get
@@ -53,7 +54,8 @@ from edge.web.pages.results import ResultPages
 from edge.web.pages.screens import ScreenPages
 from edge.web.pages.setup import SetupPages
 
-VERSION = "0.1.0"
+VERSION = version("chronoedge")
+"""The installed release (what /healthz reports: an update's health gate checks it)."""
 TEMPLATES = Path(__file__).with_name("web") / "templates"
 STATIC = Path(__file__).with_name("web") / "static"
 

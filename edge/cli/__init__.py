@@ -13,6 +13,7 @@ from edge.cli.panel import panel
 from edge.cli.reader import reader
 from edge.cli.role import role
 from edge.cli.server import db, paths, serve
+from edge.cli.status import status
 from edge.cli.sync import sync
 
 for command in (
@@ -35,6 +36,7 @@ for command in (
     role,
     serve,
     simulate_reader,
+    status,
     sync,
     worker,
 ):

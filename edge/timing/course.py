@@ -12,7 +12,7 @@ hand is always DNF.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from edge.domain.clock import US_PER_SECOND
 from edge.timing.model import STATUS_ORDER, EntrantResult, RaceSpec, Status
@@ -26,8 +26,20 @@ def race_open(spec: RaceSpec, now_us: int) -> bool:
     """Whether runners of this race may still be on the course at ``now_us``."""
     if not spec.waves:
         return True
-    closes = spec.cutoff_us if spec.cutoff_us is not None else OPEN_WITHOUT_CUTOFF_US
-    return now_us <= max(spec.waves.values()) + closes
+    return now_us <= race_closes_us(spec.waves.values(), spec.cutoff_us)
+
+
+def race_closes_us(wave_starts_us: Iterable[int], cutoff_us: int | None) -> int:
+    """When a race with these wave starts closes: its last wave start plus the cutoff."""
+    closes = cutoff_us if cutoff_us is not None else OPEN_WITHOUT_CUTOFF_US
+    return max(wave_starts_us) + closes
+
+
+def race_live(wave_starts_us: Collection[int], cutoff_us: int | None, now_us: int) -> bool:
+    """Whether a race has started and is still open at ``now_us`` (no update then)."""
+    if not wave_starts_us:
+        return False
+    return min(wave_starts_us) <= now_us <= race_closes_us(wave_starts_us, cutoff_us)
 
 
 def mark_on_course(

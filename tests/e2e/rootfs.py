@@ -41,6 +41,7 @@ PACKAGES = (
     "iproute2",
     "nginx",
     "openssl",
+    "polkitd",
     "postgresql",
     "python3",
     "python3-cryptography",
@@ -135,7 +136,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Rootfs:
-    """One test's writable root filesystem, with /proc and a private /run and /tmp mounted."""
+    """One test's writable root filesystem, with /proc and a private /run, /tmp, /dev/shm."""
 
     path: Path
 
@@ -209,24 +210,38 @@ def _clean_env(extra: Mapping[str, str] | None) -> dict[str, str]:
 
 
 @contextmanager
-def writable_rootfs(base: Path, workdir: Path) -> Iterator[Rootfs]:
-    """An overlay of ``base`` under ``workdir`` (a copy without overlayfs), mounted, then gone."""
+def writable_rootfs(base: Path, workdir: Path, layers: Sequence[Path] = ()) -> Iterator[Rootfs]:
+    """An overlay of ``base`` under ``workdir`` (a copy without overlayfs), mounted, then gone.
+
+    ``layers`` (upper folders of earlier overlays, newest first) lie between the base and
+    this rootfs's own changes: a box installed once serves many tests. Once unmounted,
+    ``workdir / "upper"`` is such a layer. Layers need overlayfs.
+    """
     merged = workdir / "root"
     upper, work = workdir / "upper", workdir / "work"
     for folder in (merged, upper, work):
         folder.mkdir(parents=True)
     mounts: list[Path] = []
     try:
+        lower = ":".join(str(folder) for folder in (*layers, base))
         overlay = subprocess.run(
             ["mount", "-t", "overlay", "overlay", "-o",
-             f"lowerdir={base},upperdir={upper},workdir={work}", str(merged)],
+             f"lowerdir={lower},upperdir={upper},workdir={work}", str(merged)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if overlay.returncode == 0:
             mounts.append(merged)
+        elif layers:
+            raise RuntimeError(f"overlayfs is needed for layered rootfs: {overlay.stderr.strip()}")
         else:
             subprocess.run(["cp", "-a", f"{base}/.", str(merged)], check=True)
-        for target, kind in (("proc", "proc"), ("run", "tmpfs"), ("tmp", "tmpfs")):
+        # What a booted system has mounted (PostgreSQL needs a /dev/shm).
+        for target, kind in (
+            ("proc", "proc"),
+            ("run", "tmpfs"),
+            ("tmp", "tmpfs"),
+            ("dev/shm", "tmpfs"),
+        ):
             subprocess.run(["mount", "-t", kind, kind, str(merged / target)], check=True)
             mounts.append(merged / target)
         (merged / "run" / "lock").mkdir()

@@ -1,5 +1,9 @@
 """boxes.yml on a real Debian rootfs (chroot connection, image-build mode), then the box runs.
 
+The first run is the session's ``installed_box`` (conftest.py): the box here is an
+overlay of what it left, so the checks below are of that run, and its rerun must
+change nothing.
+
 The installed release serves /healthz and reads the LLRP emulator, started from its units
 by the systemctl stand-in, as user chronoedge, inside the box's own network namespace.
 """
@@ -17,23 +21,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import BOX_WEB_PORT, InstalledBox, box_host
 from tests.e2e.netns import network_lab
-from tests.e2e.playbooks import chroot_host, run_playbook, write_inventory
+from tests.e2e.playbooks import run_playbook, write_inventory
 from tests.e2e.rootfs import Rootfs
 from tests.e2e.units import install_standin, unit_log
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGET = "linux-x86_64-cp311"
 EVENT = ROOT / "tests" / "fixtures" / "events" / "spring-10k.yaml"
 UNITS = ("chronoedge-web", "chronoedge-reader", "chronoedge-worker", "chronoedge-panel")
 CLI = "/opt/chronoedge/current/bin/chrono-edge"
-
-
-def bundle_version(bundle: Path) -> str:
-    """The version in a bundle's name: chronoedge-<version>-<target>.tar."""
-    return bundle.name.removeprefix("chronoedge-").removesuffix(f"-{TARGET}.tar")
 
 
 def owner_mode(path: Path) -> tuple[str, str, str]:
@@ -69,33 +68,23 @@ def stored_reads(box: Rootfs) -> int:
 
 
 def test_boxes_playbook_installs_a_box_that_runs(
-    make_rootfs: Callable[[str], Rootfs], host_bundle: Path, tmp_path: Path
+    installed_box: InstalledBox,
+    make_box: Callable[[str], Rootfs],
+    host_bundle: Path,
+    tmp_path: Path,
 ) -> None:
-    box = make_rootfs("box")
+    first = installed_box.first_run.recap()["box"]
+    assert first["failed"] == 0, installed_box.first_run.output[-4000:]
+    assert first["changed"] > 0
+    box = make_box("box")
     install_standin(box)
-    web_port, llrp_port = random.sample(range(20000, 40000), 2)
-    version = bundle_version(host_bundle)
+    web_port, llrp_port = BOX_WEB_PORT, random.randrange(20000, 40000)
+    version = installed_box.version
     inventory = write_inventory(
-        tmp_path / "hosts.yml",
-        {
-            "boxes": {
-                "box": chroot_host(
-                    box.path,
-                    chronoedge_image_build=True,
-                    chronoedge_bundle=str(host_bundle),
-                    chronoedge_target=TARGET,
-                    chronoedge_version=version,
-                    chronoedge_web_port=web_port,
-                )
-            }
-        },
+        tmp_path / "hosts.yml", {"boxes": {"box": box_host(box.path, host_bundle)}}
     )
     with network_lab() as lab:
         netns = lab.host("box").name
-        started = time.monotonic()
-        first = run_playbook("boxes.yml", inventory, netns=netns)
-        first_s = time.monotonic() - started
-        assert first.recap()["box"]["failed"] == 0
 
         # The layout of DESIGN.md, owners and modes included.
         assert owner_mode(box.file("/etc/chronoedge")) == ("root", "chronoedge", "0o770")
@@ -188,4 +177,4 @@ def test_boxes_playbook_installs_a_box_that_runs(
         assert recap["failed"] == 0, second.output[-4000:]
         assert recap["changed"] == 0, second.output[-4000:]
         assert reader_json.read_bytes() == configured
-        print(f"boxes.yml: first run {first_s:.1f} s, second run {second_s:.1f} s")
+        print(f"boxes.yml: first run {installed_box.first_run_s:.1f} s, second {second_s:.1f} s")

@@ -1,4 +1,4 @@
-"""Running a rootfs's systemd units without systemd: the systemctl stand-in, installed."""
+"""A rootfs box as its units run it: the systemctl stand-in, unit logs, the box's CLI."""
 
 from __future__ import annotations
 
@@ -25,3 +25,16 @@ def unit_log(rootfs: Rootfs, unit: str) -> str:
     name = unit if "." in unit else f"{unit}.service"
     log = rootfs.file(f"/run/standin/{name}.log")
     return log.read_text(errors="replace") if log.exists() else ""
+
+
+CLI = "/opt/chronoedge/current/bin/chrono-edge"
+BOX_ENV = {
+    "CHRONO_EDGE_DATA_DIR": "/var/lib/chronoedge",
+    "CHRONO_EDGE_CONFIG_DIR": "/etc/chronoedge",
+}
+"""The environment the box's units give the app (role chronoedge_box, vars/main.yml)."""
+
+
+def box_cli(box: Rootfs, *args: str, netns: str | None = None) -> str:
+    """``chrono-edge ARGS`` on the box, as the units run it (user chronoedge, their paths)."""
+    return box.run(CLI, *args, user="chronoedge", env=BOX_ENV, netns=netns).stdout

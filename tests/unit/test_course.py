@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from edge.timing.course import OPEN_WITHOUT_CUTOFF_US, mark_on_course, race_open
+from edge.timing.course import (
+    OPEN_WITHOUT_CUTOFF_US,
+    mark_on_course,
+    race_closes_us,
+    race_live,
+    race_open,
+)
 from edge.timing.export import result_row
 from edge.timing.model import EntrantInfo, EntrantResult, Status
 from edge.timing.results import compute_results
 from tests.unit.test_results_rules import GUN, MIN, WAVE_B, at, make_spec
 
 CLOSES = WAVE_B + 120 * MIN  # wave B's start + the 2 h cutoff
+HOUR = 60 * MIN
 
 
 def test_a_race_is_open_until_its_last_wave_cutoff() -> None:
@@ -97,3 +104,14 @@ def test_an_exported_row_on_course_carries_its_splits_and_no_time() -> None:
     row = result_row(closed["2"], spec.split_points)
     assert (row["status"], row["split_5K"]) == ("DNF", None)  # a DNF row is as it always was
     assert result_row(marked["1"], spec.split_points)["split_5K"] == "0:20:00.0"
+
+
+def test_a_race_is_live_from_its_first_gun_until_it_closes() -> None:
+    waves = [GUN, GUN + 10 * MIN]
+    closes = GUN + 10 * MIN + HOUR
+    assert not race_live(waves, HOUR, GUN - 1)  # not started: an update may still run
+    assert race_live(waves, HOUR, GUN)
+    assert race_live(waves, HOUR, closes)
+    assert not race_live(waves, HOUR, closes + 1)
+    assert race_closes_us(waves, None) == GUN + 10 * MIN + OPEN_WITHOUT_CUTOFF_US
+    assert not race_live([], HOUR, GUN)  # a race without waves never starts
