@@ -94,9 +94,6 @@ LEFTOVERS = (
     "tmp/*",
 )
 UNCONFIGURED = {"schema": 1, "role": "unconfigured"}
-# Found missing after the arm64 base was built (first boot checks a time zone against
-# /usr/share/zoneinfo): installed per build until the base's list is next rebuilt.
-LATE_PACKAGES = ("tzdata",)
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,6 @@ def prepare(
     """Turn the base copied at ``trees.root`` into a card's root, data and boot trees."""
     root = trees.root
     with chroot_session(root):
-        install_missing(root, LATE_PACKAGES)
         apply_role(root, bundle, version, target, epoch)
         install_units(root)
     write_system_files(root)
@@ -149,22 +145,6 @@ def chroot_session(root: Path) -> Iterator[None]:
             policy.unlink(missing_ok=True)
         for mount in reversed(mounts):
             subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def install_missing(root: Path, packages: tuple[str, ...]) -> None:
-    """apt-get install, inside ``root``, those of ``packages`` dpkg does not have."""
-    missing = [
-        name
-        for name in packages
-        if subprocess.run(
-            ["chroot", str(root), "dpkg-query", "-W", "-f=${db:Status-Status}", name],
-            capture_output=True, text=True, check=False,
-        ).stdout != "installed"
-    ]  # fmt: skip
-    if missing:
-        env = ("env", "DEBIAN_FRONTEND=noninteractive")
-        chroot(root, *env, "apt-get", "update", "-qq")
-        chroot(root, *env, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
 
 
 def apply_role(root: Path, bundle: Path, version: str, target: str, epoch: int) -> None:
@@ -244,15 +224,10 @@ def ship_unconfigured(root: Path) -> None:
     config = root / "etc/chronoedge"
     config.mkdir(parents=True, exist_ok=True)
     reader = config / "reader.json"
-    # The role writes a full one through the box's CLI, device_id included: on a card
-    # that id would be every box's. The minimal form (the app fills the rest and makes
-    # the id on the box) keeps the role's owner and mode.
-    if not reader.exists():
-        raise RuntimeError("the role wrote no reader.json")
-    info = reader.stat()
-    reader.write_text(json.dumps(UNCONFIGURED) + "\n")
-    os.chown(reader, info.st_uid, info.st_gid)
-    reader.chmod(info.st_mode & 0o7777)
+    # The role writes the minimal form in image-build mode (no device_id: every card
+    # would share it); anything else here is a role that forgot it.
+    if not reader.exists() or json.loads(reader.read_text()) != UNCONFIGURED:
+        raise RuntimeError(f"the role shipped no unconfigured reader.json: {reader}")
     # systemd makes the machine id at boot when the file is empty (and first boot commits it).
     (root / "etc/machine-id").write_text("")
     for pattern in UNIQUE_FILES:
