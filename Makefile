@@ -96,8 +96,8 @@ image-packages:
 image: $(STAMP) image-packages ## the Pi 4 SD card: build/chronoedge-<version>-pi4-arm64.img.xz (+ .sha256, .bmap; ~30 min cold)
 	$(BIN)/python -m image.build
 
-image-test: $(STAMP) image-packages ## build the image, check its boot partition, boot it in qemu-system-aarch64 (long; not in CI)
-	$(BIN)/python -m image.check
+image-test: $(STAMP) image-packages ## build the image, check its boot partition, boot it in qemu-system-aarch64 (long; not in CI; IMAGE=raw.img boots an image already built)
+	$(BIN)/python -m image.check $(if $(IMAGE),--image $(IMAGE))
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

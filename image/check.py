@@ -30,7 +30,13 @@ from image.recipe import ROOT, ROOT_LABEL
 PI4_FILES = ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb", "config.txt", "cmdline.txt")
 BOOT_TIMEOUT_S = 1200
 MTOOLS_ENV = {"MTOOLS_SKIP_CHECK": "1", "PATH": "/usr/bin:/bin"}
-APPEND = f"console=ttyAMA0 root=LABEL={ROOT_LABEL} rootfstype=ext4 rootwait net.ifnames=0"
+# The journal on the serial console too: once the login prompt is up systemd prints no
+# more unit status there, and the units' own logs (the web app's start, a crash) are
+# what a failed check needs to show.
+APPEND = (
+    f"console=ttyAMA0 root=LABEL={ROOT_LABEL} rootfstype=ext4 rootwait net.ifnames=0"
+    " systemd.journald.forward_to_console=1"
+)
 PIN = re.compile(r"setup PIN[^0-9]*(\d{6,8})")
 
 
@@ -117,9 +123,12 @@ def boot(image: Path, work: Path) -> None:
         while get(f"{url}/healthz")[0] != 200:
             if qemu.poll() is not None or time.monotonic() - started > BOOT_TIMEOUT_S:
                 tail = (
-                    errors.read_text(errors="replace") + console.read_text(errors="replace")[-5000:]
+                    errors.read_text(errors="replace") + console.read_text(errors="replace")[-8000:]
                 )
-                raise SystemExit(f"no /healthz after {time.monotonic() - started:.0f} s:\n{tail}")
+                ended = "" if qemu.returncode is None else f" (QEMU exited {qemu.returncode})"
+                raise SystemExit(
+                    f"no /healthz after {time.monotonic() - started:.0f} s{ended}:\n{tail}"
+                )
             time.sleep(5)
         print(f"boot to /healthz: {time.monotonic() - started:.0f} s", flush=True)
         status, page = get(f"{url}/setup")

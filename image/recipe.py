@@ -47,7 +47,7 @@ FSTAB = f"""\
 # ChronoEdge (docs/image.md "What is on the card"): partitions by label, so the same
 # card boots from any reader slot and a replaced system partition keeps the data.
 LABEL={ROOT_LABEL}  /               ext4  defaults,noatime,errors=remount-ro  0  1
-LABEL={BOOT_LABEL}  /boot/firmware  vfat  defaults,noatime,umask=0077,nofail  0  2
+LABEL={BOOT_LABEL}  /boot/firmware  vfat  defaults,noatime,dmask=0022,fmask=0077,nofail  0  2
 LABEL={DATA_LABEL}  {DATA_MOUNT}           ext4  defaults,noatime,commit=15  0  2
 """ + "".join(
     f"{DATA_MOUNT}/{folder}  {target}  none  bind,x-systemd.requires-mounts-for={DATA_MOUNT}"

@@ -1,7 +1,8 @@
 """The SD-card image's recipe, fast: the host's architecture, a directory rootfs, no kernel.
 
-The same ``image.recipe.prepare`` that ``make image`` runs for arm64 turns a copy of the
-cached base (image/base.py, host flavour) into the card's root and data trees; then,
+The same ``image.recipe.prepare`` that ``make image`` runs for arm64 turns an overlay of
+the session's installed box (the e2e base, which holds the image's packages, plus the
+layer boxes.yml left) into the card's root and data trees; then,
 inside that root: every unit enabled and accepted by systemd, ``chrono-edge --version``,
 first boot against a fake boot partition (good and bad chronoedge.txt), and serve
 answering /healthz in the rootfs's own network namespace.
@@ -18,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from image.base import Flavour, build_base, host_arch
+from image.base import Flavour, host_arch
 from image.recipe import DATA_BINDS, Trees, prepare
+from tests.e2e.conftest import InstalledBox
 from tests.e2e.netns import network_lab, skip_unless_netns_possible
 from tests.e2e.rootfs import Rootfs, skip_unless_possible, writable_rootfs
 from tests.e2e.units import install_standin, unit_log
@@ -43,15 +45,23 @@ class Card:
 
 
 @pytest.fixture(scope="module")
-def card(host_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Card]:
-    """The recipe applied once to a copy of the host-flavour base (built once, cached)."""
+def card(
+    rootfs_base: Path,
+    installed_box: InstalledBox,
+    host_bundle: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Card]:
+    """The recipe applied once to the session's installed box (its base holds the image's
+    packages, tests/e2e/rootfs.PACKAGES): the role finds its release installed, so the
+    slow offline pip install is not done twice, and every step of ``prepare`` still runs."""
     skip_unless_possible()
     flavour = Flavour(host_arch(), kernel=False)
-    base = build_base(flavour)
     work = tmp_path_factory.mktemp("card")
-    version = host_bundle.name.removeprefix("chronoedge-").removesuffix(f"-{TARGET}.tar")
+    version = installed_box.version
     with ExitStack() as stack:
-        rootfs = stack.enter_context(writable_rootfs(base, work / "overlay"))
+        rootfs = stack.enter_context(
+            writable_rootfs(rootfs_base, work / "overlay", [installed_box.layer])
+        )
         trees = Trees(rootfs.path, work / "data", work / "boot")
         started = time.monotonic()
         prepare(trees, flavour, host_bundle, version, TARGET, EPOCH)
