@@ -51,11 +51,13 @@ PACKAGES = (
     "libpam-systemd",
     "network-manager",  # Ethernet by DHCP, Wi-Fi from chronoedge.txt (keyfile)
     "openssh-server",
+    "polkitd",  # the front panel's long-press poweroff (logind asks polkit)
     "python3",
     "python3-venv",
     "sudo",
     "systemd",
     "systemd-sysv",
+    "tzdata",  # chronoedge.txt's time zone, checked against /usr/share/zoneinfo
     "udev",
     "wireguard-tools",
     "wpasupplicant",
