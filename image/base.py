@@ -1,9 +1,11 @@
 """The image's Debian base: bookworm from Debian's own packages, built by mmdebstrap, cached.
 
 One recipe for two flavours: the real image (arm64, with the kernel and the Pi 4's
-firmware, built through qemu-user) and the fast test rootfs (the machine's own
-architecture, no kernel). Everything else — the package list, the mirrors, the hooks —
-is the same, so the CI test exercises the image's own base.
+firmware, built through qemu-user) and a rootfs of the machine's own architecture
+without kernel (``--no-kernel``). The CI test (tests/e2e/test_image_rootfs.py) does not
+build a second base: ``PACKAGES`` is part of the e2e tests' shared base
+(tests/e2e/rootfs.PACKAGES), so the box those tests install once per session holds
+every package of the image and the recipe runs on it.
 
 A base is built once per (suite, architecture, package list, hooks) and kept under
 ``CHRONO_IMAGE_CACHE`` (default ``~/.cache/chronoedge/image``); a build copies it.
