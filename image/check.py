@@ -29,6 +29,7 @@ from image.recipe import ROOT, ROOT_LABEL
 
 PI4_FILES = ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb", "config.txt", "cmdline.txt")
 BOOT_TIMEOUT_S = 1200
+SETUP_TIMEOUT_S = 300
 MTOOLS_ENV = {"MTOOLS_SKIP_CHECK": "1", "PATH": "/usr/bin:/bin"}
 # The journal on the serial console too: once the login prompt is up systemd prints no
 # more unit status there, and the units' own logs (the web app's start, a crash) are
@@ -87,10 +88,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def get(url: str) -> tuple[int, str]:
+def get(url: str, timeout_s: float = 5) -> tuple[int, str]:
     """(status, body) of a GET, (0, error) when nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
             return response.status, response.read().decode(errors="replace")
     except Exception as error:  # any failure means "not yet"
         return 0, str(error)
@@ -131,12 +132,17 @@ def boot(image: Path, work: Path) -> None:
                 )
             time.sleep(5)
         print(f"boot to /healthz: {time.monotonic() - started:.0f} s", flush=True)
-        status, page = get(f"{url}/setup")
+        # The first /setup renders its templates: tens of seconds under emulation.
+        deadline = time.monotonic() + SETUP_TIMEOUT_S
+        status, page = get(f"{url}/setup", timeout_s=60)
+        while status != 200 and time.monotonic() < deadline:
+            time.sleep(5)
+            status, page = get(f"{url}/setup", timeout_s=60)
         log = console.read_text(errors="replace")
         pin = PIN.search(log)
         problems = []
         if status != 200 or 'data-role="unconfigured"' not in page:
-            problems.append(f"/setup answered {status} without an unconfigured role")
+            problems.append(f"/setup answered {status} without an unconfigured role: {page[:300]}")
         if 'name="pin"' not in page:
             problems.append("/setup asks for no PIN")
         if pin is None:
