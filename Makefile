@@ -11,7 +11,7 @@ LOCK := locks/dev-linux-$(ARCH)-cp311.txt
 LOCK_TARGETS := linux-x86_64-cp311 linux-aarch64-cp311
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run test lint format bench screenshots arm64-check clean
+.PHONY: help install lock run test lint format bench screenshots arm64-check image image-test clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -45,9 +45,10 @@ run: $(STAMP) ## start central, a MASTER box and an emulated LLRP reader; print 
 lint: $(STAMP) ## ruff, mypy, the import contract (.importlinter), ansible-lint and shellcheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy edge central ota bench scripts
+	$(BIN)/mypy edge central ota bench scripts image
 	$(BIN)/lint-imports
 	cd ansible && PATH="$(CURDIR)/$(BIN):$$PATH" ansible-lint --profile production --offline -q
+	cd image/ansible && ANSIBLE_ROLES_PATH=$(CURDIR)/ansible/roles PATH="$(CURDIR)/$(BIN):$$PATH" ansible-lint --profile production --offline -q image.yml
 	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt install shellcheck (.ci/debian-packages.txt)"; exit 1; }
 	shellcheck .ci/run $$(git ls-files '*.sh')
 
@@ -79,6 +80,24 @@ arm64-check: $(STAMP) ## the Pi's bundle: build, verify, install offline in an a
 	  else echo "arm64-check needs root and: $$missing"; exit 1; fi; \
 	fi
 	$(BIN)/python -m tests.e2e.arm64
+
+# The Debian packages make image / image-test need beyond .ci/debian-packages.txt.
+IMAGE_PACKAGES := mmdebstrap qemu-user-static binfmt-support genimage bmap-tools dosfstools \
+  mtools e2fsprogs fdisk xz-utils qemu-system-arm
+
+image-packages:
+	@missing=$$(for p in $(IMAGE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "make image needs root and: $$missing"; exit 1; fi; \
+	fi
+	$(BIN)/python -c "from tests.e2e.arm64 import enable_qemu_aarch64; enable_qemu_aarch64()"
+
+image: $(STAMP) image-packages ## the Pi 4 SD card: build/chronoedge-<version>-pi4-arm64.img.xz (+ .sha256, .bmap; ~30 min cold)
+	$(BIN)/python -m image.build
+
+image-test: $(STAMP) image-packages ## build the image, check its boot partition, boot it in qemu-system-aarch64 (long; not in CI; IMAGE=raw.img boots an image already built)
+	$(BIN)/python -m image.check $(if $(IMAGE),--image $(IMAGE))
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

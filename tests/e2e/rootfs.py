@@ -30,10 +30,14 @@ from pathlib import Path
 
 import pytest
 
+from image.base import PACKAGES as IMAGE_PACKAGES
+
 SUITE = "bookworm"
 # What the roles install on a box and on central (ansible/roles/*/defaults), plus
-# python3 for Ansible itself: preinstalled, so a test run never waits for apt.
-PACKAGES = (
+# python3 for Ansible itself: preinstalled, so a test run never waits for apt. The SD-card
+# image's own list (image/base.py, without kernel) is in it too: the image's rootfs test
+# starts from the session's installed box instead of a second base and a second install.
+_ROLE_PACKAGES = (
     "acl",
     "ca-certificates",
     "chrony",
@@ -49,8 +53,10 @@ PACKAGES = (
     "python3-venv",
     "sudo",
     "systemd",
+    "tzdata",
     "wireguard-tools",
 )
+PACKAGES = tuple(sorted({*_ROLE_PACKAGES, *IMAGE_PACKAGES}))
 POLICY_RC_D = "#!/bin/sh\n# Test rootfs: no service starts inside a chroot.\nexit 101\n"
 BUILD_TIMEOUT_S = 1800
 REQUIRE_VARIABLE = "CHRONO_REQUIRE_ROOTFS"
