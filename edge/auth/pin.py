@@ -31,13 +31,22 @@ def new_pin() -> str:
 
 
 def find_boot_folder(candidates: tuple[Path, ...] = BOOT_CANDIDATES) -> Path | None:
-    """The Pi's boot partition if this machine has a writable one, else None."""
+    """The Pi's boot partition if this machine has a writable one, else None.
+
+    A folder this user may not look into is not its boot partition: Python 3.11's
+    ``Path.exists`` raises on "permission denied" (a FAT mounted umask=0077 once
+    stopped the web unit at every start).
+    """
     for folder in candidates:
-        if (
-            folder.is_dir()
-            and any((folder / marker).exists() for marker in _PI_BOOT_MARKERS)
-            and os.access(folder, os.W_OK)
-        ):
+        try:
+            found = (
+                folder.is_dir()
+                and any((folder / marker).exists() for marker in _PI_BOOT_MARKERS)
+                and os.access(folder, os.W_OK)
+            )
+        except OSError:
+            continue
+        if found:
             return folder
     return None
 
