@@ -160,7 +160,7 @@ def build_base(flavour: Flavour, log: Path | None = None) -> Path:
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
     final = root / flavour.name
-    with _locked(root / f".lock-{final.name}"):
+    with locked(root / f".lock-{final.name}"):
         if final.is_dir():
             return final
         partial = root / f".partial-{final.name}"
@@ -183,8 +183,8 @@ def build_base(flavour: Flavour, log: Path | None = None) -> Path:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (two builds never make the same base twice)."""
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (two builds never make the same base at once)."""
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

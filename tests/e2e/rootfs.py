@@ -16,7 +16,6 @@ they need themselves, in their own network namespace, as the systemd units would
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
@@ -31,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from image.base import PACKAGES as IMAGE_PACKAGES
+from image.base import locked
 
 SUITE = "bookworm"
 # What the roles install on a box and on central (ansible/roles/*/defaults), plus
@@ -105,7 +105,7 @@ def build_base(packages: Sequence[str] = PACKAGES, suite: str = SUITE, arch: str
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
     final = root / f"{suite}-{arch + '-' if arch else ''}{base_key(packages, suite, arch)}"
-    with _locked(root / ".lock"):
+    with locked(root / ".lock"):
         if final.is_dir():
             return final
         partial = root / f".partial-{final.name}"
@@ -127,17 +127,6 @@ def build_base(packages: Sequence[str] = PACKAGES, suite: str = SUITE, arch: str
             raise RuntimeError(f"mmdebstrap failed ({done.returncode}):\n{done.stderr[-4000:]}")
         partial.rename(final)
         return final
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (two test runs never build the same base)."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)

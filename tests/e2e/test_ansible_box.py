@@ -25,7 +25,7 @@ from tests.e2e.conftest import BOX_WEB_PORT, InstalledBox, box_host
 from tests.e2e.netns import network_lab
 from tests.e2e.playbooks import run_playbook, write_inventory
 from tests.e2e.rootfs import Rootfs
-from tests.e2e.units import install_standin, unit_log
+from tests.e2e.units import assert_enabled, assert_verified, install_standin, unit_log
 
 pytestmark = pytest.mark.e2e
 
@@ -110,17 +110,8 @@ def test_boxes_playbook_installs_a_box_that_runs(
         assert (
             "SystemMaxUse=" in box.file("/etc/systemd/journald.conf.d/chronoedge.conf").read_text()
         )
-        for unit in (*UNITS, "chrony", "fake-hwclock"):
-            enabled = box.run("systemctl", "is-enabled", f"{unit}.service", check=False)
-            assert enabled.stdout.strip() == "enabled", (unit, enabled.stdout, enabled.stderr)
-
-        # systemd itself accepts every unit.
-        verify = box.run(
-            "systemd-analyze", "verify", *(f"/etc/systemd/system/{u}.service" for u in UNITS),
-            check=False,
-        )  # fmt: skip
-        ours = [line for line in verify.stderr.splitlines() if "chronoedge" in line]
-        assert ours == [], verify.stderr
+        assert_enabled(box, (*UNITS, "chrony", "fake-hwclock"))
+        assert_verified(box, UNITS)  # systemd itself accepts every unit
 
         # The release runs as its units would: migrations, then serve answers /healthz.
         env = {

@@ -24,7 +24,7 @@ from image.recipe import DATA_BINDS, Trees, prepare
 from tests.e2e.conftest import InstalledBox
 from tests.e2e.netns import network_lab, skip_unless_netns_possible
 from tests.e2e.rootfs import Rootfs, skip_unless_possible, writable_rootfs
-from tests.e2e.units import install_standin, unit_log
+from tests.e2e.units import assert_enabled, assert_verified, install_standin, unit_log
 
 pytestmark = pytest.mark.e2e
 
@@ -104,15 +104,8 @@ def test_the_card_ships_unconfigured_and_identical(card: Card) -> None:
 def test_every_unit_is_enabled_and_accepted_by_systemd(card: Card) -> None:
     box = card.rootfs
     units = (*APP_UNITS, *IMAGE_UNITS)
-    for unit in (*units, "ssh", "avahi-daemon", "chrony", "NetworkManager"):
-        enabled = box.run("systemctl", "is-enabled", f"{unit}.service", check=False)
-        assert enabled.stdout.strip() == "enabled", (unit, enabled.stdout, enabled.stderr)
-    verify = box.run(
-        "systemd-analyze", "verify", *(f"/etc/systemd/system/{u}.service" for u in units),
-        check=False,
-    )  # fmt: skip
-    ours = [line for line in verify.stderr.splitlines() if "chronoedge" in line]
-    assert ours == [], verify.stderr
+    assert_enabled(box, (*units, "ssh", "avahi-daemon", "chrony", "NetworkManager"))
+    assert_verified(box, units)
     assert box.run(CLI, "--version").stdout.strip().endswith(card.version)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from tests.e2e.rootfs import Rootfs
@@ -38,3 +39,20 @@ BOX_ENV = {
 def box_cli(box: Rootfs, *args: str, netns: str | None = None) -> str:
     """``chrono-edge ARGS`` on the box, as the units run it (user chronoedge, their paths)."""
     return box.run(CLI, *args, user="chronoedge", env=BOX_ENV, netns=netns).stdout
+
+
+def assert_enabled(box: Rootfs, units: Iterable[str]) -> None:
+    """Every one of ``units`` (names without .service) is enabled in the rootfs."""
+    for unit in units:
+        enabled = box.run("systemctl", "is-enabled", f"{unit}.service", check=False)
+        assert enabled.stdout.strip() == "enabled", (unit, enabled.stdout, enabled.stderr)
+
+
+def assert_verified(box: Rootfs, units: Iterable[str]) -> None:
+    """systemd itself accepts each of our units in /etc/systemd/system (no complaint about them)."""
+    verify = box.run(
+        "systemd-analyze", "verify", *(f"/etc/systemd/system/{u}.service" for u in units),
+        check=False,
+    )  # fmt: skip
+    ours = [line for line in verify.stderr.splitlines() if "chronoedge" in line]
+    assert ours == [], verify.stderr
