@@ -127,6 +127,10 @@ def build(output: Path, bundle: Path | None = None, keep_raw: bool = True) -> Bu
     """Build the image into ``output``; print the figures a release note gives."""
     started = time.monotonic()
     epoch = source_date_epoch()
+    # Absolute: Ansible runs in ansible/, where a relative inventory or chroot path
+    # names nothing (and a playbook with no host matched "succeeds").
+    output = output.resolve()
+    bundle = bundle.resolve() if bundle else None
     output.mkdir(parents=True, exist_ok=True)
     if bundle is None:
         bundle = build_bundle(ROOT, get_target(TARGET), output)
