@@ -1,13 +1,14 @@
 """``make image-test``: build the real arm64 image, check its boot partition, boot it in QEMU.
 
-    python -m image.check [--output build] [--image IMG]
+    python -m image.check [--output build] [--image IMG] [--console-log FILE]
 
 The boot partition is read with mtools (no mount, no loop device): it must hold what a
 Pi 4 needs and a config.txt that names its kernel and initramfs. Then the image's own
-kernel and initramfs boot its root file system in ``qemu-system-aarch64 -M virt``
-(QEMU 7.2 has no Pi 4 machine) on a copy of the disk, with user-mode networking and
-port 80 forwarded to the host; the host waits for /healthz, then reads /setup and the
-PIN first boot printed on the console. Prints build time, sizes, boot-to-/healthz.
+kernel, initramfs and cmdline.txt boot its root file system in ``qemu-system-aarch64 -M
+virt`` (QEMU 7.2 has no Pi 4 machine) on a copy of the disk, with user-mode networking
+and port 80 forwarded to the host; the host waits for /healthz, then reads /setup, and
+the console must show the root's fsck and the PIN first boot printed. Prints build
+time, sizes, boot-to-/healthz; keeps the serial console beside the image.
 """
 
 from __future__ import annotations
@@ -31,14 +32,16 @@ PI4_FILES = ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb", "config.txt", "c
 BOOT_TIMEOUT_S = 1200
 SETUP_TIMEOUT_S = 300
 MTOOLS_ENV = {"MTOOLS_SKIP_CHECK": "1", "PATH": "/usr/bin:/bin"}
-# The journal on the serial console too: once the login prompt is up systemd prints no
-# more unit status there, and the units' own logs (the web app's start, a crash) are
-# what a failed check needs to show.
-APPEND = (
-    f"console=ttyAMA0 root=LABEL={ROOT_LABEL} rootfstype=ext4 rootwait net.ifnames=0"
-    " systemd.journald.forward_to_console=1"
-)
+# QEMU boots the image's own cmdline.txt with virt's serial port for the Pi's consoles,
+# and the journal on that console too: once the login prompt is up systemd prints no
+# more unit status there, and the units' own logs (the web app's start, a crash, the
+# root's fsck) are what a check needs to show.
+QEMU_CONSOLE = "console=ttyAMA0"
+QEMU_EXTRA = "systemd.journald.forward_to_console=1"
 PIN = re.compile(r"setup PIN[^0-9]*(\d{6,8})")
+# e2fsck names a labelled file system by its label: "CHRONOROOT: clean, 1/2 files, ..."
+# when nothing needed fixing, "CHRONOROOT: 1/2 files ..." after preening.
+ROOT_FSCK = re.compile(rf"^.*{ROOT_LABEL}: (?:clean, )?\d+/\d+ files.*$", re.MULTILINE)
 
 
 def boot_offset(image: Path) -> int:
@@ -58,8 +61,8 @@ def fat(image: Path, offset: int, *args: str) -> str:
     return done.stdout
 
 
-def check_boot_partition(image: Path, into: Path) -> tuple[Path, Path]:
-    """Fail unless the boot partition is complete; copy out its kernel and initramfs."""
+def check_boot_partition(image: Path, into: Path) -> tuple[Path, Path, str]:
+    """Fail unless the boot partition is complete; copy out its kernel, initramfs, cmdline."""
     offset = boot_offset(image)
     listing = fat(image, offset, "mdir", "-b", "::")
     names = {line.removeprefix("::/").strip() for line in listing.splitlines()}
@@ -78,7 +81,13 @@ def check_boot_partition(image: Path, into: Path) -> tuple[Path, Path]:
     print(f"boot partition: {', '.join(PI4_FILES)}, {kernel[1]}, {initramfs[1]}", flush=True)
     for name in (kernel[1], initramfs[1]):
         fat(image, offset, "mcopy", f"::{name}", str(into / name))
-    return into / kernel[1], into / initramfs[1]
+    return into / kernel[1], into / initramfs[1], cmdline
+
+
+def qemu_cmdline(cmdline: str) -> str:
+    """The image's cmdline.txt with virt's serial console for the Pi's (serial0, tty1)."""
+    words = [word for word in cmdline.split() if not word.startswith("console=")]
+    return " ".join([QEMU_CONSOLE, *words, QEMU_EXTRA])
 
 
 def free_port() -> int:
@@ -97,9 +106,12 @@ def get(url: str, timeout_s: float = 5) -> tuple[int, str]:
         return 0, str(error)
 
 
-def boot(image: Path, work: Path) -> None:
-    """Boot a copy of ``image`` in QEMU; check first boot, /healthz and /setup from the host."""
-    kernel, initrd = check_boot_partition(image, work)
+def boot(image: Path, work: Path, kept_log: Path) -> None:
+    """Boot a copy of ``image`` in QEMU; check first boot, the root's fsck, /healthz, /setup.
+
+    The serial console (kernel, initramfs, journal) is copied to ``kept_log``, passed or not.
+    """
+    kernel, initrd, cmdline = check_boot_partition(image, work)
     disk = work / "disk.img"
     shutil.copyfile(image, disk)
     subprocess.run(["truncate", "-s", "+1G", str(disk)], check=True)  # a card larger than the image
@@ -109,7 +121,7 @@ def boot(image: Path, work: Path) -> None:
         "qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-m", "2048", "-smp", "2",
         "-kernel", str(kernel), "-initrd", str(initrd),
         # The Pi's cmdline.txt names its serial0; on virt the console is ttyAMA0.
-        "-append", APPEND,
+        "-append", qemu_cmdline(cmdline),
         "-drive", f"file={disk},if=virtio,format=raw",
         "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80",
         "-device", "virtio-net-pci,netdev=n0,romfile=",
@@ -140,6 +152,7 @@ def boot(image: Path, work: Path) -> None:
             status, page = get(f"{url}/setup", timeout_s=60)
         log = console.read_text(errors="replace")
         pin = PIN.search(log)
+        fsck = ROOT_FSCK.search(log)
         problems = []
         if status != 200 or 'data-role="unconfigured"' not in page:
             problems.append(f"/setup answered {status} without an unconfigured role: {page[:300]}")
@@ -147,9 +160,13 @@ def boot(image: Path, work: Path) -> None:
             problems.append("/setup asks for no PIN")
         if pin is None:
             problems.append("first boot printed no setup PIN on the console")
+        if fsck is None:
+            problems.append(f"no fsck of {ROOT_LABEL} on the console: the root was not checked")
         if problems:
             raise SystemExit("; ".join(problems) + f"\nconsole:\n{log[-5000:]}")
         assert pin is not None
+        assert fsck is not None
+        print(f"root checked at boot: {fsck[0].strip()}")
         print(f"first boot ran (PIN {pin[1]} on the console); /setup: an unconfigured box")
     finally:
         qemu.terminate()
@@ -157,6 +174,10 @@ def boot(image: Path, work: Path) -> None:
             qemu.wait(timeout=30)
         except subprocess.TimeoutExpired:
             qemu.kill()
+        if console.exists():
+            kept_log.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(console, kept_log)
+            print(f"serial console: {kept_log}", flush=True)
 
 
 def main(argv: list[str]) -> int:
@@ -164,10 +185,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=ROOT / "build")
     parser.add_argument("--image", type=Path, help="a raw image already built")
+    parser.add_argument(
+        "--console-log", type=Path, help="the serial console's copy (default: beside the image)"
+    )
     options = parser.parse_args(argv)
     image = options.image or build(options.output).raw
+    kept_log = options.console_log or image.with_name(image.name + ".console.log")
     with tempfile.TemporaryDirectory(prefix="chrono-boot-") as work:
-        boot(image, Path(work))
+        boot(image, Path(work), kept_log)
     return 0
 
 
