@@ -8,8 +8,9 @@ image/recipe.py, then genimage assembles FAT boot + ext4 root + ext4 data into o
 disk image without loop devices; bmaptool maps it, xz compresses it, sha256 sums it.
 
 Reproducible: SOURCE_DATE_EPOCH (default: the last commit's time) fixes every mtime,
-the file systems' UUIDs, hash seeds and timestamps, the FAT volume id and the disk
-signature; docs/image.md says what still differs between two builds.
+every inode's atime and ctime (image/ext4.py), the file systems' UUIDs, hash seeds and
+timestamps, the FAT volume id and the disk signature: two builds from the same base and
+bundle give the same bytes (docs/image.md, "Reproducibility").
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ image root.ext4 {{
   }}
   size = {root_size}
   srcpath = "{root}"
+  exec-post = "{clamp_inode_times}"
 }}
 
 image data.ext4 {{
@@ -69,6 +71,7 @@ image data.ext4 {{
   }}
   size = {data_size}
   srcpath = "{data}"
+  exec-post = "{clamp_inode_times}"
 }}
 
 image {name} {{
@@ -155,6 +158,7 @@ def build(output: Path, bundle: Path | None = None, keep_raw: bool = True) -> Bu
                 volume_id=f"{epoch & 0xFFFFFFFF:08x}",
                 timestamp=time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch)),
                 root_uuid=stable_uuid(epoch, "root"), data_uuid=stable_uuid(epoch, "data"),
+                clamp_inode_times=f"{sys.executable} -m image.ext4",
             )
         )  # fmt: skip
         empty = work / "empty"
@@ -166,7 +170,8 @@ def build(output: Path, bundle: Path | None = None, keep_raw: bool = True) -> Bu
             ["genimage", "--config", str(config), "--rootpath", str(empty),
              "--tmppath", str(work / "tmp"), "--inputpath", str(work / "images"),
              "--outputpath", str(work / "images")],
-            check=True, env=env,
+            # In the checkout: the exec-post above runs ``-m image.ext4`` from here.
+            check=True, env=env, cwd=ROOT,
         )  # fmt: skip
         raw = output / name
         shutil.move(work / "images" / name, raw)
