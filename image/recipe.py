@@ -54,8 +54,13 @@ LABEL={DATA_LABEL}  {DATA_MOUNT}           ext4  defaults,noatime,commit=15  0  
     "  0  0\n"
     for folder, target in DATA_BINDS.items()
 )
+# The root is checked at every boot by systemd-fsck-root after the initramfs mounted it
+# read-only (`ro`), then remounted read-write: the base's initramfs holds no fsck (it was
+# made before fstab named the root; the next one a kernel update makes does, and checks
+# first). `ro` is initramfs-tools' default too; said here so no one drops it for `rw`.
+# fsck.repair=yes: a box with nobody at its console repairs what preening cannot.
 CMDLINE = (
-    f"console=serial0,115200 console=tty1 root=LABEL={ROOT_LABEL} rootfstype=ext4"
+    f"console=serial0,115200 console=tty1 root=LABEL={ROOT_LABEL} rootfstype=ext4 ro"
     " rootwait fsck.repair=yes net.ifnames=0\n"
 )
 CONFIG_TXT = """\
