@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make lock` keeps every pin it can (a new dependency changes only what it needs);
+# `make lock UPGRADE=1` moves every pin to the newest version the ranges allow.
+LOCK_UPGRADE := $(if $(UPGRADE),--upgrade,)
 VAR := var
 # The lock of this machine's platform: the versions the tests passed with, with hashes.
 ARCH := $(shell uname -m)
@@ -26,15 +29,15 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## create .venv: the locked versions (locks/), then ChronoEdge (editable)
 
-lock: $(STAMP) ## refresh locks/ from pyproject.toml's ranges (uv, per target, with hashes)
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
+lock: $(STAMP) ## refresh locks/ from pyproject.toml's ranges (uv, per target, with hashes; UPGRADE=1 moves every pin to the newest)
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
 	  --python-platform x86_64-manylinux_2_28 -o locks/linux-x86_64-cp311.txt
 	# The Pi gets the versions central and the tests run (the x86-64 pins as constraints).
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
 	  --python-platform aarch64-manylinux_2_28 -c locks/linux-x86_64-cp311.txt \
 	  -o locks/linux-aarch64-cp311.txt
 	for arch in x86_64 aarch64; do \
-	  $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
+	  $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
 	    --extra dev --python-platform $$arch-manylinux_2_28 -c locks/linux-$$arch-cp311.txt \
 	    -o locks/dev-linux-$$arch-cp311.txt || exit 1; \
 	done
