@@ -4,14 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make lock` keeps every pin it can (a new dependency changes only what it needs);
+# `make lock UPGRADE=1` moves every pin to the newest version the ranges allow.
+LOCK_UPGRADE := $(if $(UPGRADE),--upgrade,)
 VAR := var
 # The lock of this machine's platform: the versions the tests passed with, with hashes.
 ARCH := $(shell uname -m)
 LOCK := locks/dev-linux-$(ARCH)-cp311.txt
 LOCK_TARGETS := linux-x86_64-cp311 linux-aarch64-cp311
-# `make lock UPGRADE=` keeps every pin the locks already hold and only resolves what
-# pyproject.toml newly asks for (a dependency added); the default takes the newest in range.
-UPGRADE ?= --upgrade
 # What each target's locks are resolved for: the newest glibc its wheels may need
 # (ota/targets.py says why; tests/unit/test_locks.py checks the locks' headers).
 PLATFORM_x86_64 := x86_64-manylinux_2_28
@@ -33,16 +33,16 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## create .venv: the locked versions (locks/), then ChronoEdge (editable)
 
-lock: $(STAMP) ## refresh locks/ from pyproject.toml's ranges (uv, per target, with hashes; UPGRADE= keeps pins)
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(UPGRADE) \
+lock: $(STAMP) ## refresh locks/ from pyproject.toml's ranges (uv, per target, with hashes; UPGRADE=1 moves every pin to the newest)
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
 	  --python-platform $(PLATFORM_x86_64) -o locks/linux-x86_64-cp311.txt
 	# The Pi gets the versions central and the tests run (the x86-64 pins as constraints).
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(UPGRADE) \
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
 	  --python-platform $(PLATFORM_aarch64) -c locks/linux-x86_64-cp311.txt \
 	  -o locks/linux-aarch64-cp311.txt
 	for platform in $(PLATFORM_x86_64) $(PLATFORM_aarch64); do \
 	  arch=$${platform%%-*}; \
-	  $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(UPGRADE) \
+	  $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
 	    --extra dev --python-platform $$platform -c locks/linux-$$arch-cp311.txt \
 	    -o locks/dev-linux-$$arch-cp311.txt || exit 1; \
 	done
