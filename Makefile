@@ -4,11 +4,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make lock` keeps every pin it can (a new dependency changes only what it needs);
+# `make lock UPGRADE=1` moves every pin to the newest version the ranges allow.
+LOCK_UPGRADE := $(if $(UPGRADE),--upgrade,)
 VAR := var
 # The lock of this machine's platform: the versions the tests passed with, with hashes.
 ARCH := $(shell uname -m)
 LOCK := locks/dev-linux-$(ARCH)-cp311.txt
 LOCK_TARGETS := linux-x86_64-cp311 linux-aarch64-cp311
+# What each target's locks are resolved for: the newest glibc its wheels may need
+# (ota/targets.py says why; tests/unit/test_locks.py checks the locks' headers).
+PLATFORM_x86_64 := x86_64-manylinux_2_28
+PLATFORM_aarch64 := aarch64-manylinux_2_36
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock run test lint format bench screenshots arm64-check image image-test clean
@@ -26,16 +33,17 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## create .venv: the locked versions (locks/), then ChronoEdge (editable)
 
-lock: $(STAMP) ## refresh locks/ from pyproject.toml's ranges (uv, per target, with hashes)
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
-	  --python-platform x86_64-manylinux_2_28 -o locks/linux-x86_64-cp311.txt
+lock: $(STAMP) ## refresh locks/ from pyproject.toml's ranges (uv, per target, with hashes; UPGRADE=1 moves every pin to the newest)
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
+	  --python-platform $(PLATFORM_x86_64) -o locks/linux-x86_64-cp311.txt
 	# The Pi gets the versions central and the tests run (the x86-64 pins as constraints).
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
-	  --python-platform aarch64-manylinux_2_28 -c locks/linux-x86_64-cp311.txt \
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
+	  --python-platform $(PLATFORM_aarch64) -c locks/linux-x86_64-cp311.txt \
 	  -o locks/linux-aarch64-cp311.txt
-	for arch in x86_64 aarch64; do \
-	  $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet --upgrade \
-	    --extra dev --python-platform $$arch-manylinux_2_28 -c locks/linux-$$arch-cp311.txt \
+	for platform in $(PLATFORM_x86_64) $(PLATFORM_aarch64); do \
+	  arch=$${platform%%-*}; \
+	  $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet $(LOCK_UPGRADE) \
+	    --extra dev --python-platform $$platform -c locks/linux-$$arch-cp311.txt \
 	    -o locks/dev-linux-$$arch-cp311.txt || exit 1; \
 	done
 

@@ -6,9 +6,10 @@ The boot partition is read with mtools (no mount, no loop device): it must hold 
 Pi 4 needs and a config.txt that names its kernel and initramfs. Then the image's own
 kernel, initramfs and cmdline.txt boot its root file system in ``qemu-system-aarch64 -M
 virt`` (QEMU 7.2 has no Pi 4 machine) on a copy of the disk, with user-mode networking
-and port 80 forwarded to the host; the host waits for /healthz, then reads /setup, and
-the console must show the root's fsck and the PIN first boot printed. Prints build
-time, sizes, boot-to-/healthz; keeps the serial console beside the image.
+and port 80 forwarded to the host; the host waits for /healthz, then reads /setup; the
+console must show the root's fsck and the PIN first boot printed, and lgpio must open
+the machine's GPIO chip in the panel unit's sandbox. Prints build time, sizes,
+boot-to-/healthz; keeps the serial console beside the image.
 """
 
 from __future__ import annotations
@@ -42,14 +43,25 @@ PIN = re.compile(r"setup PIN[^0-9]*(\d{6,8})")
 # e2fsck names a labelled file system by its label: "CHRONOROOT: clean, 1/2 files, ..."
 # when nothing needed fixing, "CHRONOROOT: 1/2 files ..." after preening.
 ROOT_FSCK = re.compile(rf"^.*{ROOT_LABEL}: (?:clean, )?\d+/\d+ files.*$", re.MULTILINE)
+# lgpio (gpiozero's pin factory on a Pi) opens QEMU virt's GPIO chip (a pl061, gpiochip0)
+# as the panel would: the image's own panel unit, its user, groups and sandbox, with this
+# command instead, run once. Written into the booted copy only, never into the image.
+PANEL_UNIT = "/etc/systemd/system/chronoedge-panel.service"
+PROBE_NAME = "chronoedge-gpio-probe"
+PROBE_COMMAND = (
+    "/opt/chronoedge/current/bin/python -c"
+    " \"import lgpio; print('lgpio probe:', lgpio.gpio_get_chip_info(lgpio.gpiochip_open(0)))\""
+)
+PROBED = re.compile(r"lgpio probe: [\[(]0, (\d+), '(gpiochip0)', '([^']*)'")
+PROBE_TIMEOUT_S = 120
 
 
-def boot_offset(image: Path) -> int:
-    """Byte offset of the first (FAT boot) partition."""
+def partition_offset(image: Path, index: int) -> int:
+    """Byte offset of a partition (0: FAT boot, 1: root, 2: data)."""
     table = json.loads(
         subprocess.run(["sfdisk", "--json", str(image)], capture_output=True, check=True).stdout
     )["partitiontable"]
-    return int(table["partitions"][0]["start"]) * int(table.get("sectorsize", 512))
+    return int(table["partitions"][index]["start"]) * int(table.get("sectorsize", 512))
 
 
 def fat(image: Path, offset: int, *args: str) -> str:
@@ -63,7 +75,7 @@ def fat(image: Path, offset: int, *args: str) -> str:
 
 def check_boot_partition(image: Path, into: Path) -> tuple[Path, Path, str]:
     """Fail unless the boot partition is complete; copy out its kernel, initramfs, cmdline."""
-    offset = boot_offset(image)
+    offset = partition_offset(image, 0)
     listing = fat(image, offset, "mdir", "-b", "::")
     names = {line.removeprefix("::/").strip() for line in listing.splitlines()}
     missing = [name for name in PI4_FILES if name not in names]
@@ -88,6 +100,55 @@ def qemu_cmdline(cmdline: str) -> str:
     """The image's cmdline.txt with virt's serial console for the Pi's (serial0, tty1)."""
     words = [word for word in cmdline.split() if not word.startswith("console=")]
     return " ".join([QEMU_CONSOLE, *words, QEMU_EXTRA])
+
+
+def probe_unit(panel: str) -> str:
+    """The panel unit with the lgpio probe for command, run once after udev settled."""
+    lines = []
+    for line in panel.replace("chronoedge-panel", PROBE_NAME).splitlines():
+        if line.startswith("ExecStart="):
+            # `+`: udevadm runs as root, outside the sandbox; the probe as the panel does.
+            line = f"ExecStartPre=+/usr/bin/udevadm settle\nExecStart={PROBE_COMMAND}"
+        elif line.startswith("Restart="):
+            line = "Restart=no"
+        elif line.startswith("Description="):
+            line = "Description=image-test: lgpio opens the GPIO chip as the panel would"
+        lines.append(line)
+    unit = "\n".join(lines) + "\n"
+    if PROBE_COMMAND not in unit or f"LG_WD=/run/{PROBE_NAME}" not in unit:
+        raise SystemExit(f"the image's panel unit is not what the probe expects:\n{panel}")
+    return unit
+
+
+def add_gpio_probe(disk: Path, work: Path) -> None:
+    """Install and enable the lgpio probe unit in the root file system of ``disk``."""
+    root = f"{disk}?offset={partition_offset(disk, 1)}"
+    panel = subprocess.run(
+        ["debugfs", "-R", f"cat {PANEL_UNIT}", root], capture_output=True, text=True, check=True
+    ).stdout
+    unit = work / f"{PROBE_NAME}.service"
+    unit.write_text(probe_unit(panel))
+    target = f"/etc/systemd/system/{unit.name}"
+    commands = (
+        f"write {unit} {target}\n"
+        f"symlink /etc/systemd/system/multi-user.target.wants/{unit.name} {target}\n"
+    )
+    subprocess.run(["debugfs", "-w", "-f", "-", root], input=commands, text=True,
+                   capture_output=True, check=True)  # fmt: skip
+
+
+def wait_for_probe(console: Path) -> re.Match[str]:
+    """The probe's line on the console; fail with the console's tail if it never comes."""
+    deadline = time.monotonic() + PROBE_TIMEOUT_S
+    while (found := PROBED.search(console.read_text(errors="replace"))) is None:
+        if time.monotonic() > deadline:
+            log = console.read_text(errors="replace")
+            lines = [line for line in log.splitlines() if "lgpio" in line or PROBE_NAME in line]
+            raise SystemExit(
+                "lgpio did not open gpiochip0 as the panel's user:\n" + "\n".join(lines[-40:])
+            )
+        time.sleep(5)
+    return found
 
 
 def free_port() -> int:
@@ -115,6 +176,7 @@ def boot(image: Path, work: Path, kept_log: Path) -> None:
     disk = work / "disk.img"
     shutil.copyfile(image, disk)
     subprocess.run(["truncate", "-s", "+1G", str(disk)], check=True)  # a card larger than the image
+    add_gpio_probe(disk, work)
     port = free_port()
     console = work / "console.log"
     command = [
@@ -168,6 +230,8 @@ def boot(image: Path, work: Path, kept_log: Path) -> None:
         assert fsck is not None
         print(f"root checked at boot: {fsck[0].strip()}")
         print(f"first boot ran (PIN {pin[1]} on the console); /setup: an unconfigured box")
+        probed = wait_for_probe(console)
+        print(f"lgpio as the panel's user: {probed[2]} ({probed[3]}, {probed[1]} lines)")
     finally:
         qemu.terminate()
         try:

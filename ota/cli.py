@@ -11,6 +11,7 @@ import click
 from edge.command import ReportingGroup
 from ota.bundle import DEFAULT_OUTPUT, build_bundle
 from ota.errors import OtaError
+from ota.repository_cli import keys, publish_command, rollout
 from ota.targets import TARGETS, get_target
 from ota.verify import verify_bundle
 
@@ -61,6 +62,11 @@ def verify(path: Path, target: str | None) -> None:
         f"{path.name}: OK, chronoedge {manifest.version} for {manifest.target}, "
         f"{len(manifest.files)} files, commit {manifest.commit[:12]}{state}"
     )
+
+
+cli.add_command(keys)
+cli.add_command(publish_command)
+cli.add_command(rollout)
 
 
 def main() -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ota.errors import UnknownTarget
 
-# The locks are compiled for manylinux_2_28 (uv --python-platform ...-manylinux_2_28):
-# the bundle accepts the same range, so pip picks a wheel the lock's resolution saw.
-# Debian bookworm (the box and central) has glibc 2.36, above that floor.
-GLIBC_NEWEST_MINOR = 28
+# Each target's locks are resolved for one manylinux level (uv --python-platform
+# <arch>-manylinux_2_<glibc_minor>, Makefile PLATFORM_*): the bundle accepts the same
+# range, so pip picks a wheel the lock's resolution saw, and never one that needs a
+# newer glibc than the target has. The oldest level pip is given:
 GLIBC_OLDEST_MINOR = 17
+_MANYLINUX = re.compile(r"manylinux(?:_2_(?P<minor>\d+)|(?P<legacy>1|2010|2014))_(?P<arch>\w+)")
+# The glibc (2.x) the legacy tags stand for (PEP 600).
+_LEGACY_GLIBC = {"1": 5, "2010": 12, "2014": 17}
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class Target:
     arch: str
     python_version: str
     abi: str
+    glibc_minor: int  # the newest glibc (2.x) a wheel for this target may need
 
     @property
     def abis(self) -> tuple[str, ...]:
@@ -32,7 +37,7 @@ class Target:
         """The platform tags given to ``pip download --platform``, newest first."""
         manylinux = tuple(
             f"manylinux_2_{minor}_{self.arch}"
-            for minor in range(GLIBC_NEWEST_MINOR, GLIBC_OLDEST_MINOR - 1, -1)
+            for minor in range(self.glibc_minor, GLIBC_OLDEST_MINOR - 1, -1)
         )
         # pip expands manylinux2014 into the legacy manylinux2010/manylinux1 aliases too.
         return (*manylinux, f"manylinux2014_{self.arch}")
@@ -47,17 +52,25 @@ class Target:
         platform_tags = parts[-1].split(".")
         if not any(tag in self.abis for tag in abi_tags):
             return False
-        return any(
-            tag == "any" or (tag.startswith("manylinux") and tag.endswith(f"_{self.arch}"))
-            for tag in platform_tags
-        )
+        return any(tag == "any" or self._runs_manylinux(tag) for tag in platform_tags)
+
+    def _runs_manylinux(self, tag: str) -> bool:
+        """Whether a manylinux platform tag is for this CPU and at most its glibc."""
+        match = _MANYLINUX.fullmatch(tag)
+        if match is None or match["arch"] != self.arch:
+            return False
+        minor = int(match["minor"]) if match["minor"] else _LEGACY_GLIBC[match["legacy"]]
+        return minor <= self.glibc_minor
 
 
 TARGETS: dict[str, Target] = {
     target.name: target
     for target in (
-        Target("linux-aarch64-cp311", "aarch64", "3.11", "cp311"),
-        Target("linux-x86_64-cp311", "x86_64", "3.11", "cp311"),
+        # A box runs the image's Debian bookworm (glibc 2.36); lgpio, which gpiozero
+        # drives the Pi's pins with, publishes its aarch64 wheels for manylinux_2_34 only.
+        Target("linux-aarch64-cp311", "aarch64", "3.11", "cp311", glibc_minor=36),
+        # Central and the tests: unchanged since the first locks (no wheel needs more).
+        Target("linux-x86_64-cp311", "x86_64", "3.11", "cp311", glibc_minor=28),
     )
 }
 

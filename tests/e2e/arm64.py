@@ -2,7 +2,8 @@
 
 ``make arm64-check`` runs this (minutes: an arm64 rootfs is built through qemu-user
 on first use and cached like the test rootfs). It prints the figures a release
-note gives: bundle size, build and install times, the installed release's size.
+note gives: bundle size, build and install times, the installed release's size. It also
+opens a GPIO chip through lgpio (gpiozero's pin factory on a Pi) as an unprivileged user.
 
     python -m tests.e2e.arm64 [--output DIR]
 """
@@ -10,6 +11,7 @@ note gives: bundle size, build and install times, the installed release's size.
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,12 +22,27 @@ from ota.bundle import build_bundle
 from ota.manifest import INSTALL_COMMAND
 from ota.targets import get_target
 from ota.verify import verify_bundle
-from tests.e2e.rootfs import build_base, writable_rootfs
+from tests.e2e.rootfs import Rootfs, build_base, writable_rootfs
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = "linux-aarch64-cp311"
 PACKAGES = ("python3", "python3-venv")
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
+# gpiozero's first pin factory on a Pi. A chroot has no GPIO chip: opening one must fail
+# the way lgpio reports it, which shows its C library is there and runs.
+LGPIO_PROBE = """
+import lgpio, _lgpio
+try:
+    handle = lgpio.gpiochip_open(0)
+except lgpio.error as error:
+    print(f"lgpio {lgpio.get_module_version()}: gpiochip0: {error}")
+else:
+    print(f"lgpio {lgpio.get_module_version()}: {lgpio.gpio_get_chip_info(handle)}")
+print(_lgpio.__file__)
+"""
+# What lgpio's extension may link to: the C library only (lgpio itself is linked in;
+# Debian bookworm has no liblgpio).
+LGPIO_LIBRARIES = {"libc.so.6"}
 
 
 def enable_qemu_aarch64() -> None:
@@ -74,13 +91,33 @@ def check(output: Path) -> None:
             f"{release}/bin/python", "-c", "import platform; print(platform.machine())"
         ).stdout.strip()
         upgraded = rootfs.run(f"{release}/bin/chrono-edge", "--db", "/tmp/edge.db", "db", "upgrade")
-        timed("chrono-edge --version and db upgrade", step)
+        step = timed("chrono-edge --version and db upgrade", step)
+        lgpio = check_lgpio(rootfs, release)
+        timed(f"{lgpio} (as nobody)", step)
         size = subprocess.run(
             ["du", "-sm", str(rootfs.file(release))], capture_output=True, text=True, check=True
         ).stdout.split()[0]
         print(f"{printed} on {machine}; release venv {size} MB")
         print(upgraded.stdout.strip().splitlines()[-1] if upgraded.stdout.strip() else "")
     timed("total", started)
+
+
+def check_lgpio(rootfs: Rootfs, release: str) -> str:
+    """lgpio imports and opens chips as an unprivileged user; its extension needs only libc."""
+    # lgpio makes a FIFO in LG_WD at import (the panel unit points it at its /run folder).
+    done = rootfs.run(
+        f"{release}/bin/python", "-c", LGPIO_PROBE, user="nobody", env={"LG_WD": "/tmp"}
+    )
+    opened, extension = done.stdout.strip().splitlines()
+    if "can not open gpiochip" not in opened and "gpiochip0" not in opened:
+        raise SystemExit(f"lgpio did not try the chip: {opened}")
+    dynamic = subprocess.run(
+        ["readelf", "-d", str(rootfs.file(extension))], capture_output=True, text=True, check=True
+    ).stdout
+    needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic))
+    if not needed <= LGPIO_LIBRARIES:
+        raise SystemExit(f"{extension} needs {sorted(needed - LGPIO_LIBRARIES)} besides libc")
+    return opened
 
 
 def main(argv: list[str]) -> int:

@@ -96,6 +96,17 @@ def test_boxes_playbook_installs_a_box_that_runs(
             if line.startswith("chronoedge:")
         )  # fmt: skip
         assert passwd.endswith(":/var/lib/chronoedge:/usr/sbin/nologin")
+        # The panel's GPIO chips: group gpio (Debian has none), chronoedge in it, udev's rule.
+        gpio = next(
+            line for line in box.file("/etc/group").read_text().splitlines()
+            if line.startswith("gpio:")
+        )  # fmt: skip
+        assert "chronoedge" in gpio.rsplit(":", 1)[1].split(",")
+        rule = box.file("/etc/udev/rules.d/60-chronoedge-gpio.rules").read_text()
+        assert 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' in rule
+        panel = box.file("/etc/systemd/system/chronoedge-panel.service").read_text()
+        assert "Environment=LG_WD=/run/chronoedge-panel" in panel
+        assert "DeviceAllow=char-gpiochip rw" in panel
         current = box.file("/opt/chronoedge/current")
         assert current.is_symlink()
         assert str(current.readlink()) == f"releases/{version}"

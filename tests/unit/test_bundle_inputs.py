@@ -38,10 +38,22 @@ def test_a_pin_without_a_hash_is_refused(tmp_path: Path) -> None:
         ("pyyaml-6.0.4-cp311-cp311-manylinux_2_17_x86_64.whl", False),
         ("pyyaml-6.0.4-cp312-cp312-manylinux_2_17_aarch64.whl", False),
         ("pyyaml-6.0.4-cp311-cp311-musllinux_1_1_aarch64.whl", False),
+        # lgpio publishes manylinux_2_34 only: bookworm's glibc 2.36 runs it, not a newer one.
+        ("lgpio-0.2.2.0-cp311-cp311-manylinux_2_34_aarch64.whl", True),
+        ("lgpio-0.2.2.0-cp311-cp311-manylinux_2_38_aarch64.whl", False),
+        ("lgpio-0.2.2.0-cp311-cp311-linux_armv7l.whl", False),
+        ("demo-1.0-cp311-cp311-manylinux1_aarch64.whl", True),
     ],
 )
 def test_the_pi_target_accepts_only_wheels_that_run_on_it(wheel: str, runs: bool) -> None:
     assert get_target("linux-aarch64-cp311").accepts(wheel) is runs
+
+
+def test_each_target_asks_pip_for_its_own_glibc_range() -> None:
+    pi, central = get_target("linux-aarch64-cp311"), get_target("linux-x86_64-cp311")
+    assert pi.platforms[0] == "manylinux_2_36_aarch64"
+    assert central.platforms[0] == "manylinux_2_28_x86_64"
+    assert not central.accepts("lgpio-0.2.2.0-cp311-cp311-manylinux_2_34_x86_64.whl")
 
 
 def test_an_unknown_target_names_the_known_ones() -> None:

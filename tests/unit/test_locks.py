@@ -10,6 +10,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from ota.targets import get_target
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCKS = ROOT / "locks"
 TARGETS = ("linux-x86_64-cp311", "linux-aarch64-cp311")
@@ -38,6 +40,14 @@ def project() -> dict[str, list[Requirement]]:
     }
 
 
+def wanted_on(target: str, requirement: Requirement) -> bool:
+    """Whether ``requirement``'s environment marker (if any) selects ``target``."""
+    if requirement.marker is None:
+        return True
+    arch = get_target(target).arch
+    return requirement.marker.evaluate({"sys_platform": "linux", "platform_machine": arch})
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_every_dependency_is_pinned_within_its_range(target: str) -> None:
     wanted = project()
@@ -49,6 +59,9 @@ def test_every_dependency_is_pinned_within_its_range(target: str) -> None:
         for group in groups:
             for requirement in wanted[group]:
                 name = canonicalize_name(requirement.name)
+                if not wanted_on(target, requirement):
+                    assert name not in pinned, f"{lock}: {name} is not for {target}"
+                    continue
                 assert name in pinned, f"{lock}: {name} is not locked (make lock)"
                 assert requirement.specifier.contains(pinned[name], prereleases=True), (
                     f"{lock}: {name}=={pinned[name]} is outside {requirement.specifier}"
@@ -57,7 +70,27 @@ def test_every_dependency_is_pinned_within_its_range(target: str) -> None:
 
 def test_a_box_central_and_the_tests_run_the_same_versions() -> None:
     runtime = {target: pins(LOCKS / f"{target}.txt") for target in TARGETS}
-    assert runtime["linux-aarch64-cp311"] == runtime["linux-x86_64-cp311"]
+    box, central = runtime["linux-aarch64-cp311"], runtime["linux-x86_64-cp311"]
+    assert {name: box[name] for name in central} == central
+    # Only what pyproject.toml asks for on the Pi alone (lgpio, for gpiozero) is extra.
+    pi_only = {
+        canonicalize_name(requirement.name)
+        for requirement in project()["runtime"]
+        if not wanted_on("linux-x86_64-cp311", requirement)
+    }
+    assert set(box) - set(central) == pi_only
+    assert "lgpio" in pi_only
     for target in TARGETS:
         dev = pins(LOCKS / f"dev-{target}.txt")
         assert {name: dev[name] for name in runtime[target]} == runtime[target]
+
+
+@pytest.mark.parametrize(
+    "lock", [*(f"{t}.txt" for t in TARGETS), *(f"dev-{t}.txt" for t in TARGETS)]
+)
+def test_each_lock_was_resolved_for_the_glibc_its_bundle_accepts(lock: str) -> None:
+    header = (LOCKS / lock).read_text(encoding="utf-8").splitlines()[1]
+    platform = re.search(r"--python-platform (\S+)", header)
+    assert platform is not None, f"{lock}: no --python-platform in {header!r}"
+    target = get_target(lock.removeprefix("dev-").removesuffix(".txt"))
+    assert platform[1] == f"{target.arch}-manylinux_2_{target.glibc_minor}"
