@@ -25,13 +25,12 @@ from sqlmodel import col, select
 from tuf.api.metadata import Metadata
 from tuf.ngclient import Updater
 
-from central.cli import cli as central_cli
-from central.settings import get_settings as central_settings
 from central.store.database import CentralDatabase
 from central.store.models import OtaDevice, OtaReport
 from ota.cli import cli as ota_cli
 from ota.repository import init_repository, publish, trusted_root
 from ota.rollout import in_rollout
+from tests.integration.test_central_fleet import chrono_central
 from tests.otabundles import release_bundle
 from tests.servers import central_process, free_port, postgres_database
 
@@ -55,18 +54,6 @@ class Central:
 
     def headers(self, device: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.boxes[device]}"}
-
-
-def chrono_central(url: str, *args: str, stdin: str = "") -> str:
-    central_settings.cache_clear()
-    try:
-        done = CliRunner(env={"CHRONO_CENTRAL_DATABASE_URL": url}).invoke(
-            central_cli, list(args), input=stdin
-        )
-    finally:
-        central_settings.cache_clear()
-    assert done.exit_code == 0, done.output
-    return done.stdout
 
 
 def rollout(central: Central, action: str, channel: str, *args: str) -> tuple[int, str]:
