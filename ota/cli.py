@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from edge.command import ReportingGroup
+from ota import boxcli
 from ota.bundle import DEFAULT_OUTPUT, build_bundle
 from ota.errors import OtaError
 from ota.targets import TARGETS, get_target
@@ -61,6 +62,10 @@ def verify(path: Path, target: str | None) -> None:
         f"{path.name}: OK, chronoedge {manifest.version} for {manifest.target}, "
         f"{len(manifest.files)} files, commit {manifest.commit[:12]}{state}"
     )
+
+
+cli.add_command(boxcli.status)
+cli.add_command(boxcli.apply)
 
 
 def main() -> None:

@@ -38,3 +38,15 @@ class BundleRefused(OtaError):
     def __init__(self, file: str, reason: str) -> None:
         self.file = file
         super().__init__(f"{file}: {reason}; the bundle is refused, do not install it")
+
+
+class InstallFailed(OtaError):
+    """The release could not be installed; the box runs the release it ran before."""
+
+
+class InstallerBusy(OtaError):
+    """Another installer runs already (chronoedge-update.service): wait for it to finish."""
+
+
+class UpdateRefused(OtaError):
+    """The update was refused (its metadata, its version or its target); nothing installed."""
