@@ -50,3 +50,7 @@ class InstallerBusy(OtaError):
 
 class UpdateRefused(OtaError):
     """The update was refused (its metadata, its version or its target); nothing installed."""
+
+
+class CentralUnreachable(OtaError):
+    """Central did not answer the update request; the box asks again later."""

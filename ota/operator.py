@@ -66,7 +66,7 @@ def defer(path: Path, hours: float, now: datetime | None = None) -> OperatorWord
         raise InvalidInput([Problem("hours", f"from 0 to {MAX_DEFER_H} hours")], "defer")
     now = now or datetime.now(UTC)
     until = (now + timedelta(hours=hours)).isoformat(timespec="seconds") if hours else None
-    return _write(path, OperatorWord(deferred_until=until))
+    return write_word(path, OperatorWord(deferred_until=until))
 
 
 def force(path: Path, version: str, reason: str, now: datetime | None = None) -> OperatorWord:
@@ -76,9 +76,10 @@ def force(path: Path, version: str, reason: str, now: datetime | None = None) ->
     if not version:
         raise InvalidInput([Problem("version", "no update is offered to force")], "force")
     at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    return _write(path, OperatorWord(force=Force(version, reason.strip(), at)))
+    return write_word(path, OperatorWord(force=Force(version, reason.strip(), at)))
 
 
-def _write(path: Path, word: OperatorWord) -> OperatorWord:
+def write_word(path: Path, word: OperatorWord) -> OperatorWord:
+    """Write ``operator.json`` atomically; return the word."""
     write_atomic(path, json.dumps(asdict(word), indent=2, sort_keys=True) + "\n")
     return word

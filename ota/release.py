@@ -23,7 +23,7 @@ import stat
 import subprocess
 import tarfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from edge.store.files import move_into_place, write_atomic
 from ota.errors import InstallFailed
@@ -86,7 +86,8 @@ def install_release(layout: Layout, bundle: Path, version: str) -> Path:
             *("-s", str(partial), "-p", str(final), str(partial / "lib")),
         ]
     )
-    answered = _run([str(partial / "bin" / "python"), "-m", "edge.cli", "--version"])
+    # -I: this release's own packages, not a checkout in the working folder or PYTHONPATH.
+    answered = _run([str(partial / "bin" / "python"), "-I", "-m", "edge.cli", "--version"])
     if version not in answered:
         raise InstallFailed(f"the installed release says {answered.strip()!r}, not {version}")
     write_atomic(partial / MARKER, wanted + "\n", mode=0o444)
@@ -97,10 +98,23 @@ def install_release(layout: Layout, bundle: Path, version: str) -> Path:
 
 
 def unpack(bundle: Path, destination: Path) -> None:
-    """Extract the bundle's plain files (tarfile's data filter: no links, nothing outside)."""
+    """Extract the bundle's plain files, refusing anything else (a link, a path outside).
+
+    By hand rather than extractall(filter="data"): Debian bookworm's Python 3.11.2 (a
+    box's) predates extraction filters.
+    """
     destination.mkdir(parents=True)
     with tarfile.open(bundle, "r:") as archive:
-        archive.extractall(destination, filter="data")
+        for member in archive:
+            name = PurePosixPath(member.name)
+            if not member.isfile() or name.is_absolute() or ".." in name.parts:
+                raise InstallFailed(f"{bundle.name}: {member.name} is not a plain file inside it")
+            stream = archive.extractfile(member)
+            assert stream is not None  # a regular file always has a stream
+            target = destination.joinpath(*name.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as out:
+                shutil.copyfileobj(stream, out)
 
 
 def _pip_install(venv: Path, unpacked: Path) -> None:

@@ -1,0 +1,325 @@
+"""A box in a test's folder for the over-the-air tests: real releases, real units, the real
+installer.
+
+Installing a release costs about a minute (venv, offline pip, compileall), so the
+releases are installed once per session into one ``opt`` folder (its venvs' scripts name
+it, so it never moves) and kept aside; each test gets that folder back as hard links
+of the releases it wants (``ReleaseStore.reset``). A ``TestBox`` has its own data and
+config folders, units run by the systemctl stand-in (tests/e2e/systemctl_standin.py)
+from ``opt/current``, and runs ``opt/current/bin/chrono-ota apply`` as
+chronoedge-update.service would, with the settings the role gives it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from edge.paths import BoxPaths
+from ota.layout import Layout
+from ota.release import install_release, remove_tree
+from ota.settings import OtaSettings
+from ota.state import Attempt, Request, read_attempt
+from ota.targets import host_target
+from tests.e2e.bundles import variant_bundle
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+STANDIN = ROOT / "tests" / "e2e" / "systemctl_standin.py"
+TARGET = host_target()
+BROKEN_HEALTH = {
+    "edge/app.py": (
+        'return Health("ok", VERSION)',
+        'raise RuntimeError("a release whose health check fails (test)")',
+    )
+}
+"""0.1.2: its serve answers /healthz with 500 (as in the Ansible update test)."""
+GATE_S = 20.0
+"""The tests' health deadline: the broken release fails it in that long."""
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+UNITS = ("chronoedge-web", "chronoedge-worker")
+
+
+def skip_unless_installable() -> None:
+    """Releases install with the system's python3 (with venv), as on a box."""
+    if not SYSTEM_PYTHON.exists() or sys.version_info[:2] != (3, 11):
+        pytest.skip("the OTA tests install CPython 3.11 releases: need /usr/bin/python3 3.11")
+
+
+def build_bundles(work: Path) -> dict[str, Path]:
+    """0.1.0 (this checkout as it is, by version), 0.1.1 (the same), 0.1.2 (/healthz fails)."""
+    return {
+        "0.1.0": variant_bundle(work, "0.1.0", TARGET),
+        "0.1.1": variant_bundle(work, "0.1.1", TARGET),
+        "0.1.2": variant_bundle(work, "0.1.2", TARGET, edits=BROKEN_HEALTH),
+    }
+
+
+@dataclass
+class ReleaseStore:
+    """Releases installed once per session in ``opt``, kept aside in ``pristine``."""
+
+    opt: Path
+    pristine: Path
+    bundles: dict[str, Path]
+    install_s: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def install(cls, folder: Path, bundles: dict[str, Path], versions: list[str]) -> ReleaseStore:
+        """Install ``versions`` of ``bundles`` with the installer's own function."""
+        store = cls(folder / "opt", folder / "pristine", bundles)
+        layout = Layout(
+            OtaSettings(opt_dir=store.opt, venv_python=SYSTEM_PYTHON),
+            BoxPaths.under(folder / "scratch"),
+        )
+        store.pristine.mkdir(parents=True)
+        for version in versions:
+            started = time.monotonic()
+            release = install_release(layout, bundles[version], version)
+            store.install_s[version] = time.monotonic() - started
+            subprocess.run(["cp", "-a", str(release), str(store.pristine / version)], check=True)
+        return store
+
+    def reset(self, versions: tuple[str, ...], current: str) -> None:
+        """``opt`` as a box with ``versions`` installed and ``current`` running."""
+        remove_tree(self.opt)
+        (self.opt / "releases").mkdir(parents=True)
+        for version in versions:
+            target = self.opt / "releases" / version
+            subprocess.run(["cp", "-al", str(self.pristine / version), str(target)], check=True)
+        (self.opt / "current").symlink_to(f"releases/{current}")
+
+
+class TestBox:
+    """One box: folders, units (stand-in), the installer, its database."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self, store: ReleaseStore, folder: Path, units: tuple[str, ...] = UNITS) -> None:
+        self.store = store
+        self.folder = folder
+        self.port = free_port()
+        self.units = units
+        self.paths = BoxPaths.under(folder / "data", folder / "config")
+        self.unit_dir = folder / "units"
+        self.standin_state = folder / "standin"
+        for path in (self.paths.data_dir, self.paths.config_dir, self.unit_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        self.installer_log = folder / "installer.log"
+        self.settings_env = {
+            "CHRONO_EDGE_DATA_DIR": str(self.paths.data_dir),
+            "CHRONO_EDGE_CONFIG_DIR": str(self.paths.config_dir),
+            "CHRONO_EDGE_HOST": "127.0.0.1",
+            "CHRONO_EDGE_PORT": str(self.port),
+            "CHRONO_OTA_OPT_DIR": str(store.opt),
+            "CHRONO_OTA_UNITS": json.dumps(list(units)),
+            "CHRONO_OTA_RESTART_COMMAND": json.dumps([*self.standin, "restart"]),
+            "CHRONO_OTA_START_COMMAND": json.dumps(self.start_installer_command()),
+            "CHRONO_OTA_WEB_URL": f"http://127.0.0.1:{self.port}",
+            "CHRONO_OTA_BOX_USER": "",
+            "CHRONO_OTA_VENV_PYTHON": str(SYSTEM_PYTHON),
+            "CHRONO_OTA_HEALTH_DEADLINE_S": str(GATE_S),
+        }
+        self.paths.role_file.write_text('{"schema": 1, "role": "unconfigured"}\n')
+
+    @property
+    def standin(self) -> list[str]:
+        """The systemctl stand-in for this box's units."""
+        return [
+            "env",
+            f"STANDIN_UNIT_DIR={self.unit_dir}",
+            f"STANDIN_STATE_DIR={self.standin_state}",
+            str(SYSTEM_PYTHON),
+            str(STANDIN),
+        ]
+
+    def start_installer_command(self) -> list[str]:
+        """What the worker runs to start the installer (the update unit, on a box)."""
+        apply = f"{self.store.opt}/current/bin/chrono-ota apply >>{self.installer_log} 2>&1"
+        return ["setsid", "-f", "sh", "-c", apply]
+
+    @property
+    def layout(self) -> Layout:
+        """The box's layout as its installer sees it."""
+        settings = OtaSettings(
+            opt_dir=self.store.opt,
+            units=self.units,
+            web_url=f"http://127.0.0.1:{self.port}",
+            box_user=None,
+            health_deadline_s=GATE_S,
+        )
+        return Layout(settings, self.paths)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of the box's units and of its installer."""
+        return {**os.environ, **self.settings_env, **extra}
+
+    def write_units(self, extra_env: Mapping[str, str] | None = None) -> None:
+        """Unit files like the role's: each runs ``opt/current/bin/chrono-edge <command>``."""
+        environment = self.folder / "box.env"
+        lines = {**self.settings_env, **(extra_env or {})}
+        environment.write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
+        for unit in self.units:
+            command = unit.removeprefix("chronoedge-").replace("web", "serve")
+            (self.unit_dir / f"{unit}.service").write_text(
+                f"[Unit]\nDescription={unit} (test box)\n\n[Service]\n"
+                f"EnvironmentFile={environment}\n"
+                f"WorkingDirectory={self.paths.data_dir}\n"
+                f"ExecStart={self.store.opt}/current/bin/chrono-edge {command}\n"
+            )
+
+    def systemctl(self, verb: str, *units: str) -> None:
+        """The stand-in's ``verb`` on ``units`` (default: all of the box's)."""
+        subprocess.run([*self.standin, verb, *(units or self.units)], check=True)
+
+    def start(self, version: str | None = None) -> None:
+        """Start the units (boot) and wait for /healthz (from ``version``, if given)."""
+        self.write_units()
+        self.systemctl("start")
+        self.wait_healthz(version)
+
+    def unit_pids(self) -> list[int]:
+        """The main processes of the box's units now."""
+        pids = []
+        for unit in self.units:
+            with suppress(OSError, ValueError):
+                pids.append(int((self.standin_state / f"{unit}.service.pid").read_text()))
+        return pids
+
+    def power_cut(self) -> None:
+        """SIGKILL every process of the box: its units' and any installer's."""
+        for pid in self.unit_pids():
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        for pid in self.installer_pids():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pidfile in self.standin_state.glob("*.pid"):
+            pidfile.unlink()
+
+    def installer_pids(self) -> list[int]:
+        """Processes running this box's ``chrono-ota apply``."""
+        found = subprocess.run(
+            ["pgrep", "-f", f"{self.store.opt}/current/bin/chrono-ota apply"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return [int(pid) for pid in found.stdout.split()]
+
+    def stop(self) -> None:
+        """Stop the units (and kill a leftover installer)."""
+        with suppress(subprocess.CalledProcessError):
+            self.systemctl("stop")
+        for pid in self.installer_pids():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def request(self, version: str, force_reason: str | None = None) -> Request:
+        """Put ``version``'s bundle in the downloads and ask for it, as ``ota.install`` does."""
+        bundle = self.store.bundles[version]
+        downloads = self.paths.downloads_folder
+        downloads.mkdir(parents=True, exist_ok=True)
+        copy = downloads / bundle.name
+        shutil.copyfile(bundle, copy)
+        request = Request(
+            id=uuid.uuid4().hex,
+            version=version,
+            bundle=str(copy),
+            target=TARGET,
+            force_reason=force_reason,
+        )
+        self.paths.ota_folder.mkdir(parents=True, exist_ok=True)
+        self.layout.request_file.write_bytes(request.to_json())
+        return request
+
+    def apply(self, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``opt/current/bin/chrono-ota apply`` as the update unit runs it (optionally killed)."""
+        extra = {"CHRONO_OTA_FAILPOINT": failpoint} if failpoint else {}
+        return subprocess.run(
+            [str(self.store.opt / "current" / "bin" / "chrono-ota"), "apply"],
+            env=self.env(**extra),
+            cwd=self.paths.data_dir,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    def attempt(self) -> Attempt:
+        """The installer's state now."""
+        found = read_attempt(self.layout.state_file)
+        assert found is not None, "no state.json"
+        return found
+
+    def current(self) -> str | None:
+        """The release ``current`` points to."""
+        return self.layout.linked_version(self.layout.current)
+
+    def previous(self) -> str | None:
+        """The release ``previous`` points to."""
+        return self.layout.linked_version(self.layout.previous)
+
+    def healthz(self) -> tuple[int, str]:
+        """What /healthz answers: (status, version); (0, "") without an answer."""
+        try:
+            answer = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
+        except httpx.HTTPError:
+            return 0, ""
+        version = answer.json().get("version", "") if answer.status_code == 200 else ""
+        return answer.status_code, version
+
+    def wait_healthz(self, version: str | None = None, timeout_s: float = 60) -> None:
+        """Wait for /healthz to answer 200 (from ``version``)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            code, answered = self.healthz()
+            if code == 200 and (version is None or answered == version):
+                return
+            time.sleep(0.2)
+        logs = {p.name: p.read_text()[-2000:] for p in self.standin_state.glob("*.log")}
+        pytest.fail(f"/healthz never answered 200 from {version}: {self.healthz()}, {logs}")
+
+    def timing_data(self) -> list[str]:
+        """The database as SQL, but the job engine's journal (the worker writes it always)."""
+        database = sqlite3.connect(f"file:{self.paths.database}?mode=ro", uri=True)
+        try:
+            return [
+                line for line in database.iterdump() if not line.startswith('INSERT INTO "job')
+            ]
+        finally:
+            database.close()
+
+    def cli(self, *arguments: str) -> str:
+        """``opt/current/bin/chrono-edge ARGUMENTS`` with the box's settings."""
+        return subprocess.run(
+            [str(self.store.opt / "current" / "bin" / "chrono-edge"), *arguments],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+
+@contextmanager
+def running_box(store: ReleaseStore, folder: Path, **kw: object) -> Iterator[TestBox]:
+    """A TestBox whose units are stopped at the end, whatever happens."""
+    box = TestBox(store, folder, **kw)  # type: ignore[arg-type]
+    try:
+        yield box
+    finally:
+        box.stop()
