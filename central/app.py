@@ -22,6 +22,8 @@ from central.services.enrollment import EnrollmentService
 from central.services.fleet import FleetService
 from central.services.public import PublicResultsService
 from central.services.replication import ReplicationService
+from central.services.signing import MetadataRefresher
+from central.services.updates import UpdateService
 from central.services.users import UserService
 from central.settings import CentralSettings, get_settings
 from central.store import migrate
@@ -30,11 +32,13 @@ from central.vpn.service import HubService
 from central.web.api.backups import BackupController
 from central.web.api.enroll import EnrollController
 from central.web.api.fleet import FleetController
+from central.web.api.ota import OtaController
 from central.web.api.public import PublicController
 from central.web.api.restore import RestoreController
 from central.web.api.sync import SyncController
 from central.web.auth import LoginThrottle
 from central.web.pages import PageController
+from central.web.repository import RepositoryController
 from edge.errors import ChronoEdgeError
 from edge.web.errors import error_handler
 
@@ -68,6 +72,8 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     fleet = FleetService(database, hub)
     public = PublicResultsService(database)
     throttle = LoginThrottle()
+    updates = UpdateService(database, settings.ota_repo)
+    refresher = MetadataRefresher(settings.ota_repo, settings.ota_refresh_s)
     backups = BackupService(
         database, FileSystemBackupStore(settings.data_dir / "backups"), settings.backups_keep
     )
@@ -85,6 +91,8 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             PublicController,
             PageController,
             RestoreController,
+            OtaController,
+            RepositoryController,
         ],
         middleware=[ServerSideSessionConfig(store="sessions", samesite="strict").middleware],
         stores={"sessions": FileStore(settings.data_dir / "sessions", create_directories=True)},
@@ -99,10 +107,11 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "fleet": Provide(lambda: fleet, sync_to_thread=False),
             "public": Provide(lambda: public, sync_to_thread=False),
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
+            "updates": Provide(lambda: updates, sync_to_thread=False),
         },
         exception_handlers={ChronoEdgeError: error_handler},  # central's errors derive from it
-        on_startup=[migrate_database],
-        on_shutdown=[database.close],
+        on_startup=[migrate_database, refresher.start],
+        on_shutdown=[refresher.stop, database.close],
         openapi_config=OpenAPIConfig(
             title="ChronoEdge central API", version=VERSION, path="/schema"
         ),

@@ -57,6 +57,22 @@ class CentralSettings(BaseSettings):
     backups_keep: int = Field(
         default=5, ge=1, le=1000, description="Complete backups kept per device (older pruned)."
     )
+    ota_dir: Path | None = Field(
+        default=None,
+        description="The update repository central serves (chrono-ota --repo); empty: "
+        "<data_dir>/ota.",
+    )
+    ota_refresh_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="How often central checks whether update metadata must be re-signed "
+        "(the timestamp within 12 h of its expiry).",
+    )
+
+    @property
+    def ota_repo(self) -> Path:
+        """The update repository folder: ``ota_dir``, or ``<data_dir>/ota``."""
+        return self.ota_dir if self.ota_dir is not None else self.data_dir / "ota"
 
 
 @lru_cache(maxsize=1)

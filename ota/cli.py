@@ -12,6 +12,7 @@ from edge.command import ReportingGroup
 from ota import boxcli
 from ota.bundle import DEFAULT_OUTPUT, build_bundle
 from ota.errors import OtaError
+from ota.repository_cli import keys, publish_command, rollout
 from ota.targets import TARGETS, get_target
 from ota.verify import verify_bundle
 
@@ -64,6 +65,9 @@ def verify(path: Path, target: str | None) -> None:
     )
 
 
+cli.add_command(keys)
+cli.add_command(publish_command)
+cli.add_command(rollout)
 cli.add_command(boxcli.status)
 cli.add_command(boxcli.apply)
 

@@ -54,3 +54,26 @@ class UpdateRefused(OtaError):
 
 class CentralUnreachable(OtaError):
     """Central did not answer the update request; the box asks again later."""
+
+
+class RepositoryError(OtaError):
+    """The update repository cannot do this; the message says what to do instead."""
+
+
+class UnknownChannel(RepositoryError):
+    """Unknown channel: use stable or beta."""
+
+    def __init__(self, channel: str, channels: tuple[str, ...]) -> None:
+        super().__init__(f"unknown channel {channel!r}: use {' or '.join(channels)}")
+
+
+class KeyProblem(RepositoryError):
+    """A signing key is missing, unreadable or already there; the message names the file."""
+
+
+class PublishRefused(RepositoryError):
+    """The bundle was not published; the message says why."""
+
+
+class RolloutRefused(OtaError):
+    """The rollout was not changed; the message says why and what to do."""

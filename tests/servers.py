@@ -102,9 +102,18 @@ def wait_http(
 
 
 @contextmanager
-def central_process(database_url: str, port: int, workdir: Path) -> Iterator[str]:
-    """``chrono-central serve`` as a real process on 127.0.0.1:port; yield its base URL."""
-    env: Mapping[str, str] = {**os.environ, "CHRONO_CENTRAL_DATABASE_URL": database_url}
+def central_process(
+    database_url: str, port: int, workdir: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``chrono-central serve`` as a real process on 127.0.0.1:port; yield its base URL.
+
+    ``settings``: more ``CHRONO_CENTRAL_*`` environment variables.
+    """
+    env: Mapping[str, str] = {
+        **os.environ,
+        "CHRONO_CENTRAL_DATABASE_URL": database_url,
+        **(settings or {}),
+    }
     command = [sys.executable, "-m", "central", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port)]
     log = (workdir / f"central-{port}.log").open("ab")

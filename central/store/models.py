@@ -150,3 +150,43 @@ class WireguardPeer(CentralModel, table=True):
     created_us: int = Micros()
     updated_us: int = Micros()
     last_handshake_us: int | None = Micros()  # the latest handshake the hub reported
+
+
+class OtaDevice(CentralModel, table=True):
+    """Where a box stands with updates: its channel and its latest state report."""
+
+    __tablename__ = "ota_device"
+
+    device_id: str = Field(foreign_key="device.id", primary_key=True)
+    channel: str = ""  # as the box last asked for an offer
+    target: str = ""
+    offered_us: int | None = Micros()  # when it last asked
+    state: str = ""
+    current: str = ""
+    previous: str | None = None
+    offered: str | None = None
+    rollout: str | None = None  # "<version>@<channel>"
+    error: str | None = None
+    reason: str | None = None
+    at_us: int | None = Micros()  # when the box says the state was reached
+    received_us: int | None = Micros()
+    last_error: str | None = None  # the latest error it reported, kept after later reports
+    last_error_us: int | None = Micros()
+
+
+class OtaReport(CentralModel, table=True):
+    """One state report of a box, kept when it differs from the one before (the history)."""
+
+    __tablename__ = "ota_report"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    device_id: str = Field(foreign_key="device.id", index=True)
+    state: str
+    current: str
+    previous: str | None = None
+    offered: str | None = None
+    rollout: str | None = Field(default=None, index=True)
+    error: str | None = None
+    reason: str | None = None
+    at_us: int = Micros()
+    received_us: int = Micros()

@@ -15,6 +15,8 @@ from litestar.response import Redirect, Template
 from central.errors import Unauthorized
 from central.services.fleet import FleetService
 from central.services.public import PublicResultsService
+from central.services.rollouts import COLUMNS
+from central.services.updates import UpdateService
 from central.services.users import UserService
 from central.web.auth import SESSION_USER, LoginThrottle, TooManyAttempts, admin_of
 from edge.domain.clock import from_us
@@ -99,6 +101,30 @@ class PageController(Controller):
             "refresh": 10,
         }
         return Template("dashboard.html", context=context)
+
+    @get("/rollouts")
+    async def rollouts(
+        self,
+        request: Request[Any, Any, Any],
+        users: NamedDependency[UserService],
+        throttle: NamedDependency[LoginThrottle],
+        updates: NamedDependency[UpdateService],
+    ) -> Response[Any]:
+        """Per rollout, its boxes counted per state, each with its last error (every 10 s)."""
+        try:
+            user = await admin_of(request, users, throttle)
+        except Unauthorized:
+            return Redirect("/login")
+        devices = await updates.devices()
+        context = {
+            "user": user,
+            "boards": await updates.boards(),
+            "columns": COLUMNS,
+            "silent": [device for device, state in devices if state is None or not state.channel],
+            "expiry": await updates.expiry(),
+            "refresh": 10,
+        }
+        return Template("rollouts.html", context=context)
 
     @get("/public/events/{slug:str}")
     async def public_results(

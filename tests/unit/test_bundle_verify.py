@@ -11,35 +11,11 @@ from click.testing import CliRunner
 from ota.archive import write_tar
 from ota.cli import cli
 from ota.errors import BundleRefused
-from ota.manifest import MANIFEST_NAME, Manifest, hash_path
+from ota.manifest import MANIFEST_NAME, Manifest
 from ota.verify import verify_bundle
+from tests.otabundles import TARGET, fake_bundle
 
-TARGET = "linux-aarch64-cp311"
 WHEEL = "wheels/demo-1.0-cp311-cp311-manylinux_2_28_aarch64.whl"
-
-
-def fake_bundle(folder: Path, files: dict[str, bytes], target: str = TARGET) -> Path:
-    """A bundle of ``files`` (name -> bytes) whose manifest lists exactly them."""
-    scratch = folder / "scratch"
-    entries = {}
-    for name, data in files.items():
-        path = scratch / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        entries[name] = hash_path(path)
-    manifest = Manifest(
-        version="0.1.0",
-        target=target,
-        commit="0" * 40,
-        dirty=False,
-        built_at="2025-01-01T00:00:00+00:00",
-        alembic_heads={"edge": "0006", "central": "c0006"},
-        rollback_floor="0.1.0",
-        files=entries,
-    )
-    bundle = folder / "bundle.tar"
-    write_tar(bundle, {**files, MANIFEST_NAME: manifest.to_json()})
-    return bundle
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ SHARED_WITH_CENTRAL = (
     "edge.sync.protocol",
     "edge.store.database",
     "edge.store.sqlite",
+    "edge.store.files",
     "edge.vpn.errors",
     "edge.vpn.peers",
     "edge.vpn.runner",
