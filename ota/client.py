@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import TargetFile
-from tuf.ngclient import Updater
+from tuf.ngclient.updater import Updater
 
 from edge.store.files import move_into_place
 from ota.errors import BundleRefused, CentralUnreachable, UpdateRefused
@@ -227,7 +227,8 @@ def fetch_range(
                 out.flush()
                 os.fsync(out.fileno())
     except httpx.HTTPError as error:
-        raise CentralUnreachable(f"the download stopped at {have} of {total} bytes ({error})")
+        stopped = f"the download stopped at {have} of {total} bytes ({error})"
+        raise CentralUnreachable(stopped) from error
     if have != total:
         raise CentralUnreachable(f"the download stopped at {have} of {total} bytes")
 

@@ -9,6 +9,7 @@ downloading, downloaded, installing, installed, healthy, rolled_back, failed, re
 from __future__ import annotations
 
 from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ota.errors import OtaError
@@ -31,7 +32,7 @@ def update_status(layout: Layout) -> dict[str, Any]:
     state, error, reason = reported_state(view, attempt)
     word = read_word(layout.operator_file)
     return {
-        "current": layout.linked_version(layout.current),
+        "current": layout.linked_version(layout.current) or installed_version(),
         "previous": layout.linked_version(layout.previous),
         "channel": view.channel,
         "offered": view.offer.version if view.offer else None,
@@ -46,6 +47,14 @@ def update_status(layout: Layout) -> dict[str, Any]:
         "deferred_until": word.deferred_until,
         "force": asdict(word.force) if word.force else None,
     }
+
+
+def installed_version() -> str:
+    """The version of the package running (a box without ``opt/current``: development)."""
+    try:
+        return version("chronoedge")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def reported_state(view: OfferView, attempt: Attempt | None) -> tuple[str, str | None, str | None]:

@@ -36,7 +36,7 @@ from ota.settings import OtaSettings
 from ota.state import Attempt, Request, read_attempt
 from ota.targets import host_target
 from tests.e2e.bundles import variant_bundle
-from tests.servers import free_port
+from tests.servers import central_process, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDIN = ROOT / "tests" / "e2e" / "systemctl_standin.py"
@@ -52,6 +52,8 @@ GATE_S = 20.0
 """The tests' health deadline: the broken release fails it in that long."""
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 UNITS = ("chronoedge-web", "chronoedge-worker")
+PUBLISHER = str(Path(sys.executable).with_name("chrono-ota"))
+"""This checkout's chrono-ota (publish, rollout), as central runs it."""
 
 
 def skip_unless_installable() -> None:
@@ -298,9 +300,7 @@ class TestBox:
         """The database as SQL, but the job engine's journal (the worker writes it always)."""
         database = sqlite3.connect(f"file:{self.paths.database}?mode=ro", uri=True)
         try:
-            return [
-                line for line in database.iterdump() if not line.startswith('INSERT INTO "job')
-            ]
+            return [line for line in database.iterdump() if not line.startswith('INSERT INTO "job')]
         finally:
             database.close()
 
@@ -323,3 +323,74 @@ def running_box(store: ReleaseStore, folder: Path, **kw: object) -> Iterator[Tes
         yield box
     finally:
         box.stop()
+
+
+@dataclass
+class OtaCentral:
+    """A live central serving an update repository (``chrono-central serve``, SQLite)."""
+
+    base: str
+    database_url: str
+    repo: Path
+
+    def command(self, *arguments: str) -> str:
+        """``chrono-central ARGUMENTS`` on this central's database."""
+        env = {**os.environ, "CHRONO_CENTRAL_DATABASE_URL": self.database_url}
+        done = subprocess.run(
+            [sys.executable, "-m", "central", *arguments],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def publisher(self, *arguments: str) -> str:
+        """``chrono-ota ARGUMENTS --repo`` this central's repository (publish, rollout)."""
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("chrono-ota")),
+                *arguments,
+                "--repo",
+                str(self.repo),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def enroll_token(self) -> str:
+        """A fresh enrollment token."""
+        created = self.command("enroll-token", "create", "--event", "ota", "--json")
+        return str(json.loads(created)["token"])
+
+    def device(self, device_id: str) -> dict[str, object]:
+        """What central keeps of a box's updates (its latest report), {} before any."""
+        path = self.database_url.removeprefix("sqlite+aiosqlite:///")
+        database = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        database.row_factory = sqlite3.Row
+        try:
+            row = database.execute(
+                "SELECT * FROM ota_device WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        finally:
+            database.close()
+        return dict(row) if row is not None else {}
+
+
+@contextmanager
+def ota_central(folder: Path, bundles: list[Path]) -> Iterator[OtaCentral]:
+    """Central with a fresh repository where ``bundles`` are published in stable."""
+    from ota.repository import init_repository, publish
+
+    repo = folder / "repository"
+    init_repository(repo)
+    for bundle in bundles:
+        publish(repo, bundle, "stable")
+    url = f"sqlite+aiosqlite:///{folder / 'central.db'}"
+    settings = {"CHRONO_CENTRAL_OTA_DIR": str(repo)}
+    with central_process(url, free_port(), folder, settings) as base:
+        yield OtaCentral(base, url, repo)

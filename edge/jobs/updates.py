@@ -27,7 +27,6 @@ from edge.jobs.box import OTA_QUEUE as QUEUE
 from edge.jobs.catalog import box_paths
 from edge.jobs.context import JobContext
 from edge.roleconfig import load_role
-from edge.services.boxstate import software_version
 from edge.services.boxstatus import box_status
 from edge.store.files import write_atomic
 from edge.vpn.route import sync_url
@@ -48,7 +47,7 @@ from ota.operator import OperatorWord, read_word, write_word
 from ota.policy import next_move
 from ota.settings import get_ota_settings
 from ota.state import Request, now_iso, read_attempt
-from ota.status import REPORT_FIELDS, report_body, update_status
+from ota.status import REPORT_FIELDS, installed_version, report_body, update_status
 from ota.targets import host_target
 from ota.versions import is_newer
 
@@ -63,7 +62,7 @@ def box_layout(ctx: JobContext) -> Layout:
 
 def running_version(layout: Layout) -> str:
     """The release ``current`` names, else the installed package's version (development)."""
-    return layout.linked_version(layout.current) or software_version()
+    return layout.linked_version(layout.current) or installed_version()
 
 
 async def check_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +115,11 @@ async def download_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
         if not is_newer(offer.version, running_version(layout)):
             raise UpdateRefused(f"{offer.version} is not newer than the release running here")
         info = await asyncio.to_thread(
-            refreshed_target, link, layout.tuf_dir(link.channel), layout.trusted_root, offer.target_name
+            refreshed_target,
+            link,
+            layout.tuf_dir(link.channel),
+            layout.trusted_root,
+            offer.target_name,
         )
         check_target(info, offer, target)
     except (UpdateRefused, BundleRefused) as error:
@@ -204,7 +207,9 @@ async def install_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str, 
         write_word(layout.operator_file, OperatorWord())  # a Force is spent by one attempt
     await _update_view(layout, state="installing", reason=None, state_at=now_iso())
     await start_installer(layout)
-    await ctx.log(f"asked the installer for {offer.version}" + (f" (forced: {force.reason})" if force else ""))
+    await ctx.log(
+        f"asked the installer for {offer.version}" + (f" (forced: {force.reason})" if force else "")
+    )
     await report(layout, link)
     return {"requested": offer.version, "forced": force.reason if force else None}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,10 @@ def ota_bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def release_store(
     ota_bundles: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ReleaseStore]:
+) -> ReleaseStore:
     """0.1.0, 0.1.1 and 0.1.2 installed once; tests take hard-linked copies."""
     store = ReleaseStore.install(
         tmp_path_factory.mktemp("ota-releases"), ota_bundles, ["0.1.0", "0.1.1", "0.1.2"]
     )
     print("installed:", ", ".join(f"{v} {s:.0f} s" for v, s in store.install_s.items()))
-    yield store
+    return store

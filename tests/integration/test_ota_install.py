@@ -130,5 +130,5 @@ def test_a_release_failing_its_gate_rolls_back_with_its_database_intact(
         assert box.healthz() == (200, "0.1.0")
         assert box.timing_data() == before
         assert elapsed < 2 * GATE_S + 30, elapsed
-        rolled = [e for e in attempt.history if e["step"] == "rollback"][0]["at"]
+        rolled = next(e for e in attempt.history if e["step"] == "rollback")["at"]
         print(f"install to rolled back: {elapsed:.1f} s (gate deadline {GATE_S:.0f} s), {rolled}")
