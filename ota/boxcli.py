@@ -18,7 +18,6 @@ from edge.settings import get_settings
 from ota.installer import Installer
 from ota.layout import Layout
 from ota.settings import get_ota_settings
-from ota.state import Step
 from ota.status import update_status
 
 
@@ -59,7 +58,11 @@ def status(as_json: bool) -> None:
 
 @click.command()
 def apply() -> None:
-    """Install the requested release, or finish or roll back an interrupted install (root)."""
+    """Install the requested release, or finish or roll back an interrupted install (root).
+
+    Exits 0 whenever the attempt reached a final state, failed included (state.json and the
+    reports say how it ended); a crash exits non-zero, and systemd starts it again.
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stdout)
     attempt = Installer(box_layout()).apply()
     if attempt is None:
@@ -67,5 +70,3 @@ def apply() -> None:
         return
     error = f": {attempt.error}" if attempt.error else ""
     click.echo(f"{attempt.request.version}: {attempt.step.value}{error}")
-    if attempt.step is Step.FAILED:
-        sys.exit(1)

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +135,9 @@ class TestBox:
             "CHRONO_OTA_BOX_USER": "",
             "CHRONO_OTA_VENV_PYTHON": str(SYSTEM_PYTHON),
             "CHRONO_OTA_HEALTH_DEADLINE_S": str(GATE_S),
+            "CHRONO_OTA_CHECK_EVERY_S": "1",
+            # 8 MB/s: a 40 MB bundle in 5 s (the cap itself is measured in test_ota_client).
+            "CHRONO_OTA_DOWNLOAD_RATE_KBPS": "8000",
         }
         self.paths.role_file.write_text('{"schema": 1, "role": "unconfigured"}\n')
 
@@ -362,9 +365,9 @@ class OtaCentral:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    def enroll_token(self) -> str:
+    def enroll_token(self, event: str = "ota") -> str:
         """A fresh enrollment token."""
-        created = self.command("enroll-token", "create", "--event", "ota", "--json")
+        created = self.command("enroll-token", "create", "--event", event, "--json")
         return str(json.loads(created)["token"])
 
     def device(self, device_id: str) -> dict[str, object]:
@@ -394,3 +397,32 @@ def ota_central(folder: Path, bundles: list[Path]) -> Iterator[OtaCentral]:
     settings = {"CHRONO_CENTRAL_OTA_DIR": str(repo)}
     with central_process(url, free_port(), folder, settings) as base:
         yield OtaCentral(base, url, repo)
+
+
+def enrolled_box(
+    store: ReleaseStore,
+    central: OtaCentral,
+    folder: Path,
+    *,
+    event: str = "ota",
+    units: tuple[str, ...] = UNITS,
+) -> tuple[TestBox, str]:
+    """A box on 0.1.0 (0.1.1 installed beside it), trusting central's root, enrolled; its id."""
+    from ota.repository import trusted_root
+
+    store.reset(("0.1.0", "0.1.1"), current="0.1.0")
+    box = TestBox(store, folder, units)
+    box.layout.trusted_root.parent.mkdir(parents=True)
+    box.layout.trusted_root.write_bytes(trusted_root(central.repo, "stable"))
+    box.cli("enroll", "--central", central.base, "--token", central.enroll_token(event))
+    role = json.loads(box.paths.role_file.read_text())
+    return box, str(role["central"]["device_id"])
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout_s: float = 120) -> None:
+    """Poll ``condition`` every half second until it holds, or fail naming ``what``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(0.5)
