@@ -67,7 +67,7 @@ class OtaSettings(BaseSettings):
     box_user: str | None = Field(
         default="chronoedge",
         description="The user the installer runs the box's own commands as (status, database"
-        " upgrade), so root never leaves a file the units cannot write. None: as itself.",
+        " upgrade), so root never leaves a file the units cannot write. Empty: as itself.",
     )
     venv_python: Path = Field(
         default=Path("/usr/bin/python3"), description="The interpreter a release's venv uses."

@@ -191,11 +191,20 @@ class TestBox:
         """The stand-in's ``verb`` on ``units`` (default: all of the box's)."""
         subprocess.run([*self.standin, verb, *(units or self.units)], check=True)
 
-    def start(self, version: str | None = None) -> None:
+    def start(self, version: str | None = None, extra_env: Mapping[str, str] | None = None) -> None:
         """Start the units (boot) and wait for /healthz (from ``version``, if given)."""
-        self.write_units()
+        self.write_units(extra_env)
         self.systemctl("start")
         self.wait_healthz(version)
+
+    def unit_alive(self, unit: str) -> bool:
+        """Whether the unit's main process runs (not dead, not a zombie)."""
+        try:
+            pid = int((self.standin_state / f"{unit}.service.pid").read_text())
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except (OSError, ValueError):
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
     def unit_pids(self) -> list[int]:
         """The main processes of the box's units now."""

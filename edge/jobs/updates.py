@@ -46,7 +46,7 @@ from ota.offer import Download, OfferView, read_view, write_view
 from ota.operator import OperatorWord, read_word, write_word
 from ota.policy import next_move
 from ota.settings import get_ota_settings
-from ota.state import Request, now_iso, read_attempt
+from ota.state import Attempt, Request, Step, now_iso, read_attempt
 from ota.status import REPORT_FIELDS, installed_version, report_body, update_status
 from ota.targets import host_target
 from ota.versions import is_newer
@@ -91,8 +91,8 @@ async def check_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str, An
             word.forced(offer.version if offer else None),
         )
         verdict = {"state": move.state, "reason": move.reason, "state_at": now_iso()}
-        if move.action == "none" and move.state not in ("idle", "healthy", "refused"):
-            verdict = {}  # the installer speaks for itself (state.json)
+        if move.action == "none" and _installer_speaks(move.state, attempt):
+            verdict = {}  # state.json says it (installing, or how the last attempt ended)
         view = view.but(channel=link.channel, checked_at=now_iso(), offer=offer, error=None)
         write_view(layout.offer_file, view.but(**verdict))
     if move.action == "download":
@@ -248,6 +248,23 @@ async def _refused(layout: Layout, link: CentralLink, why: str) -> dict[str, Any
 async def _update_view(layout: Layout, **changes: Any) -> OfferView:
     async with _view_lock:
         return write_view(layout.offer_file, read_view(layout.offer_file).but(**changes))
+
+
+def _installer_speaks(state: str, attempt: Attempt | None) -> bool:
+    """Whether the installer's state, not the worker's, is the box's now.
+
+    An install in progress speaks for itself; so does a finished one once the offer is
+    gone or is the release now running (central offers nothing to a box already on it),
+    so that central hears "healthy" or "rolled_back" rather than "idle".
+    """
+    if state not in ("idle", "healthy", "refused"):
+        return True
+    return (
+        attempt is not None
+        and attempt.step.final
+        and attempt.step is not Step.DEFERRED
+        and state in ("idle", "healthy")
+    )
 
 
 def _link(layout: Layout) -> CentralLink | None:

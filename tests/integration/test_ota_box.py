@@ -44,21 +44,28 @@ def test_the_worker_downloads_installs_and_reports_by_itself(
     box, device = enrolled_box(release_store, central, tmp_path / "box")
     try:
         started = time.monotonic()
-        box.start("0.1.0")
+        # The worker is killed (SIGKILL, by itself) half way through the download.
+        box.start("0.1.0", {"CHRONO_OTA_FAILPOINT": "download"})
+        part = box.paths.downloads_folder / "chronoedge-0.1.1-linux-x86_64-cp311.tar.part"
+        wait_for(lambda: not box.unit_alive("chronoedge-worker"), "the worker's death")
+        cut = part.stat().st_size
+        assert 0 < cut < release_store.bundles["0.1.1"].stat().st_size
+        box.write_units()  # the unit as on a box: no failpoint
+        box.systemctl("start", "chronoedge-worker")  # systemd's Restart=always
         wait_for(lambda: update_status(box.layout)["state"] == "healthy", "the update")
         elapsed = time.monotonic() - started
         status = update_status(box.layout)
         assert (status["current"], status["previous"]) == ("0.1.1", "0.1.0")
-        assert status["offered"] == "0.1.1"
-        assert status["rollout"] == "0.1.1@stable"
+        assert status["last_attempt"]["step"] == "healthy"
         assert box.healthz() == (200, "0.1.1")
+        assert not part.exists()
         wait_for(lambda: central.device(device).get("state") == "healthy", "central's record")
         record = central.device(device)
         assert (record["current"], record["previous"]) == ("0.1.1", "0.1.0")
         download = status["download"]
         print(
-            f"boot on 0.1.0 to healthy on 0.1.1: {elapsed:.1f} s (download "
-            f"{download['total'] / 1e6:.1f} MB in {download['seconds']:.1f} s)"
+            f"boot on 0.1.0 to healthy on 0.1.1: {elapsed:.1f} s (download of "
+            f"{download['total'] / 1e6:.1f} MB cut at {cut / 1e6:.1f} MB by a kill -9, resumed)"
         )
     finally:
         box.stop()
