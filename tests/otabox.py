@@ -316,6 +316,16 @@ class TestBox:
         finally:
             database.close()
 
+    def ota_cli(self, *arguments: str) -> str:
+        """``opt/current/bin/chrono-ota ARGUMENTS`` with the box's settings."""
+        return subprocess.run(
+            [str(self.store.opt / "current" / "bin" / "chrono-ota"), *arguments],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
     def cli(self, *arguments: str) -> str:
         """``opt/current/bin/chrono-edge ARGUMENTS`` with the box's settings."""
         return subprocess.run(

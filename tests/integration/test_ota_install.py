@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tarfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,9 @@ def test_a_good_release_installs_and_passes_its_gate(
         assert not list(box.paths.downloads_folder.iterdir())
         steps = [entry["step"] for entry in attempt.history]
         assert steps == ["verify", "unpack", "migrate", "switch", "restart", "gate", "healthy"]
+        shown = box.ota_cli("status")
+        assert "current: 0.1.1" in shown
+        assert "last attempt: 0.1.0 -> 0.1.1: healthy" in shown
         print(f"install start to healthy: {elapsed:.1f} s (with the offline install)")
 
 
@@ -130,5 +134,9 @@ def test_a_release_failing_its_gate_rolls_back_with_its_database_intact(
         assert box.healthz() == (200, "0.1.0")
         assert box.timing_data() == before
         assert elapsed < 2 * GATE_S + 30, elapsed
-        rolled = next(e for e in attempt.history if e["step"] == "rollback")["at"]
-        print(f"install to rolled back: {elapsed:.1f} s (gate deadline {GATE_S:.0f} s), {rolled}")
+        at = {entry["step"]: datetime.fromisoformat(entry["at"]) for entry in attempt.history}
+        back = (at["rolled_back"] - at["rollback"]).total_seconds()
+        print(
+            f"install to rolled back: {elapsed:.1f} s (gate deadline {GATE_S:.0f} s); the return "
+            f"(switch back, restart, old release healthy): {back:.0f} s"
+        )
