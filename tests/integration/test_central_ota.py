@@ -163,6 +163,17 @@ def test_nothing_outside_the_repository_is_served(central: Central, path: str) -
     assert b"PRIVATE KEY" not in body
 
 
+def test_a_file_being_written_is_not_served(central: Central) -> None:
+    # What write_atomic leaves for an instant beside timestamp.json while it re-signs it.
+    partial = central.repo / "stable" / "metadata" / ".timestamp.json.k2j4x9.tmp"
+    partial.write_bytes(b'{"signed": ')
+    try:
+        status, _ = _raw_get(central.base, f"/ota/stable/metadata/{partial.name}")
+    finally:
+        partial.unlink()
+    assert status == 404
+
+
 def test_the_real_tuf_client_updates_through_central(central: Central, tmp_path: Path) -> None:
     updater = Updater(
         str(_folder(tmp_path / "tuf")),
