@@ -107,7 +107,8 @@ def unsynced(status: Mapping[str, Any]) -> str:
     lag = (status.get("sync") or {}).get(target)
     if not lag or not lag.get("pending"):
         return ""
-    return f"{lag['pending']} reads or changes not yet sent to the {target}"
+    # No count in the words: they go to central, which keeps a report each time they change.
+    return f"reads or changes not yet sent to the {target}"
 
 
 def explain(found: list[Refusal]) -> str:

@@ -389,6 +389,19 @@ class OtaCentral:
         created = self.command("enroll-token", "create", "--event", event, "--json")
         return str(json.loads(created)["token"])
 
+    def reports(self, device_id: str) -> list[str]:
+        """The states of a box's report history, oldest first (central keeps changes only)."""
+        path = self.database_url.removeprefix("sqlite+aiosqlite:///")
+        database = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = database.execute(
+                "SELECT state FROM ota_report WHERE device_id = ? ORDER BY at_us, received_us",
+                (device_id,),
+            ).fetchall()
+        finally:
+            database.close()
+        return [row[0] for row in rows]
+
     def device(self, device_id: str) -> dict[str, object]:
         """What central keeps of a box's updates (its latest report), {} before any."""
         path = self.database_url.removeprefix("sqlite+aiosqlite:///")

@@ -93,6 +93,8 @@ async def check_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str, An
         verdict = {"state": move.state, "reason": move.reason, "state_at": now_iso()}
         if move.action == "none" and _installer_speaks(move.state, attempt):
             verdict = {}  # state.json says it (installing, or how the last attempt ended)
+        elif move.action == "install" and view.state == "deferred":
+            verdict = {}  # still deferred until ota.install finds the gates open
         view = view.but(channel=link.channel, checked_at=now_iso(), offer=offer, error=None)
         write_view(layout.offer_file, view.but(**verdict))
     if move.action == "download":
@@ -126,6 +128,9 @@ async def download_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
         return await _refused(layout, link, str(error))
     path = layout.downloads / info.path
     part = path.with_name(path.name + ".part")
+    for stale in layout.downloads.glob("chronoedge-*"):
+        if stale not in (path, part):
+            stale.unlink(missing_ok=True)  # an older offer's bundle: the SD card is small
     already = part.stat().st_size if part.exists() else 0
     download = Download(offer.version, offer.target_name, str(path), info.length, already)
     await _update_view(layout, state="downloading", state_at=now_iso(), download=download)

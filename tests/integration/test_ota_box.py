@@ -118,6 +118,11 @@ def test_an_update_offered_during_a_live_race_waits_and_loses_no_read(
             assert len(keys) == emulator.stats.reports_sent
             status = json.loads(box.cli("status", "--json"))
             assert status["sync"]["central"]["pending"] == 0
+            # Central heard the wait (with its reason), then the install: no flapping between them.
+            wait_for(lambda: central.device(device).get("state") == "healthy", "the report")
+            states = central.reports(device)
+            assert "downloaded" not in states[states.index("deferred") :], states
+            assert states[-1] == "healthy", states
             print(
                 f"race closed {closes:%H:%M:%S}, install started {attempt.started_at}, "
                 f"{emulator.stats.reports_sent} reads stored"
