@@ -43,6 +43,7 @@ class BoxPaths:
     cache_folder: Path  # live-results documents (results/<event>/<race>.json)
     exports_folder: Path
     backups_folder: Path  # snapshots on their way to central
+    ota_folder: Path  # over-the-air updates: state files, TUF metadata, bundles (ota.layout)
     downloads_folder: Path  # OTA release bundles on their way in
 
     @classmethod
@@ -64,7 +65,8 @@ class BoxPaths:
             "cache_folder": data_dir / "cache",
             "exports_folder": data_dir / "exports",
             "backups_folder": data_dir / "backups",
-            "downloads_folder": data_dir / "ota",
+            "ota_folder": data_dir / "ota",
+            "downloads_folder": data_dir / "ota" / "downloads",
         }
         unknown = set(overrides) - set(derived)
         if unknown:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from edge.command import ReportingGroup
+from ota import boxcli
 from ota.bundle import DEFAULT_OUTPUT, build_bundle
 from ota.errors import OtaError
 from ota.repository_cli import keys, publish_command, rollout
@@ -67,6 +68,8 @@ def verify(path: Path, target: str | None) -> None:
 cli.add_command(keys)
 cli.add_command(publish_command)
 cli.add_command(rollout)
+cli.add_command(boxcli.status)
+cli.add_command(boxcli.apply)
 
 
 def main() -> None:

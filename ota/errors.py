@@ -40,6 +40,22 @@ class BundleRefused(OtaError):
         super().__init__(f"{file}: {reason}; the bundle is refused, do not install it")
 
 
+class InstallFailed(OtaError):
+    """The release could not be installed; the box runs the release it ran before."""
+
+
+class InstallerBusy(OtaError):
+    """Another installer runs already (chronoedge-update.service): wait for it to finish."""
+
+
+class UpdateRefused(OtaError):
+    """The update was refused (its metadata, its version or its target); nothing installed."""
+
+
+class CentralUnreachable(OtaError):
+    """Central did not answer the update request; the box asks again later."""
+
+
 class RepositoryError(OtaError):
     """The update repository cannot do this; the message says what to do instead."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import platform
 import re
+import sys
 from dataclasses import dataclass
 
 from ota.errors import UnknownTarget
@@ -83,3 +85,9 @@ def get_target(name: str) -> Target:
         raise UnknownTarget(
             f"unknown target {name!r}: use one of {', '.join(sorted(TARGETS))}"
         ) from None
+
+
+def host_target() -> str:
+    """The target of the machine this runs on (``linux-aarch64-cp311`` on a Pi)."""
+    major, minor = sys.version_info[:2]
+    return f"{platform.system().lower()}-{platform.machine()}-cp{major}{minor}"

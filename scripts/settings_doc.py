@@ -17,11 +17,13 @@ sys.path.insert(0, str(ROOT))
 
 from central.settings import CentralSettings  # noqa: E402
 from edge.settings import Settings  # noqa: E402
+from ota.settings import OtaSettings  # noqa: E402
 
 TARGET = ROOT / "docs" / "settings.md"
 MODELS: list[tuple[str, type[BaseSettings]]] = [
     ("The box (`chrono-edge`)", Settings),
     ("Central (`chrono-central`)", CentralSettings),
+    ("Over-the-air updates on a box (`chrono-ota`, the worker's `ota.*` jobs)", OtaSettings),
 ]
 HEADER = """# Settings
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from edge.jobs.registry import JobRegistry, Kind, Periodic
 from edge.settings import Settings
+from ota.settings import get_ota_settings
 
 PRUNE_EVERY_S = 3600.0
 EXPORTS_QUEUE = "exports"
 """The queue of the export kinds (``edge.services.exports.QUEUE`` enqueues on it)."""
+OTA_QUEUE = "ota"
+"""The queue of the over-the-air update kinds (``edge.jobs.updates``)."""
 
 
 def box_registry(settings: Settings) -> JobRegistry:
@@ -28,6 +31,9 @@ def box_registry(settings: Settings) -> JobRegistry:
             Kind("backup.upload", "edge.jobs.catalog:upload_backup", "backup", 5),
             Kind("vpn.keep_up", "edge.jobs.catalog:keep_tunnel_up", "vpn", 1),
             Kind("results.cache", "edge.jobs.catalog:refresh_results", "results", 3),
+            Kind("ota.check", "edge.jobs.updates:check_update", OTA_QUEUE, 1),
+            Kind("ota.download", "edge.jobs.updates:download_update", OTA_QUEUE, 20),
+            Kind("ota.install", "edge.jobs.updates:install_update", OTA_QUEUE, 3),
         ],
         [
             Periodic("jobs.prune", PRUNE_EVERY_S),
@@ -36,5 +42,6 @@ def box_registry(settings: Settings) -> JobRegistry:
             Periodic("results.cache", settings.results_cache_every_s),
             Periodic("backup.upload", settings.backup_every_s),
             Periodic("vpn.keep_up", settings.tunnel_check_every_s),
+            Periodic("ota.check", get_ota_settings().check_every_s),
         ],
     )

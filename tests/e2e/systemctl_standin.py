@@ -9,6 +9,7 @@ WorkingDirectory; its pid goes to /run/standin/<unit>.pid, its output to
 /run/standin/<unit>.log. Every other verb and unit goes to the real systemctl (enable,
 disable, daemon-reload, is-enabled, list-unit-files work in a chroot). Stdlib only: it
 runs under the rootfs's python3. Restart= and the sandboxing options are not emulated.
+STANDIN_UNIT_DIR and STANDIN_STATE_DIR move its two folders (a box in a test's folder).
 """
 
 import grp
@@ -23,8 +24,9 @@ from contextlib import suppress
 from pathlib import Path
 
 REAL = "/usr/bin/systemctl.real"
-UNIT_DIR = Path("/etc/systemd/system")
-STATE_DIR = Path("/run/standin")
+# A test box outside a rootfs (tests/otabox.py) names its own folders.
+UNIT_DIR = Path(os.environ.get("STANDIN_UNIT_DIR", "/etc/systemd/system"))
+STATE_DIR = Path(os.environ.get("STANDIN_STATE_DIR", "/run/standin"))
 HANDLED = {"start", "stop", "restart", "try-restart", "reload-or-restart", "is-active", "show"}
 STOP_TIMEOUT_S = 10.0
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import shlex
 import sqlite3
 import stat
 import subprocess
@@ -118,11 +119,24 @@ def test_boxes_playbook_installs_a_box_that_runs(
         assert json.loads(reader_json.read_text())["role"] == "unconfigured"
         assert owner_mode(reader_json)[:2] == ("chronoedge", "chronoedge")
         assert box.file("/etc/sudoers.d/chronoedge-wireguard").is_file()
+        sudoers = box.file("/etc/sudoers.d/chronoedge-update").read_text()
+        assert "NOPASSWD: /usr/bin/systemctl start --no-block chronoedge-update.service" in sudoers
+        assert owner_mode(box.file("/etc/chronoedge/ota")) == ("root", "chronoedge", "0o750")
         assert (
             "SystemMaxUse=" in box.file("/etc/systemd/journald.conf.d/chronoedge.conf").read_text()
         )
-        assert_enabled(box, (*UNITS, "chrony", "fake-hwclock"))
-        assert_verified(box, UNITS)  # systemd itself accepts every unit
+        assert_enabled(box, (*UNITS, "chronoedge-update", "chrony", "fake-hwclock"))
+        assert_verified(box, (*UNITS, "chronoedge-update"))  # systemd accepts every unit
+        # The update installer's command, as its unit runs it at boot: nothing asked, nothing done.
+        update = box.file("/etc/systemd/system/chronoedge-update.service").read_text().splitlines()
+        unit_env = dict(
+            line.removeprefix("Environment=").split("=", 1)
+            for line in update
+            if line.startswith("Environment=")
+        )
+        (exec_start,) = (line.removeprefix("ExecStart=") for line in update if "ExecStart=" in line)
+        applied = box.run(*shlex.split(exec_start), env=unit_env)
+        assert "nothing to install" in applied.stdout, applied.stdout + applied.stderr
 
         # The release runs as its units would: migrations, then serve answers /healthz.
         env = {

@@ -24,7 +24,8 @@ def test_a_development_box_keeps_everything_in_its_folder() -> None:
     assert paths.cache_folder == Path("var/cache")
     assert paths.exports_folder == Path("var/exports")
     assert paths.backups_folder == Path("var/backups")
-    assert paths.downloads_folder == Path("var/ota")
+    assert paths.ota_folder == Path("var/ota")
+    assert paths.downloads_folder == Path("var/ota/downloads")
     assert all(p.is_relative_to("var") for p in paths.listing().values())
 
 

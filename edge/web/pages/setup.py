@@ -1,4 +1,4 @@
-"""/setup: claim the box with its PIN, then its role, event, reader test and enrollment."""
+"""/setup: claim the box with its PIN, then its role, event, reader test, enrollment, updates."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from edge.errors import ChronoEdgeError, InvalidInput, Problem
 from edge.services.admin import AdminService
 from edge.services.readercheck import check_reader
 from edge.services.setup import SetupService
+from edge.services.updates import UpdateService
+from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.api.setup import provide_setup
 from edge.web.auth import PUBLIC, client_address, logged_in, start_session
@@ -25,6 +27,7 @@ async def setup_page(
     request: Request[Any, Any, Any],
     setup: SetupService,
     admin: AdminService,
+    updates: UpdateService,
     notice: Notice | None = None,
     **extra: Any,
 ) -> Template:
@@ -33,6 +36,7 @@ async def setup_page(
     credential = admin.credential()
     context = {
         "status": status,
+        "ota": await updates.status(),
         "notice": notice,
         "logged_in": credential is not None and logged_in(request, credential),
         **extra,
@@ -44,6 +48,11 @@ async def setup_page(
     return page
 
 
+def provide_updates(settings: NamedDependency[Settings]) -> UpdateService:
+    """Dependency: the box's over-the-air update state and the operator's buttons."""
+    return UpdateService(settings.paths)
+
+
 def _field(form: dict[str, Any], name: str) -> str:
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
@@ -53,7 +62,10 @@ class SetupPages(Controller):
     """The setup page and its forms (each answers with the page and a notice)."""
 
     include_in_schema = False
-    dependencies = {"setup": Provide(provide_setup, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "setup": Provide(provide_setup, sync_to_thread=False),
+        "updates": Provide(provide_updates, sync_to_thread=False),
+    }
 
     @get("/setup")
     async def show(
@@ -61,9 +73,10 @@ class SetupPages(Controller):
         request: Request[Any, Any, Any],
         setup: NamedDependency[SetupService],
         admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
     ) -> Template:
         """The box's state; before the claim, the claim form first."""
-        return await setup_page(request, setup, admin)
+        return await setup_page(request, setup, admin, updates)
 
     @post("/setup/claim", opt=PUBLIC, status_code=200)
     async def claim(
@@ -72,6 +85,7 @@ class SetupPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
         setup: NamedDependency[SetupService],
         admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
     ) -> Template:
         """Set the admin password with the setup PIN and log in."""
         try:
@@ -82,10 +96,10 @@ class SetupPages(Controller):
                 _field(data, "password_again"),
             )
         except ChronoEdgeError as error:
-            return await setup_page(request, setup, admin, failed(error))
+            return await setup_page(request, setup, admin, updates, failed(error))
         start_session(request, credential)
         notice = done("The box is claimed: the setup PIN is spent and you are logged in.")
-        return await setup_page(request, setup, admin, notice, just_logged_in=True)
+        return await setup_page(request, setup, admin, updates, notice, just_logged_in=True)
 
     @post("/setup/reader-test", status_code=200)
     async def reader_test(
@@ -93,13 +107,14 @@ class SetupPages(Controller):
         request: Request[Any, Any, Any],
         setup: NamedDependency[SetupService],
         admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
         db: NamedDependency[Database],
     ) -> Template:
         """Connect to the reader for a few seconds and show what it saw."""
         try:
             found = await check_reader(db, setup.current().reader)
         except ChronoEdgeError as error:
-            return await setup_page(request, setup, admin, failed(error))
+            return await setup_page(request, setup, admin, updates, failed(error))
         if found.ok:
             notice = done("The reader at {address} answered.", address=found.address)
         else:
@@ -109,7 +124,7 @@ class SetupPages(Controller):
                 {"address": found.address},
                 [found.detail],
             )
-        return await setup_page(request, setup, admin, notice, reader=found)
+        return await setup_page(request, setup, admin, updates, notice, reader=found)
 
     @post("/setup/role", status_code=200)
     async def choose_role(
@@ -118,6 +133,7 @@ class SetupPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
         setup: NamedDependency[SetupService],
         admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
     ) -> Template:
         """Write the role, event, point and MASTER to reader.json, all or nothing."""
         try:
@@ -130,9 +146,9 @@ class SetupPages(Controller):
                 bool(_field(data, "discovery")),
             )
         except ChronoEdgeError as error:
-            return await setup_page(request, setup, admin, failed(error), form=data)
+            return await setup_page(request, setup, admin, updates, failed(error), form=data)
         notice = done("This box is now {role}.", role=config.role.value.upper())
-        return await setup_page(request, setup, admin, notice)
+        return await setup_page(request, setup, admin, updates, notice)
 
     @post("/setup/event", status_code=200)
     async def load_event(
@@ -141,6 +157,7 @@ class SetupPages(Controller):
         data: MultipartBody[dict[str, Any]],
         setup: NamedDependency[SetupService],
         admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
     ) -> Template:
         """Load an event from an uploaded YAML file."""
         upload = data.get("file")
@@ -150,7 +167,7 @@ class SetupPages(Controller):
             text = (await upload.read()).decode("utf-8-sig", errors="replace")
             report = await setup.load_event(text, upload.filename)
         except ChronoEdgeError as error:
-            return await setup_page(request, setup, admin, failed(error))
+            return await setup_page(request, setup, admin, updates, failed(error))
         if report.created:
             notice = done("Event {slug} loaded.", slug=report.slug)
         elif report.changes:
@@ -161,7 +178,7 @@ class SetupPages(Controller):
             )
         else:
             notice = done("Event {slug} unchanged: the file is already loaded.", slug=report.slug)
-        return await setup_page(request, setup, admin, notice)
+        return await setup_page(request, setup, admin, updates, notice)
 
     @post("/setup/enroll", status_code=200)
     async def enroll(
@@ -170,15 +187,53 @@ class SetupPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
         setup: NamedDependency[SetupService],
         admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
     ) -> Template:
         """Enroll with central using a token; the tunnel comes up when it can."""
         try:
             enrolled = await setup.enroll(_field(data, "central_url"), _field(data, "token"))
         except ChronoEdgeError as error:
-            return await setup_page(request, setup, admin, failed(error), form=data)
+            return await setup_page(request, setup, admin, updates, failed(error), form=data)
         notice = done(
             "Enrolled with central {url} as {device}.", url=enrolled.url, device=enrolled.device_id
         )
         if enrolled.reason:
             notice.details.append(enrolled.reason)
-        return await setup_page(request, setup, admin, notice)
+        return await setup_page(request, setup, admin, updates, notice)
+
+    @post("/setup/ota/defer", status_code=200)
+    async def defer_updates(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[dict[str, Any]],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
+    ) -> Template:
+        """Hold updates back for some hours (0: allow them again)."""
+        try:
+            word = await updates.defer(_field(data, "hours"))
+        except ChronoEdgeError as error:
+            return await setup_page(request, setup, admin, updates, failed(error))
+        if word.deferred_until:
+            notice = done("Updates are deferred until {until}.", until=word.deferred_until)
+        else:
+            notice = done("Updates are allowed again.")
+        return await setup_page(request, setup, admin, updates, notice)
+
+    @post("/setup/ota/force", status_code=200)
+    async def force_update(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[dict[str, Any]],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
+    ) -> Template:
+        """Let the offered release install now, whatever the race, sync and window say."""
+        try:
+            force = await updates.force(_field(data, "reason"))
+        except ChronoEdgeError as error:
+            return await setup_page(request, setup, admin, updates, failed(error))
+        notice = done("{version} will install at the next check, forced.", version=force.version)
+        return await setup_page(request, setup, admin, updates, notice)
