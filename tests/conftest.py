@@ -11,6 +11,18 @@ from edge.store import migrate
 from edge.store.database import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Costly session fixtures (a base rootfs, bundles, installed releases): under pytest-xdist
+# the tests that use one share a worker (a group), so each is built once per run.
+SESSION_GROUPS = {"rootfs_base": "rootfs", "host_bundle": "rootfs", "ota_bundles": "ota"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test that uses a costly session fixture with that fixture's xdist group."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for group in sorted({SESSION_GROUPS[name] for name in used & SESSION_GROUPS.keys()}):
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture

@@ -19,17 +19,6 @@ from tests.e2e.rootfs import Rootfs, build_base, skip_unless_possible, writable_
 ROOT = Path(__file__).resolve().parents[2]
 HOST_TARGET = "linux-x86_64-cp311"
 BOX_WEB_PORT = 18080
-# The session fixtures every deployment test builds on (a base rootfs, a bundle, an
-# installed box): costly, so under pytest-xdist their tests share one worker.
-ROOTFS_FIXTURES = frozenset({"rootfs_base", "host_bundle"})
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put every test that uses the rootfs fixtures in one xdist group ("rootfs")."""
-    for item in items:
-        if ROOTFS_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("rootfs"))
 
 
 @pytest.fixture(scope="session")
