@@ -127,7 +127,12 @@ def test_the_web_lists_and_enqueues_jobs_without_importing_what_they_run(tmp_pat
     assert done.returncode == 0, done.stderr
     loaded = set(json.loads(done.stdout))
     handlers = {str(k.handler).partition(":")[0] for k in box_registry(Settings()).kinds.values()}
-    assert handlers == {"edge.jobs.builtin", "edge.jobs.catalog", "edge.jobs.exports"}
+    assert handlers == {
+        "edge.jobs.builtin",
+        "edge.jobs.catalog",
+        "edge.jobs.exports",
+        "edge.jobs.updates",
+    }
     assert not handlers & loaded
     assert not {m for m in loaded if m.startswith("edge.backup")}
 

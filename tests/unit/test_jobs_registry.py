@@ -9,19 +9,26 @@ from typing import Any
 
 import pytest
 
-from edge.jobs import builtin, catalog, exports
+from edge.jobs import builtin, catalog, exports, updates
 from edge.jobs.box import box_registry
 from edge.jobs.context import JobContext
 from edge.jobs.errors import UnknownKind
 from edge.jobs.registry import JobRegistry, Kind, Periodic, load_registry, resolve_handler
 from edge.services import exports as export_service
 from edge.settings import Settings
+from ota.settings import get_ota_settings
 
 JOBS = Path(builtin.__file__).parent
 ENGINE = ("admin", "context", "errors", "lease", "models", "queue", "registry", "rescue")
 ENGINE += ("statements", "store", "worker")
 """The generic queue: what any registry runs on."""
-BOX_CODE = ("edge.jobs.box", "edge.jobs.catalog", "edge.jobs.builtin", "edge.jobs.exports")
+BOX_CODE = (
+    "edge.jobs.box",
+    "edge.jobs.catalog",
+    "edge.jobs.builtin",
+    "edge.jobs.exports",
+    "edge.jobs.updates",
+)
 BOX_CODE += ("edge.services", "edge.sync", "edge.vpn", "edge.backup", "edge.fleet")
 
 
@@ -46,17 +53,28 @@ def test_the_box_registry_declares_every_handler_the_worker_can_run():
     handlers = registry.handlers()  # what a worker imports at its start: every name resolves
     assert all(inspect.iscoroutinefunction(h) for h in handlers.values())
     declared = {kind.handler for kind in registry.kinds.values()}
-    written = _handlers_in(builtin) | _handlers_in(catalog) | _handlers_in(exports)
+    written = {
+        handler
+        for module in (builtin, catalog, exports, updates)
+        for handler in _handlers_in(module)
+    }
     assert written == declared, "a job handler is written but not declared, or the reverse"
-    queues = {"backup", "default", "exports", "maintenance", "results", "sync", "vpn"}
+    queues = {"backup", "default", "exports", "maintenance", "ota", "results", "sync", "vpn"}
     assert set(registry.queues()) == queues
 
 
-def test_the_box_registry_schedules_the_periodic_kinds_at_the_settings_periods():
+def test_the_box_registry_schedules_the_periodic_kinds_at_the_settings_periods(
+    monkeypatch: pytest.MonkeyPatch,
+):
     settings = Settings(
         sync_every_s=3, results_cache_every_s=4, backup_every_s=5, tunnel_check_every_s=6
     )
-    periods = {k: p.every_s for k, p in box_registry(settings).periodic.items()}
+    monkeypatch.setenv("CHRONO_OTA_CHECK_EVERY_S", "7")
+    get_ota_settings.cache_clear()
+    try:
+        periods = {k: p.every_s for k, p in box_registry(settings).periodic.items()}
+    finally:
+        get_ota_settings.cache_clear()
     assert periods == {
         "jobs.prune": 3600.0,
         "sync.forward": 3,
@@ -64,6 +82,7 @@ def test_the_box_registry_schedules_the_periodic_kinds_at_the_settings_periods()
         "results.cache": 4,
         "backup.upload": 5,
         "vpn.keep_up": 6,
+        "ota.check": 7,
     }
     assert set(catalog.ROLE_JOBS) <= set(periods)  # follow_role runs them on a role change
 
