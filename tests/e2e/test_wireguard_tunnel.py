@@ -139,8 +139,8 @@ def run_lab(lab: Lab, tmp_path: Path) -> None:
 
     with central_in(hq, env, port, tmp_path / "central.log"):
         # pi1 enrolls over the LAN with the box's own code, then brings its tunnel up.
-        granted = nsctl(
-            pi1, "enroll", f"http://{HQ_LAN}:{port}", token,
+        granted = nsctl(  # "--": a token may start with "-"
+            pi1, "enroll", "--", f"http://{HQ_LAN}:{port}", token,
             str(tmp_path / "pi1" / "reader.json"), str(tmp_path / "pi1"),
         )  # fmt: skip
         link = CentralLink.model_validate_json(granted)
