@@ -96,14 +96,19 @@ class ReleaseStore:
             subprocess.run(["cp", "-a", str(release), str(store.pristine / version)], check=True)
         return store
 
-    def reset(self, versions: tuple[str, ...], current: str) -> None:
-        """``opt`` as a box with ``versions`` installed and ``current`` running."""
-        remove_tree(self.opt)
-        (self.opt / "releases").mkdir(parents=True)
+    def reset(self, versions: tuple[str, ...], current: str, opt: Path | None = None) -> None:
+        """``opt`` (default: the store's) as a box with ``versions`` installed, ``current`` running.
+
+        Another folder than the store's runs only where it is mounted on the store's
+        (tests/otafleet.py): the releases' scripts name the store's path.
+        """
+        opt = opt or self.opt
+        remove_tree(opt)
+        (opt / "releases").mkdir(parents=True)
         for version in versions:
-            target = self.opt / "releases" / version
+            target = opt / "releases" / version
             subprocess.run(["cp", "-al", str(self.pristine / version), str(target)], check=True)
-        (self.opt / "current").symlink_to(f"releases/{current}")
+        (opt / "current").symlink_to(f"releases/{current}")
 
 
 class TestBox:
@@ -111,11 +116,30 @@ class TestBox:
 
     __test__ = False  # not a test class, whatever its name
 
-    def __init__(self, store: ReleaseStore, folder: Path, units: tuple[str, ...] = UNITS) -> None:
+    def __init__(
+        self,
+        store: ReleaseStore,
+        folder: Path,
+        units: tuple[str, ...] = UNITS,
+        *,
+        enter: tuple[str, ...] = (),
+        address: str = "127.0.0.1",
+        opt_view: Path | None = None,
+    ) -> None:
+        """A box whose processes run with ``store.opt`` as their opt folder.
+
+        A box of its own (tests/otafleet.py) runs every command through ``enter`` (into
+        its network and mount namespaces, where its own opt folder is mounted on
+        ``store.opt``); the test reaches its web service on ``address`` and reads its
+        opt folder at ``opt_view``.
+        """
         self.store = store
         self.folder = folder
         self.port = free_port()
         self.units = units
+        self.enter = list(enter)
+        self.address = address
+        self.opt_view = opt_view or store.opt
         self.paths = BoxPaths.under(folder / "data", folder / "config")
         self.unit_dir = folder / "units"
         self.standin_state = folder / "standin"
@@ -125,7 +149,7 @@ class TestBox:
         self.settings_env = {
             "CHRONO_EDGE_DATA_DIR": str(self.paths.data_dir),
             "CHRONO_EDGE_CONFIG_DIR": str(self.paths.config_dir),
-            "CHRONO_EDGE_HOST": "127.0.0.1",
+            "CHRONO_EDGE_HOST": "127.0.0.1" if address == "127.0.0.1" else "0.0.0.0",
             "CHRONO_EDGE_PORT": str(self.port),
             "CHRONO_OTA_OPT_DIR": str(store.opt),
             "CHRONO_OTA_UNITS": json.dumps(list(units)),
@@ -161,7 +185,7 @@ class TestBox:
     def layout(self) -> Layout:
         """The box's layout as its installer sees it."""
         settings = OtaSettings(
-            opt_dir=self.store.opt,
+            opt_dir=self.opt_view,
             units=self.units,
             web_url=f"http://127.0.0.1:{self.port}",
             box_user=None,
@@ -189,7 +213,7 @@ class TestBox:
 
     def systemctl(self, verb: str, *units: str) -> None:
         """The stand-in's ``verb`` on ``units`` (default: all of the box's)."""
-        subprocess.run([*self.standin, verb, *(units or self.units)], check=True)
+        subprocess.run([*self.enter, *self.standin, verb, *(units or self.units)], check=True)
 
     def start(self, version: str | None = None, extra_env: Mapping[str, str] | None = None) -> None:
         """Start the units (boot) and wait for /healthz (from ``version``, if given)."""
@@ -265,7 +289,7 @@ class TestBox:
         """``opt/current/bin/chrono-ota apply`` as the update unit runs it (optionally killed)."""
         extra = {"CHRONO_OTA_FAILPOINT": failpoint} if failpoint else {}
         return subprocess.run(
-            [str(self.store.opt / "current" / "bin" / "chrono-ota"), "apply"],
+            [*self.enter, str(self.store.opt / "current" / "bin" / "chrono-ota"), "apply"],
             env=self.env(**extra),
             cwd=self.paths.data_dir,
             capture_output=True,
@@ -291,7 +315,7 @@ class TestBox:
     def healthz(self) -> tuple[int, str]:
         """What /healthz answers: (status, version); (0, "") without an answer."""
         try:
-            answer = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
+            answer = httpx.get(f"http://{self.address}:{self.port}/healthz", timeout=2)
         except httpx.HTTPError:
             return 0, ""
         version = answer.json().get("version", "") if answer.status_code == 200 else ""
@@ -319,7 +343,7 @@ class TestBox:
     def ota_cli(self, *arguments: str) -> str:
         """``opt/current/bin/chrono-ota ARGUMENTS`` with the box's settings."""
         return subprocess.run(
-            [str(self.store.opt / "current" / "bin" / "chrono-ota"), *arguments],
+            [*self.enter, str(self.store.opt / "current" / "bin" / "chrono-ota"), *arguments],
             env=self.env(),
             capture_output=True,
             text=True,
@@ -329,7 +353,7 @@ class TestBox:
     def cli(self, *arguments: str) -> str:
         """``opt/current/bin/chrono-edge ARGUMENTS`` with the box's settings."""
         return subprocess.run(
-            [str(self.store.opt / "current" / "bin" / "chrono-edge"), *arguments],
+            [*self.enter, str(self.store.opt / "current" / "bin" / "chrono-edge"), *arguments],
             env=self.env(),
             capture_output=True,
             text=True,
