@@ -25,6 +25,8 @@ from tests.otabox import OtaCentral, ReleaseStore, enrolled_box, ota_central, wa
 pytestmark = pytest.mark.integration
 
 READER_UNITS = ("chronoedge-web", "chronoedge-worker", "chronoedge-reader")
+HELD_S = 8
+"""Seconds the test watches the box hold the update while the race is live."""
 
 
 @pytest.fixture(scope="module")
@@ -74,17 +76,15 @@ def test_the_worker_downloads_installs_and_reports_by_itself(
 def test_an_update_offered_during_a_live_race_waits_and_loses_no_read(
     central: OtaCentral, release_store: ReleaseStore, tmp_path: Path
 ) -> None:
-    burst = BurstScenario(tags=20, start_s=0.5, duration_s=30.0, reads_per_s=60.0)
+    burst = BurstScenario(tags=20, start_s=0.5, duration_s=15.0, reads_per_s=60.0)
     with BackgroundEmulator(burst) as emulator:
         box, device = enrolled_box(
             release_store, central, tmp_path / "box", event="live-10k", units=READER_UNITS
         )
         try:
-            # One race, open (one hour's cutoff) for another 100 s.
-            now = datetime.now(UTC).replace(microsecond=0)
-            closes = now + timedelta(seconds=100)
-            event = event_file(tmp_path / "live.json", "live-10k", closes - timedelta(hours=1))
-            box.cli("event", "load", str(event))
+            # One race under way (started 10 min ago, one hour's cutoff): live.
+            started = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+            box.cli("event", "load", str(event_file(tmp_path / "live.json", "live-10k", started)))
             box.cli(
                 "role", "set", "master", "--event", "live-10k", "--point", "FINISH",
                 "--reader", f"127.0.0.1:{emulator.port}",
@@ -98,11 +98,17 @@ def test_an_update_offered_during_a_live_race_waits_and_loses_no_read(
             wait_for(deferred_for_the_race, "the update deferred by the live race")
             wait_for(lambda: central.device(device).get("state") == "deferred", "the report")
             assert "race 10K of live-10k is live" in str(central.device(device)["reason"])
-            # Nothing moves while the race is open.
-            while datetime.now(UTC) < closes - timedelta(seconds=2):
+            # Nothing moves while the race is open: the worker tries the gates every second.
+            for _ in range(HELD_S):
                 assert box.current() == "0.1.0"
                 assert box.healthz() == (200, "0.1.0")
+                assert not box.installer_pids()
                 time.sleep(1)
+            wait_for(lambda: streamed(emulator), "the end of the reads")
+            # The race closes: its start moved back, its cutoff is behind us.
+            closes = datetime.now(UTC).replace(microsecond=0)
+            earlier = closes.replace(microsecond=0) - timedelta(hours=1, seconds=1)
+            box.cli("event", "load", str(event_file(tmp_path / "live.json", "live-10k", earlier)))
             wait_for(
                 lambda: update_status(box.layout)["state"] == "healthy",
                 "the install after the race",
@@ -129,3 +135,10 @@ def test_an_update_offered_during_a_live_race_waits_and_loses_no_read(
             )
         finally:
             box.stop()
+
+
+def streamed(emulator: BackgroundEmulator) -> bool:
+    """Whether the emulator sent reads and no more in the last second."""
+    sent = emulator.stats.reports_sent
+    time.sleep(1)
+    return sent > 0 and emulator.stats.reports_sent == sent
