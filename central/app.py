@@ -41,6 +41,7 @@ from central.web.repository import RepositoryController
 from edge.auth.sessions import SessionFiles
 from edge.errors import ChronoEdgeError
 from edge.web.errors import error_handler
+from edge.web.forgery import refuse_forgery
 from edge.web.sessions import login_sessions
 
 VERSION = version("chronoedge")
@@ -97,6 +98,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             OtaController,
             RepositoryController,
         ],
+        guards=[refuse_forgery],  # writes from other origins, not-JSON to JSON APIs
         middleware=[login_sessions(SESSION_MAX_AGE_S, samesite="strict").middleware],
         stores={"sessions": sessions},
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),

@@ -20,6 +20,7 @@ SHARED_WITH_CENTRAL = (
     "edge.domain",
     "edge.errors",
     "edge.web.errors",
+    "edge.web.forgery",
     "edge.web.sessions",
     "edge.sync.protocol",
     "edge.store.database",
