@@ -12,10 +12,16 @@ APIs refuse other content types with 415, and logging out is a POST.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
+from edge.roleconfig import load_file_role
+from tests.browser import browser_page, live_box
 from tests.security.sessionlab import (
     ADMIN,
     BOX,
@@ -185,3 +191,68 @@ def test_central_refuses_forged_writes_and_logs_out_with_a_post(tmp_path):
         out = browser.post("/logout", headers={"Origin": own}, follow_redirects=False)
         assert out.status_code in (302, 303)
         assert browser.get("/", follow_redirects=False).status_code in (302, 303, 307)
+
+
+ATTACK = """<!doctype html><title>free race photos</title>
+<form id="forged" method="post" action="{box}/setup/role" target="sink">
+  <input name="role" value="unconfigured">
+</form>
+<iframe name="sink"></iframe>
+<script>
+  fetch("{box}/api/v1/setup/role", {{method: "POST", mode: "no-cors", credentials: "include",
+    headers: {{"Content-Type": "text/plain"}},
+    body: JSON.stringify({{role: "unconfigured"}})}})
+    .finally(function () {{ document.getElementById("forged").submit(); }});
+</script>"""
+
+
+@contextmanager
+def attacker_site(box_url: str) -> Iterator[str]:
+    """A page served on another port of the box's own address (same site, other origin)."""
+    page = ATTACK.format(box=box_url).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.e2e
+def test_a_page_on_another_port_cannot_use_the_operators_browser(tmp_path):
+    """Chromium, logged in on the box, opens a page of another port of 127.0.0.1."""
+    with live_box(tmp_path / "box", entrants=None) as box, browser_page() as page:
+        pin = (box.workdir / "setup-pin.txt").read_text().strip()
+        page.goto(f"{box.url}/setup")
+        page.fill("#pin", pin)
+        page.fill("#password", "finish-line-2026")
+        page.fill("#password-again", "finish-line-2026")
+        page.click("#claim-submit")
+        page.select_option("#role", "master")
+        page.click("#role-submit")
+        assert "notice ok" in page.get_attribute("#notice", "class")
+        assert load_file_role(box.role_file).role.value == "master"
+        with attacker_site(box.url) as evil:
+            refused: list[int] = []
+            page.on("response", lambda r: refused.append(r.status) if "/role" in r.url else None)
+            page.goto(evil)
+            page.wait_for_timeout(1500)  # the fetch, then the form into the iframe
+        assert load_file_role(box.role_file).role.value == "master"  # not stopped mid-race
+        assert refused == [403, 403], refused
+        page.goto(f"{box.url}/setup")  # the operator's own page still works
+        page.select_option("#role", "master")
+        page.click("#role-submit")
+        assert "notice ok" in page.get_attribute("#notice", "class")
