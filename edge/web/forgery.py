@@ -7,8 +7,10 @@ that can change something (any method but GET, HEAD, OPTIONS) must come from the
 server's own origin, its scheme, host and port as the Host header names them, or
 from no browser at all:
 
-- ``Sec-Fetch-Site`` (sent by current browsers) must be ``same-origin`` or ``none``;
-- else ``Origin``, else the origin of ``Referer``, must be the server's own;
+- ``Sec-Fetch-Site`` (sent by current browsers), when present, must be ``same-origin``
+  or ``none``;
+- ``Origin``, else the origin of ``Referer``, when present, must be the server's own
+  (behind a TLS proxy, uvicorn's proxy headers give the scheme; Host must pass through);
 - a request with none of the three was not made by a page (a script, a box, central's
   clients) and goes on: its credentials are its own.
 
@@ -65,9 +67,7 @@ def check_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     """Refuse a request that a page of another origin made (ForeignOrigin)."""
     headers = connection.headers
     site = headers.get("sec-fetch-site")
-    if site is not None:
-        if site.strip().lower() in OWN_SITES:
-            return
+    if site is not None and site.strip().lower() not in OWN_SITES:
         raise ForeignOrigin(
             f"refused: a {site} request (this server takes writes from its own pages)"
         )

@@ -7,7 +7,8 @@ sets no cookie while the session is empty, and keeps the id only as long as the
 data under it does not change: any write (a login, a claim) goes under a new random
 id and the old file is deleted, so an id planted in a browser before a login never
 becomes a logged-in one (session fixation). A cookie whose id holds no stored
-session is never reused, and is cleared on the response.
+session is never reused, and is cleared on the response (unless the response is
+``Cache-Control: public``: one copy of it may go to everybody).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ class LoginSessionBackend(ServerSideSessionBackend):
         if scope_session is Empty or not scope_session:
             if loaded:
                 await self.delete(loaded[0], store=store)
-            if self.config.key in connection.cookies:
+            # A response a CDN may keep for everybody carries nobody's cookie, not even this.
+            public = "public" in headers.get("cache-control", "").lower()
+            if self.config.key in connection.cookies and not public:
                 headers.add("Set-Cookie", self._cookie("null", expires=0))
             return
         data = self.serialize_data(scope_session, connection.scope)

@@ -42,6 +42,11 @@ FOREIGN = {
     "a referer only": {"Referer": "http://testserver.local:8080/attack.html"},
     "fetch metadata": {"Sec-Fetch-Site": "same-site"},
     "fetch metadata, cross-site": {"Sec-Fetch-Site": "cross-site", "Origin": BOX},
+    "fetch metadata at odds with origin": {
+        "Sec-Fetch-Site": "same-origin",
+        "Origin": "http://testserver.local:8080",
+    },
+    "origin at odds with referer": {"Origin": "http://evil.example", "Referer": f"{BOX}/setup"},
 }
 """Headers a browser sends with a request that another origin's page makes."""
 OWN = {
