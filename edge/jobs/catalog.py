@@ -250,8 +250,9 @@ async def prune_sessions(ctx: JobContext, payload: dict[str, Any]) -> dict[str, 
     """Delete expired login sessions (the web process writes one file per login)."""
     sessions = SessionFiles(box_paths(ctx).sessions_folder)
     removed = await sessions.prune()
-    await ctx.log(f"pruned {removed} session files, {sessions.count()} left")
-    return {"removed": removed, "left": sessions.count()}
+    left = sessions.count()
+    await ctx.log(f"pruned {removed} session files, {left} left")
+    return {"removed": removed, "left": left}
 
 
 async def follow_role(
