@@ -50,7 +50,8 @@ ANONYMOUS_BOX_REQUESTS = [
     ("POST", "/login"),
     ("POST", "/api/v1/setup/login"),
     ("POST", "/api/v1/setup/logout"),
-    ("GET", "/language/fr?next=/results"),
+    ("GET", "/screen/arrivals"),
+    ("PUT", "/api/v1/events"),
 ]
 
 
@@ -79,6 +80,8 @@ def test_anonymous_requests_to_the_box_store_nothing_and_set_no_cookie(tmp_path,
                 assert answer.status_code < 500, (method, path, answer.text)
                 cookies += [(method, path)] if "set-cookie" in answer.headers else []
         assert cookies == []
+        language = client.get("/lang/fr", follow_redirects=False)  # a preference, not a session
+        assert "session=" not in language.headers.get("set-cookie", "")
         assert session_files(folder) == before
 
 
