@@ -44,6 +44,7 @@ from edge.web.auth import (
     session_store,
 )
 from edge.web.errors import error_handler, login_required_handler
+from edge.web.forgery import refuse_forgery
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages
@@ -146,7 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ChronoEdgeError: error_handler,
             LoginRequired: login_required_handler,
         },
-        guards=[login_guard(admin)],
+        guards=[refuse_forgery, login_guard(admin)],  # writes from other origins fail first
         middleware=[session_config().middleware],
         stores={"sessions": sessions},
         on_startup=[migrate_database, sessions.delete_expired, box_role.start],

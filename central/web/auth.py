@@ -15,6 +15,8 @@ from central.services.users import UserService
 from edge.auth.limiter import AttemptLimiter
 
 SESSION_USER = "admin"
+SESSION_MAX_AGE_S = 14 * 24 * 3600
+"""How long a dashboard login lasts."""
 
 
 class TooManyAttempts(CentralError):

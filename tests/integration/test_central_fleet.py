@@ -105,7 +105,7 @@ def test_dashboard_needs_a_login_and_shows_the_fleet(central: tuple[str, str]):
         assert page.status_code == 200
         assert "autumn-trail" in page.text
         assert "pi-f-dash" in page.text
-        browser.get("/logout")
+        browser.post("/logout")  # a POST since issue 18 (a link elsewhere cannot log out)
         assert browser.get("/").status_code in (302, 303, 307)
 
 

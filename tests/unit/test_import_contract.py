@@ -20,6 +20,8 @@ SHARED_WITH_CENTRAL = (
     "edge.domain",
     "edge.errors",
     "edge.web.errors",
+    "edge.web.forgery",
+    "edge.web.sessions",
     "edge.sync.protocol",
     "edge.store.database",
     "edge.store.sqlite",
@@ -29,6 +31,7 @@ SHARED_WITH_CENTRAL = (
     "edge.vpn.runner",
     "edge.auth.errors",
     "edge.auth.limiter",
+    "edge.auth.sessions",
     "edge.command",
 )
 
