@@ -39,8 +39,7 @@ from central.web.api.sync import SyncController
 from central.web.auth import LoginThrottle
 from central.web.pages import PageController
 from central.web.repository import RepositoryController
-from edge.errors import ChronoEdgeError
-from edge.web.errors import error_handler
+from edge.web.errors import EXCEPTION_HANDLERS
 
 VERSION = version("chronoedge")
 TEMPLATES = Path(__file__).with_name("web") / "templates"
@@ -109,7 +108,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
-        exception_handlers={ChronoEdgeError: error_handler},  # central's errors derive from it
+        exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[migrate_database, refresher.start],
         on_shutdown=[refresher.stop, database.close],
         openapi_config=OpenAPIConfig(
