@@ -39,8 +39,7 @@ from central.web.auth import SESSION_MAX_AGE_S, LoginThrottle
 from central.web.pages import PageController
 from central.web.repository import RepositoryController
 from edge.auth.sessions import SessionFiles
-from edge.errors import ChronoEdgeError
-from edge.web.errors import error_handler
+from edge.web.errors import EXCEPTION_HANDLERS
 from edge.web.forgery import refuse_forgery
 from edge.web.sessions import login_sessions
 
@@ -114,7 +113,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
-        exception_handlers={ChronoEdgeError: error_handler},  # central's errors derive from it
+        exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
         on_startup=[migrate_database, refresher.start, pruner.start],
         on_shutdown=[refresher.stop, pruner.stop, database.close],
         openapi_config=OpenAPIConfig(

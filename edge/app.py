@@ -14,7 +14,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from edge.errors import ChronoEdgeError
 from edge.jobs.box import box_registry
 from edge.services.admin import AdminService
 from edge.services.boxrole import Listening, RoleService
@@ -43,7 +42,7 @@ from edge.web.auth import (
     session_config,
     session_store,
 )
-from edge.web.errors import error_handler, login_required_handler
+from edge.web.errors import EXCEPTION_HANDLERS, login_required_handler
 from edge.web.forgery import refuse_forgery
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
@@ -143,10 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "box_role": Provide(provide_box_role, sync_to_thread=False),
         },
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
-        exception_handlers={
-            ChronoEdgeError: error_handler,
-            LoginRequired: login_required_handler,
-        },
+        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required_handler},
         guards=[refuse_forgery, login_guard(admin)],  # writes from other origins fail first
         middleware=[session_config().middleware],
         stores={"sessions": sessions},
