@@ -110,6 +110,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
         exception_handlers={ChronoEdgeError: error_handler},  # central's errors derive from it
+        request_max_body_size=settings.request_max_bytes,
         on_startup=[migrate_database, refresher.start],
         on_shutdown=[refresher.stop, database.close],
         openapi_config=OpenAPIConfig(

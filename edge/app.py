@@ -111,8 +111,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             healthz,
             EventController,
-            EntrantController,
-            PassingController,
+            # CSV imports take bigger bodies than the rest (settings.request_max_bytes).
+            Router(
+                path="/",
+                route_handlers=[EntrantController, PassingController, EntrantPages],
+                request_max_body_size=settings.import_max_bytes,
+            ),
             ManualEntryController,
             CorrectionController,
             PassingStreamController,
@@ -124,7 +128,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JobController,
             ExportController,
             ExportPages,
-            EntrantPages,
             JobPages,
             ArrivalController,
             ResultPages,
@@ -148,6 +151,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         guards=[login_guard(admin)],
         middleware=[session_config().middleware],
+        request_max_body_size=settings.request_max_bytes,
         stores={"sessions": sessions},
         on_startup=[migrate_database, sessions.delete_expired, box_role.start],
         state=State({"box_role": box_role}),  # pages show a SLAVE's or unconfigured box's role

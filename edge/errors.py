@@ -52,6 +52,15 @@ class Unauthorized(ChronoEdgeError):
     http_status = 401
 
 
+class TooLarge(ChronoEdgeError):
+    """The request is larger than this box accepts; nothing was read further or stored.
+
+    Send a smaller file or batch (split it), or raise the limit the message names.
+    """
+
+    http_status = 413
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in an input file: where it is and why."""

@@ -78,6 +78,19 @@ class Settings(BaseSettings):
         default=8000, ge=1, le=65535, description="Port of the web UI and HTTP API (80 on a Pi)."
     )
 
+    request_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 beyond it), but for the CSV imports"
+        " and SLAVEs' sync batches, which have their own bounds. Event files fit in it.",
+    )
+    import_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of an entrants or passings CSV import (413 beyond it): about"
+        " 60,000 entrants. The import page re-posts the checked file in base64 (4/3 larger).",
+    )
+
     @property
     def paths(self) -> BoxPaths:
         """Every file of the box: the data directory's, but for the paths set one by one."""
