@@ -53,6 +53,7 @@ from edge.web.pages.login import LoginPages
 from edge.web.pages.results import ResultPages
 from edge.web.pages.screens import ScreenPages
 from edge.web.pages.setup import SetupPages
+from edge.web.streams import StreamSlots, stream_limits
 
 VERSION = version("chronoedge")
 """The installed release (what /healthz reports: an update's health gate checks it)."""
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     # Claim with the setup PIN, then logins (edge.web.auth guards every handler).
     admin = AdminService(paths, settings.boot_folder)
+    streams = StreamSlots(settings.streams_max, settings.streams_per_client)
     sessions = session_store(paths.sessions_folder)
 
     def provide_admin() -> AdminService:
@@ -150,7 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LoginRequired: login_required_handler,
         },
         guards=[login_guard(admin)],
-        middleware=[session_config().middleware],
+        middleware=[session_config().middleware, stream_limits(streams)],
         request_max_body_size=settings.request_max_bytes,
         stores={"sessions": sessions},
         on_startup=[migrate_database, sessions.delete_expired, box_role.start],

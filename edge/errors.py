@@ -61,6 +61,20 @@ class TooLarge(ChronoEdgeError):
     http_status = 413
 
 
+class Busy(ChronoEdgeError):
+    """Too many live streams are open; close a screen or retry later."""
+
+    http_status = 503
+
+    def __init__(self, message: str | None = None, retry_after_s: int = 5) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+    def headers(self) -> dict[str, str]:
+        """``Retry-After``: when a slot is likely to be free again."""
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in an input file: where it is and why."""

@@ -90,6 +90,18 @@ class Settings(BaseSettings):
         description="Largest body of an entrants or passings CSV import (413 beyond it): about"
         " 60,000 entrants. The import page re-posts the checked file in base64 (4/3 larger).",
     )
+    streams_max: int = Field(
+        default=200,
+        ge=1,
+        description="Most live streams (speaker screens, console, job logs) open at once;"
+        " beyond it a new one gets 503 with Retry-After. Keep it well below the process's"
+        " open-file limit (ulimit -n).",
+    )
+    streams_per_client: int = Field(
+        default=8,
+        ge=1,
+        description="Most live streams open at once from one client address (503 beyond it).",
+    )
 
     @property
     def paths(self) -> BoxPaths:

@@ -1,0 +1,118 @@
+"""Issue 18, finding 8: live streams are bounded per client address and in total.
+
+1,100 anonymous arrival streams exhausted a box's file descriptors: 1,083
+requests answered 500, /healthz took 6.3 s. Now a stream beyond
+CHRONO_EDGE_STREAMS_PER_CLIENT (from one address) or CHRONO_EDGE_STREAMS_MAX
+(in all) is refused at once with 503, a reason and Retry-After, whichever
+stream route it asks for; a stream gives its slot back when its client leaves.
+A real ``chrono-edge serve`` on loopback; clients from 127.0.0.1, .2 and .3.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+
+from tests.browser import EXAMPLE_SLUG, LiveBox, live_box
+
+pytestmark = pytest.mark.integration
+
+PER_CLIENT = 2
+TOTAL = 4
+ARRIVALS = f"/api/v1/events/{EXAMPLE_SLUG}/arrivals/stream"
+PASSINGS = f"/api/v1/events/{EXAMPLE_SLUG}/passings/stream"
+DEADLINE_S = 30.0
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveBox]:
+    limits = {
+        "CHRONO_EDGE_STREAMS_MAX": str(TOTAL),
+        "CHRONO_EDGE_STREAMS_PER_CLIENT": str(PER_CLIENT),
+    }
+    with live_box(tmp_path_factory.mktemp("box"), env=limits) as running:
+        yield running
+
+
+def client_from(box: LiveBox, address: str) -> httpx.Client:
+    """A client whose connections leave from ``address`` (any 127.x reaches loopback)."""
+    transport = httpx.HTTPTransport(local_address=address)
+    return httpx.Client(base_url=box.url, transport=transport, timeout=10)
+
+
+class Opened:
+    """A stream request kept open (with its line iterator: dropping the iterator closes
+    the connection) until the ExitStack it was opened in closes."""
+
+    def __init__(self, stack: ExitStack, client: httpx.Client, path: str) -> None:
+        self.response = stack.enter_context(client.stream("GET", path))
+        self.lines = self.response.iter_lines()
+        if self.response.status_code == 200:
+            next(self.lines)  # the first event: the stream is really being served
+        else:
+            self.response.read()
+
+
+def open_stream(stack: ExitStack, client: httpx.Client, path: str = ARRIVALS) -> httpx.Response:
+    """Open a stream that stays open until ``stack`` closes; its response."""
+    opened = Opened(stack, client, path)
+    stack.callback(opened.lines.close)  # keeps the iterator alive, then lets it go first
+    return opened.response
+
+
+def refused(response: httpx.Response, reason: str) -> None:
+    assert response.status_code == 503, response.status_code
+    assert int(response.headers["retry-after"]) > 0
+    assert reason in response.json()["detail"]
+
+
+def test_streams_are_bounded_per_client_and_in_total(box: LiveBox) -> None:
+    with ExitStack() as stack:
+        first = stack.enter_context(client_from(box, "127.0.0.1"))
+        second = stack.enter_context(client_from(box, "127.0.0.2"))
+        third = stack.enter_context(client_from(box, "127.0.0.3"))
+        with ExitStack() as leaving:
+            assert open_stream(leaving, first).status_code == 200
+            assert open_stream(stack, first).status_code == 200
+            # A third from the same address: refused, whatever stream it asks for.
+            refused(open_stream(stack, first), "STREAMS_PER_CLIENT")
+            refused(open_stream(stack, first, PASSINGS), "STREAMS_PER_CLIENT")
+            assert open_stream(stack, second).status_code == 200
+            assert open_stream(stack, second, PASSINGS).status_code == 200
+            # Four open in all: another address is refused on the total.
+            refused(open_stream(stack, third), "STREAMS_MAX")
+            # Everything else still answers.
+            assert first.get("/healthz").status_code == 200
+            assert third.get(f"/api/v1/events/{EXAMPLE_SLUG}/arrivals").status_code == 200
+        # The first stream's client went away: its slot is free again.
+        deadline = time.monotonic() + DEADLINE_S
+        while open_stream(stack, third).status_code != 200:
+            assert time.monotonic() < deadline, "the slot of a closed stream never came back"
+            time.sleep(0.2)
+
+
+def test_a_flood_of_streams_gets_clear_refusals_and_the_box_stays_up(box: LiveBox) -> None:
+    """Many streams at once from one address: PER_CLIENT served, the rest 503, no 500."""
+    statuses = []
+    with ExitStack() as stack:
+        client = stack.enter_context(client_from(box, "127.0.0.4"))
+        for _ in range(40):
+            statuses.append(open_stream(stack, client).status_code)
+        assert first_get(box) == 200
+    assert statuses.count(200) == PER_CLIENT
+    assert statuses.count(503) == len(statuses) - PER_CLIENT
+    # Once they are all gone, the address opens streams again.
+    with ExitStack() as stack:
+        client = stack.enter_context(client_from(box, "127.0.0.4"))
+        deadline = time.monotonic() + DEADLINE_S
+        while open_stream(stack, client).status_code != 200:
+            assert time.monotonic() < deadline, "slots were not given back"
+            time.sleep(0.2)
+
+
+def first_get(box: LiveBox) -> int:
+    return httpx.get(f"{box.url}/healthz", timeout=10).status_code
