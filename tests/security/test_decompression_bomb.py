@@ -27,7 +27,13 @@ from central.services.enrollment import EnrollmentRequest, EnrollmentService
 from central.settings import CentralSettings
 from central.store.database import CentralDatabase
 from edge.roleconfig import RoleConfig, save_role
-from edge.sync.protocol import CENTRAL_PATH, INGEST_PATH, MAX_BATCH_BYTES, MAX_CHANGES
+from edge.sync.protocol import (
+    CENTRAL_PATH,
+    INGEST_PATH,
+    MAX_BATCH_BYTES,
+    MAX_CHANGES,
+    parse_batch,
+)
 from tests.browser import EXAMPLE_SLUG, LiveBox, live_box
 from tests.servers import central_process, free_port
 from tests.syncbox import query
@@ -260,3 +266,17 @@ def test_central_refuses_bombs_and_checks_the_token_first(tmp_path: Path) -> Non
         )
         assert chunk.status_code == 413
         assert httpx.get(f"{base}/healthz").status_code == 200
+
+
+def test_a_real_batch_with_braces_and_commas_in_its_text_is_not_refused() -> None:
+    """Counting skips strings: names full of '{', ',' and ':' never make a batch too large
+    (a refused batch would stop a SLAVE's forwarding for good)."""
+    text = '{"club": "Stade Français, section: running {Paris}"}' * 4
+    changes = []
+    for seq in range(1, MAX_CHANGES + 1):
+        payload = {"id": f"e{seq}", "event": EXAMPLE_SLUG, "last_name": text, "bib": str(seq)}
+        changes.append({"seq": seq, "table": "entrant", "op": "upsert", "row_id": f"e{seq}"})
+        changes[-1]["payload"] = payload
+    raw = json.dumps({"device_id": "box", "seq_from": 1, "seq_to": MAX_CHANGES, "changes": changes})
+    assert raw.count("{") > 2 * MAX_CHANGES + 1  # the raw count alone would refuse it
+    assert len(parse_batch(raw.encode()).changes) == MAX_CHANGES
