@@ -71,8 +71,9 @@ class Busy(ChronoEdgeError):
         super().__init__(message)
 
     def headers(self) -> dict[str, str]:
-        """``Retry-After``: when a slot is likely to be free again."""
-        return {"Retry-After": str(self.retry_after_s)}
+        """``Retry-After``: when a slot is likely to be free again; the connection is closed,
+        so a refused client holds no descriptor of the box meanwhile."""
+        return {"Retry-After": str(self.retry_after_s), "Connection": "close"}
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         " beyond it a new one gets 503 with Retry-After. Keep it well below the process's"
         " open-file limit (ulimit -n).",
     )
+    connections_max: int = Field(
+        default=1000,
+        ge=16,
+        description="Most requests and open connections the web server handles at once"
+        " (uvicorn's limit_concurrency); beyond it 503 and the connection is closed. The"
+        " open-file limit is raised to make room for them.",
+    )
     streams_per_client: int = Field(
         default=8,
         ge=1,

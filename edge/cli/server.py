@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+
 import click
 import uvicorn
 
@@ -79,6 +81,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     settings = settings.model_copy(update=where)
     migrate.upgrade(settings.paths.database)
     announce_setup_pin(settings)
+    files_for(settings.connections_max)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -87,4 +90,29 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         # Live streams (speaker screens, logs) never end by themselves: without a limit a
         # stop would wait for every open screen. Browsers reconnect once the box is back.
         timeout_graceful_shutdown=3,
+        # Beyond it a new request gets 503 and its connection is closed: a flood of
+        # connections cannot take the descriptors the database and reader need.
+        limit_concurrency=settings.connections_max,
     )
+
+
+FILES_SPARE = 256
+"""Descriptors kept beside the connections: database, WAL, logs, reader, templates..."""
+
+
+def files_for(connections: int) -> None:
+    """Raise the open-file limit to room for ``connections`` (up to the hard limit).
+
+    systemd and shells start a process at 1,024; the hard limit is far higher.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + FILES_SPARE
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        room = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (room, hard))
+        if room < wanted:
+            click.echo(
+                f"warning: open files limited to {room}: lower CHRONO_EDGE_CONNECTIONS_MAX"
+                f" ({connections}) or raise LimitNOFILE",
+                err=True,
+            )

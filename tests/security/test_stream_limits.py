@@ -67,6 +67,7 @@ def open_stream(stack: ExitStack, client: httpx.Client, path: str = ARRIVALS) ->
 def refused(response: httpx.Response, reason: str) -> None:
     assert response.status_code == 503, response.status_code
     assert int(response.headers["retry-after"]) > 0
+    assert response.headers["connection"] == "close"  # no descriptor held while it waits
     assert reason in response.json()["detail"]
 
 
