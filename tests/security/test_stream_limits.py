@@ -10,6 +10,8 @@ A real ``chrono-edge serve`` on loopback; clients from 127.0.0.1, .2 and .3.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -117,3 +119,23 @@ def test_a_flood_of_streams_gets_clear_refusals_and_the_box_stays_up(box: LiveBo
 
 def first_get(box: LiveBox) -> int:
     return httpx.get(f"{box.url}/healthz", timeout=10).status_code
+
+
+@pytest.mark.parametrize(
+    ("soft", "hard", "served", "files"),
+    [(1024, 4096, 1000, 1256), (1024, 1024, 768, 1024), (4096, 4096, 1000, 4096)],
+)
+def test_the_server_makes_room_for_its_connections(
+    soft: int, hard: int, served: int, files: int
+) -> None:
+    """``serve`` raises the open-file limit for CHRONO_EDGE_CONNECTIONS_MAX, or serves fewer
+    connections when the hard limit is too low (a real process and its real limits)."""
+    script = (
+        "import resource\n"
+        f"resource.setrlimit(resource.RLIMIT_NOFILE, ({soft}, {hard}))\n"
+        "from edge.cli.server import files_for\n"
+        "print(files_for(1000), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(served), str(files)]
