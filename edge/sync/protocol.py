@@ -226,4 +226,9 @@ def decode_body(body: bytes, encoding: str | None) -> bytes:
         raise InvalidInput([problem], f"the body is not valid gzip: {error}") from error
     if inflater.unconsumed_tail or (not inflater.eof and inflater.decompress(b"", 1)):
         raise TooLarge(f"the batch is larger than {MAX_BATCH_BYTES} bytes once decompressed")
+    if inflater.unused_data:
+        # A second gzip member (or anything after the first): never what a sender writes,
+        # and a way to hide a bomb behind a small first member.
+        problem = Problem("body", "data after the end of the gzip stream")
+        raise InvalidInput([problem], "the body holds more than one gzip stream: send one")
     return data

@@ -158,6 +158,28 @@ def test_a_gzip_bomb_is_refused_413_and_nothing_is_stored(master: LiveBox, bomb:
     assert httpx.get(f"{master.url}/healthz").status_code == 200
 
 
+def test_a_bomb_behind_a_small_first_gzip_member_stores_nothing(
+    master: LiveBox, bomb: bytes
+) -> None:
+    first = gzip.compress(b"".join(batch_bytes(1)))
+    before = stored(master)
+    assert post_batch(master.url, INGEST_PATH, first + bomb, KEY, "gzip") in (413, 422)
+    assert stored(master) == before
+
+
+def test_a_chunked_body_without_length_is_bounded_too(master: LiveBox, bomb: bytes) -> None:
+    def chunks(total: int) -> Iterator[bytes]:
+        for _ in range(total // 65536):
+            yield b"x" * 65536
+
+    with httpx.Client(base_url=master.url, timeout=60) as client:
+        headers = {"Authorization": f"Bearer {KEY}"}
+        big = MAX_BATCH_BYTES + 1024 * 1024
+        answer = client.post(INGEST_PATH, content=chunks(big), headers=headers)
+        assert answer.status_code == 413
+        assert client.post("/api/v1/events", content=chunks(2 * 1024 * 1024)).status_code == 413
+
+
 @pytest.mark.parametrize("encoding", ["GZIP", "x-gzip", "gzip, gzip", "deflate", "br"])
 def test_other_spellings_of_the_encoding_store_nothing(
     master: LiveBox, bomb: bytes, encoding: str
