@@ -49,7 +49,9 @@ def event_yaml(nodes: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveBox]:
-    with live_box(tmp_path_factory.mktemp("box"), entrants=None) as running:
+    """A box that takes the report's 9.5 MB entrants file (the default bound is 8 MiB)."""
+    limits = {"CHRONO_EDGE_IMPORT_MAX_BYTES": str(16 * 1024 * 1024)}
+    with live_box(tmp_path_factory.mktemp("box"), entrants=None, env=limits) as running:
         yield running
 
 
@@ -91,6 +93,18 @@ def test_a_large_entrants_import_leaves_the_box_answering(box: LiveBox) -> None:
     assert failures == []
     assert probes >= 3  # the import took long enough for the probes to mean something
     assert query(box.db, "SELECT count(*) FROM entrant")[0][0] == 100_000
+
+
+def test_an_entrants_file_beyond_the_bound_is_refused_and_nothing_is_stored(
+    box: LiveBox,
+) -> None:
+    body = entrants_csv(200_000)  # 18.6 MB
+    assert len(body) > 16 * 1024 * 1024
+    before = query(box.db, "SELECT count(*) FROM entrant")[0][0]
+    status, failures, _ = while_posting(box, ENTRANTS, body)
+    assert status == 413
+    assert failures == []
+    assert query(box.db, "SELECT count(*) FROM entrant")[0][0] == before
 
 
 def test_an_event_file_beyond_the_bound_is_refused_and_the_box_keeps_answering(
