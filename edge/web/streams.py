@@ -14,6 +14,7 @@ declares it, so a new stream cannot forget the limit.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -67,7 +68,7 @@ def is_stream(scope: Scope) -> bool:
     return str(scope["type"]) == "http" and getattr(handler, "media_type", None) == EVENT_STREAM
 
 
-def stream_limits(slots: StreamSlots) -> Any:
+def stream_limits(slots: StreamSlots) -> Callable[[ASGIApp], ASGIApp]:
     """Litestar middleware: a stream runs only while it holds one of ``slots``."""
 
     def middleware(app: ASGIApp) -> ASGIApp:
