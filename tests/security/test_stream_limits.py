@@ -15,11 +15,12 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.browser import EXAMPLE_SLUG, LiveBox, live_box
+from tests.browser import EXAMPLE_SLUG, LiveBox, browser_page, live_box
 
 pytestmark = pytest.mark.integration
 
@@ -139,3 +140,31 @@ def test_the_server_makes_room_for_its_connections(
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(served), str(files)]
+
+
+@pytest.mark.e2e
+def test_a_refused_console_opens_its_stream_again_once_a_slot_is_free(tmp_path: Path) -> None:
+    """A browser closes an EventSource refused with 503 for good: the timing console must
+    open it again by itself, or it would stop showing passings after a flood."""
+    limits = {"CHRONO_EDGE_STREAMS_PER_CLIENT": "1"}
+    with (
+        live_box(tmp_path / "box", env=limits) as box,
+        browser_page() as page,
+        client_from(box, "127.0.0.1") as holder,
+    ):
+        with ExitStack() as held:
+            assert open_stream(held, holder).status_code == 200  # 127.0.0.1's only slot
+            page.goto(box.url + "/")  # type: ignore[attr-defined]
+            log = box.workdir / "serve.log"
+            deadline = time.monotonic() + DEADLINE_S
+            while not any(
+                "passings/stream" in line and " 503 " in line
+                for line in log.read_text().splitlines()
+            ):
+                assert time.monotonic() < deadline, "the console's stream was never refused"
+                time.sleep(0.1)
+        # The slot is free again; a passing typed now must reach the console live.
+        manual = f"/api/v1/events/{EXAMPLE_SLUG}/points/FINISH/manual/"
+        assert httpx.post(f"{box.url}{manual}", json={"bib": "3"}).status_code == 201
+        row = page.locator('#passings tr[data-bib="3"]')  # type: ignore[attr-defined]
+        row.first.wait_for(timeout=30_000)
