@@ -22,11 +22,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from central.services.enrollment import EnrollmentRequest, EnrollmentService
 from central.settings import CentralSettings
 from central.store.database import CentralDatabase
+from edge.cli import cli
 from edge.roleconfig import RoleConfig, save_role
+from edge.sync.forwarder import Forwarder
+from edge.sync.outbox import Outbox
 from edge.sync.protocol import (
     CENTRAL_PATH,
     INGEST_PATH,
@@ -36,7 +40,7 @@ from edge.sync.protocol import (
 )
 from tests.browser import EXAMPLE_SLUG, LiveBox, live_box
 from tests.servers import central_process, free_port
-from tests.syncbox import query
+from tests.syncbox import load_box, query
 
 pytestmark = pytest.mark.integration
 
@@ -302,3 +306,29 @@ def test_a_real_batch_with_braces_and_commas_in_its_text_is_not_refused() -> Non
     raw = json.dumps({"device_id": "box", "seq_from": 1, "seq_to": MAX_CHANGES, "changes": changes})
     assert raw.count("{") > 2 * MAX_CHANGES + 1  # the raw count alone would refuse it
     assert len(parse_batch(raw.encode()).changes) == MAX_CHANGES
+
+
+def test_a_sender_splits_a_batch_the_receiver_finds_too_large(
+    master: LiveBox, tmp_path: Path
+) -> None:
+    """The bound must never stop forwarding: a batch refused with 413 goes again in halves."""
+    slave = load_box(tmp_path / "slave.db")
+    club = "C" * 2000  # 5,000 such entrants: about 11 MB of changes in one batch
+    lines = ["bib;last_name;first_name;sex;club;race;wave"]
+    lines += [f"{n};Name{n};Kim;F;{club};10K;W1" for n in range(1, MAX_CHANGES + 1)]
+    csv = tmp_path / "entrants.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["--db", str(slave), "entrants", "import", str(csv), "--event", EXAMPLE_SLUG]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    last = Outbox(slave, "master").last_seq()
+    assert last >= MAX_CHANGES
+
+    async def push() -> int:
+        sender = Forwarder("master", master.url, KEY, slave, device_id="slave-split")
+        sender.max_bytes = 64 * 1024 * 1024  # a sender configured past the receiver's bound
+        async with sender as pushing:
+            return await pushing.push_once()
+
+    assert asyncio.run(push()) == last
+    assert Outbox(slave, "master").acked_seq() == last
