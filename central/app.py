@@ -114,6 +114,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
+        request_max_body_size=settings.request_max_bytes,
         on_startup=[migrate_database, refresher.start, pruner.start],
         on_shutdown=[refresher.stop, pruner.stop, database.close],
         openapi_config=OpenAPIConfig(

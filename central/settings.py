@@ -74,6 +74,12 @@ class CentralSettings(BaseSettings):
         description="How often central deletes expired dashboard sessions from "
         "<data_dir>/sessions.",
     )
+    request_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 beyond it), but for sync batches and"
+        " backup chunks, which have their own bounds (8 MiB and 4 MiB).",
+    )
 
     @property
     def ota_repo(self) -> Path:

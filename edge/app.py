@@ -53,6 +53,7 @@ from edge.web.pages.login import LoginPages
 from edge.web.pages.results import ResultPages
 from edge.web.pages.screens import ScreenPages
 from edge.web.pages.setup import SetupPages
+from edge.web.streams import StreamSlots, stream_limits
 
 VERSION = version("chronoedge")
 """The installed release (what /healthz reports: an update's health gate checks it)."""
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     # Claim with the setup PIN, then logins (edge.web.auth guards every handler).
     admin = AdminService(paths, settings.boot_folder)
+    streams = StreamSlots(settings.streams_max, settings.streams_per_client)
     sessions = session_store(paths.sessions_folder)
 
     def provide_admin() -> AdminService:
@@ -111,8 +113,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             healthz,
             EventController,
-            EntrantController,
-            PassingController,
+            # CSV imports take bigger bodies than the rest (settings.request_max_bytes).
+            Router(
+                path="/",
+                route_handlers=[EntrantController, PassingController, EntrantPages],
+                request_max_body_size=settings.import_max_bytes,
+            ),
             ManualEntryController,
             CorrectionController,
             PassingStreamController,
@@ -124,7 +130,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JobController,
             ExportController,
             ExportPages,
-            EntrantPages,
             JobPages,
             ArrivalController,
             ResultPages,
@@ -144,7 +149,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required_handler},
         guards=[refuse_forgery, login_guard(admin)],  # writes from other origins fail first
-        middleware=[session_config().middleware],
+        middleware=[session_config().middleware, stream_limits(streams)],
+        request_max_body_size=settings.request_max_bytes,
         stores={"sessions": sessions},
         on_startup=[migrate_database, sessions.delete_expired, box_role.start],
         state=State({"box_role": box_role}),  # pages show a SLAVE's or unconfigured box's role

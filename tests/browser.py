@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,17 +99,23 @@ def live_box(
     worker: bool = False,
     emulator: Sequence[str] | None = None,
     point: str = "FINISH",
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[LiveBox]:
     """A MASTER box serving on a free port; optionally its worker and an emulated race.
+
+    ``env`` adds to the box's environment (settings, e.g. ``CHRONO_EDGE_STREAMS_MAX``).
 
     ``emulator`` is the ``simulate-reader`` arguments (e.g. ``["--scenario", "race",
     "--runners", "20"]``); when given, a reader process feeds ``point`` from it.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    env = box_env(workdir)
     port = free_port()
     box = LiveBox(
-        f"http://127.0.0.1:{port}", workdir / "edge.db", workdir / "reader.json", workdir, env
+        f"http://127.0.0.1:{port}",
+        workdir / "edge.db",
+        workdir / "reader.json",
+        workdir,
+        {**box_env(workdir), **(env or {})},
     )
     box.cli("db", "upgrade")
     if event_file is not None:

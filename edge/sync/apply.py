@@ -83,11 +83,15 @@ class InboxService:
         self.db = db
         self.role_file = role_file
 
-    async def receive(self, authorization: str | None, body: bytes, encoding: str | None) -> Ack:
-        """Check the event key, decode and validate the batch, apply it."""
+    async def authenticate(self, authorization: str | None) -> None:
+        """Check the event key (before the body is read: a stranger's costs nothing)."""
         role = await asyncio.to_thread(load_role, self.role_file)
         check_event_key(role, authorization)
-        return await self.apply(parse_batch(decode_body(body, encoding)))
+
+    async def receive(self, body: bytes, encoding: str | None) -> Ack:
+        """Decode and validate the batch (bounded, in a thread), apply it."""
+        batch = await asyncio.to_thread(read_batch, body, encoding)
+        return await self.apply(batch)
 
     async def apply(self, batch: BatchIn) -> Ack:
         """Apply the part of ``batch`` not applied yet, in one transaction; acknowledge it."""
@@ -122,6 +126,11 @@ class InboxService:
                 {"device": batch.device_id, "seq": batch.seq_to, "now": now_us()},
             )
         return Ack(acked_seq=batch.seq_to, applied=len(new))
+
+
+def read_batch(body: bytes, encoding: str | None) -> BatchIn:
+    """The batch in a request body: gunzipped and counted within bounds, then validated."""
+    return parse_batch(decode_body(body, encoding))
 
 
 def check_event_key(role: RoleConfig, authorization: str | None) -> None:

@@ -11,7 +11,7 @@ from litestar.params import FromHeader
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.sync.apply import InboxService
-from edge.sync.protocol import Ack
+from edge.sync.protocol import MAX_BATCH_BYTES, Ack
 
 
 def provide_inbox(
@@ -28,14 +28,18 @@ class IngestController(Controller):
     tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
     dependencies = {"inbox": Provide(provide_inbox, sync_to_thread=False)}  # noqa: RUF012
 
-    @post("/batches", status_code=200)
+    # Room for a batch sent uncompressed; a gzipped one is inflated within the same bound.
+    @post("/batches", status_code=200, request_max_body_size=MAX_BATCH_BYTES)
     async def push_batch(
         self,
         request: Request[Any, Any, Any],
         authorization: FromHeader[str | None],
         inbox: NamedDependency[InboxService],
     ) -> Ack:
-        """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap."""
+        """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap.
+
+        The event key is checked before the body is read; 413 beyond MAX_BATCH_BYTES.
+        """
+        await inbox.authenticate(authorization)
         body = await request.body()
-        ack = await inbox.receive(authorization, body, request.headers.get("content-encoding"))
-        return ack
+        return await inbox.receive(body, request.headers.get("content-encoding"))
