@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return box_role
 
     # Claim with the setup PIN, then logins (edge.web.auth guards every handler).
-    admin = AdminService(paths, settings.boot_folder)
+    admin = AdminService(paths, settings.boot_folder, database)
     sessions = session_store(paths.sessions_folder)
 
     def provide_admin() -> AdminService:
