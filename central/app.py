@@ -41,6 +41,7 @@ from central.web.pages import PageController
 from central.web.repository import RepositoryController
 from edge.errors import ChronoEdgeError
 from edge.web.errors import error_handler
+from edge.web.headers import add_security_headers, use_script_nonce
 
 VERSION = version("chronoedge")
 TEMPLATES = Path(__file__).with_name("web") / "templates"
@@ -96,7 +97,10 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
         ],
         middleware=[ServerSideSessionConfig(store="sessions", samesite="strict").middleware],
         stores={"sessions": FileStore(settings.data_dir / "sessions", create_directories=True)},
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=use_script_nonce
+        ),
+        before_send=[add_security_headers],  # CSP, no framing, nosniff, Referrer-Policy
         dependencies={
             "central_db": Provide(lambda: database, sync_to_thread=False),
             "enrollment": Provide(lambda: enrollment, sync_to_thread=False),

@@ -44,6 +44,7 @@ from edge.web.auth import (
     session_store,
 )
 from edge.web.errors import error_handler, login_required_handler
+from edge.web.headers import add_security_headers, use_script_nonce
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages
@@ -141,7 +142,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "admin": Provide(provide_admin, sync_to_thread=False),
             "box_role": Provide(provide_box_role, sync_to_thread=False),
         },
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=use_script_nonce
+        ),
+        before_send=[add_security_headers],  # CSP, no framing, nosniff, Referrer-Policy
         exception_handlers={
             ChronoEdgeError: error_handler,
             LoginRequired: login_required_handler,

@@ -20,6 +20,7 @@ SHARED_WITH_CENTRAL = (
     "edge.domain",
     "edge.errors",
     "edge.web.errors",
+    "edge.web.headers",
     "edge.sync.protocol",
     "edge.store.database",
     "edge.store.sqlite",
