@@ -14,6 +14,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from edge.auth.limiter import LastingLimiter
+from edge.domain import FAILED_ATTEMPT
 from edge.errors import ChronoEdgeError
 from edge.jobs.box import box_registry
 from edge.services.admin import AdminService
@@ -59,6 +61,9 @@ VERSION = version("chronoedge")
 """The installed release (what /healthz reports: an update's health gate checks it)."""
 TEMPLATES = Path(__file__).with_name("web") / "templates"
 STATIC = Path(__file__).with_name("web") / "static"
+KEY_FAILURES, KEY_WINDOW_S = 30, 300.0
+"""Wrong event keys an address may send in five minutes: a SLAVE typed wrong retries
+with backoff and stays under it; a guesser gets 30 tries per 5 minutes."""
 
 
 @dataclass
@@ -108,6 +113,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_admin() -> AdminService:
         return admin
 
+    # Wrong event keys on the ingest API, per address: guessing the key must not pay.
+    key_attempts = LastingLimiter(
+        database.engine, FAILED_ATTEMPT, "event-key", KEY_FAILURES, KEY_WINDOW_S
+    )
+
+    def provide_key_attempts() -> LastingLimiter:
+        return key_attempts
+
     return Litestar(
         route_handlers=[
             healthz,
@@ -140,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "jobs": Provide(provide_jobs, sync_to_thread=False),
             "admin": Provide(provide_admin, sync_to_thread=False),
+            "key_attempts": Provide(provide_key_attempts, sync_to_thread=False),
             "box_role": Provide(provide_box_role, sync_to_thread=False),
         },
         template_config=TemplateConfig(

@@ -38,6 +38,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from edge.auth.limiter import LastingLimiter
 from edge.domain import Event, PassingMethod, PassingStatus, TimingPoint
 from edge.domain.clock import now_us
 from edge.errors import InvalidInput, NotFound, Problem, Unauthorized
@@ -79,14 +80,26 @@ _STATUSES = frozenset(s.value for s in PassingStatus)
 class InboxService:
     """Receives SLAVEs' batches on the MASTER (``POST /api/v1/ingest/batches``)."""
 
-    def __init__(self, db: Database, role_file: Path) -> None:
+    def __init__(
+        self, db: Database, role_file: Path, key_attempts: LastingLimiter | None = None
+    ) -> None:
         self.db = db
         self.role_file = role_file
+        self.key_attempts = key_attempts  # wrong event keys per client address
 
-    async def receive(self, authorization: str | None, body: bytes, encoding: str | None) -> Ack:
-        """Check the event key, decode and validate the batch, apply it."""
+    async def receive(
+        self, authorization: str | None, body: bytes, encoding: str | None, client: str = "?"
+    ) -> Ack:
+        """Check the event key (wrong ones are limited per address), then apply the batch."""
         role = await asyncio.to_thread(load_role, self.role_file)
-        check_event_key(role, authorization)
+        if self.key_attempts is not None:
+            await self.key_attempts.check(client)  # TooManyAttempts: 429 with Retry-After
+        try:
+            check_event_key(role, authorization)
+        except Unauthorized:
+            if self.key_attempts is not None and role.event_key:
+                await self.key_attempts.failed(client)
+            raise
         return await self.apply(parse_batch(decode_body(body, encoding)))
 
     async def apply(self, batch: BatchIn) -> Ack:

@@ -8,17 +8,21 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromHeader
 
+from edge.auth.limiter import LastingLimiter
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.sync.apply import InboxService
 from edge.sync.protocol import Ack
+from edge.web.auth import client_address
 
 
 def provide_inbox(
-    db: NamedDependency[Database], settings: NamedDependency[Settings]
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
+    key_attempts: NamedDependency[LastingLimiter],
 ) -> InboxService:
     """Dependency: the inbox of SLAVEs' batches, checked against this box's reader.json."""
-    return InboxService(db, settings.paths.role_file)
+    return InboxService(db, settings.paths.role_file, key_attempts)
 
 
 class IngestController(Controller):
@@ -37,5 +41,6 @@ class IngestController(Controller):
     ) -> Ack:
         """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap."""
         body = await request.body()
-        ack = await inbox.receive(authorization, body, request.headers.get("content-encoding"))
+        encoding = request.headers.get("content-encoding")
+        ack = await inbox.receive(authorization, body, encoding, client_address(request))
         return ack
