@@ -135,3 +135,21 @@ def test_numbers_stay_numbers_and_text_keeps_its_letters() -> None:
     assert spreadsheet_cell("=1+1") == "'=1+1"
     assert spreadsheet_cell("-1+1") == "'-1+1"
     assert spreadsheet_cell("\t-1") == "'\t-1"
+
+
+@pytest.mark.parametrize("table", ["results", "teams"])
+def test_the_results_api_csv_is_inert_and_its_json_unchanged(box: Path, table: str) -> None:
+    from litestar.testing import TestClient
+
+    from edge.app import create_app
+    from edge.settings import Settings
+
+    (box / "boot").mkdir(exist_ok=True)
+    settings = Settings(db=box / "edge.db", boot_folder=box / "boot")
+    url = f"/api/v1/events/{EXAMPLE_SLUG}/races/10K/{table}"
+    with TestClient(create_app(settings)) as client:
+        answer = client.get(url, params={"format": "csv"})
+        assert answer.status_code == 200, answer.text
+        assert_inert(csv_cells(answer.text), url)
+        data = client.get(url).json()  # JSON is data for programs: the text as typed
+    assert any(FORMULAS[2] in str(row.values()) for row in data)
