@@ -30,11 +30,17 @@ def private_database(path: Path) -> None:
     -shm) owner-only if an older release left them readable by others."""
     if str(path) in ("", ":memory:"):
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_DATABASE_MODE))
-    except PermissionError:
-        return  # SQLite will say what is wrong, in its own words
+    # Never open an existing database file here: closing any descriptor of a file drops
+    # every POSIX lock this process holds on it, the locks of its other SQLite
+    # connections included. Only a file that does not exist yet is created (O_EXCL).
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_DATABASE_MODE))
+        except FileExistsError:
+            pass  # another connection made it just now
+        except PermissionError:
+            return  # SQLite will say what is wrong, in its own words
     for file in (path, *(path.with_name(path.name + s) for s in SQLITE_COMPANIONS)):
         try:
             if file.stat().st_mode & 0o777 != PRIVATE_DATABASE_MODE:

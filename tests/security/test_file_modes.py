@@ -142,3 +142,39 @@ def test_central_embedded_database_is_private(tmp_path: Path) -> None:
     files = asyncio.run(write())
     assert "central.db-wal" in files
     assert files == dict.fromkeys(files, 0o600)
+
+
+LOCK_PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:  # SQLite's SHARED lock range (PENDING_BYTE + 2, 510 bytes)
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 510, 0x40000002)
+    print("free")
+except OSError:
+    print("held")
+"""
+
+
+def test_making_a_database_private_keeps_the_locks_of_open_connections(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops all of the process's POSIX locks on it: the
+    check must never open the database file while other connections hold locks on it."""
+    from edge.store.sqlite import private_database
+
+    db = tmp_path / "edge.db"
+    reader = reads.connect(db)
+    try:
+        reader.execute("CREATE TABLE t (x)")
+        reader.execute("BEGIN")
+        reader.execute("SELECT * FROM t").fetchall()  # a read transaction: a SHARED lock
+
+        def lock() -> str:
+            probe = [sys.executable, "-c", LOCK_PROBE, str(db)]
+            return subprocess.run(probe, capture_output=True, text=True, check=True).stdout
+
+        assert lock().strip() == "held"
+        private_database(db)  # what every new connection of this process does first
+        second = reads.connect(db)
+        second.close()
+        assert lock().strip() == "held"
+    finally:
+        reader.close()
