@@ -27,6 +27,26 @@ FIXED = {
 }
 
 
+DOCS_PATH = "/schema"
+DOCS_SOURCES = "https://cdn.jsdelivr.net https://cdn.redoc.ly https://unpkg.com"
+DOCS_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        f"script-src 'self' 'unsafe-inline' {DOCS_SOURCES}",
+        f"style-src 'self' 'unsafe-inline' {DOCS_SOURCES} https://fonts.googleapis.com",
+        f"font-src 'self' data: {DOCS_SOURCES} https://fonts.gstatic.com",
+        "img-src 'self' data: https:",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+"""Litestar's API documentation pages (/schema) load their viewer from these CDNs and
+start it inline; they show the OpenAPI document only, never a visitor's data."""
+
+
 def content_security_policy(nonce: str | None) -> str:
     """The policy of one answer: same-origin everything; inline scripts only with ``nonce``."""
     scripts = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
@@ -61,7 +81,13 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     for name, value in FIXED.items():
         headers.setdefault(name, value)
     nonce = scope.get("state", {}).get(NONCE_KEY)
-    headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
+    path = str(scope.get("path", ""))
+    if (path == DOCS_PATH or path.startswith(DOCS_PATH + "/")) and not path.endswith(
+        (".json", ".yaml", ".yml")
+    ):
+        headers.setdefault("Content-Security-Policy", DOCS_POLICY)
+    else:
+        headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
     # Whatever serves the app (uvicorn, a test server), it does not say what it is.
     if "server" in headers:
         del headers["server"]

@@ -39,7 +39,7 @@ CENTRAL_PATHS = [
     "/api/v1/devices",
     "/public/events/none?race=none",
     "/no/such/page",
-    "/schema",
+    "/schema/openapi.json",
 ]
 
 
@@ -116,3 +116,17 @@ def test_templates_run_no_script_the_policy_would_block() -> None:
         for attrs in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", text):
             if "application/json" not in attrs:
                 assert 'nonce="{{ script_nonce(request) }}"' in attrs, template.name
+
+
+@pytest.mark.parametrize("path", ["/schema", "/schema/swagger", "/schema/redoc"])
+def test_only_the_api_documentation_may_load_its_viewer_from_a_cdn(central: str, path: str) -> None:
+    """Litestar's docs viewer comes from CDNs; that exception is for /schema alone."""
+    page = httpx.get(f"{central}{path}")
+    assert page.status_code == 200
+    assert "server" not in page.headers
+    assert page.headers["x-frame-options"] == "DENY"
+    csp = policy(page)
+    assert csp["frame-ancestors"] == "frame-ancestors 'none'"
+    for url in re.findall(r'<script src="(https://[^/"]+)', page.text):
+        assert url in csp["script-src"], url
+    assert "https:" not in policy(httpx.get(f"{central}/login"))["script-src"]
