@@ -9,10 +9,8 @@ from pathlib import Path
 
 from litestar import Litestar, get
 from litestar.di import Provide
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
 
 from central.backups.service import BackupService
@@ -22,6 +20,7 @@ from central.services.enrollment import EnrollmentService
 from central.services.fleet import FleetService
 from central.services.public import PublicResultsService
 from central.services.replication import ReplicationService
+from central.services.sessions import SessionPruner
 from central.services.signing import MetadataRefresher
 from central.services.updates import UpdateService
 from central.services.users import UserService
@@ -36,12 +35,14 @@ from central.web.api.ota import OtaController
 from central.web.api.public import PublicController
 from central.web.api.restore import RestoreController
 from central.web.api.sync import SyncController
-from central.web.auth import LoginThrottle
+from central.web.auth import SESSION_MAX_AGE_S, LoginThrottle
 from central.web.pages import PageController
 from central.web.repository import RepositoryController
-from edge.errors import ChronoEdgeError
-from edge.web.errors import error_handler
+from edge.auth.sessions import SessionFiles
+from edge.web.errors import EXCEPTION_HANDLERS
+from edge.web.forgery import refuse_forgery
 from edge.web.headers import add_security_headers, use_script_nonce
+from edge.web.sessions import login_sessions
 
 VERSION = version("chronoedge")
 TEMPLATES = Path(__file__).with_name("web") / "templates"
@@ -75,6 +76,8 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     throttle = LoginThrottle(database.engine)
     updates = UpdateService(database, settings.ota_repo)
     refresher = MetadataRefresher(settings.ota_repo, settings.ota_refresh_s)
+    sessions = SessionFiles(settings.data_dir / "sessions")
+    pruner = SessionPruner(sessions, settings.sessions_prune_s)
     backups = BackupService(
         database, FileSystemBackupStore(settings.data_dir / "backups"), settings.backups_keep
     )
@@ -95,8 +98,9 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             OtaController,
             RepositoryController,
         ],
-        middleware=[ServerSideSessionConfig(store="sessions", samesite="strict").middleware],
-        stores={"sessions": FileStore(settings.data_dir / "sessions", create_directories=True)},
+        guards=[refuse_forgery],  # writes from other origins, not-JSON to JSON APIs
+        middleware=[login_sessions(SESSION_MAX_AGE_S, samesite="strict").middleware],
+        stores={"sessions": sessions},
         template_config=TemplateConfig(
             directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=use_script_nonce
         ),
@@ -113,9 +117,9 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
-        exception_handlers={ChronoEdgeError: error_handler},  # central's errors derive from it
-        on_startup=[migrate_database, refresher.start],
-        on_shutdown=[refresher.stop, database.close],
+        exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
+        on_startup=[migrate_database, refresher.start, pruner.start],
+        on_shutdown=[refresher.stop, pruner.stop, database.close],
         openapi_config=OpenAPIConfig(
             title="ChronoEdge central API", version=VERSION, path="/schema"
         ),

@@ -75,6 +75,12 @@ class CentralSettings(BaseSettings):
         description="How often central checks whether update metadata must be re-signed "
         "(the timestamp within 12 h of its expiry).",
     )
+    sessions_prune_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How often central deletes expired dashboard sessions from "
+        "<data_dir>/sessions.",
+    )
 
     @property
     def ota_repo(self) -> Path:

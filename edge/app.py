@@ -16,7 +16,6 @@ from litestar.template.config import TemplateConfig
 
 from edge.auth.limiter import LastingLimiter
 from edge.domain import FAILED_ATTEMPT
-from edge.errors import ChronoEdgeError
 from edge.jobs.box import box_registry
 from edge.services.admin import AdminService
 from edge.services.boxrole import Listening, RoleService
@@ -45,7 +44,8 @@ from edge.web.auth import (
     session_config,
     session_store,
 )
-from edge.web.errors import error_handler, login_required_handler
+from edge.web.errors import EXCEPTION_HANDLERS, login_required_handler
+from edge.web.forgery import refuse_forgery
 from edge.web.headers import add_security_headers, use_script_nonce
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
@@ -160,11 +160,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=use_script_nonce
         ),
         before_send=[add_security_headers],  # CSP, no framing, nosniff, Referrer-Policy
-        exception_handlers={
-            ChronoEdgeError: error_handler,
-            LoginRequired: login_required_handler,
-        },
-        guards=[login_guard(admin)],
+        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required_handler},
+        guards=[refuse_forgery, login_guard(admin)],  # writes from other origins fail first
         middleware=[session_config().middleware],
         stores={"sessions": sessions},
         on_startup=[migrate_database, sessions.delete_expired, box_role.start],

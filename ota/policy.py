@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ota.offer import Download, Offer
 from ota.operator import Force
-from ota.state import REPORTED_AS, Attempt, Step
+from ota.state import REPORTED_AS, Attempt, Request, Step
 from ota.versions import is_newer
 
 NOT_RETRIED = frozenset({Step.ROLLED_BACK, Step.REFUSED, Step.FAILED})
@@ -34,8 +34,15 @@ def next_move(
     attempt: Attempt | None,
     download: Download | None,
     force: Force | None = None,
+    requested: Request | None = None,
 ) -> Next:
-    """The next move for ``offer`` on a box running ``running``."""
+    """The next move for ``offer`` on a box running ``running``.
+
+    ``requested``: the request the worker left for the installer and the installer has
+    not taken yet (state.json does not name it): the install is under way.
+    """
+    if requested is not None and (attempt is None or attempt.request.id != requested.id):
+        return Next("none", "installing")
     if offer is None:
         return Next("none", "idle")
     if offer.version == running:

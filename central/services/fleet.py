@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from central.services.event_scope import check_event
 from central.store.database import CentralDatabase
 from central.store.models import Backup, CentralEvent, Device, DeviceStatus
 from central.vpn.service import HubService
@@ -115,7 +116,9 @@ class FleetService:
         self.hub = hub
 
     async def report(self, device: Device, status: StatusIn) -> None:
-        """Store a box's report; the box is seen now."""
+        """Store a box's report; the box is seen now. Only its own event may be named."""
+        if status.event is not None:
+            check_event(device, status.event.slug, "the status report's event")
         now = now_us()
         async with self.db.write() as session:
             row = await session.get(DeviceStatus, device.id) or DeviceStatus(device_id=device.id)

@@ -6,7 +6,9 @@ per device; a batch that starts after ``last + 1`` is a gap and is refused with
 the seq central expects; a batch already applied (a retry after a lost ack) is
 acknowledged without changing anything; an overlapping one applies only its new
 part. The device's cursor row is locked for the transaction, so two deliveries
-of the same batch racing each other cannot both apply it.
+of the same batch racing each other cannot both apply it. A device writes only
+its own event's rows (``central.services.event_scope``): the whole batch is
+checked, and results snapshots validated, before anything is written.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from sqlalchemy import insert, update
 from sqlmodel import col, select
 
 from central.errors import Forbidden, Invalid, NotFound
-from central.services.public import RESULTS_TABLE, publish
+from central.services.event_scope import check_event_scope
+from central.services.public import RESULTS_TABLE, ResultsPayload, parse_results, publish
 from central.store.database import CentralDatabase
 from central.store.models import Device, DeviceChange
 from edge.domain.clock import now_us
@@ -47,6 +50,8 @@ class ReplicationService:
         """Apply a batch of ``device`` (its token proved who it is) in one transaction."""
         if batch.device_id != device.id:
             raise Forbidden("a device token can only write its own device's data")
+        check_event_scope(device, batch.changes)
+        published = _results(batch.changes)
         now = now_us()
         async with self.db.write() as session:
             query = select(Device.last_seq).where(Device.id == device.id)
@@ -73,8 +78,8 @@ class ReplicationService:
                 ]
                 await (await session.connection()).execute(insert(DeviceChange), rows)
                 for change in new:
-                    if change.table == RESULTS_TABLE and change.op == "upsert":
-                        await publish(session, device.id, change.payload)
+                    if change.seq in published:
+                        await publish(session, device.id, published[change.seq], now)
             acked = max(last, batch.seq_to)
             await session.exec(
                 update(Device)
@@ -108,6 +113,15 @@ class ReplicationService:
                 }
                 for r in rows.all()
             ]
+
+
+def _results(changes: list[ChangeIn]) -> dict[int, ResultsPayload]:
+    """The batch's results snapshots by seq, all validated before anything is written."""
+    return {
+        c.seq: parse_results(c.seq, c.payload)
+        for c in changes
+        if c.table == RESULTS_TABLE and c.op == "upsert"
+    }
 
 
 def _json(payload: dict[str, object]) -> str:

@@ -18,6 +18,8 @@ from edge.auth.errors import TooManyAttempts
 from edge.auth.limiter import LastingLimiter
 
 SESSION_USER = "admin"
+SESSION_MAX_AGE_S = 14 * 24 * 3600
+"""How long a dashboard login lasts."""
 
 __all__ = ["SESSION_USER", "LoginThrottle", "TooManyAttempts", "admin_of"]
 

@@ -20,6 +20,7 @@ from central.services.updates import UpdateService
 from central.services.users import UserService
 from central.web.auth import SESSION_USER, LoginThrottle, TooManyAttempts, admin_of
 from edge.domain.clock import from_us
+from edge.web.sessions import renew_session
 
 PUBLIC_REFRESH_S = 15
 STATUS_LABELS = {
@@ -71,13 +72,14 @@ class PageController(Controller):
             context = {"error": "Wrong username or password."}
             return Template("login.html", context=context, status_code=401)
         request.set_session({SESSION_USER: admin.username})
+        renew_session(request)  # an id planted before the login never becomes a logged-in one
         return Redirect("/", status_code=303)  # see other: the browser GETs the dashboard
 
-    @get("/logout")
+    @post("/logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
-        """End the session."""
+        """End the session (a POST: a link or an image elsewhere cannot log anybody out)."""
         request.clear_session()
-        return Redirect("/login")
+        return Redirect("/login", status_code=303)
 
     @get("/")
     async def dashboard(

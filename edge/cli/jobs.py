@@ -185,10 +185,7 @@ def jobs_list(ctx: click.Context, state: str | None, limit: int) -> None:
     from edge.jobs.admin import JobAdmin
 
     async def look(q: Any) -> list[dict[str, Any]]:
-        try:
-            return await JobAdmin(q.engine).list(state, limit)
-        except ValueError as error:
-            raise InvalidInput([Problem("state", str(error))], "unknown state") from error
+        return await JobAdmin(q.engine).list(state, limit)  # an unknown state: UnknownState
 
     for job in _with_queue(ctx, look):
         click.echo(

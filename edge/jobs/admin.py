@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from edge.domain.clock import now_us
-from edge.jobs.errors import JobNotFound, JobStateConflict
+from edge.errors import Problem
+from edge.jobs.errors import JobNotFound, JobStateConflict, UnknownState
 from edge.jobs.models import PENDING, Cause, JobState
 from edge.jobs.queue import J, L, Q
 from edge.jobs.store import TABLES
@@ -86,7 +87,7 @@ class JobAdmin:
             J.c.errors,
         )
         if state is not None:
-            JobState(state)  # a typo is an error, not an empty list
+            _check_state(state)  # a typo is an error, not an empty list
             query = query.where(J.c.state == state)
         async with self.reader.connect() as connection:
             rows = await connection.execute(query.order_by(J.c.id.desc()).limit(limit))
@@ -203,3 +204,10 @@ class JobAdmin:
         async with self.reader.connect() as connection:
             found = (await connection.execute(select(Q.c.paused).where(Q.c.name == queue))).scalar()
         return bool(found)
+
+
+def _check_state(state: str) -> None:
+    if state not in {s.value for s in JobState}:
+        states = ", ".join(s.value for s in JobState)
+        reason = f"{state!r} is not a job state ({states})"
+        raise UnknownState([Problem("state", reason)], reason)

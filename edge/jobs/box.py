@@ -24,6 +24,7 @@ def box_registry(settings: Settings) -> JobRegistry:
         [
             Kind("diagnostics.sleep", "edge.jobs.builtin:diagnostics_sleep", "default", 1),
             Kind("jobs.prune", "edge.jobs.builtin:prune_jobs", "maintenance", 3),
+            Kind("sessions.prune", "edge.jobs.catalog:prune_sessions", "maintenance", 3),
             Kind("exports.results", "edge.jobs.exports:export_results", EXPORTS_QUEUE, 2),
             Kind("exports.certificates", "edge.jobs.exports:export_certificates", EXPORTS_QUEUE, 2),
             Kind("sync.forward", "edge.jobs.catalog:forward_to_master", "sync", 5),
@@ -37,6 +38,7 @@ def box_registry(settings: Settings) -> JobRegistry:
         ],
         [
             Periodic("jobs.prune", PRUNE_EVERY_S),
+            Periodic("sessions.prune", PRUNE_EVERY_S),
             Periodic("sync.forward", settings.sync_every_s),
             Periodic("sync.central", settings.sync_every_s),
             Periodic("results.cache", settings.results_cache_every_s),

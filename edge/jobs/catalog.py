@@ -1,4 +1,5 @@
-"""The box's own background jobs: forwarding, sync to central, backups, tunnel, results cache.
+"""The box's own background jobs: forwarding, sync to central, backups, tunnel, results cache,
+and the pruning of expired login sessions.
 
 Each kind reads reader.json when it runs and does what the box's role asks:
 ``sync.forward`` on a SLAVE, ``sync.central``'s push and ``results.cache`` on
@@ -22,6 +23,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlmodel import select as select_rows
 
+from edge.auth.sessions import SessionFiles
 from edge.backup.snapshot import take_snapshot
 from edge.backup.upload import upload_snapshot
 from edge.domain import Event
@@ -242,6 +244,15 @@ async def refresh_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
     finally:
         await database.close()
     return {"changed": [f"{c.event}/{c.race}" for c in changed]}
+
+
+async def prune_sessions(ctx: JobContext, payload: dict[str, Any]) -> dict[str, int]:
+    """Delete expired login sessions (the web process writes one file per login)."""
+    sessions = SessionFiles(box_paths(ctx).sessions_folder)
+    removed = await sessions.prune()
+    left = sessions.count()
+    await ctx.log(f"pruned {removed} session files, {left} left")
+    return {"removed": removed, "left": left}
 
 
 async def follow_role(

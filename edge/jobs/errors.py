@@ -13,6 +13,10 @@ class UnknownKind(InvalidInput):
     """No job kind of that name is registered."""
 
 
+class UnknownState(InvalidInput):
+    """No job state of that name: see ``chrono-edge jobs stats`` for the states."""
+
+
 class JobNotFound(NotFound):
     """No job with that id."""
 

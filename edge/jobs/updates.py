@@ -46,7 +46,7 @@ from ota.offer import Download, OfferView, read_view, write_view
 from ota.operator import OperatorWord, read_word, write_word
 from ota.policy import next_move
 from ota.settings import get_ota_settings
-from ota.state import Attempt, Request, Step, now_iso, read_attempt
+from ota.state import Attempt, Request, Step, now_iso, read_attempt, read_request
 from ota.status import REPORT_FIELDS, installed_version, report_body, update_status
 from ota.targets import host_target
 from ota.versions import is_newer
@@ -72,9 +72,14 @@ async def check_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str, An
     if link is None:
         return {"skipped": "not enrolled with central"}
     attempt = read_attempt(layout.state_file)
-    if attempt is not None and not attempt.step.final and not installer_running(layout):
-        await ctx.log(f"the install of {attempt.request.version} stopped at {attempt.step}")
-        await start_installer(layout)
+    requested = _pending_request(layout, attempt)
+    if not installer_running(layout):
+        if attempt is not None and not attempt.step.final:
+            await ctx.log(f"the install of {attempt.request.version} stopped at {attempt.step}")
+            await start_installer(layout)
+        elif requested is not None:  # a start that failed, or a reboot before it ran
+            await ctx.log(f"the installer has not taken the request for {requested.version}")
+            await start_installer(layout)
     try:
         offer = await asyncio.to_thread(fetch_offer, link, host_target())
     except CentralUnreachable as error:
@@ -89,6 +94,7 @@ async def check_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str, An
             attempt,
             view.download if view.download and offer else None,
             word.forced(offer.version if offer else None),
+            requested,
         )
         verdict = {"state": move.state, "reason": move.reason, "state_at": now_iso()}
         if move.action == "none" and _installer_speaks(move.state, attempt):
@@ -181,6 +187,9 @@ async def install_update(ctx: JobContext, payload: dict[str, Any]) -> dict[str, 
     attempt = read_attempt(layout.state_file)
     if installer_running(layout) or (attempt is not None and not attempt.step.final):
         return {"skipped": "an install runs"}
+    if _pending_request(layout, attempt) is not None:
+        await start_installer(layout)  # asked before; a second start runs one installer
+        return {"skipped": "the installer was asked already: asked again"}
     paths = layout.paths
     status = await asyncio.to_thread(box_status, paths.role_file, paths.database)
     word = read_word(layout.operator_file)
@@ -253,6 +262,14 @@ async def _refused(layout: Layout, link: CentralLink, why: str) -> dict[str, Any
 async def _update_view(layout: Layout, **changes: Any) -> OfferView:
     async with _view_lock:
         return write_view(layout.offer_file, read_view(layout.offer_file).but(**changes))
+
+
+def _pending_request(layout: Layout, attempt: Attempt | None) -> Request | None:
+    """The request left for the installer that it has not taken yet (state.json lags it)."""
+    request = read_request(layout.request_file)
+    if request is None or (attempt is not None and attempt.request.id == request.id):
+        return None
+    return request
 
 
 def _installer_speaks(state: str, attempt: Attempt | None) -> bool:

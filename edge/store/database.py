@@ -17,6 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.store.sqlite import BEGIN_OPTION, install_sqlite_rules
 
+SQL_INT_MAX = 2**63 - 1
+"""The largest integer SQLite and PostgreSQL's BIGINT hold: a bigger one from a request is 400."""
+
 
 def async_url(path: Path) -> str:
     """Return the SQLAlchemy aiosqlite URL of a database file."""

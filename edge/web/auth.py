@@ -15,12 +15,12 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.session.server_side import ServerSideSessionConfig
-from litestar.stores.file import FileStore
 from litestar.types import Guard
 
 from edge.auth.passwords import AdminCredential
+from edge.auth.sessions import SessionFiles
 from edge.services.admin import AdminService
+from edge.web.sessions import LoginSessionConfig, login_sessions, renew_session
 
 SESSION_KEY = "admin"
 SESSION_MAX_AGE_S = 7 * 24 * 3600  # a race weekend without logging in again
@@ -32,21 +32,15 @@ class LoginRequired(NotAuthorizedException):
     """Log in first."""
 
 
-def session_config() -> ServerSideSessionConfig:
-    """Server-side sessions: the cookie holds only a random id (HttpOnly, SameSite=Lax)."""
-    return ServerSideSessionConfig(
-        key="session",
-        max_age=SESSION_MAX_AGE_S,
-        httponly=True,
-        samesite="lax",
-        secure=False,  # the box serves plain HTTP on the LAN
-        store="sessions",
-    )
+def session_config() -> LoginSessionConfig:
+    """Server-side sessions made at login only: the cookie holds a random id (HttpOnly, Lax)."""
+    # secure=False: the box serves plain HTTP on the LAN.
+    return login_sessions(SESSION_MAX_AGE_S, samesite="lax", secure=False)
 
 
-def session_store(folder: Path) -> FileStore:
+def session_store(folder: Path) -> SessionFiles:
     """Sessions kept in files under ``folder`` (beside the database), so restarts keep them."""
-    return FileStore(folder, create_directories=True)
+    return SessionFiles(folder)
 
 
 def login_guard(admin: AdminService) -> Guard:
@@ -72,9 +66,9 @@ def logged_in(connection: ASGIConnection[Any, Any, Any, Any], credential: AdminC
 
 
 def start_session(request: Request[Any, Any, Any], credential: AdminCredential) -> None:
-    """Log the request's client in (the cookie is set on the response)."""
-    request.clear_session()
+    """Log the request's client in under a new session id (the cookie is set on the response)."""
     request.set_session({SESSION_KEY: credential.stamp})
+    renew_session(request)  # an id planted before the login never becomes a logged-in one
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:

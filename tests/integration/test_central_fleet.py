@@ -105,7 +105,7 @@ def test_dashboard_needs_a_login_and_shows_the_fleet(central: tuple[str, str]):
         assert page.status_code == 200
         assert "autumn-trail" in page.text
         assert "pi-f-dash" in page.text
-        browser.get("/logout")
+        browser.post("/logout")  # a POST since issue 18 (a link elsewhere cannot log out)
         assert browser.get("/").status_code in (302, 303, 307)
 
 
@@ -144,7 +144,7 @@ def test_public_results_are_cacheable_and_follow_the_newest_snapshot(central: tu
 
 def test_dashboard_lists_the_events_of_the_day(central: tuple[str, str]):
     base, url = central
-    _, token = enroll(base, url, "f-events")
+    _, token = enroll(base, url, "f-events", event="dawn-run")
     today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
     report(
         base,
@@ -157,7 +157,7 @@ def test_dashboard_lists_the_events_of_the_day(central: tuple[str, str]):
             "timezone": "Pacific/Kiritimati",
         },
     )
-    _, other = enroll(base, url, "f-events-old")
+    _, other = enroll(base, url, "f-events-old", event="old-race")
     report(
         base,
         other,

@@ -29,11 +29,12 @@ HELD_S = 8
 """Seconds the test watches the box hold the update while the race is live."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def central(
     ota_bundles: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OtaCentral]:
-    """Central offering 0.1.1 to every box of the stable channel."""
+    """Central offering 0.1.1 to every box of the stable channel (one per test: the boxes
+    share this machine's serial, so one central would see them as one device)."""
     folder = tmp_path_factory.mktemp("ota-central")
     with ota_central(folder, [ota_bundles["0.1.1"]]) as found:
         found.publisher("rollout", "start", "0.1.1", "--channel", "stable", "--percent", "100")

@@ -170,7 +170,7 @@ def test_login_logout_and_wrong_passwords(client, settings):
         assert operator.get("/jobs").status_code == 200
         page = operator.get("/setup")
         assert 'id="logout"' in page.text
-        assert operator.get("/logout").status_code == 200
+        assert operator.post("/logout").status_code == 200  # a POST since issue 18
         assert operator.get("/jobs", follow_redirects=False).status_code == 302
         api = operator.post("/api/v1/setup/login", json={"password": PASSWORD})
         assert api.status_code == 200

@@ -20,7 +20,9 @@ SHARED_WITH_CENTRAL = (
     "edge.domain",
     "edge.errors",
     "edge.web.errors",
+    "edge.web.forgery",
     "edge.web.headers",
+    "edge.web.sessions",
     "edge.sync.protocol",
     "edge.store.database",
     "edge.store.sqlite",
@@ -30,6 +32,7 @@ SHARED_WITH_CENTRAL = (
     "edge.vpn.runner",
     "edge.auth.errors",
     "edge.auth.limiter",
+    "edge.auth.sessions",
     "edge.command",
 )
 

@@ -77,6 +77,7 @@ def test_the_box_registry_schedules_the_periodic_kinds_at_the_settings_periods(
         get_ota_settings.cache_clear()
     assert periods == {
         "jobs.prune": 3600.0,
+        "sessions.prune": 3600.0,
         "sync.forward": 3,
         "sync.central": 3,
         "results.cache": 4,

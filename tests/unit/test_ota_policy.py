@@ -52,3 +52,20 @@ def test_a_release_that_failed_here_is_not_retried_unless_forced() -> None:
     # An install in progress is left to the installer; a deferral is asked again.
     assert next_move(OFFER, "0.1.0", attempt(Step.GATE), None).state == "installed"
     assert next_move(OFFER, "0.1.0", attempt(Step.DEFERRED), None).action == "download"
+
+
+def test_a_request_the_installer_has_not_taken_yet_is_an_install_under_way(
+    tmp_path: Path,
+) -> None:
+    bundle = tmp_path / "b.tar"
+    bundle.write_bytes(b"x")
+    verified = Download("0.2.0", "x", str(bundle), 1, 1, verified=True)
+    asked = Request("r2", "0.2.0", str(bundle), "linux-x86_64-cp311")
+    # Between the worker's request and state.json naming it, nothing says "downloaded".
+    move = next_move(OFFER, "0.1.0", None, verified, requested=asked)
+    assert (move.action, move.state) == ("none", "installing")
+    move = next_move(OFFER, "0.1.0", attempt(Step.DEFERRED), verified, requested=asked)
+    assert (move.action, move.state) == ("none", "installing")
+    # Once the installer took it, state.json speaks (a leftover request file is ignored).
+    taken = attempt(Step.GATE)
+    assert next_move(OFFER, "0.1.0", taken, verified, requested=taken.request).state == "installed"

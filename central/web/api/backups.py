@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromHeader, FromPath, FromQuery, JSONBody
+from litestar.params import FromHeader, FromPath, JSONBody, QueryParameter
 
 from central.backups.service import BackupService, UploadState
 from central.services.devices import DeviceService
+from edge.store.database import SQL_INT_MAX
 
 
 @dataclass
@@ -45,7 +46,7 @@ class BackupController(Controller):
     async def append(
         self,
         backup_id: FromPath[str],
-        offset: FromQuery[int],
+        offset: Annotated[int, QueryParameter(ge=0, le=SQL_INT_MAX)],
         request: Request[Any, Any, Any],
         authorization: FromHeader[str | None],
         devices: NamedDependency[DeviceService],

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from central.backups.service import BackupService, UploadState, device_or_404
@@ -17,6 +17,7 @@ from central.services.enrollment import Enrollment, EnrollmentRequest, Enrollmen
 from central.services.replication import ReplicationService
 from central.services.users import UserService
 from central.web.auth import LoginThrottle, admin_of
+from edge.store.database import SQL_INT_MAX
 
 MAX_CHANGES_PAGE = 5000
 
@@ -105,8 +106,8 @@ class RestoreController(Controller):
         users: NamedDependency[UserService],
         throttle: NamedDependency[LoginThrottle],
         replication: NamedDependency[ReplicationService],
-        after: FromQuery[int] = 0,
-        limit: FromQuery[int] = MAX_CHANGES_PAGE,
+        after: Annotated[int, QueryParameter(ge=0, le=SQL_INT_MAX)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=SQL_INT_MAX)] = MAX_CHANGES_PAGE,
     ) -> ChangesPage:
         """The device's replicated changes after seq ``after``, in order (a page)."""
         await admin_of(request, users, throttle)

@@ -9,10 +9,12 @@ from typing import Annotated, Any, TypedDict, cast
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from edge.jobs.models import JobState
 from edge.services.jobs import JobService
+from edge.store.database import SQL_INT_MAX
 
 
 @dataclass
@@ -137,11 +139,12 @@ class JobController(Controller):
     async def list_jobs(
         self,
         jobs: NamedDependency[JobService],
-        job_state: Annotated[str | None, QueryParameter(name="state")] = None,
-        limit: FromQuery[int] = 100,
+        job_state: Annotated[JobState | None, QueryParameter(name="state")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[JobSummary]:
-        """Jobs, newest first (``?state=`` for one state)."""
-        return cast(list[JobSummary], await jobs.admin.list(job_state, min(limit, 1000)))
+        """Jobs, newest first (``?state=`` for one state, 400 for an unknown one)."""
+        state = job_state.value if job_state is not None else None
+        return cast(list[JobSummary], await jobs.admin.list(state, limit))
 
     @get("/stats")
     async def stats(self, jobs: NamedDependency[JobService]) -> JobStats:
@@ -186,7 +189,10 @@ class JobController(Controller):
 
     @get("/{job_id:int}/stream", media_type="text/event-stream")
     async def stream(
-        self, job_id: FromPath[int], jobs: NamedDependency[JobService], after: FromQuery[int] = 0
+        self,
+        job_id: FromPath[int],
+        jobs: NamedDependency[JobService],
+        after: Annotated[int, QueryParameter(ge=0, le=SQL_INT_MAX)] = 0,
     ) -> ServerSentEvent:
         """Server-Sent Events: ``log`` lines (id = cursor) and ``state`` changes, until done."""
         await jobs.admin.get(job_id)  # 404 before the stream starts

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from edge.services.console import ConsoleService
 from edge.settings import Settings
-from edge.store.database import Database
+from edge.store.database import SQL_INT_MAX, Database
 
 
 class PassingStreamController(Controller):
@@ -29,7 +29,7 @@ class PassingStreamController(Controller):
         slug: FromPath[str],
         db: NamedDependency[Database],
         settings: NamedDependency[Settings],
-        after: FromQuery[int] = 0,
+        after: Annotated[int, QueryParameter(ge=0, le=SQL_INT_MAX)] = 0,
     ) -> ServerSentEvent:
         """``passing`` (a row, new or changed), ``removed``, ``correction`` and ``board`` events.
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from edge.domain import PassingMethod
 from edge.domain.clock import to_us
 from edge.errors import InvalidInput, Problem
 from edge.services.passings import NewPassing, PassingService, PassingsImportReport
-from edge.store.database import Database
+from edge.store.database import SQL_INT_MAX, Database
 from edge.web.api.schemas import PassingAdded, PassingIn, PassingOut, passing_out
 
 
@@ -36,7 +36,7 @@ class PassingController(Controller):
         passings: NamedDependency[PassingService],
         point: FromQuery[str | None] = None,
         bib: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 1000,
+        limit: Annotated[int, QueryParameter(ge=0, le=SQL_INT_MAX)] = 1000,
     ) -> list[PassingOut]:
         """List passings, newest first."""
         found = await passings.list_passings(slug, point=point, bib=bib, limit=limit)

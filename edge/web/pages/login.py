@@ -1,4 +1,4 @@
-"""/login and /logout: the admin's session for the pages of a claimed box."""
+"""/login and /logout (a POST): the admin's session for the pages of a claimed box."""
 
 from __future__ import annotations
 
@@ -60,10 +60,10 @@ class LoginPages(Controller):
         start_session(request, credential)
         return Redirect(safe_next(target), status_code=303)
 
-    @get("/logout")
+    @post("/logout", status_code=200)
     async def log_out(
         self, request: Request[Any, Any, Any], admin: NamedDependency[AdminService]
     ) -> Template:
-        """End the session."""
+        """End the session (a POST: a link or an image elsewhere cannot log anybody out)."""
         request.clear_session()
         return login_page(request, admin, "/", done("You are logged out."))
