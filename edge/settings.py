@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     port: int = Field(
         default=8000, ge=1, le=65535, description="Port of the web UI and HTTP API (80 on a Pi)."
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and"
+        " X-Forwarded-Proto are believed (the client address keys the login limits). Empty:"
+        " trust nobody, the client is the TCP peer (a box serves browsers directly).",
+    )
 
     request_max_bytes: int = Field(
         default=1024 * 1024,

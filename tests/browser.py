@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -60,9 +61,19 @@ def browser_page(width: int = 1366, height: int = 768) -> Iterator[Page]:
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.set_default_timeout(10_000)
+            # A script or style the pages' Content-Security-Policy blocks is a broken page.
+            blocked: list[str] = []
+            page.on("console", lambda m: _note_blocked(m.text, blocked))
             yield page
+            assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
         finally:
             browser.close()
+
+
+def _note_blocked(text: str, blocked: list[str]) -> None:
+    # frame-ancestors refusals are the policy doing its job: another site framed a page.
+    if "Content Security Policy" in text and "frame-ancestors" not in text:
+        blocked.append(text)
 
 
 @dataclass
@@ -82,6 +93,20 @@ class LiveBox:
         return subprocess.run(
             command, env=self.env, cwd=self.workdir, capture_output=True, text=True, check=check
         )
+
+
+def wait_for_js(page: Page, expression: str, timeout_ms: float = 30_000) -> None:
+    """Wait until ``expression`` is truthy in ``page``, polling every 100 ms.
+
+    Playwright's ``wait_for_function`` compiles its predicate inside the page with
+    ``eval``, which the pages' Content-Security-Policy forbids; ``evaluate`` goes
+    through DevTools, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_ms / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(100)
 
 
 def box_env(workdir: Path) -> dict[str, str]:

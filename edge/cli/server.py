@@ -87,6 +87,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         host=settings.host,
         port=settings.port,
         log_level="info",
+        # X-Forwarded-For only from a configured proxy: believed from anyone, it lets a
+        # client pick the address its failed logins are counted under.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        server_header=False,  # no "server: uvicorn" telling a stranger what to attack
         # Live streams (speaker screens, logs) never end by themselves: without a limit a
         # stop would wait for every open screen. Browsers reconnect once the box is back.
         timeout_graceful_shutdown=3,

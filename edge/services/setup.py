@@ -7,7 +7,6 @@ atomically through ``save_role``), so an error leaves the box as it was.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -191,7 +190,7 @@ class SetupService:
             problems.append(Problem("point", "choose the event of this timing point"))
         key = _blank(event_key) or current.event_key
         if chosen is Role.MASTER and not key:
-            key = secrets.token_urlsafe(12)  # the slaves of the event type it in
+            key = roleconfig.new_event_key()  # the slaves of the event type it in
         update: dict[str, Any] = {
             "role": chosen,
             "event": event,

@@ -8,17 +8,21 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromHeader
 
+from edge.auth.limiter import LastingLimiter
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.sync.apply import InboxService
 from edge.sync.protocol import MAX_BATCH_BYTES, Ack
+from edge.web.auth import client_address
 
 
 def provide_inbox(
-    db: NamedDependency[Database], settings: NamedDependency[Settings]
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
+    key_attempts: NamedDependency[LastingLimiter],
 ) -> InboxService:
     """Dependency: the inbox of SLAVEs' batches, checked against this box's reader.json."""
-    return InboxService(db, settings.paths.role_file)
+    return InboxService(db, settings.paths.role_file, key_attempts)
 
 
 class IngestController(Controller):
@@ -40,6 +44,6 @@ class IngestController(Controller):
 
         The event key is checked before the body is read; 413 beyond MAX_BATCH_BYTES.
         """
-        await inbox.authenticate(authorization)
+        await inbox.authenticate(authorization, client_address(request))
         body = await request.body()
         return await inbox.receive(body, request.headers.get("content-encoding"))
