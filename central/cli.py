@@ -182,6 +182,33 @@ def user_create(username: str, password_stdin: bool) -> None:
     click.echo(f"user {created.username} created")
 
 
+@user.command("password")
+@click.argument("username")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
+)
+def user_password(username: str, password_stdin: bool) -> None:
+    """Give an admin a new password; the admin's open sessions end."""
+    from central.services.users import UserService
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    changed = _run(lambda db: UserService(db).set_password(username, password))
+    click.echo(f"user {changed.username}: password changed, its sessions ended")
+
+
+@user.command("delete")
+@click.argument("username")
+def user_delete(username: str) -> None:
+    """Remove an admin account; its open sessions end."""
+    from central.services.users import UserService
+
+    _run(lambda db: UserService(db).delete(username))
+    click.echo(f"user {username.strip()} deleted, its sessions ended")
+
+
 @cli.group("enroll-token")
 def enroll_token() -> None:
     """Single-use tokens that let a box join the fleet."""

@@ -18,10 +18,12 @@ from edge.auth.errors import TooManyAttempts
 from edge.auth.limiter import LastingLimiter
 
 SESSION_USER = "admin"
+SESSION_KEY = "key"
+"""The session's fingerprint of the admin's password hash (users.session_key)."""
 SESSION_MAX_AGE_S = 14 * 24 * 3600
 """How long a dashboard login lasts."""
 
-__all__ = ["SESSION_USER", "LoginThrottle", "TooManyAttempts", "admin_of"]
+__all__ = ["SESSION_KEY", "SESSION_USER", "LoginThrottle", "TooManyAttempts", "admin_of"]
 
 
 class LoginThrottle(LastingLimiter):
@@ -47,6 +49,9 @@ async def admin_of(
     """The admin's username, from the session or from Basic credentials; else Unauthorized."""
     user = request.session.get(SESSION_USER) if "session" in request.scope else None
     if isinstance(user, str) and user:
+        if await users.session_user(user, request.session.get(SESSION_KEY)) is None:
+            request.clear_session()  # the account is gone, or its password changed since
+            raise Unauthorized("your session has ended: log in again")
         return user
     scheme, _, encoded = (request.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "basic":

@@ -17,8 +17,8 @@ from central.services.fleet import FleetService
 from central.services.public import PublicResultsService
 from central.services.rollouts import COLUMNS
 from central.services.updates import UpdateService
-from central.services.users import UserService
-from central.web.auth import SESSION_USER, LoginThrottle, TooManyAttempts, admin_of
+from central.services.users import UserService, session_key
+from central.web.auth import SESSION_KEY, SESSION_USER, LoginThrottle, TooManyAttempts, admin_of
 from edge.domain.clock import from_us
 from edge.web.sessions import renew_session
 
@@ -71,7 +71,7 @@ class PageController(Controller):
             await throttle.failed(address)
             context = {"error": "Wrong username or password."}
             return Template("login.html", context=context, status_code=401)
-        request.set_session({SESSION_USER: admin.username})
+        request.set_session({SESSION_USER: admin.username, SESSION_KEY: session_key(admin)})
         renew_session(request)  # an id planted before the login never becomes a logged-in one
         return Redirect("/", status_code=303)  # see other: the browser GETs the dashboard
 
