@@ -12,6 +12,7 @@ from litestar.params import FromHeader, FromPath, JSONBody, QueryParameter
 from central.backups.service import BackupService, UploadState
 from central.services.devices import DeviceService
 from edge.store.database import SQL_INT_MAX
+from edge.web.openapi import BINARY, raw_body
 
 
 @dataclass
@@ -42,7 +43,7 @@ class BackupController(Controller):
         state = await backups.start(device, data.size, data.sha256, data.seq)
         return state
 
-    @put("/{backup_id:str}")
+    @put("/{backup_id:str}", operation_class=raw_body(BINARY, "the chunk's bytes"))
     async def append(
         self,
         backup_id: FromPath[str],

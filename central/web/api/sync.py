@@ -11,6 +11,7 @@ from litestar.params import FromHeader
 
 from central.services.devices import DeviceService
 from central.services.replication import Ack, ReplicationService, parse_batch
+from edge.web.openapi import BATCH_EXAMPLE, JSON, raw_body
 
 
 @dataclass
@@ -26,7 +27,11 @@ class SyncController(Controller):
     path = "/api/v1/sync"
     tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
 
-    @post("/batches", status_code=200)
+    @post(
+        "/batches",
+        status_code=200,
+        operation_class=raw_body(JSON, "a box's batch (gzip allowed)", BATCH_EXAMPLE),
+    )
     async def push_batch(
         self,
         request: Request[Any, Any, Any],

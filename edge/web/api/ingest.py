@@ -12,6 +12,7 @@ from edge.settings import Settings
 from edge.store.database import Database
 from edge.sync.apply import InboxService
 from edge.sync.protocol import Ack
+from edge.web.openapi import BATCH_EXAMPLE, JSON, raw_body
 
 
 def provide_inbox(
@@ -28,7 +29,11 @@ class IngestController(Controller):
     tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
     dependencies = {"inbox": Provide(provide_inbox, sync_to_thread=False)}  # noqa: RUF012
 
-    @post("/batches", status_code=200)
+    @post(
+        "/batches",
+        status_code=200,
+        operation_class=raw_body(JSON, "a SLAVE's batch (gzip allowed)", BATCH_EXAMPLE),
+    )
     async def push_batch(
         self,
         request: Request[Any, Any, Any],
