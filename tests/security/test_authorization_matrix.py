@@ -31,17 +31,13 @@ import base64
 import hashlib
 import json
 import re
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from litestar import Litestar
 
@@ -54,8 +50,8 @@ from edge.auth.pin import PIN_FILE
 from edge.cli.server import announce_setup_pin
 from edge.roleconfig import RoleConfig, save_role
 from edge.web.forgery import takes_json
+from tests.security.liveapp import served
 from tests.security.sessionlab import box_settings
-from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -265,25 +261,6 @@ class Caller:
 
 Body = Callable[[Caller], dict[str, Any]]
 """The request's httpx arguments (json, content, data, params) for one caller."""
-
-
-@contextmanager
-def served(app: Litestar) -> Iterator[httpx.Client]:
-    """``app`` served by uvicorn on 127.0.0.1 in a thread; a client of it."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 def call(client: httpx.Client, method: str, url: str, **arguments: Any) -> httpx.Response:
