@@ -22,7 +22,7 @@ handlers (CORS preflight, no handler of ours runs) are left out.
 
 Both apps are served by uvicorn on 127.0.0.1 (the box's streams never end, and
 Litestar's TestClient would wait for them), on real files in ``tmp_path``; central
-on SQLite.
+on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from edge.roleconfig import RoleConfig, save_role
 from edge.web.forgery import takes_json
 from tests.security.liveapp import served
 from tests.security.sessionlab import box_settings
+from tests.servers import postgres_database
 
 pytestmark = pytest.mark.integration
 
@@ -487,10 +488,20 @@ def upload_backup(client: httpx.Client, device: Caller) -> str:
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
+def central_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of central's: a SQLite file, or one of the PostgreSQL server's."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'central.db'}"
+        return
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def central(central_url: str, tmp_path: Path) -> Iterator[Central]:
     """Central with an admin, three devices of ours and one of theirs, a backup, a results
     document and a file of the update repository."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'central.db'}"
+    url = central_url
     settings = CentralSettings(database_url=url, data_dir=tmp_path)
     metadata = settings.ota_repo / "stable" / "metadata"
     metadata.mkdir(parents=True)
@@ -526,6 +537,7 @@ def central(tmp_path: Path) -> Iterator[Central]:
         yield Central(client, app, callers, values, spare.device_id)
 
 
+@pytest.mark.parametrize("central_url", ["sqlite", "postgresql"], indirect=True)
 def test_every_route_of_central_answers_each_credential_as_the_matrix_says(central: Central):
     routes = route_table(central.app)
     replace = {"/api/v1/devices/{device_id}/replace": {"device_id": central.spare}}
