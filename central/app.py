@@ -41,6 +41,7 @@ from central.web.repository import RepositoryController
 from edge.auth.sessions import SessionFiles
 from edge.web.errors import EXCEPTION_HANDLERS
 from edge.web.forgery import refuse_forgery
+from edge.web.headers import add_security_headers, use_script_nonce
 from edge.web.sessions import login_sessions
 
 VERSION = version("chronoedge")
@@ -72,7 +73,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     users = UserService(database)
     fleet = FleetService(database, hub)
     public = PublicResultsService(database)
-    throttle = LoginThrottle()
+    throttle = LoginThrottle(database.engine)
     updates = UpdateService(database, settings.ota_repo)
     refresher = MetadataRefresher(settings.ota_repo, settings.ota_refresh_s)
     sessions = SessionFiles(settings.data_dir / "sessions")
@@ -100,7 +101,10 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
         guards=[refuse_forgery],  # writes from other origins, not-JSON to JSON APIs
         middleware=[login_sessions(SESSION_MAX_AGE_S, samesite="strict").middleware],
         stores={"sessions": sessions},
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=use_script_nonce
+        ),
+        before_send=[add_security_headers],  # CSP, no framing, nosniff, Referrer-Policy
         dependencies={
             "central_db": Provide(lambda: database, sync_to_thread=False),
             "enrollment": Provide(lambda: enrollment, sync_to_thread=False),
@@ -114,6 +118,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
+        request_max_body_size=settings.request_max_bytes,
         on_startup=[migrate_database, refresher.start, pruner.start],
         on_shutdown=[refresher.stop, pruner.stop, database.close],
         openapi_config=OpenAPIConfig(

@@ -24,6 +24,13 @@ class CentralSettings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8100, ge=1, le=65535, description="Port the server listens on.")
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and"
+        " X-Forwarded-Proto are believed (the client address keys the login limits): nginx's"
+        " address when central is behind it (the Ansible role sets 127.0.0.1). Empty: trust"
+        " nobody, the client is the TCP peer.",
+    )
     tunnel_network: IPv4Interface = Field(
         default=IPv4Interface("10.77.0.1/16"),
         description="The hub's WireGuard address and the range boxes get a /32 from.",
@@ -73,6 +80,12 @@ class CentralSettings(BaseSettings):
         gt=0,
         description="How often central deletes expired dashboard sessions from "
         "<data_dir>/sessions.",
+    )
+    request_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 beyond it), but for sync batches and"
+        " backup chunks, which have their own bounds (8 MiB and 4 MiB).",
     )
 
     @property

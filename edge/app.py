@@ -14,6 +14,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from edge.auth.limiter import LastingLimiter
+from edge.domain import FAILED_ATTEMPT
 from edge.jobs.box import box_registry
 from edge.services.admin import AdminService
 from edge.services.boxrole import Listening, RoleService
@@ -44,6 +46,7 @@ from edge.web.auth import (
 )
 from edge.web.errors import EXCEPTION_HANDLERS, login_required_handler
 from edge.web.forgery import refuse_forgery
+from edge.web.headers import add_security_headers, use_script_nonce
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages
@@ -53,11 +56,15 @@ from edge.web.pages.login import LoginPages
 from edge.web.pages.results import ResultPages
 from edge.web.pages.screens import ScreenPages
 from edge.web.pages.setup import SetupPages
+from edge.web.streams import StreamSlots, stream_limits
 
 VERSION = version("chronoedge")
 """The installed release (what /healthz reports: an update's health gate checks it)."""
 TEMPLATES = Path(__file__).with_name("web") / "templates"
 STATIC = Path(__file__).with_name("web") / "static"
+KEY_FAILURES, KEY_WINDOW_S = 30, 300.0
+"""Wrong event keys an address may send in five minutes: a SLAVE typed wrong retries
+with backoff and stays under it; a guesser gets 30 tries per 5 minutes."""
 
 
 @dataclass
@@ -101,18 +108,31 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return box_role
 
     # Claim with the setup PIN, then logins (edge.web.auth guards every handler).
-    admin = AdminService(paths, settings.boot_folder)
+    admin = AdminService(paths, settings.boot_folder, database)
+    streams = StreamSlots(settings.streams_max, settings.streams_per_client)
     sessions = session_store(paths.sessions_folder)
 
     def provide_admin() -> AdminService:
         return admin
 
+    # Wrong event keys on the ingest API, per address: guessing the key must not pay.
+    key_attempts = LastingLimiter(
+        database.engine, FAILED_ATTEMPT, "event-key", KEY_FAILURES, KEY_WINDOW_S
+    )
+
+    def provide_key_attempts() -> LastingLimiter:
+        return key_attempts
+
     return Litestar(
         route_handlers=[
             healthz,
             EventController,
-            EntrantController,
-            PassingController,
+            # CSV imports take bigger bodies than the rest (settings.request_max_bytes).
+            Router(
+                path="/",
+                route_handlers=[EntrantController, PassingController, EntrantPages],
+                request_max_body_size=settings.import_max_bytes,
+            ),
             ManualEntryController,
             CorrectionController,
             PassingStreamController,
@@ -124,7 +144,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JobController,
             ExportController,
             ExportPages,
-            EntrantPages,
             JobPages,
             ArrivalController,
             ResultPages,
@@ -139,12 +158,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "jobs": Provide(provide_jobs, sync_to_thread=False),
             "admin": Provide(provide_admin, sync_to_thread=False),
+            "key_attempts": Provide(provide_key_attempts, sync_to_thread=False),
             "box_role": Provide(provide_box_role, sync_to_thread=False),
         },
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=use_script_nonce
+        ),
+        before_send=[add_security_headers],  # CSP, no framing, nosniff, Referrer-Policy
         exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required_handler},
         guards=[refuse_forgery, login_guard(admin)],  # writes from other origins fail first
-        middleware=[session_config().middleware],
+        middleware=[session_config().middleware, stream_limits(streams)],
+        request_max_body_size=settings.request_max_bytes,
         stores={"sessions": sessions},
         on_startup=[migrate_database, sessions.delete_expired, box_role.start],
         state=State({"box_role": box_role}),  # pages show a SLAVE's or unconfigured box's role

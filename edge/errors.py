@@ -52,6 +52,30 @@ class Unauthorized(ChronoEdgeError):
     http_status = 401
 
 
+class TooLarge(ChronoEdgeError):
+    """The request is larger than this box accepts; nothing was read further or stored.
+
+    Send a smaller file or batch (split it), or raise the limit the message names.
+    """
+
+    http_status = 413
+
+
+class Busy(ChronoEdgeError):
+    """Too many live streams are open; close a screen or retry later."""
+
+    http_status = 503
+
+    def __init__(self, message: str | None = None, retry_after_s: int = 5) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+    def headers(self) -> dict[str, str]:
+        """``Retry-After``: when a slot is likely to be free again; the connection is closed,
+        so a refused client holds no descriptor of the box meanwhile."""
+        return {"Retry-After": str(self.retry_after_s), "Connection": "close"}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in an input file: where it is and why."""

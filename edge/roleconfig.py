@@ -19,8 +19,12 @@ that says so (``unconfigured_role``); an UNCONFIGURED box's reader and worker id
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import math
 import os
+import secrets
+import string
 from collections.abc import AsyncGenerator, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -218,6 +222,50 @@ def env_overrides(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return {field: name for name, field in ENVIRONMENT.items() if environment.get(name)}
 
 
+EVENT_KEY_MIN_LENGTH = 16
+EVENT_KEY_MIN_BITS = 64
+"""An event key guards the MASTER's ingest from anyone on the race LAN: at least 16
+characters, and about 64 bits by the kinds of characters it mixes (what
+``new_event_key`` makes: 16 random URL-safe characters, 96 bits)."""
+
+
+def new_event_key() -> str:
+    """A random event key the slaves' operators can type (16 URL-safe characters)."""
+    while True:  # about one draw in 15,000 looks like a pattern (QQPP...): draw again
+        key = secrets.token_urlsafe(12)
+        if event_key_weakness(key) is None:
+            return key
+
+
+def event_key_weakness(key: str) -> str | None:
+    """Why ``key`` is too weak to be an event key, or None when it is strong enough.
+
+    Length, the kinds of characters it mixes, how many different ones, and no long
+    run of one character or of a sequence (aaaa..., 0123..., abcd...).
+    """
+    if len(key) < EVENT_KEY_MIN_LENGTH:
+        return f"an event key needs at least {EVENT_KEY_MIN_LENGTH} characters"
+    alphabet = sum(
+        size
+        for kind, size in (
+            (string.ascii_lowercase, 26),
+            (string.ascii_uppercase, 26),
+            (string.digits, 10),
+        )
+        if any(c in kind for c in key)
+    ) + (33 if any(not c.isascii() or not c.isalnum() for c in key) else 0)
+    distinct = len(set(key))
+    # A run (0 or ±1 between neighbours) repeats or counts: it adds next to no guesswork.
+    steps = sum(1 for a, b in itertools.pairwise(key) if abs(ord(a) - ord(b)) <= 1)
+    bits = (len(key) - steps) * math.log2(max(alphabet, 2))
+    if distinct < min(len(key) // 2, 10) or steps > len(key) // 3 or bits < EVENT_KEY_MIN_BITS:
+        return (
+            "this event key is easy to guess (repeats, sequences or too few kinds of"
+            " characters): leave it blank on a MASTER for a random one"
+        )
+    return None
+
+
 def unconfigured_role() -> RoleConfig:
     """The role of a box fresh from the image: nothing chosen yet."""
     return RoleConfig(role=Role.UNCONFIGURED)
@@ -231,6 +279,7 @@ def save_role(path: Path, config: RoleConfig) -> None:
     """
     text = config.model_dump_json(indent=2, by_alias=True) + "\n"
     parse_role(text.encode(), str(path), {})  # raises InvalidInput; the old file stays
+    _check_new_event_key(path, config.event_key)
     write_atomic(path, text, PRIVATE_MODE)  # it holds the event key and the device token
 
 
@@ -259,6 +308,23 @@ async def watch_role(
             if config is not None:
                 yield config
         await asyncio.sleep(interval_s)
+
+
+def _check_new_event_key(path: Path, key: str) -> None:
+    """Refuse a weak event key being set; the key already in the file stays accepted.
+
+    A box saving reader.json for another reason (enrollment, a role switch) must not
+    stop on a key chosen before keys had rules.
+    """
+    if not key:
+        return
+    try:
+        current = load_file_role(path).event_key if path.exists() else ""
+    except InvalidInput:
+        current = ""
+    weakness = None if key == current else event_key_weakness(key)
+    if weakness is not None:
+        raise InvalidInput([Problem("event_key", weakness)], "the event key was not changed")
 
 
 def _check_schema(raw: dict[str, object], source: str) -> None:

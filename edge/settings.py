@@ -77,6 +77,45 @@ class Settings(BaseSettings):
     port: int = Field(
         default=8000, ge=1, le=65535, description="Port of the web UI and HTTP API (80 on a Pi)."
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and"
+        " X-Forwarded-Proto are believed (the client address keys the login limits). Empty:"
+        " trust nobody, the client is the TCP peer (a box serves browsers directly).",
+    )
+
+    request_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 beyond it), but for the CSV imports"
+        " and SLAVEs' sync batches, which have their own bounds. Event files fit in it.",
+    )
+    import_max_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of an entrants or passings CSV import (413 beyond it): about"
+        " 85,000 entrants; an import takes some 35 times its size in memory while it runs."
+        " The import page re-posts the checked file in base64, so files up to 3/4 of it.",
+    )
+    streams_max: int = Field(
+        default=200,
+        ge=1,
+        description="Most live streams (speaker screens, console, job logs) open at once;"
+        " beyond it a new one gets 503 with Retry-After. Keep it well below the process's"
+        " open-file limit (ulimit -n).",
+    )
+    connections_max: int = Field(
+        default=1000,
+        ge=16,
+        description="Most requests and open connections the web server handles at once"
+        " (uvicorn's limit_concurrency); beyond it 503 and the connection is closed. The"
+        " open-file limit is raised to make room for them.",
+    )
+    streams_per_client: int = Field(
+        default=8,
+        ge=1,
+        description="Most live streams open at once from one client address (503 beyond it).",
+    )
 
     @property
     def paths(self) -> BoxPaths:

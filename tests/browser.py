@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,9 +61,19 @@ def browser_page(width: int = 1366, height: int = 768) -> Iterator[Page]:
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.set_default_timeout(10_000)
+            # A script or style the pages' Content-Security-Policy blocks is a broken page.
+            blocked: list[str] = []
+            page.on("console", lambda m: _note_blocked(m.text, blocked))
             yield page
+            assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
         finally:
             browser.close()
+
+
+def _note_blocked(text: str, blocked: list[str]) -> None:
+    # frame-ancestors refusals are the policy doing its job: another site framed a page.
+    if "Content Security Policy" in text and "frame-ancestors" not in text:
+        blocked.append(text)
 
 
 @dataclass
@@ -84,6 +95,20 @@ class LiveBox:
         )
 
 
+def wait_for_js(page: Page, expression: str, timeout_ms: float = 30_000) -> None:
+    """Wait until ``expression`` is truthy in ``page``, polling every 100 ms.
+
+    Playwright's ``wait_for_function`` compiles its predicate inside the page with
+    ``eval``, which the pages' Content-Security-Policy forbids; ``evaluate`` goes
+    through DevTools, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_ms / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(100)
+
+
 def box_env(workdir: Path) -> dict[str, str]:
     """Environment of a box whose every file lives under ``workdir`` (its data directory)."""
     return {**os.environ, "CHRONO_EDGE_DATA_DIR": str(workdir), "GPIOZERO_PIN_FACTORY": "mock"}
@@ -99,17 +124,23 @@ def live_box(
     worker: bool = False,
     emulator: Sequence[str] | None = None,
     point: str = "FINISH",
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[LiveBox]:
     """A MASTER box serving on a free port; optionally its worker and an emulated race.
+
+    ``env`` adds to the box's environment (settings, e.g. ``CHRONO_EDGE_STREAMS_MAX``).
 
     ``emulator`` is the ``simulate-reader`` arguments (e.g. ``["--scenario", "race",
     "--runners", "20"]``); when given, a reader process feeds ``point`` from it.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    env = box_env(workdir)
     port = free_port()
     box = LiveBox(
-        f"http://127.0.0.1:{port}", workdir / "edge.db", workdir / "reader.json", workdir, env
+        f"http://127.0.0.1:{port}",
+        workdir / "edge.db",
+        workdir / "reader.json",
+        workdir,
+        {**box_env(workdir), **(env or {})},
     )
     box.cli("db", "upgrade")
     if event_file is not None:

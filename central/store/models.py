@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from edge.domain.attempts import failed_attempt_table
 from edge.domain.ids import new_id
 
 
@@ -190,3 +191,7 @@ class OtaReport(CentralModel, table=True):
     reason: str | None = None
     at_us: int = Micros()
     received_us: int = Micros()
+
+
+failed_attempt = failed_attempt_table(metadata)
+"""Failed admin logins per address, kept across restarts (``edge.auth.limiter``)."""

@@ -9,37 +9,36 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from central.errors import CentralError, Unauthorized
+from central.errors import Unauthorized
 from central.services.users import UserService
-from edge.auth.limiter import AttemptLimiter
+from central.store.models import failed_attempt
+from edge.auth.errors import TooManyAttempts
+from edge.auth.limiter import LastingLimiter
 
 SESSION_USER = "admin"
 SESSION_MAX_AGE_S = 14 * 24 * 3600
 """How long a dashboard login lasts."""
 
-
-class TooManyAttempts(CentralError):
-    """Too many failed logins from this address; wait a few minutes and try again."""
-
-    http_status = 429
+__all__ = ["SESSION_USER", "LoginThrottle", "TooManyAttempts", "admin_of"]
 
 
-class LoginThrottle(AttemptLimiter):
+class LoginThrottle(LastingLimiter):
     """At most ``limit`` failed logins per address within ``window_s`` (brute force stops here).
 
-    The box's limiter, so an address is forgotten once its failures leave the window.
+    The box's limiter: the failures are kept in central's database, so a restart keeps
+    them, and a refusal says when to try again (429 with Retry-After).
     """
 
     def __init__(
-        self, limit: int = 10, window_s: float = 300.0, clock: Callable[[], float] = time.monotonic
+        self,
+        engine: AsyncEngine,
+        limit: int = 10,
+        window_s: float = 300.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(max_failures=limit, window_s=window_s, clock=clock)
-
-    def check(self, key: str) -> None:
-        """Refuse an address that failed too often lately."""
-        if self.wait_s(key):
-            raise TooManyAttempts()
+        super().__init__(engine, failed_attempt, "login", limit, window_s, clock)
 
 
 async def admin_of(
@@ -53,13 +52,13 @@ async def admin_of(
     if scheme.lower() != "basic":
         raise Unauthorized("log in, or send admin credentials with HTTP Basic")
     address = request.client.host if request.client else "?"
-    throttle.check(address)
+    await throttle.check(address)
     try:
         name, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as error:
         raise Unauthorized("malformed Basic credentials") from error
     admin = await users.authenticate(name, password)
     if admin is None:
-        throttle.failed(address)
+        await throttle.failed(address)
         raise Unauthorized("wrong username or password")
     return admin.username

@@ -62,12 +62,13 @@ class PageController(Controller):
         """Check the credentials; on success open a session and go to the dashboard."""
         address = request.client.host if request.client else "?"
         try:
-            throttle.check(address)
+            await throttle.check(address)
         except TooManyAttempts as error:
-            return Template("login.html", context={"error": error.message}, status_code=429)
+            context = {"error": error.message}
+            return Template("login.html", context=context, status_code=429, headers=error.headers())
         admin = await users.authenticate(data.username, data.password)
         if admin is None:
-            throttle.failed(address)
+            await throttle.failed(address)
             context = {"error": "Wrong username or password."}
             return Template("login.html", context=context, status_code=401)
         request.set_session({SESSION_USER: admin.username})

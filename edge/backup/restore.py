@@ -20,6 +20,7 @@ from edge.fleet.http import answer_json
 from edge.fleet.identity import device_serial
 from edge.roleconfig import CentralLink, load_role, save_role
 from edge.store.files import move_into_place, sync_file
+from edge.store.sqlite import private_database
 from edge.vpn.keys import ensure_keypair
 
 TIMEOUT_S = 60.0
@@ -56,6 +57,7 @@ def restore_from_central(
         with httpx.Client(auth=auth, timeout=TIMEOUT_S) as client:
             latest = _json(client.get(f"{base}/backups/latest"))
             _download(client, f"{base}/backups/{latest['id']}/file", packed, latest["sha256"])
+            private_database(work)  # the restored entrants' data: the owner's alone
             with gzip.open(packed, "rb") as source, work.open("wb") as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
             connection = sqlite3.connect(work, isolation_level=None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.domain.clock import now_us
-from edge.store.sqlite import BUSY_TIMEOUT_MS
+from edge.store.sqlite import BUSY_TIMEOUT_MS, private_database
 
 _PAGES_PER_STEP = 1024  # copy in steps so writers (the reader service) are not held up
 
@@ -31,6 +31,7 @@ def take_snapshot(db_path: Path, folder: Path) -> Snapshot:
     stamp = now_us()
     copy = folder / f"snapshot-{stamp}.db"
     source = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000)
+    private_database(copy)  # a copy of the entrants' personal data: the owner's alone
     target = sqlite3.connect(copy)
     try:
         source.backup(target, pages=_PAGES_PER_STEP)
@@ -43,6 +44,7 @@ def take_snapshot(db_path: Path, folder: Path) -> Snapshot:
         target.close()
         source.close()
     compressed = folder / f"snapshot-{stamp}.db.gz"
+    private_database(compressed)  # created 0600 before gzip writes into it
     with copy.open("rb") as raw, gzip.open(compressed, "wb", compresslevel=6) as packed:
         shutil.copyfileobj(raw, packed, 1024 * 1024)
     copy.unlink()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+
 import click
 import uvicorn
 
@@ -79,12 +81,47 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     settings = settings.model_copy(update=where)
     migrate.upgrade(settings.paths.database)
     announce_setup_pin(settings)
+    connections = files_for(settings.connections_max)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="info",
+        # X-Forwarded-For only from a configured proxy: believed from anyone, it lets a
+        # client pick the address its failed logins are counted under.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        server_header=False,  # no "server: uvicorn" telling a stranger what to attack
         # Live streams (speaker screens, logs) never end by themselves: without a limit a
         # stop would wait for every open screen. Browsers reconnect once the box is back.
         timeout_graceful_shutdown=3,
+        # Beyond it a new request gets 503 and its connection is closed: a flood of
+        # connections cannot take the descriptors the database and reader need.
+        limit_concurrency=connections,
     )
+
+
+FILES_SPARE = 256
+"""Descriptors kept beside the connections: database, WAL, logs, reader, templates..."""
+
+
+def files_for(connections: int) -> int:
+    """Raise the open-file limit to room for ``connections``; the connections that fit.
+
+    systemd and shells start a process at 1,024 files, with a far higher hard
+    limit; when even that is too low, fewer connections are served (and said so).
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + FILES_SPARE
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return connections
+    room = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (room, hard))
+    if room < wanted:
+        connections = max(16, room - FILES_SPARE)
+        click.echo(
+            f"warning: at most {room} open files (LimitNOFILE): serving {connections}"
+            " connections at once instead of CHRONO_EDGE_CONNECTIONS_MAX",
+            err=True,
+        )
+    return connections

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from edge.domain.attempts import FAILED_ATTEMPT
 from edge.domain.correction import Correction, CorrectionKind
 from edge.domain.entrant import Entrant, ManualStatus, Sex
 from edge.domain.event import (
@@ -21,6 +22,7 @@ from edge.domain.read import TagRead
 from edge.domain.sync import ChangeOp, OutboxEntry, SyncAck, SyncInbox
 
 __all__ = [
+    "FAILED_ATTEMPT",
     "AgeReference",
     "Category",
     "ChangeOp",

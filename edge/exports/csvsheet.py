@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 
 from edge.exports.tables import Table, flat_rows
@@ -20,10 +18,5 @@ def csv_bytes(tables: Sequence[Table], words: SheetWords | None = None) -> bytes
     scripts read; with them it is the headings people read in that language.
     """
     columns, rows = flat_rows(tables)
-    if words is None:
-        return (BOM + to_csv(rows, columns)).encode("utf-8")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([words.heading(c) for c in columns])
-    writer.writerows([["" if row.get(c) is None else row.get(c) for c in columns] for row in rows])
-    return (BOM + out.getvalue()).encode("utf-8")
+    headings = None if words is None else [words.heading(c) for c in columns]
+    return (BOM + to_csv(rows, columns, headings)).encode("utf-8")

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from edge.exports.tables import Table
 from edge.exports.words import ENGLISH, SheetWords
+from edge.timing.export import spreadsheet_cell
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -39,7 +40,11 @@ def xlsx_bytes(tables: Sequence[Table], heading: str, words: SheetWords = ENGLIS
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([row.get(c) for c in table.columns])
+            # Text is text: openpyxl would store "=..." as a formula for Excel to run.
+            sheet.append([spreadsheet_cell(row.get(c)) for c in table.columns])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
         sheet.freeze_panes = "A2"
         for index, column in enumerate(table.columns, start=1):
             cells = [len(str(r.get(column) or "")) for r in table.rows]

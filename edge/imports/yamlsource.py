@@ -53,15 +53,39 @@ class _TooLarge(Exception):
     """Raised inside the walk when the document expands beyond MAX_VALUES."""
 
 
+class _CountingLoader(yaml.SafeLoader):
+    """SafeLoader that stops composing past MAX_VALUES nodes: the tree is never built whole."""
+
+    nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.nodes += 1
+        if self.nodes > MAX_VALUES:
+            raise _TooLarge
+        return super().compose_node(parent, index)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _CountingLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def load_yaml(text: str, source: str, what: str = "YAML file") -> YamlDocument:
     """Parse one YAML document; a syntax error raises InvalidInput, other problems are kept.
 
     Duplicate keys, non-text keys and self-referencing aliases are left in
     ``problems`` so the caller can report them together with its own findings.
+    Pure Python and CPU-bound: async callers run it in a thread.
     """
     message = f"{source} is not a valid {what}"
+    too_large = f"the file expands to more than {MAX_VALUES} values (check its aliases)"
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
+    except _TooLarge:
+        raise InvalidInput([Problem("", too_large)], message) from None
     except yaml.MarkedYAMLError as error:
         raise InvalidInput([_syntax_problem(error)], message) from None
     except yaml.YAMLError as error:
@@ -75,8 +99,7 @@ def load_yaml(text: str, source: str, what: str = "YAML file") -> YamlDocument:
     try:
         document.data = _Walker(document).plain(node, ())
     except _TooLarge:
-        reason = f"the file expands to more than {MAX_VALUES} values (check its aliases)"
-        raise InvalidInput([Problem("", reason)], message) from None
+        raise InvalidInput([Problem("", too_large)], message) from None
     return document
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from functools import cached_property
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from edge.auth.errors import AlreadyClaimed, NotClaimed, WrongPassword, WrongPin
-from edge.auth.limiter import AttemptLimiter
+from edge.auth.limiter import LastingLimiter
 from edge.auth.passwords import (
     ADMIN_FILE,
     AdminCredential,
@@ -18,20 +21,39 @@ from edge.auth.passwords import (
     verify_password,
 )
 from edge.auth.pin import ensure_pin, find_boot_folder, read_pin, remove_pin
+from edge.domain import FAILED_ATTEMPT
 from edge.paths import BoxPaths
+from edge.store.database import Database
 
 
 class AdminService:
     """The box's single admin: the claim (PIN -> password), logins, and their limits."""
 
-    def __init__(self, paths: BoxPaths, boot_folder: Path | None = None) -> None:
+    def __init__(
+        self, paths: BoxPaths, boot_folder: Path | None = None, database: Database | None = None
+    ) -> None:
         self.folder = paths.config_dir  # with reader.json, where an operator looks for the PIN
         # The data folder, with the sessions: each box (and each test) has its own.
         self.credential_folder = paths.data_dir
         self.boot_folder = boot_folder if boot_folder is not None else find_boot_folder()
         self.pin_file = paths.setup_pin
-        self.pin_attempts = AttemptLimiter()
-        self.login_attempts = AttemptLimiter()
+        self.database_file = paths.database
+        self._database = database
+
+    @cached_property
+    def pin_attempts(self) -> LastingLimiter:
+        """Failed claims per address (kept in the box's database: a restart keeps them)."""
+        return LastingLimiter(self._engine, FAILED_ATTEMPT, "pin")
+
+    @cached_property
+    def login_attempts(self) -> LastingLimiter:
+        """Failed logins per address (kept in the box's database: a restart keeps them)."""
+        return LastingLimiter(self._engine, FAILED_ATTEMPT, "login")
+
+    @cached_property
+    def _engine(self) -> AsyncEngine:
+        # Only a claim or a login opens the database (the first boot merely shows the PIN).
+        return (self._database or Database(self.database_file)).engine
 
     def claimed(self) -> bool:
         """Whether an admin password is set (then every non-public page needs a login)."""
@@ -54,17 +76,17 @@ class AdminService:
         """Set the admin password if ``pin`` is right; spend the PIN. Nothing changes on error."""
         if self.claimed():
             raise AlreadyClaimed()
-        self.pin_attempts.check(client)
+        await self.pin_attempts.check(client)
         expected = read_pin(self.folder)
         if expected is None:
             raise WrongPin("this box has no setup PIN yet: restart chrono-edge serve to make one")
         if not secrets.compare_digest(pin.strip().encode(), expected.encode()):
-            self.pin_attempts.failed(client)
+            await self.pin_attempts.failed(client)
             raise WrongPin()
         check_password_rules(password, again)
         hashed = await asyncio.to_thread(hash_password, password)
         credential = await asyncio.to_thread(create_credential, self.credential_folder, hashed)
-        self.pin_attempts.succeeded(client)
+        await self.pin_attempts.succeeded(client)
         remove_pin(self.folder, self.boot_folder)
         return credential
 
@@ -73,9 +95,9 @@ class AdminService:
         credential = self.credential()
         if credential is None:
             raise NotClaimed()
-        self.login_attempts.check(client)
+        await self.login_attempts.check(client)
         if not await asyncio.to_thread(verify_password, credential, password):
-            self.login_attempts.failed(client)
+            await self.login_attempts.failed(client)
             raise WrongPassword()
-        self.login_attempts.succeeded(client)
+        await self.login_attempts.succeeded(client)
         return credential

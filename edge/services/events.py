@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from edge.domain import Category, Entrant, Event, Passing, Race, RacePoint, TimingPoint, Wave
 from edge.errors import Conflict, NotFound
 from edge.imports.eventdefs import EventDefinition, RaceDefinition
+from edge.imports.eventfile import parse_event_file
 from edge.store.database import Database
 
 
@@ -75,6 +77,14 @@ class EventService:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def load_text(self, data: bytes, source: str) -> LoadReport:
+        """Create or update an event from the bytes of its YAML file.
+
+        Parsed in a thread: a large file must not stall the screens' streams.
+        """
+        definition = await asyncio.to_thread(_parse_event_bytes, data, source)
+        return await self.load(definition)
 
     async def load(self, definition: EventDefinition) -> LoadReport:
         """Create or update an event from its definition, in one transaction."""
@@ -340,3 +350,7 @@ async def load_overview(session: AsyncSession, event: Event) -> EventOverview:
             )
         )
     return EventOverview(event=event, points=list(points), races=overviews)
+
+
+def _parse_event_bytes(data: bytes, source: str) -> EventDefinition:
+    return parse_event_file(data.decode("utf-8-sig", errors="replace"), source=source)

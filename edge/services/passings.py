@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,8 @@ class PassingService:
         async with self.db.write() as session:
             event = await get_event(session, slug)
             points = await points_by_code(session, event)
-            parsed = parse_passings_csv(data, list(points))
+            # CPU-bound: in a thread, so screens and /healthz answer during a big import.
+            parsed = await asyncio.to_thread(parse_passings_csv, data, list(points))
             if parsed.problems:
                 raise InvalidInput(
                     parsed.problems,

@@ -7,7 +7,6 @@ atomically through ``save_role``), so an error leaves the box as it was.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -17,7 +16,6 @@ from pydantic import ValidationError
 from edge import roleconfig
 from edge.errors import InvalidInput, NotFound, Problem
 from edge.fleet import enrollment
-from edge.imports.eventfile import parse_event_file
 from edge.roleconfig import Role, RoleConfig, save_role
 from edge.services.boxstate import BoxIdentity, VpnView, box_identity, vpn_view
 from edge.services.events import EventService, LoadReport, get_event
@@ -192,7 +190,7 @@ class SetupService:
             problems.append(Problem("point", "choose the event of this timing point"))
         key = _blank(event_key) or current.event_key
         if chosen is Role.MASTER and not key:
-            key = secrets.token_urlsafe(12)  # the slaves of the event type it in
+            key = roleconfig.new_event_key()  # the slaves of the event type it in
         update: dict[str, Any] = {
             "role": chosen,
             "event": event,
@@ -234,9 +232,9 @@ class SetupService:
             problems.append(Problem("point", error.message))
             return point
 
-    async def load_event(self, text: str, source: str) -> LoadReport:
+    async def load_event(self, data: bytes, source: str) -> LoadReport:
         """Create or update an event from its YAML file (all or nothing)."""
-        return await EventService(self.db).load(parse_event_file(text, source=source))
+        return await EventService(self.db).load_text(data, source)
 
     async def enroll(self, central_url: str, token: str) -> Enrolled:
         """Join central's fleet with a token, then bring the tunnel up when the box can."""

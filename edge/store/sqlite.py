@@ -4,21 +4,60 @@ WAL, busy_timeout, foreign keys and synchronous=FULL on connect; every transacti
 is opened by us with ``BEGIN IMMEDIATE`` (writers) or ``BEGIN`` (engines marked
 read-only), because pysqlite's own implicit BEGIN is deferred and a deferred
 transaction that reads then writes can fail with SQLITE_BUSY mid-way.
+
+A database file holds entrants' names and birth dates (and on central, admins'
+password hashes): it is the owner's alone (0600), from its creation, and so are
+the -wal and -shm files SQLite creates beside it with the database's own mode.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 
+PRIVATE_DATABASE_MODE = 0o600
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 BUSY_TIMEOUT_MS = 5000
 BEGIN_OPTION = "chrono_begin"
 """Execution option naming the BEGIN mode: "IMMEDIATE" (default) or "DEFERRED"."""
 
 
+def private_database(path: Path) -> None:
+    """Create the database file ``path`` owner-only if it is new; make it (and its -wal,
+    -shm) owner-only if an older release left them readable by others."""
+    if str(path) in ("", ":memory:"):
+        return
+    # Never open an existing database file here: closing any descriptor of a file drops
+    # every POSIX lock this process holds on it, the locks of its other SQLite
+    # connections included. Only a file that does not exist yet is created (O_EXCL).
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_DATABASE_MODE))
+        except FileExistsError:
+            pass  # another connection made it just now
+        except PermissionError:
+            return  # SQLite will say what is wrong, in its own words
+    for file in (path, *(path.with_name(path.name + s) for s in SQLITE_COMPANIONS)):
+        try:
+            if file.stat().st_mode & 0o777 != PRIVATE_DATABASE_MODE:
+                file.chmod(PRIVATE_DATABASE_MODE)
+        except (FileNotFoundError, PermissionError):
+            continue  # absent, or another user's file (theirs to keep)
+
+
 def install_sqlite_rules(engine: Engine) -> None:
     """Make every connection of ``engine`` follow the project's SQLite rules."""
+    database = engine.url.database
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(*_args: Any) -> None:
+        # Before SQLite opens (and maybe creates) the file: created 0600, never 0644.
+        if database and not database.startswith("file:"):
+            private_database(Path(database))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -38,6 +38,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from edge.auth.limiter import LastingLimiter
 from edge.domain import Event, PassingMethod, PassingStatus, TimingPoint
 from edge.domain.clock import now_us
 from edge.errors import InvalidInput, NotFound, Problem, Unauthorized
@@ -79,15 +80,30 @@ _STATUSES = frozenset(s.value for s in PassingStatus)
 class InboxService:
     """Receives SLAVEs' batches on the MASTER (``POST /api/v1/ingest/batches``)."""
 
-    def __init__(self, db: Database, role_file: Path) -> None:
+    def __init__(
+        self, db: Database, role_file: Path, key_attempts: LastingLimiter | None = None
+    ) -> None:
         self.db = db
         self.role_file = role_file
+        self.key_attempts = key_attempts  # wrong event keys per client address
 
-    async def receive(self, authorization: str | None, body: bytes, encoding: str | None) -> Ack:
-        """Check the event key, decode and validate the batch, apply it."""
+    async def authenticate(self, authorization: str | None, client: str = "?") -> None:
+        """Check the event key before the body is read (a stranger's costs nothing); wrong
+        keys are limited per client address (TooManyAttempts: 429 with Retry-After)."""
         role = await asyncio.to_thread(load_role, self.role_file)
-        check_event_key(role, authorization)
-        return await self.apply(parse_batch(decode_body(body, encoding)))
+        if self.key_attempts is not None:
+            await self.key_attempts.check(client)
+        try:
+            check_event_key(role, authorization)
+        except Unauthorized:
+            if self.key_attempts is not None and role.event_key:
+                await self.key_attempts.failed(client)
+            raise
+
+    async def receive(self, body: bytes, encoding: str | None) -> Ack:
+        """Decode and validate the batch (bounded, in a thread), apply it."""
+        batch = await asyncio.to_thread(read_batch, body, encoding)
+        return await self.apply(batch)
 
     async def apply(self, batch: BatchIn) -> Ack:
         """Apply the part of ``batch`` not applied yet, in one transaction; acknowledge it."""
@@ -122,6 +138,11 @@ class InboxService:
                 {"device": batch.device_id, "seq": batch.seq_to, "now": now_us()},
             )
         return Ack(acked_seq=batch.seq_to, applied=len(new))
+
+
+def read_batch(body: bytes, encoding: str | None) -> BatchIn:
+    """The batch in a request body: gunzipped and counted within bounds, then validated."""
+    return parse_batch(decode_body(body, encoding))
 
 
 def check_event_key(role: RoleConfig, authorization: str | None) -> None:

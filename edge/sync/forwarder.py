@@ -51,6 +51,7 @@ BACKOFF_MAX_S = 30.0
 IDLE_S = 1.0
 """How often a drained outbox is looked at again."""
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+HTTP_TOO_LARGE = 413
 _UNAVAILABLE = frozenset({502, 503, 504})  # a proxy or a receiver still starting
 
 
@@ -163,17 +164,26 @@ class Forwarder:
         cursor = await asyncio.to_thread(self.outbox.acked_seq)
         acked = 0
         refused_at: int | None = None
+        max_changes = self.max_changes
         while True:
             batch = await asyncio.to_thread(
                 self.outbox.pending,
                 self.device_id,
                 after=cursor,
-                max_changes=self.max_changes,
+                max_changes=max_changes,
                 max_bytes=self.max_bytes,
             )
             if batch is None:
                 return acked
-            answer = await self._send(batch)
+            try:
+                answer = await self._send(batch)
+            except SyncRejected as refused:
+                # Too large for the receiver (413, edge.sync.protocol.MAX_BATCH_BYTES):
+                # smaller batches carry the same changes; never drop any.
+                if refused.status != HTTP_TOO_LARGE or len(batch.changes) == 1:
+                    raise
+                max_changes = len(batch.changes) // 2
+                continue
             if isinstance(answer, Gap):
                 expected = answer.expected_seq
                 if expected == refused_at or expected == batch.seq_from:

@@ -15,12 +15,13 @@ contract (docs/architecture.md, "Layers": central may import ``edge.sync.protoco
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from edge.errors import Conflict, InvalidInput, Problem
+from edge.errors import Conflict, InvalidInput, Problem, TooLarge
 
 INGEST_PATH = "/api/v1/ingest/batches"
 """Where a MASTER takes its SLAVEs' batches (event key)."""
@@ -28,8 +29,19 @@ CENTRAL_PATH = "/api/v1/sync/batches"
 """Where central takes a box's batches (device token)."""
 MAX_CHANGES = 5000
 """Most changes in one batch."""
-MAX_BATCH_BYTES = 64 * 1024 * 1024
-"""Largest batch accepted once decompressed (a zip bomb stops here)."""
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+"""Largest batch accepted once decompressed, or as sent (a zip bomb stops here, 413).
+
+Twice a sender's payload budget (``edge.sync.outbox.BATCH_BYTES``): room for each
+change's envelope. Parsed JSON takes 15-20 times its size in memory, so this
+bounds what one request can cost a Pi."""
+MAX_OBJECTS = 2 * MAX_CHANGES + 1
+"""Most JSON objects in a batch: the batch, then each change and its flat payload."""
+MAX_VALUES = 100 * MAX_CHANGES
+"""Most JSON values (commas and colons outside strings) in a batch: a payload has a few
+dozen fields. Counted before parsing, so a batch of tiny items is refused cheaply."""
+# A JSON string, escapes included (unrolled so that long strings cost no backtracking).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
 class ChangeIn(BaseModel):
@@ -140,7 +152,11 @@ class DeletedPayload(BaseModel):
 
 
 def parse_batch(raw: bytes) -> BatchIn:
-    """Validate a batch's JSON; the message names the first problem, the list all of them."""
+    """Validate a batch's JSON; the message names the first problem, the list all of them.
+
+    Its size and item counts are checked first (:class:`TooLarge`), without parsing.
+    """
+    check_counts(raw)
     try:
         return BatchIn.model_validate_json(raw)
     except ValidationError as error:
@@ -153,17 +169,66 @@ def parse_batch(raw: bytes) -> BatchIn:
         raise InvalidInput(problems, message) from error
 
 
+def check_counts(raw: bytes) -> None:
+    """Refuse (413) a batch too big to parse safely: bytes, objects, values, counted raw."""
+    if len(raw) > MAX_BATCH_BYTES:
+        raise TooLarge(f"the batch is larger than {MAX_BATCH_BYTES} bytes; send smaller ones")
+    if _within(raw.count(b"{"), raw.count(b",") + raw.count(b":")):
+        return  # even counting what sits inside strings: nothing more to look at
+    # Some may be text inside strings: count between the strings only, without copying
+    # the body, and stop as soon as a bound is passed (what a hostile batch costs).
+    objects = values = start = 0
+    for string in _STRING.finditer(raw):
+        objects += raw.count(b"{", start, string.start())
+        values += raw.count(b",", start, string.start()) + raw.count(b":", start, string.start())
+        _within(objects, values, refuse=True)
+        start = string.end()
+    objects += raw.count(b"{", start)
+    _within(objects, values + raw.count(b",", start) + raw.count(b":", start), refuse=True)
+
+
+def _within(objects: int, values: int, *, refuse: bool = False) -> bool:
+    """Whether the counts are within the bounds; with ``refuse``, raise TooLarge if not."""
+    if objects > MAX_OBJECTS:
+        if refuse:
+            raise TooLarge(f"the batch holds more than {MAX_CHANGES} changes; send smaller ones")
+        return False
+    if values > MAX_VALUES:
+        if refuse:
+            raise TooLarge(f"the batch holds more than {MAX_VALUES} values; send smaller ones")
+        return False
+    return True
+
+
 def decode_body(body: bytes, encoding: str | None) -> bytes:
-    """The request body, gunzipped when the sender compressed it (bounded in size)."""
-    if (encoding or "").strip().lower() != "gzip":
+    """The request body, gunzipped when the sender compressed it (413 beyond MAX_BATCH_BYTES).
+
+    Inflated incrementally up to the limit: a small body that expands to gigabytes
+    costs MAX_BATCH_BYTES of memory at most before it is refused.
+    """
+    coding = (encoding or "identity").strip().lower()
+    if coding == "identity":
+        if len(body) > MAX_BATCH_BYTES:
+            raise TooLarge(f"the batch is larger than {MAX_BATCH_BYTES} bytes; send smaller ones")
         return body
+    if coding not in ("gzip", "x-gzip"):
+        # Anything else (deflate, br, gzip twice...) is not what a sender of this protocol
+        # writes; refusing it keeps every body on the bounded path above.
+        raise InvalidInput(
+            [Problem("content-encoding", f"{coding!r} is not supported: send gzip")],
+            f"Content-Encoding {coding!r} is not supported: send gzip or nothing",
+        )
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         data = inflater.decompress(body, MAX_BATCH_BYTES)
     except zlib.error as error:
         problem = Problem("body", f"not valid gzip: {error}")
         raise InvalidInput([problem], f"the body is not valid gzip: {error}") from error
-    if inflater.unconsumed_tail:
-        limit = f"the batch is larger than {MAX_BATCH_BYTES} bytes once decompressed"
-        raise InvalidInput([Problem("body", limit)], limit)
+    if inflater.unconsumed_tail or (not inflater.eof and inflater.decompress(b"", 1)):
+        raise TooLarge(f"the batch is larger than {MAX_BATCH_BYTES} bytes once decompressed")
+    if inflater.unused_data:
+        # A second gzip member (or anything after the first): never what a sender writes,
+        # and a way to hide a bomb behind a small first member.
+        problem = Problem("body", "data after the end of the gzip stream")
+        raise InvalidInput([problem], "the body holds more than one gzip stream: send one")
     return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +28,25 @@ RESULT_COLUMNS = (
 TEAM_COLUMNS = ("rank", "team", "total_time", "members")
 
 Cell = str | int | None
+
+FORMULA_STARTS = frozenset("=+-@\t\r\n")
+"""What makes a spreadsheet read a cell as a formula (or DDE command) rather than text."""
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows and never runs: text that would start a formula gets a ``'``.
+
+    Names, clubs and teams are typed by strangers (an online entry form, a CSV
+    import): ``=HYPERLINK(...)`` in a club must reach Excel or LibreOffice as text.
+    Numbers, and text that is only a number (``-12``), stay numbers.
+    """
+    if not isinstance(value, str):
+        return value
+    first = value.lstrip(" ")[:1]  # Excel skips leading spaces before a formula
+    if first in FORMULA_STARTS and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def result_columns(split_points: Sequence[str]) -> list[str]:
@@ -94,12 +114,24 @@ def team_rows(teams: Iterable[TeamResult]) -> list[dict[str, Cell]]:
     return rows
 
 
-def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """Render rows as CSV text with a header line; None becomes an empty cell."""
+def to_csv(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    headings: Sequence[str] | None = None,
+) -> str:
+    """Render rows as CSV text with a header line (``headings``, else the column names).
+
+    None becomes an empty cell; text that would start a formula is neutralised.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([["" if row.get(c) is None else row.get(c) for c in columns] for row in rows])
+    writer.writerow(columns if headings is None else headings)
+    writer.writerows(
+        [
+            ["" if row.get(c) is None else spreadsheet_cell(row.get(c)) for c in columns]
+            for row in rows
+        ]
+    )
     return out.getvalue()
 
 

@@ -165,6 +165,8 @@ def install_central(root: Rootfs, ns: Namespace, host_bundle: Path, tmp_path: Pa
     environment = root.file("/etc/chronoedge-central/central.env")
     assert environment.stat().st_mode & 0o777 == 0o640
     assert f":{password}@127.0.0.1:5432/" in environment.read_text()
+    # Only nginx's X-Forwarded-For is believed (finding 5 of issue 18).
+    assert "CHRONO_CENTRAL_FORWARDED_ALLOW_IPS=127.0.0.1\n" in environment.read_text()
     hub_key = root.file("/etc/chronoedge-central/wg0.key")
     assert hub_key.stat().st_mode & 0o777 == 0o600
     assert "PrivateKey" not in root.file("/etc/wireguard/wg0.conf").read_text()

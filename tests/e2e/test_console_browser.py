@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import EXAMPLE_SLUG, browser_page, live_box
+from tests.browser import EXAMPLE_SLUG, browser_page, live_box, wait_for_js
 
 pytestmark = [pytest.mark.e2e]
 
@@ -81,8 +81,10 @@ def test_console_live_passings_manual_entry_and_corrections(tmp_path: Path) -> N
         page.goto(box.url + "/")  # type: ignore[attr-defined]
         # (a) passings the reader stores show within a second (page clock = box clock).
         live = 'tr[data-live="1"][data-bib]:not([data-bib=""])'
-        page.wait_for_function(  # type: ignore[attr-defined]
-            f"document.querySelectorAll('#passings {live}').length >= 3", timeout=45_000
+        wait_for_js(
+            page,  # type: ignore[arg-type]
+            f"document.querySelectorAll('#passings {live}').length >= 3",
+            timeout_ms=45_000,
         )
         shown = page.eval_on_selector_all(  # type: ignore[attr-defined]
             f"#passings {live}", "rows => rows.map(r => [r.dataset.id, Number(r.dataset.shownMs)])"

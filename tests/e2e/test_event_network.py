@@ -48,7 +48,7 @@ from tests.syncbox import SLUG, query, read_keys
 pytestmark = pytest.mark.e2e
 
 PI1_SITE, PI2_SITE = "192.168.78.1", "192.168.78.2"  # the timing LAN between the boxes
-EVENT_KEY = "e2e-event-key"
+EVENT_KEY = "e2e-event-key-of-the-race"  # 16 characters at least (issue 18)
 PASSWORD = "correct horse battery"
 # A steady stream of reads (tags kept in the field) for longer than the test lasts, so reads
 # keep coming through every phase; the readers are stopped before the final comparison.

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser import _start, browser_page, live_box
+from tests.browser import _start, browser_page, live_box, wait_for_js
 from tests.exportbox import FINISHERS, add_finishers
 
 pytestmark = [pytest.mark.e2e]
@@ -26,7 +26,7 @@ def _start_and_download(
     page.select_option("#export-format", fmt)
     page.click("#export-start")
     row = page.locator("#exports tbody tr").first
-    page.wait_for_function(f"document.querySelectorAll('#exports tr[data-job]').length > {before}")
+    wait_for_js(page, f"document.querySelectorAll('#exports tr[data-job]').length > {before}")
     link = row.locator("a.download")
     link.wait_for(timeout=60_000)  # appears once the worker has written the file
     assert row.get_attribute("data-state") == "completed"

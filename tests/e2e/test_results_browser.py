@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import browser_page, live_box
+from tests.browser import browser_page, live_box, wait_for_js
 from tests.liveevent import SLUG, write_started_event
 
 pytestmark = [pytest.mark.e2e]
@@ -23,7 +23,7 @@ def row_bibs(page: Any) -> list[str]:
 
 
 def wait_for_rows(page: Any, count: int) -> None:
-    page.wait_for_function(f"document.querySelectorAll({ROWS!r}).length === {count}")
+    wait_for_js(page, f"document.querySelectorAll({ROWS!r}).length === {count}")
 
 
 def test_results_tabs_search_and_live_update(tmp_path: Path) -> None:
@@ -68,5 +68,5 @@ def test_results_tabs_search_and_live_update(tmp_path: Path) -> None:
             body = {"point": "FINISH", "bib": "6", "time": (w1 + 36 * MIN).isoformat()}
             assert api.post("/passings", json=body).status_code == 201
             rank = "document.querySelector('#results-live tr[data-bib=\"6\"] td.rank')"
-            page.wait_for_function(f"{rank} && {rank}.textContent.trim() === '2'")
+            wait_for_js(page, f"{rank} && {rank}.textContent.trim() === '2'")
             assert row_bibs(page)[:4] == ["3", "6", "2", "1"]

@@ -32,7 +32,11 @@ def wait_role(client: TestClient, role: str) -> None:  # type: ignore[type-arg]
 def test_pages_say_slave_and_its_master_and_ingest_follows_the_role(tmp_path: Path) -> None:
     role_file = tmp_path / "reader.json"
     slave = RoleConfig(
-        role=Role.SLAVE, event="spring-10k-2026", point="KM5", event_key="k", master_url=MASTER_URL
+        role=Role.SLAVE,
+        event="spring-10k-2026",
+        point="KM5",
+        event_key="spring-10k-slave-key",
+        master_url=MASTER_URL,
     )
     save_role(role_file, slave)
     settings = Settings(db=tmp_path / "edge.db", role_file=role_file, port=8123)

@@ -95,7 +95,8 @@ def test_a_slave_without_its_master_is_refused_and_nothing_is_written(client, se
     assert settings.role_file.read_bytes() == before
     accepted = client.post(
         "/setup/role",
-        data={"role": "slave", "event": EXAMPLE_SLUG, "point": "km5", "event_key": "k3y",
+        data={"role": "slave", "event": EXAMPLE_SLUG, "point": "km5",
+              "event_key": "spring-10k-slave-key",
               "master_url": "http://192.0.2.10:8000"},
     )  # fmt: skip
     assert accepted.status_code == 200

@@ -5,6 +5,7 @@ Litestar's TestClient over the real app on a real database and reader.json in tm
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,6 +153,11 @@ def test_login_logout_and_wrong_passwords(client, settings):
         locked = other.post("/api/v1/setup/login", json={"password": PASSWORD})
         assert locked.status_code == 429
         assert int(locked.headers["retry-after"]) > 0
+    with TestClient(create_app(settings)) as restarted:  # a restart keeps the limit
+        again = restarted.post("/api/v1/setup/login", json={"password": PASSWORD})
+        assert again.status_code == 429
+    with sqlite3.connect(settings.paths.database) as database:  # five minutes later
+        database.execute("UPDATE failed_attempt SET at_us = at_us - 301000000")
     with TestClient(create_app(settings)) as operator:
         logged = operator.post(
             "/login", data={"password": PASSWORD, "next": "/jobs"}, follow_redirects=False

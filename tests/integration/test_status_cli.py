@@ -42,7 +42,7 @@ def test_a_slave_with_an_unforwarded_passing_shows_its_role_and_lag(tmp_path: Pa
     chrono(
         tmp_path,
         *("role", "set", "slave", "--event", EXAMPLE_SLUG, "--point", "start"),
-        *("--master-url", "http://10.0.0.1", "--event-key", "k3y"),
+        *("--master-url", "http://10.0.0.1", "--event-key", "spring-10k-slave-key"),
     )
     chrono(
         tmp_path,

@@ -144,7 +144,7 @@ def box(tmp_path: Path) -> Iterator[Target]:
     settings = box_settings(tmp_path)
     save_role(
         settings.role_file,
-        RoleConfig(role="master", event=SLUG, point="FINISH", event_key="fuzz-event-key"),
+        RoleConfig(role="master", event=SLUG, point="FINISH", event_key="Fz7-qL2m-Wx9r-Kd4t"),
     )
     announce_setup_pin(settings)
     with served(create_app(settings)) as client:

@@ -21,6 +21,7 @@ SHARED_WITH_CENTRAL = (
     "edge.errors",
     "edge.web.errors",
     "edge.web.forgery",
+    "edge.web.headers",
     "edge.web.openapi",
     "edge.web.sessions",
     "edge.sync.protocol",

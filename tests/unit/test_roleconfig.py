@@ -29,7 +29,7 @@ SLAVE = {
     "event": "spring-10k-2026",
     "point": "START",
     "master_url": "http://10.8.0.1:8000",
-    "event_key": "k3y",
+    "event_key": "spring-10k-slave-key",
 }
 
 

@@ -14,6 +14,9 @@ from central.services.devices import DeviceService
 from edge.store.database import SQL_INT_MAX
 from edge.web.openapi import BINARY, raw_body
 
+MAX_CHUNK_BYTES = 4 * 1024 * 1024
+"""Largest backup chunk accepted: boxes send 1 MiB (edge.backup.upload.CHUNK_BYTES)."""
+
 
 @dataclass
 class BackupIn:
@@ -43,7 +46,11 @@ class BackupController(Controller):
         state = await backups.start(device, data.size, data.sha256, data.seq)
         return state
 
-    @put("/{backup_id:str}", operation_class=raw_body(BINARY, "the chunk's bytes"))
+    @put(
+        "/{backup_id:str}",
+        request_max_body_size=MAX_CHUNK_BYTES,
+        operation_class=raw_body(BINARY, "the chunk's bytes"),
+    )
     async def append(
         self,
         backup_id: FromPath[str],
@@ -53,7 +60,10 @@ class BackupController(Controller):
         devices: NamedDependency[DeviceService],
         backups: NamedDependency[BackupService],
     ) -> UploadState:
-        """Append a chunk at ``offset``: 409 with ``expected_offset`` when out of place."""
+        """Append a chunk at ``offset``: 409 with ``expected_offset`` when out of place.
+
+        The device token is checked before the body is read; 413 beyond MAX_CHUNK_BYTES.
+        """
         device = await devices.authenticate(authorization)
         state = await backups.append(device, backup_id, offset, await request.body())
         return state

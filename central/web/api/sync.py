@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from litestar.params import FromHeader
 
 from central.services.devices import DeviceService
 from central.services.replication import Ack, ReplicationService, parse_batch
+from edge.sync.protocol import MAX_BATCH_BYTES
 from edge.web.openapi import BATCH_EXAMPLE, JSON, raw_body
 
 
@@ -27,9 +29,11 @@ class SyncController(Controller):
     path = "/api/v1/sync"
     tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
 
+    # Room for a batch sent uncompressed; a gzipped one is inflated within the same bound.
     @post(
         "/batches",
         status_code=200,
+        request_max_body_size=MAX_BATCH_BYTES,
         operation_class=raw_body(JSON, "a box's batch (gzip allowed)", BATCH_EXAMPLE),
     )
     async def push_batch(
@@ -39,10 +43,14 @@ class SyncController(Controller):
         devices: NamedDependency[DeviceService],
         replication: NamedDependency[ReplicationService],
     ) -> Ack:
-        """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap."""
+        """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap.
+
+        The device token is checked before the body is read; 413 beyond MAX_BATCH_BYTES.
+        """
         device = await devices.authenticate(authorization)
         body = await request.body()
-        batch = parse_batch(body, request.headers.get("content-encoding"))
+        encoding = request.headers.get("content-encoding")
+        batch = await asyncio.to_thread(parse_batch, body, encoding)  # the loop stays free
         return await replication.apply(device, batch)
 
     @get("/cursor")

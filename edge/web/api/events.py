@@ -8,7 +8,6 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
-from edge.imports.eventfile import parse_event_file
 from edge.services.events import EventService, LoadReport
 from edge.store.database import Database
 from edge.web.api.schemas import EventDetail, EventSummary, RaceOut, event_detail
@@ -44,9 +43,7 @@ class EventController(Controller):
         self, request: Request[Any, Any, Any], events: NamedDependency[EventService]
     ) -> LoadReport:
         """Create or update an event from the YAML text in the body; reloading changes nothing."""
-        text = (await request.body()).decode("utf-8-sig", errors="replace")
-        report = await events.load(parse_event_file(text, source="request body"))
-        return report
+        return await events.load_text(await request.body(), "request body")
 
     @get("/{slug:str}")
     async def get_event(

@@ -8,18 +8,22 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromHeader
 
+from edge.auth.limiter import LastingLimiter
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.sync.apply import InboxService
-from edge.sync.protocol import Ack
+from edge.sync.protocol import MAX_BATCH_BYTES, Ack
+from edge.web.auth import client_address
 from edge.web.openapi import BATCH_EXAMPLE, JSON, raw_body
 
 
 def provide_inbox(
-    db: NamedDependency[Database], settings: NamedDependency[Settings]
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
+    key_attempts: NamedDependency[LastingLimiter],
 ) -> InboxService:
     """Dependency: the inbox of SLAVEs' batches, checked against this box's reader.json."""
-    return InboxService(db, settings.paths.role_file)
+    return InboxService(db, settings.paths.role_file, key_attempts)
 
 
 class IngestController(Controller):
@@ -29,9 +33,11 @@ class IngestController(Controller):
     tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
     dependencies = {"inbox": Provide(provide_inbox, sync_to_thread=False)}  # noqa: RUF012
 
+    # Room for a batch sent uncompressed; a gzipped one is inflated within the same bound.
     @post(
         "/batches",
         status_code=200,
+        request_max_body_size=MAX_BATCH_BYTES,
         operation_class=raw_body(JSON, "a SLAVE's batch (gzip allowed)", BATCH_EXAMPLE),
     )
     async def push_batch(
@@ -40,7 +46,10 @@ class IngestController(Controller):
         authorization: FromHeader[str | None],
         inbox: NamedDependency[InboxService],
     ) -> Ack:
-        """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap."""
+        """Apply a batch once: 200 with the acked seq, 409 with the expected seq on a gap.
+
+        The event key is checked before the body is read; 413 beyond MAX_BATCH_BYTES.
+        """
+        await inbox.authenticate(authorization, client_address(request))
         body = await request.body()
-        ack = await inbox.receive(authorization, body, request.headers.get("content-encoding"))
-        return ack
+        return await inbox.receive(body, request.headers.get("content-encoding"))

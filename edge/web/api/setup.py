@@ -261,8 +261,7 @@ class SetupController(Controller):
         self, request: Request[Any, Any, Any], setup: NamedDependency[SetupService]
     ) -> EventLoaded:
         """Create or update an event from the YAML file in the body."""
-        text = (await request.body()).decode("utf-8-sig", errors="replace")
-        report = await setup.load_event(text, "uploaded event file")
+        report = await setup.load_event(await request.body(), "uploaded event file")
         verb = "loaded" if report.created else "updated"
         return EventLoaded(f"event {report.slug} {verb}", report)
 

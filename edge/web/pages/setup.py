@@ -164,8 +164,7 @@ class SetupPages(Controller):
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
                 raise InvalidInput([Problem("file", "choose an event file (.yaml)")], "no file")
-            text = (await upload.read()).decode("utf-8-sig", errors="replace")
-            report = await setup.load_event(text, upload.filename)
+            report = await setup.load_event(await upload.read(), upload.filename)
         except ChronoEdgeError as error:
             return await setup_page(request, setup, admin, updates, failed(error))
         if report.created:

@@ -206,13 +206,21 @@
   });
 
   // --- live --------------------------------------------------------------------
-  ChronoLive.stream(base + "/passings/stream?after=" + data.cursor, {
-    passing: function (row) { show(row, true); },
-    removed: function (gone) {
-      var tr = body.querySelector('tr[data-id="' + CSS.escape(gone.id) + '"]');
-      if (tr) tr.remove();
-    },
-    correction: showCorrection,
-    board: showBoard
-  });
+  function connect() {
+    var source = ChronoLive.stream(base + "/passings/stream?after=" + data.cursor, {
+      passing: function (row) { show(row, true); },
+      removed: function (gone) {
+        var tr = body.querySelector('tr[data-id="' + CSS.escape(gone.id) + '"]');
+        if (tr) tr.remove();
+      },
+      correction: showCorrection,
+      board: showBoard
+    });
+    // The browser retries a dropped stream by itself, but not one the box refused (503
+    // when it serves too many streams): reopen that one (rows already shown are updated).
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+    });
+  }
+  connect();
 })();

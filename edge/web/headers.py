@@ -1,0 +1,98 @@
+"""Security headers on every answer of the box and of central (and no ``server`` header).
+
+Pages may run only the scripts they serve from ``/static`` and the inline scripts
+that carry this answer's nonce (``script_nonce`` in a template), may not be framed
+by another site, and never have their content type guessed. Styles stay allowed
+inline: the templates use ``<style>`` blocks and ``style=`` attributes, and Jinja
+escapes every value, so no visitor's text reaches them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+NONCE_KEY = "csp_nonce"
+
+# same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on a
+# form POST, and the CSRF check compares Origin with the page's own.
+FIXED = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+DOCS_PATH = "/schema"
+DOCS_SOURCES = "https://cdn.jsdelivr.net https://cdn.redoc.ly https://unpkg.com"
+DOCS_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        f"script-src 'self' 'unsafe-inline' {DOCS_SOURCES}",
+        f"style-src 'self' 'unsafe-inline' {DOCS_SOURCES} https://fonts.googleapis.com",
+        f"font-src 'self' data: {DOCS_SOURCES} https://fonts.gstatic.com",
+        "img-src 'self' data: https:",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+"""Litestar's API documentation pages (/schema) load their viewer from these CDNs and
+start it inline; they show the OpenAPI document only, never a visitor's data."""
+
+
+def content_security_policy(nonce: str | None) -> str:
+    """The policy of one answer: same-origin everything; inline scripts only with ``nonce``."""
+    scripts = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def script_nonce(request: Any) -> str:
+    """This answer's nonce, for ``<script nonce="...">`` in a template (made on first use)."""
+    state = request.scope.setdefault("state", {})
+    nonce = state.get(NONCE_KEY)
+    if nonce is None:
+        nonce = state[NONCE_KEY] = secrets.token_urlsafe(18)
+    return str(nonce)
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: the headers above on every HTTP answer, 404s included."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in FIXED.items():
+        headers.setdefault(name, value)
+    nonce = scope.get("state", {}).get(NONCE_KEY)
+    path = str(scope.get("path", ""))
+    if (path == DOCS_PATH or path.startswith(DOCS_PATH + "/")) and not path.endswith(
+        (".json", ".yaml", ".yml")
+    ):
+        headers.setdefault("Content-Security-Policy", DOCS_POLICY)
+    else:
+        headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
+    # Whatever serves the app (uvicorn, a test server), it does not say what it is.
+    if "server" in headers:
+        del headers["server"]
+
+
+def use_script_nonce(engine: Any) -> None:
+    """``TemplateConfig(engine_callback=...)``: templates may call ``script_nonce(request)``."""
+    engine.engine.globals["script_nonce"] = script_nonce
