@@ -49,12 +49,16 @@ SCHEMA_VERSION = 1
 """The reader.json schema this software writes and understands."""
 
 
+HOST_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.:%_-]*$"
+"""A reader's host: a name, an IPv4 or an IPv6 address (what a socket can resolve)."""
+
+
 class ReaderConfig(BaseModel):
     """The LLRP reader wired to the box."""
 
     model_config = ConfigDict(extra="forbid")
 
-    host: str = "127.0.0.1"
+    host: str = Field(default="127.0.0.1", pattern=HOST_PATTERN, max_length=253)
     port: int = Field(default=5084, ge=1, le=65535)
     antennas: list[Annotated[int, Field(ge=1, le=32)]] = Field(default=[1, 2, 3, 4], min_length=1)
     tx_power_dbm: float | None = Field(default=None, ge=0, le=36, description="None: maximum")

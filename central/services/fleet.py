@@ -15,6 +15,7 @@ from central.store.database import CentralDatabase
 from central.store.models import Backup, CentralEvent, Device, DeviceStatus
 from central.vpn.service import HubService
 from edge.domain.clock import from_us, now_us
+from edge.store.database import SQL_INT_MAX
 
 _SECOND = 1_000_000
 SILENT_AFTER_S = 60
@@ -45,10 +46,10 @@ class StatusIn(BaseModel):
     role: str = Field(default="", max_length=20)
     version: str = Field(default="", max_length=40)
     readers: list[ReaderState] = Field(default_factory=list, max_length=32)
-    pending_changes: int = Field(default=0, ge=0)
+    pending_changes: int = Field(default=0, ge=0, le=SQL_INT_MAX)
     oldest_pending_age_s: float = Field(default=0.0, ge=0)
     disk_free_pct: float | None = Field(default=None, ge=0, le=100)
-    last_backup_us: int | None = None
+    last_backup_us: int | None = Field(default=None, ge=0, le=SQL_INT_MAX)
     event: EventIn | None = None
 
 

@@ -36,8 +36,13 @@ _DECODER_RECURSION = ("while deserializing", "while decoding a json")
 
 
 def error_body(error: ChronoEdgeError) -> dict[str, Any]:
-    """The JSON body of an error: its kind, what went wrong, and its extra fields."""
-    return {"error": type(error).__name__, "detail": error.message, **error.extra()}
+    """The JSON body of an error: its status and kind, what went wrong, its extra fields.
+
+    ``status_code`` and ``detail`` are what /schema documents for an error (Litestar's
+    own shape, which its validation errors have): one shape whoever raised it.
+    """
+    body = {"status_code": error.http_status, "error": type(error).__name__}
+    return {**body, "detail": error.message, **error.extra()}
 
 
 def error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:

@@ -55,6 +55,8 @@ def deep(depth: int, kind: str) -> bytes:
 
 
 JSON = {"content-type": "application/json"}  # JSON APIs refuse other types first (415)
+KEYED_BATCHES = ("/api/v1/ingest/batches", "/api/v1/sync/batches")
+"""JSON routes that check their key before reading the body: a 4xx (401 without the key)."""
 DEEP_BODIES = [(depth, kind) for depth in (1_000, 100_000) for kind in ("array", "object")]
 
 
@@ -164,7 +166,8 @@ def test_deep_json_is_400_on_every_json_route_of_the_box(
             method, path, content=body, headers={"content-type": "application/json"}
         )
         assert_4xx_with_reason(answer)
-        assert answer.status_code == 400, (method, path, answer.text)
+        if path not in KEYED_BATCHES:
+            assert answer.status_code == 400, (method, path, answer.text)
 
 
 def test_deep_json_on_a_claimed_box_anonymous_routes(
@@ -263,7 +266,8 @@ def test_deep_json_is_4xx_on_every_json_route_of_central(
                 headers={**headers, "Content-Type": "application/json"},
             )  # fmt: skip
             assert_4xx_with_reason(answer)
-            assert answer.status_code == 400, (who, method, path, answer.text)
+            if path not in KEYED_BATCHES:
+                assert answer.status_code == 400, (who, method, path, answer.text)
         for encoding in ("identity", "gzip"):
             data = gzip.compress(body) if encoding == "gzip" else body
             batch = httpx.post(

@@ -92,10 +92,11 @@ def test_too_many_attempts_says_when_to_try_again():
     status, body, headers = answer(TooManyAttempts(42))
     assert status == 429
     assert headers["retry-after"] == "42"
-    assert body == {"error": "TooManyAttempts", "detail": TooManyAttempts(42).message}
+    message = TooManyAttempts(42).message
+    assert body == {"status_code": 429, "error": "TooManyAttempts", "detail": message}
 
 
 def test_an_error_without_extra_fields_has_only_its_kind_and_detail():
     _, body, headers = answer(JobNotFound("no job 3"))
-    assert body == {"error": "JobNotFound", "detail": "no job 3"}
+    assert body == {"status_code": 404, "error": "JobNotFound", "detail": "no job 3"}
     assert "retry-after" not in headers

@@ -22,6 +22,7 @@ SHARED_WITH_CENTRAL = (
     "edge.web.errors",
     "edge.web.forgery",
     "edge.web.headers",
+    "edge.web.openapi",
     "edge.web.sessions",
     "edge.sync.protocol",
     "edge.store.database",

@@ -12,6 +12,7 @@ from litestar.params import FromHeader, FromPath, JSONBody, QueryParameter
 from central.backups.service import BackupService, UploadState
 from central.services.devices import DeviceService
 from edge.store.database import SQL_INT_MAX
+from edge.web.openapi import BINARY, raw_body
 
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
 """Largest backup chunk accepted: boxes send 1 MiB (edge.backup.upload.CHUNK_BYTES)."""
@@ -45,7 +46,11 @@ class BackupController(Controller):
         state = await backups.start(device, data.size, data.sha256, data.seq)
         return state
 
-    @put("/{backup_id:str}", request_max_body_size=MAX_CHUNK_BYTES)
+    @put(
+        "/{backup_id:str}",
+        request_max_body_size=MAX_CHUNK_BYTES,
+        operation_class=raw_body(BINARY, "the chunk's bytes"),
+    )
     async def append(
         self,
         backup_id: FromPath[str],

@@ -13,6 +13,7 @@ from litestar.params import FromHeader
 from central.services.devices import DeviceService
 from central.services.replication import Ack, ReplicationService, parse_batch
 from edge.sync.protocol import MAX_BATCH_BYTES
+from edge.web.openapi import BATCH_EXAMPLE, JSON, raw_body
 
 
 @dataclass
@@ -29,7 +30,12 @@ class SyncController(Controller):
     tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
 
     # Room for a batch sent uncompressed; a gzipped one is inflated within the same bound.
-    @post("/batches", status_code=200, request_max_body_size=MAX_BATCH_BYTES)
+    @post(
+        "/batches",
+        status_code=200,
+        request_max_body_size=MAX_BATCH_BYTES,
+        operation_class=raw_body(JSON, "a box's batch (gzip allowed)", BATCH_EXAMPLE),
+    )
     async def push_batch(
         self,
         request: Request[Any, Any, Any],

@@ -12,6 +12,7 @@ from edge.domain import ManualStatus
 from edge.services.entrants import EntrantService, ImportReport
 from edge.store.database import Database
 from edge.web.api.schemas import EntrantOut, StatusIn, entrant_out
+from edge.web.openapi import CSV, ENTRANTS_EXAMPLE, raw_body
 
 
 def provide_entrants(db: NamedDependency[Database]) -> EntrantService:
@@ -50,7 +51,11 @@ class EntrantController(Controller):
         status = ManualStatus(data.status) if data.status else None
         return entrant_out(await entrants.set_manual_status(slug, bib, status))
 
-    @post("/import", summary="Import entrants from the CSV file in the request body")
+    @post(
+        "/import",
+        summary="Import entrants from the CSV file in the request body",
+        operation_class=raw_body(CSV, "entrants, one a line (docs/imports.md)", ENTRANTS_EXAMPLE),
+    )
     async def import_entrants(
         self,
         slug: FromPath[str],

@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from edge.services.events import EventService, LoadReport
 from edge.store.database import Database
 from edge.web.api.schemas import EventDetail, EventSummary, RaceOut, event_detail
+from edge.web.openapi import EVENT_EXAMPLE, YAML, raw_body
 
 
 def provide_events(db: NamedDependency[Database]) -> EventService:
@@ -33,7 +34,11 @@ class EventController(Controller):
             for e in await events.list_events()
         ]
 
-    @post("/", summary="Create or update an event from its YAML file (request body)")
+    @post(
+        "/",
+        summary="Create or update an event from its YAML file (request body)",
+        operation_class=raw_body(YAML, "an event file (docs/imports.md)", EVENT_EXAMPLE),
+    )
     async def load_event(
         self, request: Request[Any, Any, Any], events: NamedDependency[EventService]
     ) -> LoadReport:

@@ -14,6 +14,7 @@ from edge.store.database import Database
 from edge.sync.apply import InboxService
 from edge.sync.protocol import MAX_BATCH_BYTES, Ack
 from edge.web.auth import client_address
+from edge.web.openapi import BATCH_EXAMPLE, JSON, raw_body
 
 
 def provide_inbox(
@@ -33,7 +34,12 @@ class IngestController(Controller):
     dependencies = {"inbox": Provide(provide_inbox, sync_to_thread=False)}  # noqa: RUF012
 
     # Room for a batch sent uncompressed; a gzipped one is inflated within the same bound.
-    @post("/batches", status_code=200, request_max_body_size=MAX_BATCH_BYTES)
+    @post(
+        "/batches",
+        status_code=200,
+        request_max_body_size=MAX_BATCH_BYTES,
+        operation_class=raw_body(JSON, "a SLAVE's batch (gzip allowed)", BATCH_EXAMPLE),
+    )
     async def push_batch(
         self,
         request: Request[Any, Any, Any],

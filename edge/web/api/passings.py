@@ -15,6 +15,7 @@ from edge.errors import InvalidInput, Problem
 from edge.services.passings import NewPassing, PassingService, PassingsImportReport
 from edge.store.database import SQL_INT_MAX, Database
 from edge.web.api.schemas import PassingAdded, PassingIn, PassingOut, passing_out
+from edge.web.openapi import CSV, PASSINGS_EXAMPLE, raw_body
 
 
 def provide_passings(db: NamedDependency[Database]) -> PassingService:
@@ -61,7 +62,13 @@ class PassingController(Controller):
         body = PassingAdded(added=True, passing=passing_out(added, new.point.strip().upper()))
         return Response(body, status_code=HTTP_201_CREATED)
 
-    @post("/import", summary="Import point,bib,time passings from the CSV request body")
+    @post(
+        "/import",
+        summary="Import point,bib,time passings from the CSV request body",
+        operation_class=raw_body(
+            CSV, "passings: point,bib,time (docs/imports.md)", PASSINGS_EXAMPLE
+        ),
+    )
     async def import_passings(
         self,
         slug: FromPath[str],

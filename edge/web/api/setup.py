@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
+from msgspec import Meta
 
+from edge.roleconfig import HOST_PATTERN
 from edge.services.admin import AdminService
 from edge.services.boxstate import MasterChoice, VpnView, discover_masters
 from edge.services.events import LoadReport
@@ -24,6 +26,7 @@ from edge.services.setup import (
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.auth import PUBLIC, client_address, start_session
+from edge.web.openapi import EVENT_EXAMPLE, YAML, raw_body
 
 
 @dataclass
@@ -42,14 +45,18 @@ class LoginIn:
     password: str
 
 
+MAX_TEST_S = 30.0
+"""The longest a reader test may wait to connect, or listen."""
+
+
 @dataclass
 class ReaderTestIn:
     """Which reader to test (default: reader.json's) and for how long."""
 
-    host: str | None = None
-    port: int | None = None
-    timeout_s: float = TIMEOUT_S
-    listen_s: float = LISTEN_S
+    host: Annotated[str, Meta(pattern=HOST_PATTERN, max_length=253)] | None = None
+    port: Annotated[int, Meta(ge=1, le=65535)] | None = None
+    timeout_s: Annotated[float, Meta(gt=0, le=MAX_TEST_S)] = TIMEOUT_S
+    listen_s: Annotated[float, Meta(ge=0, le=MAX_TEST_S)] = LISTEN_S
 
 
 @dataclass
@@ -230,8 +237,8 @@ class SetupController(Controller):
         found = await check_reader(
             db,
             reader.model_copy(update=update),
-            timeout_s=min(wanted.timeout_s, 30.0),
-            listen_s=min(wanted.listen_s, 30.0),
+            timeout_s=wanted.timeout_s,
+            listen_s=wanted.listen_s,
         )
         return ReaderTestOut(**dataclasses.asdict(found), clock_offset_s=found.clock_offset_s)
 
@@ -245,7 +252,11 @@ class SetupController(Controller):
         )
         return RoleChosen(f"this box is now {config.role.value}", config_summary(config))
 
-    @post("/event", status_code=200)
+    @post(
+        "/event",
+        status_code=200,
+        operation_class=raw_body(YAML, "an event file (docs/imports.md)", EVENT_EXAMPLE),
+    )
     async def load_event(
         self, request: Request[Any, Any, Any], setup: NamedDependency[SetupService]
     ) -> EventLoaded:
