@@ -20,8 +20,8 @@ from central.services.enrollment import EnrollmentService
 from central.services.fleet import FleetService
 from central.services.public import PublicResultsService
 from central.services.replication import ReplicationService
-from central.services.sessions import SessionPruner
-from central.services.signing import MetadataRefresher
+from central.services.sessions import session_pruner
+from central.services.signing import metadata_refresher
 from central.services.updates import UpdateService
 from central.services.users import UserService
 from central.settings import CentralSettings, get_settings
@@ -75,9 +75,9 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     public = PublicResultsService(database)
     throttle = LoginThrottle(database.engine)
     updates = UpdateService(database, settings.ota_repo)
-    refresher = MetadataRefresher(settings.ota_repo, settings.ota_refresh_s)
+    refresher = metadata_refresher(settings.ota_repo, settings.ota_refresh_s)
     sessions = SessionFiles(settings.data_dir / "sessions")
-    pruner = SessionPruner(sessions, settings.sessions_prune_s)
+    pruner = session_pruner(sessions, settings.sessions_prune_s)
     backups = BackupService(
         database, FileSystemBackupStore(settings.data_dir / "backups"), settings.backups_keep
     )

@@ -6,7 +6,7 @@ for central. Unlike Litestar's ``FileStore`` a write is durable or fails loudly
 short by a crash reads as no session instead of an error, a cookie value that is
 not a session id never becomes a path, and ``prune`` deletes expired sessions,
 unreadable files and temporaries a crash left behind (run periodically: the box's
-``sessions.prune`` job, central's ``SessionPruner`` task).
+``sessions.prune`` job, central's ``session_pruner`` task).
 """
 
 from __future__ import annotations
