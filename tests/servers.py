@@ -132,6 +132,21 @@ def central_process(
                     process.wait()
 
 
+@contextmanager
+def central_on(
+    kind: str, folder: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """``chrono-central serve`` on a fresh database of ``kind`` ("sqlite" or "postgresql",
+    a test's parameter): its base URL and its database URL."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder / 'central.db'}"
+        with central_process(url, free_port(), folder, settings) as base:
+            yield base, url
+        return
+    with postgres_database() as url, central_process(url, free_port(), folder, settings) as base:
+        yield base, url
+
+
 def stop_all(processes: list[subprocess.Popen[bytes]], timeout_s: float = 20) -> None:
     """SIGTERM every process (last started first), then wait; kill what outlives ``timeout_s``."""
     for process in reversed(processes):

@@ -20,7 +20,7 @@ from edge.backup.upload import BackupUploadFailed, upload_snapshot
 from edge.cli import cli as edge_cli
 from edge.roleconfig import CentralLink
 from edge.store.reads import ReadIn, connect, record_reads
-from tests.servers import central_process, free_port, postgres_database
+from tests.servers import central_on
 
 pytestmark = pytest.mark.integration
 
@@ -33,12 +33,7 @@ def central(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str, Path]]:
     folder = tmp_path_factory.mktemp("central")
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{folder / 'central.db'}"
-        with central_process(url, free_port(), folder) as base:
-            yield base, url, folder
-        return
-    with postgres_database() as url, central_process(url, free_port(), folder) as base:
+    with central_on(request.param, folder) as (base, url):
         yield base, url, folder
 
 

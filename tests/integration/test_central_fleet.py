@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from central.cli import cli as central_cli
 from central.settings import get_settings as central_settings
-from tests.servers import central_process, free_port, postgres_database
+from tests.servers import central_on
 
 pytestmark = pytest.mark.integration
 
@@ -41,13 +41,7 @@ def central(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     folder = tmp_path_factory.mktemp("central")
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{folder / 'central.db'}"
-        with central_process(url, free_port(), folder) as base:
-            chrono_central(url, "user", "create", ADMIN[0], "--password-stdin", stdin=ADMIN[1])
-            yield base, url
-        return
-    with postgres_database() as url, central_process(url, free_port(), folder) as base:
+    with central_on(request.param, folder) as (base, url):
         chrono_central(url, "user", "create", ADMIN[0], "--password-stdin", stdin=ADMIN[1])
         yield base, url
 
