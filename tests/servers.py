@@ -147,6 +147,24 @@ def central_on(
         yield base, url
 
 
+def chrono_central(url: str, *args: str, stdin: str = "") -> str:
+    """``chrono-central ARGS`` in-process on the database ``url``; its output (exit 0 asserted)."""
+    from click.testing import CliRunner
+
+    from central.cli import cli as central_cli
+    from central.settings import get_settings as central_settings
+
+    central_settings.cache_clear()
+    try:
+        done = CliRunner(env={"CHRONO_CENTRAL_DATABASE_URL": url}).invoke(
+            central_cli, list(args), input=stdin
+        )
+    finally:
+        central_settings.cache_clear()
+    assert done.exit_code == 0, done.output
+    return done.stdout
+
+
 def stop_all(processes: list[subprocess.Popen[bytes]], timeout_s: float = 20) -> None:
     """SIGTERM every process (last started first), then wait; kill what outlives ``timeout_s``."""
     for process in reversed(processes):

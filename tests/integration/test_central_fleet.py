@@ -12,28 +12,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from central.cli import cli as central_cli
-from central.settings import get_settings as central_settings
-from tests.servers import central_on
+from tests.servers import central_on, chrono_central
 
 pytestmark = pytest.mark.integration
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 ADMIN = ("ops", "a long enough password")
-
-
-def chrono_central(url: str, *args: str, stdin: str = "") -> str:
-    central_settings.cache_clear()
-    try:
-        done = CliRunner(env={"CHRONO_CENTRAL_DATABASE_URL": url}).invoke(
-            central_cli, list(args), input=stdin
-        )
-    finally:
-        central_settings.cache_clear()
-    assert done.exit_code == 0, done.output
-    return done.stdout
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

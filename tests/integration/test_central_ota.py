@@ -30,9 +30,8 @@ from central.store.models import OtaDevice, OtaReport
 from ota.cli import cli as ota_cli
 from ota.repository import init_repository, publish, trusted_root
 from ota.rollout import in_rollout
-from tests.integration.test_central_fleet import chrono_central
 from tests.otabundles import release_bundle
-from tests.servers import central_process, free_port, postgres_database
+from tests.servers import central_process, chrono_central, free_port, postgres_database
 
 pytestmark = pytest.mark.integration
 

@@ -20,16 +20,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
 from litestar.testing import TestClient
 
-from central.cli import cli as central_cli
-from central.settings import get_settings as central_settings
 from edge.app import create_app
 from edge.auth.pin import PIN_FILE
 from edge.cli.server import announce_setup_pin
 from edge.settings import Settings
-from tests.servers import central_process, free_port
+from tests.servers import central_process, chrono_central, free_port
 
 PASSWORD = "correct horse battery"
 ADMIN = ("ops", "a long enough password")
@@ -69,19 +66,6 @@ def claim(client: TestClient, settings: Settings) -> str:  # type: ignore[type-a
 def session_files(folder: Path) -> list[Path]:
     """The files in a sessions folder (none when it does not exist)."""
     return sorted(folder.iterdir()) if folder.exists() else []
-
-
-def chrono_central(url: str, *args: str, stdin: str = "") -> str:
-    """Run ``chrono-central ARGS`` on the database at ``url``."""
-    central_settings.cache_clear()
-    try:
-        done = CliRunner(env={"CHRONO_CENTRAL_DATABASE_URL": url}).invoke(
-            central_cli, list(args), input=stdin
-        )
-    finally:
-        central_settings.cache_clear()
-    assert done.exit_code == 0, done.output
-    return done.stdout
 
 
 @contextmanager

@@ -38,13 +38,10 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 from litestar import Litestar
 
 from central.app import create_app as create_central
-from central.cli import cli as central_cli
 from central.settings import CentralSettings
-from central.settings import get_settings as central_settings
 from edge.app import create_app
 from edge.auth.pin import PIN_FILE
 from edge.cli.server import announce_setup_pin
@@ -52,7 +49,7 @@ from edge.roleconfig import RoleConfig, save_role
 from edge.web.forgery import takes_json
 from tests.security.liveapp import served
 from tests.security.sessionlab import box_settings
-from tests.servers import postgres_database
+from tests.servers import chrono_central, postgres_database
 
 pytestmark = pytest.mark.integration
 
@@ -402,18 +399,6 @@ def test_the_central_matrix_names_every_route(tmp_path: Path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'central.db'}"
     app = create_central(CentralSettings(database_url=url, data_dir=tmp_path))
     assert differences(app, CENTRAL, CENTRAL_COLUMNS) == []
-
-
-def chrono_central(url: str, *args: str, stdin: str = "") -> str:
-    central_settings.cache_clear()
-    try:
-        done = CliRunner(env={"CHRONO_CENTRAL_DATABASE_URL": url}).invoke(
-            central_cli, list(args), input=stdin
-        )
-    finally:
-        central_settings.cache_clear()
-    assert done.exit_code == 0, done.output
-    return done.stdout
 
 
 def batch(device_id: str, event: str) -> dict[str, Any]:

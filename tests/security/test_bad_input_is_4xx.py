@@ -25,17 +25,14 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlalchemy.engine import make_url
 
-from central.cli import cli as central_cli
-from central.settings import get_settings as central_settings
 from edge.app import create_app
 from edge.auth.pin import PIN_FILE
 from edge.cli.server import announce_setup_pin
 from edge.settings import Settings
-from tests.servers import _admin_sql, central_process, free_port, postgres_database
+from tests.servers import _admin_sql, central_process, chrono_central, free_port, postgres_database
 
 pytestmark = pytest.mark.integration
 
@@ -207,18 +204,6 @@ def test_a_500_of_the_box_is_logged_with_its_trace(
 
 
 # --- central ---------------------------------------------------------------------------
-
-
-def chrono_central(url: str, *args: str, stdin: str = "") -> str:
-    central_settings.cache_clear()
-    try:
-        done = CliRunner(env={"CHRONO_CENTRAL_DATABASE_URL": url}).invoke(
-            central_cli, list(args), input=stdin
-        )
-    finally:
-        central_settings.cache_clear()
-    assert done.exit_code == 0, done.output
-    return done.stdout
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

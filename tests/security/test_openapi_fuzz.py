@@ -26,16 +26,13 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from central.app import create_app as create_central
-from central.cli import cli as central_cli
 from central.settings import CentralSettings
-from central.settings import get_settings as central_settings
 from edge.app import create_app
 from edge.auth.pin import PIN_FILE
 from edge.cli.server import announce_setup_pin
@@ -43,6 +40,7 @@ from edge.roleconfig import RoleConfig, save_role
 from edge.web.openapi import CSV, ENTRANTS_EXAMPLE, EVENT_EXAMPLE, PASSINGS_EXAMPLE, YAML
 from tests.security.liveapp import served
 from tests.security.sessionlab import box_settings
+from tests.servers import chrono_central
 
 pytestmark = pytest.mark.integration
 
@@ -168,18 +166,6 @@ def test_the_box_api_answers_every_generated_request_as_its_spec_says(box: Targe
 
 
 # --- central ---------------------------------------------------------------------------
-
-
-def chrono_central(url: str, *args: str, stdin: str = "") -> str:
-    central_settings.cache_clear()
-    try:
-        done = CliRunner(env={"CHRONO_CENTRAL_DATABASE_URL": url}).invoke(
-            central_cli, list(args), input=stdin
-        )
-    finally:
-        central_settings.cache_clear()
-    assert done.exit_code == 0, done.output
-    return done.stdout
 
 
 @pytest.fixture
