@@ -165,6 +165,13 @@ def user() -> None:
     """Admin accounts of the dashboard."""
 
 
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    """A password from standard input's first line, else asked twice on the terminal."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
 @user.command("create")
 @click.argument("username")
 @click.option(
@@ -174,10 +181,7 @@ def user_create(username: str, password_stdin: bool) -> None:
     """Create an admin account (the password is asked twice unless --password-stdin)."""
     from central.services.users import UserService
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "Password")
     created = _run(lambda db: UserService(db).create(username, password))
     click.echo(f"user {created.username} created")
 
@@ -191,10 +195,7 @@ def user_password(username: str, password_stdin: bool) -> None:
     """Give an admin a new password; the admin's open sessions end."""
     from central.services.users import UserService
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "New password")
     changed = _run(lambda db: UserService(db).set_password(username, password))
     click.echo(f"user {changed.username}: password changed, its sessions ended")
 
