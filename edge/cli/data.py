@@ -17,9 +17,9 @@ from edge.services.entrants import EntrantService, ImportReport
 from edge.services.events import EventService
 from edge.services.passings import NewPassing, PassingService
 from edge.services.reads import ReadService
-from edge.services.results import ResultService
+from edge.services.results import ResultService, sheet_rows
 from edge.timing.crossing import CrossingSettings
-from edge.timing.export import TEAM_COLUMNS, result_columns, result_rows, team_rows
+from edge.timing.export import TEAM_COLUMNS, team_rows
 
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
@@ -249,5 +249,5 @@ def results_export(ctx: click.Context, slug: str, race_code: str, fmt: str, team
     if teams:
         print_rows(team_rows(sheet.teams), TEAM_COLUMNS, fmt)
         return
-    split_points = sheet.spec.split_points
-    print_rows(result_rows(sheet.results, split_points), result_columns(split_points), fmt)
+    columns, rows = sheet_rows(sheet)
+    print_rows(rows, columns, fmt)

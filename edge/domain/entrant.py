@@ -45,3 +45,4 @@ class Entrant(SQLModel, table=True):
     tag2: str | None = Field(default=None, index=True)
     category_override: str | None = None
     manual_status: ManualStatus | None = Field(default=None, sa_type=AutoString)
+    leg: str | None = None  # relay races: the leg this runner runs for their team

@@ -84,6 +84,10 @@ class Race(SQLModel, table=True):
     cutoff_us: int | None = None
     team_size: int | None = None
     position: int = 0
+    # "point" | "laps" | "timed" | "relay" (edge.timing.model.RaceFormat) and that
+    # format's settings as a JSON object (edge.services.race_rules reads and writes it).
+    format: str = "point"
+    format_rules: str = "{}"
 
 
 class RacePoint(SQLModel, table=True):

@@ -6,8 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from edge.exports.words import ENGLISH, SheetWords
-from edge.timing.export import TEAM_COLUMNS, Cell, result_columns, result_rows, team_rows
-from edge.timing.model import EntrantResult, Status, TeamResult
+from edge.timing.export import (
+    TEAM_COLUMNS,
+    Cell,
+    relay_columns,
+    relay_rows,
+    result_columns,
+    result_rows,
+    team_rows,
+)
+from edge.timing.model import EntrantResult, RaceSpec, RelayResult, Status, TeamResult
 
 SHEET_KINDS = ("scratch", "category", "teams")
 """Kinds of result sheet; certificates are a kind of their own (PDF only)."""
@@ -29,20 +37,33 @@ def finishers(results: Sequence[EntrantResult]) -> list[EntrantResult]:
 
 
 def scratch_tables(
-    results: Sequence[EntrantResult], splits: Sequence[str], words: SheetWords = ENGLISH
+    results: Sequence[EntrantResult], spec: RaceSpec, words: SheetWords = ENGLISH
 ) -> list[Table]:
     """The overall ranking, then (if any) the entrants who did not finish."""
-    columns = tuple(result_columns(splits))
-    tables = [Table(words.scratch, columns, result_rows(finishers(results), splits))]
+    columns = tuple(result_columns(spec))
+    tables = [Table(words.scratch, columns, result_rows(finishers(results), spec))]
     others = [r for r in results if r.status is not Status.FIN]
     if others:
-        tables.append(Table(words.not_classified, columns, result_rows(others, splits)))
+        tables.append(Table(words.not_classified, columns, result_rows(others, spec)))
+    return tables
+
+
+def relay_tables(
+    teams: Sequence[RelayResult], spec: RaceSpec, words: SheetWords = ENGLISH
+) -> list[Table]:
+    """A relay's teams: the ranked ones, then (if any) the teams that did not finish."""
+    columns = tuple(relay_columns(spec))
+    ranked = [t for t in teams if t.status is Status.FIN]
+    tables = [Table(words.scratch, columns, relay_rows(ranked))]
+    others = [t for t in teams if t.status is not Status.FIN]
+    if others:
+        tables.append(Table(words.not_classified, columns, relay_rows(others)))
     return tables
 
 
 def category_tables(
     results: Sequence[EntrantResult],
-    splits: Sequence[str],
+    spec: RaceSpec,
     order: Sequence[str],
     words: SheetWords = ENGLISH,
 ) -> list[Table]:
@@ -52,12 +73,12 @@ def category_tables(
         groups.setdefault(result.category or words.no_category, []).append(result)
     position = {code: i for i, code in enumerate(order)}
     titles = sorted(groups, key=lambda c: (position.get(c, len(position)), c))
-    columns = tuple(result_columns(splits))
+    columns = tuple(result_columns(spec))
     return [
         Table(
             title,
             columns,
-            result_rows(sorted(groups[title], key=lambda r: r.category_rank or 0), splits),
+            result_rows(sorted(groups[title], key=lambda r: r.category_rank or 0), spec),
         )
         for title in titles
     ]

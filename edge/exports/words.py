@@ -25,9 +25,15 @@ class Headings:
     club: str
     total_time: str
     members: str
+    laps: str
+    distance_m: str
+    lap: str  # "Lap {n}"
+    leg_bib: str  # "{leg} bib"
+    leg_rank: str  # "{leg} rank"
 
 
-_COLUMNS = frozenset(f.name for f in fields(Headings))
+_PATTERNS = frozenset({"lap", "leg_bib", "leg_rank"})
+_COLUMNS = frozenset(f.name for f in fields(Headings)) - _PATTERNS
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,23 @@ class SheetWords:
     results: str
 
     def heading(self, column: str) -> str:
-        """A column's heading for people; a split column reads as its point (``KM5``)."""
+        """A column's heading for people; a split column reads as its point (``KM5``).
+
+        A lap column reads ``Lap 3``, a segment column its code (``SWIM``), a relay
+        leg's columns its code, ``L2 bib`` and ``L2 rank``.
+        """
         if column in _COLUMNS:
             return str(getattr(self.headings, column))
-        return column.removeprefix("split_")
+        if column.startswith("lap_") and column[4:].isdigit():
+            return self.headings.lap.format(n=column[4:])
+        if column.startswith("leg_"):
+            leg = column[4:]
+            if leg.endswith("_bib"):
+                return self.headings.leg_bib.format(leg=leg.removesuffix("_bib"))
+            if leg.endswith("_rank"):
+                return self.headings.leg_rank.format(leg=leg.removesuffix("_rank"))
+            return leg
+        return column.removeprefix("split_").removeprefix("seg_")
 
     def kind(self, kind: str) -> str:
         """The name of an export kind (``scratch``, ``category``, ``teams``)."""
@@ -74,6 +93,11 @@ ENGLISH = SheetWords(
         club="Club",
         total_time="Total time",
         members="Members",
+        laps="Laps",
+        distance_m="Distance (m)",
+        lap="Lap {n}",
+        leg_bib="{leg} bib",
+        leg_rank="{leg} rank",
     ),
     scratch="Scratch",
     by_category="By category",
@@ -102,6 +126,11 @@ FRENCH = SheetWords(
         club="Club",
         total_time="Temps cumulé",
         members="Membres",
+        laps="Tours",
+        distance_m="Distance (m)",
+        lap="Tour {n}",
+        leg_bib="Dossard {leg}",
+        leg_rank="Clt {leg}",
     ),
     scratch="Scratch",
     by_category="Par catégorie",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from edge.domain.event import AgeReference, CrossingMethod, PointKind, Timing
+from edge.timing.model import RaceFormat, Segment
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,21 @@ class CategoryDefinition:
 
 
 @dataclass(frozen=True)
+class FormatRules:
+    """What a race's format adds to its definition; durations in µs (see RaceSpec)."""
+
+    lap_point: str | None = None
+    laps: int | None = None
+    min_lap_us: int = 0
+    duration_us: int | None = None
+    lap_distance_m: int | None = None
+    legs: tuple[str, ...] = ()
+    handover_point: str | None = None
+    min_leg_us: int = 0
+    segments: tuple[Segment, ...] = ()
+
+
+@dataclass(frozen=True)
 class RaceDefinition:
     """A race as written in the file; durations in µs."""
 
@@ -59,6 +75,8 @@ class RaceDefinition:
     waves: tuple[WaveDefinition, ...]
     categories: tuple[CategoryDefinition, ...]
     team_size: int | None
+    format: RaceFormat = RaceFormat.POINT
+    rules: FormatRules = field(default_factory=FormatRules)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from edge.imports.eventdefs import (
     RaceDefinition,
     WaveDefinition,
 )
+from edge.imports.raceformat import FORMAT_KEYS, race_format
 from edge.imports.yamlsource import Path, load_yaml
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -41,7 +42,7 @@ EVENT_KEYS = {"slug", "name", "date", "timezone", "age_reference", "timing_point
 POINT_KEYS = {"code", "kind", "distance_m", "crossing"}
 CROSSING_KEYS = {"method", "quiet_gap_s", "stray_limit_s", "repeat_window_s"}
 RACE_KEYS = {"code", "name", "timing", "min_time", "cutoff", "points", "waves", "categories"}
-RACE_KEYS |= {"teams"}
+RACE_KEYS |= {"teams"} | FORMAT_KEYS
 WAVE_KEYS = {"code", "start"}
 CATEGORY_KEYS = {"code", "sex", "min_age", "max_age"}
 
@@ -191,9 +192,10 @@ def _races(
         waves = _waves(check, entry, (*path, "waves"), date, timezone)
         categories = _categories(check, entry, (*path, "categories"))
         team_size = _team_size(check, entry, (*path, "teams"))
+        formatted = race_format(check, entry, path, route)
         if code is None or name is None or timing is None or min_time is None:
             continue
-        if route is None or waves is None or categories is None:
+        if route is None or waves is None or categories is None or formatted is None:
             continue
         races.append(
             RaceDefinition(
@@ -206,6 +208,8 @@ def _races(
                 waves=waves,
                 categories=categories,
                 team_size=team_size,
+                format=formatted[0],
+                rules=formatted[1],
             )
         )
     return races

@@ -14,6 +14,7 @@ from edge.domain import Category, Entrant, Event, Passing, Race, RacePoint, Timi
 from edge.errors import Conflict, NotFound
 from edge.imports.eventdefs import EventDefinition, RaceDefinition
 from edge.imports.eventfile import parse_event_file
+from edge.services.race_rules import rules_to_json
 from edge.store.database import Database
 
 
@@ -195,6 +196,8 @@ class EventService:
                 "cutoff_us": spec.cutoff_us,
                 "team_size": spec.team_size,
                 "position": position,
+                "format": spec.format.value,
+                "format_rules": rules_to_json(spec.rules),
             }
             race = existing.get(spec.code)
             if race is None:

@@ -14,13 +14,20 @@ from edge.exports.certificate import CertificateBook, certificates_of
 from edge.exports.csvsheet import csv_bytes
 from edge.exports.document import pdf_bytes
 from edge.exports.files import EXTENSIONS, export_name, is_export_name, write_export
-from edge.exports.tables import Table, category_tables, scratch_tables, team_tables
+from edge.exports.tables import (
+    Table,
+    category_tables,
+    relay_tables,
+    scratch_tables,
+    team_tables,
+)
 from edge.exports.words import SheetWords, sheet_words
 from edge.exports.workbook import xlsx_bytes
 from edge.roleconfig import load_role
 from edge.services.events import EventService, get_event, get_race
 from edge.services.results import RaceSheet, ResultService
 from edge.store.database import Database
+from edge.timing.model import RaceFormat
 
 if TYPE_CHECKING:  # the job kinds import this module, and jobs.py imports the job kinds
     from edge.services.jobs import JobService
@@ -153,13 +160,15 @@ class ExportService:
 
 
 def _tables(sheet: RaceSheet, kind: str, words: SheetWords) -> list[Table]:
-    splits = sheet.spec.split_points
+    spec = sheet.spec
     if kind == "category":
         order = [c.code for c in sheet.race.categories]
-        return category_tables(sheet.results, splits, order, words)
+        return category_tables(sheet.results, spec, order, words)
     if kind == "teams":
         return team_tables(sheet.teams, words)
-    return scratch_tables(sheet.results, splits, words)
+    if spec.format is RaceFormat.RELAY:
+        return relay_tables(sheet.relay, spec, words)
+    return scratch_tables(sheet.results, spec, words)
 
 
 def _sheet_bytes(sheet: RaceSheet, request: ExportRequest) -> bytes:

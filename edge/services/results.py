@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
@@ -13,17 +13,22 @@ from edge.domain.clock import now_us
 from edge.services.corrections import active_amendments
 from edge.services.events import RaceOverview, get_event, get_race, load_overview
 from edge.services.passings import bibs_by_tag
+from edge.services.race_rules import rules_from_json
 from edge.store.database import Database
 from edge.timing.corrections import StoredPassing, amend_passings, amend_statuses
-from edge.timing.course import mark_on_course
+from edge.timing.course import mark_on_course, relay_on_course
+from edge.timing.export import Cell, relay_columns, relay_rows, result_columns, result_rows
 from edge.timing.model import (
     CategoryRule,
     EntrantInfo,
     EntrantResult,
     PassingInfo,
+    RaceFormat,
     RaceSpec,
+    RelayResult,
     TeamResult,
 )
+from edge.timing.relay import compute_relay
 from edge.timing.results import compute_results
 from edge.timing.teams import compute_teams
 
@@ -37,6 +42,14 @@ class RaceSheet:
     spec: RaceSpec
     results: list[EntrantResult]
     teams: list[TeamResult]
+    relay: list[RelayResult] = field(default_factory=list)  # relay races: one per team
+
+
+def sheet_rows(sheet: RaceSheet) -> tuple[list[str], list[dict[str, Cell]]]:
+    """The race's results sheet as columns and rows: one per team in a relay, else per entrant."""
+    if sheet.spec.format is RaceFormat.RELAY:
+        return relay_columns(sheet.spec), relay_rows(sheet.relay)
+    return result_columns(sheet.spec), result_rows(sheet.results, sheet.spec)
 
 
 class ResultService:
@@ -62,12 +75,18 @@ class ResultService:
         moment = now_us() if at_us is None else at_us
         results = mark_on_course(spec, compute_results(spec, entrants, passings), moment)
         teams = compute_teams(spec, results) if spec.team_size else []
-        return RaceSheet(event=event, race=race_view, spec=spec, results=results, teams=teams)
+        relay = []
+        if spec.format is RaceFormat.RELAY:
+            relay = relay_on_course(spec, compute_relay(spec, entrants, passings), moment)
+        return RaceSheet(
+            event=event, race=race_view, spec=spec, results=results, teams=teams, relay=relay
+        )
 
 
 def race_spec(event: Event, race: RaceOverview) -> RaceSpec:
     """Build the engine's view of a race from its stored definition."""
     kinds = {p.code: p.kind for p in race.points}
+    rules = rules_from_json(race.race.format_rules)
     return RaceSpec(
         code=race.race.code,
         timing=race.race.timing,
@@ -85,6 +104,16 @@ def race_spec(event: Event, race: RaceOverview) -> RaceSpec:
         team_size=race.race.team_size,
         event_date=event.date,
         age_reference=event.age_reference,
+        format=RaceFormat(race.race.format),
+        lap_point=rules.lap_point,
+        laps=rules.laps,
+        min_lap_us=rules.min_lap_us,
+        duration_us=rules.duration_us,
+        lap_distance_m=rules.lap_distance_m,
+        legs=rules.legs,
+        handover_point=rules.handover_point,
+        min_leg_us=rules.min_leg_us,
+        segments=rules.segments,
     )
 
 
@@ -112,6 +141,7 @@ async def _race_inputs(
             category_override=e.category_override,
             # An active status correction wins over the entrant's own manual status.
             manual_status=statuses.get(e.bib, e.manual_status),
+            leg=e.leg,
         )
         for e in (await session.exec(query)).all()
     ]

@@ -18,10 +18,10 @@ from sqlmodel import col, select
 from edge.domain import Event, Race
 from edge.domain.clock import now_us
 from edge.services.events import get_event
-from edge.services.results import ResultService
+from edge.services.results import ResultService, sheet_rows
 from edge.store.database import Database
 from edge.store.documents import DocumentKind, read_document, write_document
-from edge.timing.export import result_columns, result_rows, to_records
+from edge.timing.export import to_records
 from edge.timing.model import Status
 
 RESULTS_TABLE = "results_snapshot"
@@ -68,8 +68,8 @@ class ResultsCache:
 
     async def _refresh_race(self, slug: str, race: str) -> CachedRace | None:
         sheet = await ResultService(self.db).race_sheet(slug, race)
-        columns = result_columns(sheet.spec.split_points)
-        rows = to_records(result_rows(sheet.results, sheet.spec.split_points), columns)
+        columns, all_rows = sheet_rows(sheet)
+        rows = to_records(all_rows, columns)
         body = json.dumps({"columns": columns, "rows": rows}, separators=(",", ":"))
         digest = hashlib.sha256(body.encode()).hexdigest()
         path = self.folder / slug / f"{race}.json"

@@ -15,7 +15,14 @@ import dataclasses
 from collections.abc import Collection, Iterable
 
 from edge.domain.clock import US_PER_SECOND
-from edge.timing.model import STATUS_ORDER, EntrantResult, RaceSpec, Status
+from edge.timing.model import (
+    STATUS_ORDER,
+    EntrantResult,
+    RaceFormat,
+    RaceSpec,
+    RelayResult,
+    Status,
+)
 from edge.timing.timeline import manual_status
 
 OPEN_WITHOUT_CUTOFF_US = 24 * 3600 * US_PER_SECOND
@@ -26,7 +33,11 @@ def race_open(spec: RaceSpec, now_us: int) -> bool:
     """Whether runners of this race may still be on the course at ``now_us``."""
     if not spec.waves:
         return True
-    return now_us <= race_closes_us(spec.waves.values(), spec.cutoff_us)
+    cutoff = spec.cutoff_us
+    if spec.format is RaceFormat.TIMED and spec.duration_us is not None:
+        # A timed race is over when its duration is (or at its cutoff, if that is sooner).
+        cutoff = spec.duration_us if cutoff is None else min(cutoff, spec.duration_us)
+    return now_us <= race_closes_us(spec.waves.values(), cutoff)
 
 
 def race_closes_us(wave_starts_us: Iterable[int], cutoff_us: int | None) -> int:
@@ -60,3 +71,20 @@ def mark_on_course(
     ]
     # sorted() is stable: ranks and bib order within each status are kept.
     return sorted(marked, key=lambda result: STATUS_ORDER[result.status])
+
+
+def relay_on_course(spec: RaceSpec, teams: Iterable[RelayResult], now_us: int) -> list[RelayResult]:
+    """The relay teams as of ``now_us``: while the race is open a computed DNF is ONC.
+
+    A team set DNF by hand (one of its runners) stays DNF.
+    """
+    if not race_open(spec, now_us):
+        return list(teams)
+    marked = [
+        dataclasses.replace(team, status=Status.ONC)
+        if team.status is Status.DNF
+        and not any(manual_status(leg.entrant) for leg in team.legs if leg.entrant is not None)
+        else team
+        for team in teams
+    ]
+    return sorted(marked, key=lambda team: STATUS_ORDER[team.status])

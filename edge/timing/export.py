@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from edge.domain.clock import format_duration
-from edge.timing.model import EntrantResult, Status, TeamResult
+from edge.timing.model import EntrantResult, RaceFormat, RaceSpec, RelayResult, Status, TeamResult
 
 RESULT_COLUMNS = (
     "rank",
@@ -26,6 +26,7 @@ RESULT_COLUMNS = (
     "chip_time",
 )
 TEAM_COLUMNS = ("rank", "team", "total_time", "members")
+RELAY_COLUMNS = ("rank", "team", "status", "total_time")
 
 Cell = str | int | None
 
@@ -49,19 +50,29 @@ def spreadsheet_cell(value: Any) -> Any:
     return value
 
 
-def result_columns(split_points: Sequence[str]) -> list[str]:
-    """Return the column names of a results sheet: fixed columns, then one per split."""
-    return [*RESULT_COLUMNS, *(f"split_{code}" for code in split_points), "club"]
+def result_columns(spec: RaceSpec) -> list[str]:
+    """Return the column names of a results sheet: fixed columns, one per split, the club,
+    then what the race's format adds (laps, lap times, distance) and one per segment.
+    """
+    columns = [*RESULT_COLUMNS, *(f"split_{code}" for code in spec.split_points), "club"]
+    if spec.format is RaceFormat.LAPS:
+        columns += ["laps", *(f"lap_{n}" for n in range(1, (spec.laps or 0) + 1))]
+    elif spec.format is RaceFormat.TIMED:
+        columns += ["laps", "distance_m"]
+    columns += [f"seg_{segment.code}" for segment in spec.segments]
+    return columns
 
 
 def _time(us: int | None) -> str | None:
     return format_duration(us) if us is not None else None
 
 
-def result_row(result: EntrantResult, split_points: Sequence[str]) -> dict[str, Cell]:
+def result_row(result: EntrantResult, spec: RaceSpec) -> dict[str, Cell]:
     """One entrant's row; a non-finisher's rank and time cells are empty (None).
 
     A runner on course (ONC) has the split cells it passed filled, nothing else.
+    Counted laps, lap times and segment times are shown whatever the status: a DNF
+    who did three laps did them.
     """
     finished = result.status is Status.FIN
     timed = finished or result.status is Status.ONC
@@ -80,17 +91,53 @@ def result_row(result: EntrantResult, split_points: Sequence[str]) -> dict[str, 
         "gun_time": _time(result.gun_time_us) if finished else None,
         "chip_time": _time(result.chip_time_us) if finished else None,
     }
-    for code in split_points:
+    for code in spec.split_points:
         row[f"split_{code}"] = _time(result.splits_us.get(code)) if timed else None
     row["club"] = entrant.club
+    if spec.format in (RaceFormat.LAPS, RaceFormat.TIMED):
+        row["laps"] = result.laps or 0
+    if spec.format is RaceFormat.LAPS:
+        for number in range(1, (spec.laps or 0) + 1):
+            lap = result.lap_times_us[number - 1] if number <= len(result.lap_times_us) else None
+            row[f"lap_{number}"] = _time(lap)
+    elif spec.format is RaceFormat.TIMED:
+        distance = spec.lap_distance_m
+        row["distance_m"] = (result.laps or 0) * distance if distance is not None else None
+    for segment in spec.segments:
+        row[f"seg_{segment.code}"] = _time(result.segments_us.get(segment.code))
     return row
 
 
-def result_rows(
-    results: Iterable[EntrantResult], split_points: Sequence[str]
-) -> list[dict[str, Cell]]:
+def result_rows(results: Iterable[EntrantResult], spec: RaceSpec) -> list[dict[str, Cell]]:
     """Rows of a results sheet, in the order given (the engine's export order)."""
-    return [result_row(r, split_points) for r in results]
+    return [result_row(r, spec) for r in results]
+
+
+def relay_columns(spec: RaceSpec) -> list[str]:
+    """Column names of a relay's sheet: the team, then each leg's runner, time and rank."""
+    columns = list(RELAY_COLUMNS)
+    for leg in spec.legs:
+        columns += [f"leg_{leg}_bib", f"leg_{leg}", f"leg_{leg}_rank"]
+    return columns
+
+
+def relay_rows(teams: Iterable[RelayResult]) -> list[dict[str, Cell]]:
+    """One row per team, in the order given; a non-finisher's rank and total are empty."""
+    rows: list[dict[str, Cell]] = []
+    for team in teams:
+        finished = team.status is Status.FIN
+        row: dict[str, Cell] = {
+            "rank": team.rank if finished else None,
+            "team": team.team,
+            "status": team.status.value,
+            "total_time": _time(team.total_us) if finished else None,
+        }
+        for leg in team.legs:
+            row[f"leg_{leg.leg}_bib"] = leg.entrant.bib if leg.entrant is not None else None
+            row[f"leg_{leg.leg}"] = _time(leg.time_us)
+            row[f"leg_{leg.leg}_rank"] = leg.rank
+        rows.append(row)
+    return rows
 
 
 def team_rows(teams: Iterable[TeamResult]) -> list[dict[str, Cell]]:

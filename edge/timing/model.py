@@ -28,6 +28,24 @@ STATUS_ORDER = {status: index for index, status in enumerate(Status)}
 """Where each status comes in a results sheet: finishers, on course, DNF, DNS, DSQ."""
 
 
+class RaceFormat(StrEnum):
+    """How a race is won: first to the finish, laps, most laps in a time, or a relay."""
+
+    POINT = "point"  # start, splits, finish
+    LAPS = "laps"  # a number of laps of one line
+    TIMED = "timed"  # the most laps before the race's duration ends
+    RELAY = "relay"  # a team's legs, one runner each
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A part of the course between two points (a swim, a transition, a bike leg...)."""
+
+    code: str
+    start_point: str
+    end_point: str
+
+
 @dataclass(frozen=True, slots=True)
 class CategoryRule:
     """A race category: the first rule matching sex and age wins."""
@@ -61,6 +79,24 @@ class RaceSpec:
     team_size: int | None = None
     event_date: dt.date = dt.date(1970, 1, 1)
     age_reference: str = "year_end"  # "year_end" | "event_date"
+    format: RaceFormat = RaceFormat.POINT
+    lap_point: str | None = None  # laps/timed: the line counting laps (None: the finish)
+    laps: int | None = None  # laps: how many complete the race
+    min_lap_us: int = 0  # laps/timed: a crossing closer than this to the last counted is ignored
+    duration_us: int | None = None  # timed: laps count until wave start + duration
+    lap_distance_m: int | None = None  # timed: distance = laps x this
+    legs: tuple[str, ...] = ()  # relay: leg codes in running order
+    handover_point: str | None = None  # relay: where a leg ends (None: the finish)
+    min_leg_us: int = 0  # relay: a crossing this soon after the leg began is ignored
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def counting_point(self) -> str | None:
+        """The point whose crossings count laps or end legs (the finish unless named)."""
+        named = self.handover_point if self.format is RaceFormat.RELAY else self.lap_point
+        if named is not None:
+            return named
+        return min(self.finish_points) if self.finish_points else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +114,7 @@ class EntrantInfo:
     wave: str | None = None
     category_override: str | None = None
     manual_status: str | None = None  # "DSQ" | "DNF" | None
+    leg: str | None = None  # relay: the leg this runner runs for their team
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +142,23 @@ class EntrantResult:
     sex_rank: int | None = None
     category_rank: int | None = None
     splits_us: dict[str, int | None] = field(default_factory=dict)
+    laps: int | None = None  # laps/timed races: counted laps (None in other formats)
+    lap_times_us: list[int] = field(default_factory=list)
+    segments_us: dict[str, int | None] = field(default_factory=dict)
+    segment_ranks: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def rank_key(self) -> int | None:
+        """What ranks finishers, smaller first: more laps first, then the ranking time."""
+        if self.ranking_time_us is None:
+            return None
+        if self.laps is None:
+            return self.ranking_time_us
+        return self.ranking_time_us - self.laps * LAP_WEIGHT_US
+
+
+LAP_WEIGHT_US = 10**15
+"""More than any race lasts (31 years): one lap more always outranks any time."""
 
 
 @dataclass(slots=True)
@@ -114,4 +168,27 @@ class TeamResult:
     team: str
     total_us: int | None
     members: list[EntrantResult]
+    rank: int | None = None
+
+
+@dataclass(slots=True)
+class LegResult:
+    """One leg of a relay team: its runner, the leg's time and its rank among that leg."""
+
+    leg: str
+    entrant: EntrantInfo | None  # None: the team has no runner for this leg
+    end_us: int | None = None
+    time_us: int | None = None
+    rank: int | None = None
+
+
+@dataclass(slots=True)
+class RelayResult:
+    """A relay team's result: total from the wave start to its last handover."""
+
+    team: str
+    status: Status
+    legs: list[LegResult]
+    wave_start_us: int
+    total_us: int | None = None
     rank: int | None = None

@@ -7,8 +7,16 @@ from dataclasses import dataclass
 
 from edge.errors import InvalidInput, Problem
 from edge.timing.categories import AGE_REFERENCES, category_of
-from edge.timing.model import STATUS_ORDER, EntrantInfo, EntrantResult, PassingInfo, RaceSpec
+from edge.timing.model import (
+    STATUS_ORDER,
+    EntrantInfo,
+    EntrantResult,
+    PassingInfo,
+    RaceFormat,
+    RaceSpec,
+)
 from edge.timing.ranking import RankBoard, bib_sort_key
+from edge.timing.segments import rank_segments
 from edge.timing.timeline import evaluate_entrant
 
 __all__ = ["RaceResults", "bib_sort_key", "compute_results"]
@@ -31,7 +39,7 @@ class _Slot:
     def export_key(self) -> tuple[int, int, tuple[int, int, str]]:
         """Finishers by ranking time, then DNF, DNS, DSQ; bib order within each."""
         result = self.result
-        return (STATUS_ORDER[result.status], result.ranking_time_us or 0, self.bib_key)
+        return (STATUS_ORDER[result.status], result.rank_key or 0, self.bib_key)
 
 
 class RaceResults:
@@ -64,9 +72,9 @@ class RaceResults:
             self._slots[entrant.bib] = self._new_slot(entrant, passings_of.get(entrant.bib, []))
         # Passings of bibs outside the race stay in passings_of, which is dropped here.
         self._board = RankBoard(
-            (slot.result.ranking_time_us, slot.sex, slot.category)
+            (key, slot.sex, slot.category)
             for slot in self._slots.values()
-            if slot.result.ranking_time_us is not None
+            if (key := slot.result.rank_key) is not None
         )
 
     def add_passing(self, passing: PassingInfo) -> EntrantResult | None:
@@ -76,9 +84,9 @@ class RaceResults:
             return None
         if passing.point in self._points:
             slot.passings.append(passing)
-            before = slot.result.ranking_time_us
+            before = slot.result.rank_key
             slot.result = self._evaluate(slot)
-            after = slot.result.ranking_time_us
+            after = slot.result.rank_key
             if before != after:
                 if before is not None:
                     self._board.remove(before, slot.sex, slot.category)
@@ -89,21 +97,26 @@ class RaceResults:
     def results(self) -> list[EntrantResult]:
         """Every entrant's result in export order, with ranks as of now."""
         ordered = sorted(self._slots.values(), key=_Slot.export_key)
-        return [self._ranked(slot) for slot in ordered]
+        results = [self._ranked(slot) for slot in ordered]
+        rank_segments(self._spec, results)
+        return results
 
     def _take_results(self) -> list[EntrantResult]:
         """Like results(), without copies: only for an engine that is dropped right after."""
         ordered = sorted(self._slots.values(), key=_Slot.export_key)
         for slot in ordered:
             result = slot.result
-            if result.ranking_time_us is not None:
+            key = result.rank_key
+            if key is not None:
                 result.rank, result.sex_rank, result.category_rank = self._board.ranks_of(
-                    result.ranking_time_us, slot.sex, slot.category
+                    key, slot.sex, slot.category
                 )
-        return [slot.result for slot in ordered]
+        results = [slot.result for slot in ordered]
+        rank_segments(self._spec, results)
+        return results
 
     def result_of(self, bib: str) -> EntrantResult | None:
-        """One entrant's result with its current ranks, or None if the bib is not in the race."""
+        """One entrant's result with its current ranks (not segment ranks), or None if unknown."""
         slot = self._slots.get(bib)
         return self._ranked(slot) if slot is not None else None
 
@@ -140,10 +153,9 @@ class RaceResults:
         """A copy of the slot's result with ranks filled in, so callers never share state."""
         result = slot.result
         rank = sex_rank = category_rank = None
-        if result.ranking_time_us is not None:
-            rank, sex_rank, category_rank = self._board.ranks_of(
-                result.ranking_time_us, slot.sex, slot.category
-            )
+        key = result.rank_key
+        if key is not None:
+            rank, sex_rank, category_rank = self._board.ranks_of(key, slot.sex, slot.category)
         return EntrantResult(
             entrant=result.entrant,
             status=result.status,
@@ -157,6 +169,10 @@ class RaceResults:
             sex_rank=sex_rank,
             category_rank=category_rank,
             splits_us=dict(result.splits_us),
+            laps=result.laps,
+            lap_times_us=list(result.lap_times_us),
+            segments_us=dict(result.segments_us),
+            segment_ranks=dict(result.segment_ranks),
         )
 
 
@@ -166,6 +182,29 @@ def compute_results(
     """Compute every entrant's result of a race, in export order."""
     # A full recompute owns its engine, so copying every result would be wasted work.
     return RaceResults(spec, entrants, passings)._take_results()
+
+
+def format_problems(spec: RaceSpec) -> list[Problem]:
+    """What makes a lap, timed, relay or segmented race impossible to time."""
+    where = f"race {spec.code}"
+    problems: list[Problem] = []
+    points = spec.start_points | spec.finish_points | frozenset(spec.split_points)
+    if spec.format is RaceFormat.LAPS and (spec.laps is None or spec.laps < 1):
+        problems.append(
+            Problem(where, "a laps race needs laps: the number to complete (1 or more)")
+        )
+    if spec.format is RaceFormat.TIMED and (spec.duration_us is None or spec.duration_us <= 0):
+        problems.append(Problem(where, "a timed race needs a duration longer than 0"))
+    if spec.format is RaceFormat.RELAY and not spec.legs:
+        problems.append(Problem(where, "a relay needs legs: the leg codes in running order"))
+    if spec.format is not RaceFormat.POINT and spec.counting_point not in points:
+        problems.append(Problem(where, f"point {spec.counting_point!r} is not one of the race's"))
+    for segment in spec.segments:
+        for point in (segment.start_point, segment.end_point):
+            if point not in points:
+                reason = f"segment {segment.code}: point {point!r} is not one of the race's"
+                problems.append(Problem(where, reason))
+    return problems
 
 
 def _check_spec(spec: RaceSpec) -> None:
@@ -180,5 +219,6 @@ def _check_spec(spec: RaceSpec) -> None:
         )
     if spec.team_size is not None and spec.team_size < 1:
         problems.append(Problem(where, f"team size {spec.team_size} must be at least 1"))
+    problems.extend(format_problems(spec))
     if problems:
         raise InvalidInput(problems)

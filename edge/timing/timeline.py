@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from edge.timing.laps import evaluate_lap_entrant, lap_window_end
 from edge.timing.model import (
     START_WINDOW_US,
     EntrantInfo,
     EntrantResult,
     PassingInfo,
+    RaceFormat,
     RaceSpec,
     Status,
 )
+from edge.timing.segments import segment_times
 
 _MANUAL = {"DSQ": Status.DSQ, "DNF": Status.DNF}
 
@@ -32,8 +35,21 @@ def evaluate_entrant(
 
     Every choice below is a min or a max over times, so the result does not depend
     on the order of ``passings``. Ranks are left None: they need the whole field.
-    ``ranking_time_us`` is set only for FIN, the only status that is ranked.
+    ``ranking_time_us`` is set only for FIN, the only status that is ranked. Lap and
+    timed races count laps (``edge.timing.laps``); a relay's runner is timed here as
+    in a point race, its team by ``edge.timing.relay``.
     """
+    if spec.format in (RaceFormat.LAPS, RaceFormat.TIMED):
+        result = evaluate_lap_entrant(
+            spec, entrant, wave_start_us, category, passings, manual_status(entrant)
+        )
+        if spec.segments:
+            assert result.chip_start_us is not None  # always set by the lap rules
+            limit = lap_window_end(spec, wave_start_us)
+            result.segments_us = segment_times(
+                spec, passings, result.chip_start_us, result.finish_us, limit
+            )
+        return result
     window_open = wave_start_us - START_WINDOW_US
     closes = wave_start_us + spec.cutoff_us if spec.cutoff_us is not None else None
     earliest_finish = wave_start_us + spec.min_time_us
@@ -78,6 +94,7 @@ def evaluate_entrant(
         chip_time_us=chip_time,
         ranking_time_us=ranking_time,
         splits_us=splits,
+        segments_us=segment_times(spec, passings, chip_start, finish, closes),
     )
 
 

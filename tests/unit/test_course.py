@@ -93,7 +93,7 @@ def test_the_engine_results_are_left_as_they_were() -> None:
 def test_an_exported_row_on_course_carries_its_splits_and_no_time() -> None:
     spec = make_spec()
     marked = {r.entrant.bib: r for r in mark_on_course(spec, field(), CLOSES)}
-    row = result_row(marked["2"], spec.split_points)
+    row = result_row(marked["2"], spec)
     assert (row["status"], row["split_5K"], row["rank"], row["chip_time"]) == (
         "ONC",
         "0:25:00.0",
@@ -101,9 +101,9 @@ def test_an_exported_row_on_course_carries_its_splits_and_no_time() -> None:
         None,
     )
     closed = {r.entrant.bib: r for r in mark_on_course(spec, field(), CLOSES + 1)}
-    row = result_row(closed["2"], spec.split_points)
+    row = result_row(closed["2"], spec)
     assert (row["status"], row["split_5K"]) == ("DNF", None)  # a DNF row is as it always was
-    assert result_row(marked["1"], spec.split_points)["split_5K"] == "0:20:00.0"
+    assert result_row(marked["1"], spec)["split_5K"] == "0:20:00.0"
 
 
 def test_a_race_is_live_from_its_first_gun_until_it_closes() -> None:

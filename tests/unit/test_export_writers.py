@@ -22,10 +22,20 @@ from edge.exports.tables import category_tables, scratch_tables, team_tables
 from edge.exports.words import FRENCH
 from edge.exports.workbook import xlsx_bytes
 from edge.timing.export import TEAM_COLUMNS, result_columns
-from edge.timing.model import EntrantInfo, EntrantResult, Status, TeamResult
+from edge.timing.model import EntrantInfo, EntrantResult, RaceSpec, Status, TeamResult
 
 S = 1_000_000
-SPLITS = ("KM5",)
+SPEC = RaceSpec(
+    code="10K",
+    timing="chip",
+    min_time_us=0,
+    cutoff_us=None,
+    start_points=frozenset({"START"}),
+    finish_points=frozenset({"FINISH"}),
+    split_points=("KM5",),
+    waves={"W1": 0},
+    first_wave="W1",
+)
 
 
 def _finisher(bib: str, rank: int, last: str, sex: str, category: str, cat_rank: int,
@@ -77,16 +87,16 @@ def _inked(png: Path) -> int:
 
 
 def test_csv_has_the_api_columns_and_finishers_first() -> None:
-    text = csv_bytes(scratch_tables(RESULTS, SPLITS)).decode("utf-8-sig")
+    text = csv_bytes(scratch_tables(RESULTS, SPEC)).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == result_columns(SPLITS)
+    assert rows[0] == result_columns(SPEC)
     assert [r[1] for r in rows[1:]] == ["7", "3", "9", "12"]
     assert rows[1][rows[0].index("chip_time")] == "0:34:57.0"
     assert rows[4][rows[0].index("status")] == "DNS"
 
 
 def test_csv_in_a_language_is_headed_for_people_in_it() -> None:
-    text = csv_bytes(scratch_tables(RESULTS, SPLITS, FRENCH), FRENCH).decode("utf-8-sig")
+    text = csv_bytes(scratch_tables(RESULTS, SPEC, FRENCH), FRENCH).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:4] == ["Clt", "Dossard", "Prénom", "Nom"]
     assert rows[0][-4:] == ["Temps officiel", "Temps réel", "KM5", "Club"]
@@ -94,9 +104,7 @@ def test_csv_in_a_language_is_headed_for_people_in_it() -> None:
 
 
 def test_french_workbook_has_french_sheets_and_headings() -> None:
-    book = load_workbook(
-        io.BytesIO(xlsx_bytes(scratch_tables(RESULTS, SPLITS, FRENCH), "x", FRENCH))
-    )
+    book = load_workbook(io.BytesIO(xlsx_bytes(scratch_tables(RESULTS, SPEC, FRENCH), "x", FRENCH)))
     assert book.sheetnames == ["Scratch", "Non classés"]
     header = next(book["Scratch"].iter_rows(values_only=True))
     assert header[:4] == ("Clt", "Dossard", "Prénom", "Nom")
@@ -105,13 +113,13 @@ def test_french_workbook_has_french_sheets_and_headings() -> None:
     assert not {"Rank", "Bib", "Gun time", "Cat. rank"} & set(header)
     assert book.properties.language == "fr"
     categories = category_tables([RESULTS[0], _finisher("5", 2, "Roy", "M", "", 0, 3, 2400)],
-                                 SPLITS, ["SE-F"], FRENCH)  # fmt: skip
+                                 SPEC, ["SE-F"], FRENCH)  # fmt: skip
     assert [t.title for t in categories] == ["SE-F", "Sans catégorie"]
 
 
 def test_results_pdf_headings_follow_the_language(tmp_path: Path) -> None:
     team = TeamResult(team="Les Gazelles", total_us=6600 * S, members=RESULTS[:3], rank=1)
-    tables = [*scratch_tables(RESULTS, SPLITS, FRENCH), *team_tables([team], FRENCH)]
+    tables = [*scratch_tables(RESULTS, SPEC, FRENCH), *team_tables([team], FRENCH)]
     french = _pdf_text(pdf_bytes(tables, "Printemps", "2026-04-12 · Scratch", FRENCH), tmp_path)
     for heading in ("Clt", "Nom", "Catégorie", "Clt cat.", "Temps officiel", "Non classés",
                     "Équipes", "Temps cumulé", "Membres"):  # fmt: skip
@@ -125,7 +133,7 @@ def test_results_pdf_headings_follow_the_language(tmp_path: Path) -> None:
 
 
 def test_workbook_reads_back_finishers_in_rank_order(tmp_path: Path) -> None:
-    data = xlsx_bytes(scratch_tables(RESULTS, SPLITS), "Spring 10K")
+    data = xlsx_bytes(scratch_tables(RESULTS, SPEC), "Spring 10K")
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Scratch", "Not classified"]
     rows = list(book["Scratch"].iter_rows(values_only=True))
@@ -136,7 +144,7 @@ def test_workbook_reads_back_finishers_in_rank_order(tmp_path: Path) -> None:
 
 
 def test_workbook_has_a_sheet_per_category_ranked_within_it() -> None:
-    data = xlsx_bytes(category_tables(RESULTS, SPLITS, ["SE-F", "MA-M"]), "x")
+    data = xlsx_bytes(category_tables(RESULTS, SPEC, ["SE-F", "MA-M"]), "x")
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["SE-F", "MA-M"]
     assert [r[1] for r in book["MA-M"].iter_rows(min_row=2, values_only=True)] == ["3", "9"]
@@ -144,7 +152,7 @@ def test_workbook_has_a_sheet_per_category_ranked_within_it() -> None:
 
 def test_results_pdf_renders_with_ink(tmp_path: Path) -> None:
     team = TeamResult(team="Les Gazelles", total_us=6600 * S, members=RESULTS[:3], rank=1)
-    tables = [*scratch_tables(RESULTS, SPLITS), *team_tables([team])]
+    tables = [*scratch_tables(RESULTS, SPEC), *team_tables([team])]
     assert tables[-1].columns == TEAM_COLUMNS
     pages = _render_png(pdf_bytes(tables, "Spring 10K — 10 km", "2026-04-12"), tmp_path)
     assert pages

@@ -9,23 +9,18 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
-from edge.services.results import ResultService
+from edge.services.results import ResultService, sheet_rows
 from edge.store.database import Database
-from edge.timing.export import (
-    TEAM_COLUMNS,
-    result_columns,
-    result_rows,
-    team_rows,
-    to_csv,
-    to_records,
-)
+from edge.timing.export import TEAM_COLUMNS, team_rows, to_csv, to_records
 
 
 class ResultRow(TypedDict):
     """A results row (``?format=csv``: the same columns as CSV).
 
     After ``chip_time`` comes one ``split_<POINT>`` time per split point of the
-    race, then ``club``; a non-finisher's rank and time cells are null.
+    race, then ``club``; a non-finisher's rank and time cells are null. A laps race
+    adds ``laps`` and ``lap_1`` ... ``lap_<laps>``, a timed race ``laps`` and
+    ``distance_m``, a race with segments one ``seg_<CODE>`` per segment.
     """
 
     rank: int | None
@@ -41,6 +36,15 @@ class ResultRow(TypedDict):
     gun_time: str | None
     chip_time: str | None
     club: str | None
+
+
+class RelayRow(TypedDict):
+    """A relay team's row: then per leg ``leg_<CODE>_bib``, ``leg_<CODE>``, ``leg_<CODE>_rank``."""
+
+    rank: int | None
+    team: str
+    status: str
+    total_time: str | None
 
 
 class TeamRow(TypedDict):
@@ -77,11 +81,14 @@ class ResultController(Controller):
         race: FromPath[str],
         results: NamedDependency[ResultService],
         format: FromQuery[Literal["json", "csv"]] = "json",
-    ) -> Response[list[ResultRow]]:
-        """Finishers in rank order, then on course (ONC), DNF, DNS, DSQ by bib."""
+    ) -> Response[list[ResultRow] | list[RelayRow]]:
+        """Finishers in rank order, then on course (ONC), DNF, DNS, DSQ by bib.
+
+        A relay race lists its teams (one row each) in the same order.
+        """
         sheet = await results.race_sheet(slug, race)
-        splits = sheet.spec.split_points
-        return _render(result_rows(sheet.results, splits), result_columns(splits), format)
+        columns, rows = sheet_rows(sheet)
+        return _render(rows, columns, format)
 
     @get("/teams")
     async def race_teams(

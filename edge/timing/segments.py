@@ -1,0 +1,76 @@
+"""Segments of a course (swim, T1, bike...): each one's time from its passings.
+
+A segment runs from its ``from`` point to its ``to`` point. Walking the segments in
+order, a point's passing is its first one at or after the end of the segment before
+(a start point is the chip start, a finish point the finish). A mat that missed a
+runner leaves the two segments it bounds empty; the total is the finish's, untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from edge.timing.model import EntrantResult, PassingInfo, RaceSpec
+from edge.timing.ranking import competition_ranks
+
+
+def segment_times(
+    spec: RaceSpec,
+    passings: Sequence[PassingInfo],
+    chip_start_us: int,
+    finish_us: int | None,
+    limit_us: int | None,
+) -> dict[str, int | None]:
+    """Each segment's time in µs, None where a passing that bounds it is missing."""
+    if not spec.segments:
+        return {}
+    # Start and finish are the entrant's own (chip start, finish), not any read there.
+    at: dict[str, int | None] = dict.fromkeys(spec.finish_points, finish_us)
+    at.update(dict.fromkeys(spec.start_points, chip_start_us))
+    cursor = chip_start_us
+    limit = finish_us if finish_us is not None else limit_us
+    times: dict[str, int | None] = {}
+    for segment in spec.segments:
+        begin = _passing_at(segment.start_point, passings, cursor, limit, at)
+        if begin is not None:
+            cursor = max(cursor, begin)
+        end = _passing_at(segment.end_point, passings, cursor, limit, at)
+        if end is not None:
+            cursor = max(cursor, end)
+        times[segment.code] = end - begin if begin is not None and end is not None else None
+    return times
+
+
+def _passing_at(
+    point: str,
+    passings: Sequence[PassingInfo],
+    cursor: int,
+    limit: int | None,
+    found: dict[str, int | None],
+) -> int | None:
+    """The instant a point was passed, the first time at or after ``cursor`` (remembered)."""
+    if point in found:
+        return found[point]
+    instant: int | None = None
+    for passing in passings:
+        time_us = passing.time_us
+        if passing.point != point or time_us < cursor:
+            continue
+        if limit is not None and time_us > limit:
+            continue
+        if instant is None or time_us < instant:
+            instant = time_us
+    found[point] = instant
+    return instant
+
+
+def rank_segments(spec: RaceSpec, results: Iterable[EntrantResult]) -> None:
+    """Fill each result's segment ranks: competition ranks among everyone with that time."""
+    listed = list(results)
+    for segment in spec.segments:
+        timed = [r for r in listed if r.segments_us.get(segment.code) is not None]
+        ranks = competition_ranks([r.segments_us[segment.code] or 0 for r in timed])
+        for result in listed:
+            result.segment_ranks[segment.code] = None
+        for result, rank in zip(timed, ranks, strict=True):
+            result.segment_ranks[segment.code] = rank
