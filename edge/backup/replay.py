@@ -23,6 +23,9 @@ _PASSING_COLUMNS += ("read_count", "status", "created_us")
 _ENTRANT_COLUMNS: tuple[str, ...] = ("id", "bib", "last_name", "first_name", "sex")
 _ENTRANT_COLUMNS += ("birth_date", "birth_year", "club", "team", "tag1", "tag2")
 _ENTRANT_COLUMNS += ("category_override", "manual_status")
+# Columns added since (0008: a relay runner's leg): a snapshot taken before has no such
+# column and a change written before has no such key, so each is replayed only if present.
+_ENTRANT_LATER_COLUMNS: tuple[str, ...] = ("leg",)
 _CORRECTION_COLUMNS: tuple[str, ...] = ("id", "kind", "passing_id", "target_epc")
 _CORRECTION_COLUMNS += ("target_time_us", "time_us", "bib", "status", "reason", "created_by")
 _CORRECTION_COLUMNS += ("created_us", "undone_by", "undone_us")
@@ -31,6 +34,7 @@ _CORRECTION_COLUMNS += ("created_us", "undone_by", "undone_us")
 def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str, Any]]) -> int:
     """Apply changes (already in seq order) inside the caller's transaction; return how many."""
     places = _Places(connection)
+    entrant_columns = _ENTRANT_COLUMNS + _columns_in(connection, "entrant", _ENTRANT_LATER_COLUMNS)
     first_seq: int | None = None
     applied: list[Mapping[str, Any]] = []
     for change in changes:
@@ -58,15 +62,17 @@ def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str
             connection.execute("DELETE FROM passing WHERE id = ?", [change["row_id"]])
         elif table == "entrant" and op == "upsert":
             event_id, race_id, wave_id = places.entrant(payload)
-            columns = ", ".join(_ENTRANT_COLUMNS)
+            columns = ", ".join(entrant_columns)
             updates = ", ".join(
-                f"{c} = excluded.{c}" for c in ("race_id", "wave_id", *_ENTRANT_COLUMNS[1:])
+                f"{c} = excluded.{c}" for c in ("race_id", "wave_id", *entrant_columns[1:])
             )
+            values = [payload[c] for c in _ENTRANT_COLUMNS]
+            values += [payload.get(c) for c in entrant_columns[len(_ENTRANT_COLUMNS) :]]
             connection.execute(
                 f"INSERT INTO entrant (event_id, race_id, wave_id, {columns}) VALUES (?, ?, ?"
-                + ", ?" * len(_ENTRANT_COLUMNS)
+                + ", ?" * len(entrant_columns)
                 + f") ON CONFLICT(id) DO UPDATE SET {updates}",
-                [event_id, race_id, wave_id, *(payload[c] for c in _ENTRANT_COLUMNS)],
+                [event_id, race_id, wave_id, *values],
             )
         elif table == "entrant" and op == "delete":
             connection.execute("DELETE FROM entrant WHERE id = ?", [change["row_id"]])
@@ -89,6 +95,14 @@ def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str
         ],
     )
     return len(applied)
+
+
+def _columns_in(
+    connection: sqlite3.Connection, table: str, wanted: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Those of ``wanted`` that ``table`` has (an older snapshot may lack later columns)."""
+    present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+    return tuple(c for c in wanted if c in present)
 
 
 def _replay_correction(

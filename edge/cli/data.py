@@ -107,7 +107,7 @@ def entrants_import(ctx: click.Context, file: Path, slug: str, dry_run: bool) ->
 def entrants_list(ctx: click.Context, slug: str, race: str | None, fmt: str) -> None:
     """List the entrants of an event."""
     found = run(ctx, lambda db: EntrantService(db).list_entrants(slug, race=race))
-    columns = ["bib", "last_name", "first_name", "sex", "club", "team", "tag1", "tag2"]
+    columns = ["bib", "last_name", "first_name", "sex", "club", "team", "leg", "tag1", "tag2"]
     print_rows([e.model_dump(mode="json") for e in found], columns, fmt)
 
 

@@ -47,6 +47,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     ),
     "tag2": ("tag2", "puce2", "chip2", "second tag", "second chip", "epc2", "seconde puce"),
     "category": ("category", "catégorie", "cat", "age group", "age category"),
+    "leg": ("leg", "relais", "étape", "relay leg", "leg du relais", "étape du relais"),
 }  # fmt: skip
 """Each field and the headers that mean it (the field's own name first)."""
 
@@ -67,5 +68,6 @@ EXAMPLES: dict[str, str] = {
     "tag1": "Chip, Tag, Puce",
     "tag2": "Tag2, Puce2",
     "category": "Category, Catégorie",
+    "leg": "Leg, Relais, Étape",
 }
 """Headers to suggest for a field, in an error that asks to rename a column."""

@@ -18,6 +18,7 @@ from edge.imports.csvfile import (
 )
 from edge.imports.entrant_columns import ALIASES, EXAMPLES
 from edge.imports.headers import fold_text, look_alike, map_headers, normalise_header
+from edge.imports.relay_legs import RaceLegs
 from edge.phrase import Phrase
 
 __all__ = ["ALIASES", "EntrantRow", "EntrantsFile", "parse_entrants_csv"]
@@ -54,6 +55,7 @@ class EntrantRow:
     tag1: str | None
     tag2: str | None
     category: str | None
+    leg: str | None = None  # a relay race's leg code (edge.imports.relay_legs)
 
 
 @dataclass(frozen=True)
@@ -159,10 +161,12 @@ def parse_entrants_csv(
     today: dt.date | None = None,
     *,
     race_names: Mapping[str, str] | None = None,
+    race_legs: Mapping[str, Sequence[str]] | None = None,
 ) -> EntrantsFile:
     """Parse an entrants file against the event's races (race code -> its wave codes).
 
     A row's race may be written as its code or, given ``race_names``, as its name.
+    ``race_legs`` holds the relay races' legs: a leg on another race is refused.
     """
     today = today or dt.date.today()
     table = read_csv_table(data)
@@ -184,6 +188,7 @@ def parse_entrants_csv(
     rows: list[EntrantRow] = []
     seen = _SeenInFile()
     known = _Races(races, race_names or {})
+    legs = RaceLegs(race_legs or {})
     for line, cells in table.rows:
         row = _Row(line, cell_values(columns, cells))
         overflow = extra_cells(cells, table.headers, table.delimiter)
@@ -193,7 +198,7 @@ def parse_entrants_csv(
             row.fail(overflow)
             problems.extend(row.problems)
             continue
-        entrant = _check(row, known, today, seen)
+        entrant = _check(row, known, legs, today, seen)
         problems.extend(row.problems)
         if entrant is not None:
             rows.append(entrant)
@@ -228,7 +233,9 @@ def _look_alikes(ignored: Sequence[str], columns: Mapping[str, int], line: int) 
     return problems
 
 
-def _check(row: _Row, races: _Races, today: dt.date, seen: _SeenInFile) -> EntrantRow | None:
+def _check(
+    row: _Row, races: _Races, legs: RaceLegs, today: dt.date, seen: _SeenInFile
+) -> EntrantRow | None:
     """Check every value of the row; return the entrant only when nothing is wrong."""
     bib_fault = bib_problem(row.bib)
     if bib_fault:
@@ -248,6 +255,7 @@ def _check(row: _Row, races: _Races, today: dt.date, seen: _SeenInFile) -> Entra
             )
         )
     race, wave = _race_and_wave(row, races)
+    leg = legs.read(race, row.get("leg"), row.fail) if race else None
     tag1 = _tag(row, "tag1")
     tag2 = _tag(row, "tag2")
     if tag1 and tag1 == tag2:
@@ -271,6 +279,7 @@ def _check(row: _Row, races: _Races, today: dt.date, seen: _SeenInFile) -> Entra
         tag1=tag1,
         tag2=tag2,
         category=row.get("category") or None,
+        leg=leg,
     )
 
 

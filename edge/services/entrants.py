@@ -13,30 +13,24 @@ from sqlalchemy import insert
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from edge.domain import Entrant, Event, ManualStatus, Sex
+from edge.domain import Entrant, Event, ManualStatus
 from edge.errors import InvalidInput, NotFound, Problem
 from edge.imports.csvfile import cell_values, read_csv_table
 from edge.imports.entrant_columns import ALIASES
-from edge.imports.entrants_csv import EntrantRow, EntrantsFile, parse_entrants_csv
+from edge.imports.entrants_csv import EntrantsFile, parse_entrants_csv
 from edge.imports.headers import map_headers
 from edge.imports.passings_csv import normalise_bib
 from edge.phrase import Phrase
+from edge.services.entrant_rows import (
+    RaceIds,
+    race_ids,
+    relay_conflicts,
+    relay_legs,
+    row_values,
+    team_mates,
+)
 from edge.services.events import EventOverview, get_event, load_overview
 from edge.store.database import Database
-
-# Entrant attributes filled from each CSV column (race and wave are resolved to ids).
-_PLAIN_COLUMNS = {
-    "last_name": "last_name",
-    "first_name": "first_name",
-    "sex": "sex",
-    "birth_date": "birth_date",
-    "birth_year": "birth_year",
-    "club": "club",
-    "team": "team",
-    "tag1": "tag1",
-    "tag2": "tag2",
-    "category": "category_override",
-}
 
 
 @dataclass(frozen=True)
@@ -67,12 +61,6 @@ class ImportReport:
     rows: list[ImportRow] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _RaceIds:
-    race_id: str
-    waves: dict[str, str]  # wave code -> wave id
-
-
 class EntrantService:
     """Entrants of an event."""
 
@@ -88,13 +76,13 @@ class EntrantService:
         async with self.db.write() as session:
             event = await get_event(session, slug)
             overview = await load_overview(session, event)
-            races = {
-                r.race.code: _RaceIds(r.race.id, {w.code: w.id for w in r.waves})
-                for r in overview.races
-            }
+            races = {r.race.code: race_ids(r) for r in overview.races}
             waves, names = _races_of(overview)
+            legs = relay_legs(races)
             # CPU-bound: in a thread, so screens and /healthz answer during a big import.
-            parsed = await asyncio.to_thread(parse_entrants_csv, data, waves, race_names=names)
+            parsed = await asyncio.to_thread(
+                parse_entrants_csv, data, waves, race_names=names, race_legs=legs
+            )
             existing = {
                 e.bib: e
                 for e in (await session.exec(select(Entrant).where(Entrant.event_id == event.id)))
@@ -103,7 +91,11 @@ class EntrantService:
                 encoding=parsed.encoding,
                 delimiter=parsed.delimiter,
                 ignored_headers=list(parsed.ignored_headers),
-                problems=[*parsed.problems, *_tag_conflicts(parsed, existing)],
+                problems=[
+                    *parsed.problems,
+                    *_tag_conflicts(parsed, existing),
+                    *relay_conflicts(parsed, existing, races),
+                ],
             )
             report.problems.sort(key=lambda p: p.line or 0)
             if report.problems and not dry_run:
@@ -139,17 +131,23 @@ class EntrantService:
             if entrant is None:
                 raise NotFound(f"no entrant with bib {bib!r} in event {event.slug!r}")
             overview = await load_overview(session, event)
+            races = {r.race.code: race_ids(r) for r in overview.races}
             waves, names = _races_of(overview)
-            parsed = parse_entrants_csv(_one_row(entrant.bib, values), waves, race_names=names)
+            parsed = parse_entrants_csv(
+                _one_row(entrant.bib, values), waves, race_names=names, race_legs=relay_legs(races)
+            )
             wearers = await _tag_wearers(session, event, parsed)
-            problems = [*parsed.problems, *_tag_conflicts(parsed, wearers)]
+            mates = await team_mates(session, event, parsed, races)
+            problems = [
+                *parsed.problems,
+                *_tag_conflicts(parsed, wearers),
+                *relay_conflicts(parsed, {entrant.bib: entrant, **mates}, races),
+            ]
             if problems:
                 fixes = [Problem(p.where, p.reason) for p in problems]  # no file lines here
                 raise InvalidInput(fixes, Phrase("bib {bib} was not changed", bib=entrant.bib))
             row = parsed.rows[0]
-            race = next(r for r in overview.races if r.race.code == row.race)
-            ids = _RaceIds(race.race.id, {w.code: w.id for w in race.waves})
-            if _update(entrant, _values(row, parsed.columns, ids, entrant)):
+            if _update(entrant, row_values(row, parsed.columns, races[row.race], entrant)):
                 session.add(entrant)  # the outbox trigger replicates the change
             return entrant
 
@@ -205,7 +203,7 @@ def _races_of(overview: EventOverview) -> tuple[dict[str, list[str]], dict[str, 
 def _merge_rows(
     parsed: EntrantsFile,
     existing: dict[str, Entrant],
-    races: dict[str, _RaceIds],
+    races: dict[str, RaceIds],
     event_id: str,
     report: ImportReport,
 ) -> tuple[list[dict[str, Any]], dict[int, tuple[str, tuple[str, ...]]]]:
@@ -218,7 +216,7 @@ def _merge_rows(
     done: dict[int, tuple[str, tuple[str, ...]]] = {}  # line -> (action, changed)
     for row in parsed.rows:
         entrant = existing.get(row.bib)
-        values = _values(row, parsed.columns, races[row.race], entrant)
+        values = row_values(row, parsed.columns, races[row.race], entrant)
         if entrant is None:
             new = Entrant(event_id=event_id, bib=row.bib, **values)
             new_rows.append(new.model_dump())
@@ -235,26 +233,8 @@ def _merge_rows(
     return new_rows, done
 
 
-def _values(
-    row: EntrantRow, columns: frozenset[str], race: _RaceIds, entrant: Entrant | None
-) -> dict[str, Any]:
-    """Entrant attributes from a row, only for the columns the file has."""
-    values: dict[str, Any] = {
-        attr: getattr(row, column) for column, attr in _PLAIN_COLUMNS.items() if column in columns
-    }
-    if values.get("sex") is not None:
-        values["sex"] = Sex(values["sex"])
-    values["race_id"] = race.race_id
-    if "wave" in columns:
-        values["wave_id"] = race.waves[row.wave] if row.wave else None
-    elif entrant is not None and entrant.race_id != race.race_id:
-        # The old wave belongs to the old race: fall back to the new race's first wave.
-        values["wave_id"] = None
-    return values
-
-
 EDIT_COLUMNS = ("last_name", "first_name", "sex", "birth_date", "birth_year", "club", "team",
-                "race", "wave", "tag1", "tag2", "category")  # fmt: skip
+                "race", "wave", "tag1", "tag2", "category", "leg")  # fmt: skip
 """Fields of an entrant an operator edits (as import columns; bib, status excluded)."""
 
 

@@ -9,6 +9,7 @@ from sqlmodel import col, or_, select
 
 from edge.domain import Entrant
 from edge.imports.passings_csv import normalise_bib
+from edge.services.entrant_rows import race_ids, relay_legs
 from edge.services.entrants import EDIT_COLUMNS, entrant_of_event
 from edge.services.events import get_event, load_overview
 from edge.store.database import Database
@@ -40,6 +41,7 @@ class RosterLine:
             "tag1": e.tag1 or "",
             "tag2": e.tag2 or "",
             "category": e.category_override or "",
+            "leg": e.leg or "",
         }
         return {c: values[c] for c in EDIT_COLUMNS}
 
@@ -114,6 +116,12 @@ class RosterService:
         async with self.db.read() as session:
             overview = await load_overview(session, await get_event(session, slug))
         return {r.race.code: [w.code for w in r.waves] for r in overview.races}
+
+    async def legs(self, slug: str) -> dict[str, tuple[str, ...]]:
+        """The relay races' leg codes in running order, by race code (other races left out)."""
+        async with self.db.read() as session:
+            overview = await load_overview(session, await get_event(session, slug))
+        return relay_legs({r.race.code: race_ids(r) for r in overview.races})
 
     async def line(self, slug: str, bib: str) -> RosterLine | None:
         """One entrant by bib with its race and wave codes, or None."""

@@ -94,6 +94,7 @@ class EntrantOut:
     tag2: str | None
     category_override: str | None
     manual_status: str | None
+    leg: str | None = None  # the leg a relay runner runs for their team
 
 
 @dataclass
@@ -191,6 +192,7 @@ def entrant_out(entrant: Entrant) -> EntrantOut:
         tag2=entrant.tag2,
         category_override=entrant.category_override,
         manual_status=entrant.manual_status,
+        leg=entrant.leg,
     )
 
 

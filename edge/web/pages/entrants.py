@@ -115,6 +115,7 @@ class EntrantPages(Controller):
             "bib": bib,
             "values": values,
             "races": await RosterService(db).races(slug),
+            "legs": await RosterService(db).legs(slug),
             "problems": problems,
         }
         response = render(request, "entrants.html", context)
