@@ -30,12 +30,14 @@ def test_defaults_play_the_scenarios_defaults() -> None:
 def test_new_scenarios_take_their_options() -> None:
     laps = scenario(
         *("--scenario", "laps", "--runners", "40", "--laps", "12", "--lap-time", "95.5"),
-        *("--time-limit", "3600", "--bounces", "0.1", "--dropouts", "0", "--start", "4"),
+        *("--time-limit", "3600", "--bounces", "0.1", "--bounce-after", "5,9"),
+        *("--dropouts", "0", "--start", "4"),
         *("--waves", "2", "--wave-gap", "60", "--antennas", "2", "--seed", "9"),
     )
     assert laps == LapsScenario(
         runners=40, laps=12, lap_time_s=95.5, time_limit_s=3600, bounce_share=0.1,
-        dropout_share=0, start_s=4, waves=2, wave_gap_s=60, antennas=(1, 2), seed=9,
+        bounce_s=(5, 9), dropout_share=0, start_s=4, waves=2, wave_gap_s=60, antennas=(1, 2),
+        seed=9,
     )  # fmt: skip
     relay = scenario(
         *("--scenario", "relay", "--teams", "8", "--legs", "4", "--leg-time", "300"),
@@ -73,6 +75,14 @@ def test_new_scenarios_take_their_options() -> None:
             "give 5 positive segment times, for SWIM, T1, BIKE, T2, RUN",
         ),
         (["--scenario", "laps", "--dropouts", "2"], "the share of dropouts is between 0 and 1"),
+        (
+            ["--scenario", "laps", "--bounce-after", "5"],
+            "a bounce comes between two positive times after a crossing",
+        ),
+        (
+            ["--scenario", "laps", "--lap-time", "20"],
+            "bounces come 4 to 12 s after a crossing, within half a lap: laps must be longer",
+        ),
     ],
 )
 def test_bad_options_are_refused_before_listening(

@@ -51,7 +51,8 @@ OPTIONS: dict[str, dict[str, str]] = {
     "laps": {
         "runners": "runners", "laps": "laps", "lap_time": "lap_time_s",
         "time_limit": "time_limit_s", "start": "start_s", "waves": "waves",
-        "wave_gap": "wave_gap_s", "bounces": "bounce_share", "dropouts": "dropout_share",
+        "wave_gap": "wave_gap_s", "bounces": "bounce_share", "bounce_after": "bounce_s",
+        "dropouts": "dropout_share",
     },
     "relay": {
         "teams": "teams", "legs": "legs", "leg_time": "leg_time_s", "start": "start_s",
@@ -97,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     laps.add_argument("--lap-time", type=float, help="mean lap, s (90)")
     laps.add_argument("--time-limit", type=float, help="timed race: stop past this, s")
     laps.add_argument("--bounces", type=float, help="share of crossings bounced (0.03)")
+    laps.add_argument(
+        "--bounce-after", type=_seconds_list, metavar="S,S", help="bounce this long after, s (4,12)"
+    )
     relay = parser.add_argument_group("relay: bibs team×10+leg, handovers on the mat")
     relay.add_argument("--teams", type=int, help="teams (20)")
     relay.add_argument("--legs", type=int, help="legs per team, 1 to 9 (3)")

@@ -75,9 +75,9 @@ class LapsScenario(CrossingScenario):
             raise InvalidScenario("a race has at least one wave")
         check_share("bounces", self.bounce_share)
         check_share("dropouts", self.dropout_share)
+        if len(self.bounce_s) != 2 or not 0 < self.bounce_s[0] <= self.bounce_s[1]:
+            raise InvalidScenario("a bounce comes between two positive times after a crossing")
         low, high = self.bounce_s
-        if not 0 < low <= high:
-            raise InvalidScenario(f"a bounce comes a positive time after a crossing, not {low:g} s")
         if self.bounce_share and high >= self.lap_time_s / 2:
             raise InvalidScenario(
                 f"bounces come {low:g} to {high:g} s after a crossing, within half a lap: "
