@@ -57,9 +57,7 @@ class LapsScenario(CrossingScenario):
     start_s: float = 0.0  # the first wave's gun, this long after the ROSpec starts
     waves: int = 1  # people start in this many waves of consecutive bibs...
     wave_gap_s: float = 0.0  # ...each this long after the one before
-    time_limit_s: float | None = (
-        None  # timed race: stop at the first crossing this long after the gun
-    )
+    time_limit_s: float | None = None  # timed race: stop at the first crossing past it (s)
     bounce_share: float = 0.03  # share of crossings followed by a bounced second pass...
     bounce_s: tuple[float, float] = (4.0, 12.0)  # ...this long after it
     dropout_share: float = 0.1  # share of people who stop early
