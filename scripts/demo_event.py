@@ -67,6 +67,11 @@ def emulator_args(point: str) -> list[str]:
     ]
 
 
+def write_emulator_args(folder: Path, point: str, args: list[str]) -> None:
+    """Write ``folder/emulator-POINT.args``: the emulator's arguments, one a line, for run.sh."""
+    (folder / f"emulator-{point}.args").write_text("\n".join(args) + "\n", encoding="utf-8")
+
+
 def wave_of(bib: int) -> str:
     """The wave code of ``bib``: waves are blocks of consecutive bibs, as the emulator's."""
     return f"W{(bib - 1) * WAVES // RUNNERS + 1}"
@@ -139,8 +144,7 @@ def main(folder: Path) -> None:
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - STARTED_AGO
     (folder / "event.yaml").write_text(event_yaml(start), encoding="utf-8")
     for point in EMULATED:
-        args = "\n".join(emulator_args(point))
-        (folder / f"emulator-{point}.args").write_text(args + "\n", encoding="utf-8")
+        write_emulator_args(folder, point, emulator_args(point))
     with (folder / "entrants.csv").open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file, delimiter=";")
         writer.writerow(

@@ -1,12 +1,29 @@
-"""Fixtures of the over-the-air tests: bundles and releases built and installed once a session."""
+"""Fixtures of the integration tests: the LLRP emulator, and the over-the-air tests'
+bundles and releases built and installed once a session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from edge.rfid.emulator import BackgroundEmulator, Scenario, offset_for_year
 from tests.otabox import ReleaseStore, build_bundles, skip_unless_installable
+
+
+@pytest.fixture
+def emulate() -> Iterator[Callable[..., BackgroundEmulator]]:
+    """Start emulated LLRP readers (their clocks in 2000) that stop with the test."""
+    with ExitStack() as stack:
+
+        def start(scenario: Scenario, **kw: Any) -> BackgroundEmulator:
+            kw.setdefault("clock_offset_us", offset_for_year(2000))
+            return stack.enter_context(BackgroundEmulator(scenario, **kw))
+
+        yield start
 
 
 @pytest.fixture(scope="session")

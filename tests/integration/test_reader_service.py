@@ -14,8 +14,8 @@ import re
 import socket
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack, asynccontextmanager, closing
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ from edge.rfid.emulator import (
     Faults,
     RaceScenario,
     Scenario,
-    offset_for_year,
 )
 from edge.rfid.service import ReaderService, Tuning, resolve_target
 from edge.roleconfig import ReaderConfig
@@ -60,17 +59,6 @@ def db_file(tmp_path: Path) -> Path:
     path = tmp_path / "edge.db"
     chrono(path, "event", "load", str(EVENT))
     return path
-
-
-@pytest.fixture
-def emulate() -> Iterator[Callable[..., BackgroundEmulator]]:
-    with ExitStack() as stack:
-
-        def start(scenario: Scenario, **kw: Any) -> BackgroundEmulator:
-            kw.setdefault("clock_offset_us", offset_for_year(2000))
-            return stack.enter_context(BackgroundEmulator(scenario, **kw))
-
-        yield start
 
 
 def reader_config(port: int, **kw: Any) -> ReaderConfig:
@@ -125,10 +113,12 @@ async def until(condition: Callable[[], bool], what: str, limit_s: float = WAIT_
 
 
 @asynccontextmanager
-async def reader_service(db_file: Path, reader: ReaderConfig) -> AsyncIterator[ReaderService]:
+async def reader_service(
+    db_file: Path, reader: ReaderConfig, *, slug: str = SLUG, point: str = "finish"
+) -> AsyncIterator[ReaderService]:
     db = Database(db_file)
     try:
-        target = await resolve_target(db, SLUG, "finish", "test-box")
+        target = await resolve_target(db, slug, point, "test-box")
         service = ReaderService(db, target, reader, tuning=TUNING)
         stop = asyncio.Event()
         task = asyncio.create_task(service.run(stop))

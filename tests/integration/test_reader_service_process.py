@@ -9,16 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from edge.cli import cli
-from edge.rfid.emulator import BackgroundEmulator, BurstScenario, Scenario, offset_for_year
+from edge.rfid.emulator import BackgroundEmulator, BurstScenario
 from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import load_role, save_role
 from edge.store.database import Database
@@ -44,17 +42,6 @@ def db_file(tmp_path: Path) -> Path:
     path = tmp_path / "edge.db"
     chrono(path, "event", "load", str(EVENT))
     return path
-
-
-@pytest.fixture
-def emulate() -> Iterator[Callable[..., BackgroundEmulator]]:
-    with ExitStack() as stack:
-
-        def start(scenario: Scenario, **kw: Any) -> BackgroundEmulator:
-            kw.setdefault("clock_offset_us", offset_for_year(2000))
-            return stack.enter_context(BackgroundEmulator(scenario, **kw))
-
-        yield start
 
 
 COMMITTED = re.compile(

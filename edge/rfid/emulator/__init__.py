@@ -28,8 +28,11 @@ from __future__ import annotations
 
 from edge.rfid.emulator.capabilities import ReaderProfile
 from edge.rfid.emulator.cli import main
+from edge.rfid.emulator.crossings import Crossing, CrossingScenario
 from edge.rfid.emulator.faults import Faults
-from edge.rfid.emulator.race import Crossing, RaceScenario
+from edge.rfid.emulator.laps import LapsScenario
+from edge.rfid.emulator.race import RaceScenario
+from edge.rfid.emulator.relay import RelayScenario, relay_bib
 from edge.rfid.emulator.scenarios import (
     BurstScenario,
     Scenario,
@@ -40,22 +43,28 @@ from edge.rfid.emulator.scenarios import (
 from edge.rfid.emulator.server import BackgroundEmulator, EmulatorServer, serve_emulator
 from edge.rfid.emulator.session import EmulatorStats
 from edge.rfid.emulator.timeline import ReaderClock, offset_for_year
+from edge.rfid.emulator.triathlon import TriathlonScenario
 
 __all__ = [
     "BackgroundEmulator",
     "BurstScenario",
     "Crossing",
+    "CrossingScenario",
     "EmulatorServer",
     "EmulatorStats",
     "Faults",
+    "LapsScenario",
     "RaceScenario",
     "ReaderClock",
     "ReaderProfile",
+    "RelayScenario",
     "Scenario",
     "ScriptedScenario",
     "TagRead",
+    "TriathlonScenario",
     "epc_for_bib",
     "main",
     "offset_for_year",
+    "relay_bib",
     "serve_emulator",
 ]
