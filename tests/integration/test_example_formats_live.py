@@ -27,7 +27,6 @@ from typing import Any
 
 import pytest
 
-from edge.imports.entrant_columns import NAMES
 from edge.imports.eventfile import parse_event_file
 from edge.rfid.emulator import BackgroundEmulator, Crossing
 from edge.rfid.emulator.cli import build_parser, scenario_from_args
@@ -225,10 +224,6 @@ async def test_the_hour_counts_laps_until_its_end_and_ranks_by_laps_then_time(
     assert_ranked(finishers, lambda r: (-int(r["laps"]), duration_us(r["gun_time"])))
 
 
-@pytest.mark.skipif(
-    "leg" not in NAMES,
-    reason="the entrants import has no leg column yet (issue 19, branch i19-leg)",
-)
 async def test_the_relay_times_each_leg_from_handover_to_handover(
     tmp_path: Path, emulate: Callable[..., BackgroundEmulator]
 ) -> None:
