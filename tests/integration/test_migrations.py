@@ -53,6 +53,25 @@ def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
     assert migrate.current_revision(path) == migrate.head_revision()
 
 
+def test_race_formats_downgrade_on_a_database_holding_races_keeps_them(tmp_path: Path) -> None:
+    from alembic import command
+
+    from tests.integration.test_cli_flow import ENTRANTS, EVENT, SLUG, chrono
+
+    path = tmp_path / "edge.db"
+    chrono(path, "db", "upgrade")
+    chrono(path, "event", "load", str(EVENT))
+    chrono(path, "entrants", "import", str(ENTRANTS), "--event", SLUG)
+    command.downgrade(migrate.alembic_config(path), "0007")
+    with sqlite3.connect(path) as connection:
+        race_columns = {r[1] for r in connection.execute("pragma table_info(race)")}
+        assert not race_columns & {"format", "format_rules"}
+        assert connection.execute("select count(*) from entrant").fetchone()[0] == 6
+        connection.execute("update entrant set club = 'x' where bib = '1'")  # trigger still works
+    migrate.upgrade(path)
+    assert migrate.current_revision(path) == migrate.head_revision()
+
+
 async def test_connections_follow_the_sqlite_rules(db_path: Path) -> None:
     db = Database(db_path)
     try:

@@ -62,10 +62,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Revert this migration."""
+    """Revert this migration.
+
+    SQLite drops a column in place (3.35+): a batch copy of ``race`` would drop the
+    table under its entrants' foreign keys and fail on any database that holds races.
+    """
     _replace_triggers(leg=False)
-    with op.batch_alter_table("entrant") as batch:
-        batch.drop_column("leg")
-    with op.batch_alter_table("race") as batch:
-        batch.drop_column("format_rules")
-        batch.drop_column("format")
+    op.execute("ALTER TABLE entrant DROP COLUMN leg")
+    op.execute("ALTER TABLE race DROP COLUMN format_rules")
+    op.execute("ALTER TABLE race DROP COLUMN format")
