@@ -121,3 +121,36 @@ def test_a_relay_search_finds_a_team_by_its_name_or_any_runner(box: TestClient[L
     assert teams("nobody") == []
     found = box.get("/results?race=RELAY&q=tranquille").text
     assert 'data-key="team-Team Zèbre" open>' in found  # the runner found is in sight
+
+
+def test_the_speaker_board_of_a_lap_race_counts_laps_to_go(box: TestClient[Litestar]) -> None:
+    board = box.get(f"{BASE}/arrivals?race=CRIT").json()
+    shown = [
+        (a["bib"], a["time"], a["laps"], a["laps_to_go"], a["rank"]) for a in board["arrivals"]
+    ]
+    assert shown == [
+        ("101", "0:28:30.5", 3, 0, 1),  # finished
+        ("102", "0:22:00.0", 2, 1, None),  # on her last lap (the bounced read is no lap)
+        ("101", "0:19:30.0", 2, 1, None),
+        ("103", "0:12:00.0", 1, 2, None),
+        ("102", "0:11:00.0", 1, 2, None),
+        ("101", "0:10:00.0", 1, 2, None),
+    ]
+    assert board["soon"] == []  # no projection from a split passed on every lap
+
+
+def test_the_speaker_board_of_a_relay_shows_each_handover(box: TestClient[Litestar]) -> None:
+    board = box.get(f"{BASE}/arrivals?race=RELAY").json()
+    shown = [
+        (a["team"], a["bib"], a["last_name"], a["leg"], a["next_leg"], a["time"], a["rank"])
+        for a in board["arrivals"]
+    ]
+    assert shown == [
+        ("Les Fusées", "303", "Éclair", "L3", None, "0:36:00.7", 1),
+        ("Les Fusées", "302", "Vite", "L2", "L3", "0:23:00.0", None),
+        ("Team Zèbre", "311", "Lent", "L1", "L2", "0:15:00.0", None),
+        ("Les Fusées", "301", "Rapide", "L1", "L2", "0:12:00.0", None),
+    ]
+    merged = box.get(f"{BASE}/arrivals").json()  # every race of the event on one board
+    # Newest first whatever the race: 1H's lap at 40:00, the relay's finish, 1H's at 36:00.
+    assert [a["bib"] for a in merged["arrivals"][:3]] == ["201", "303", "202"]
