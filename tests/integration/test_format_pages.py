@@ -154,3 +154,15 @@ def test_the_speaker_board_of_a_relay_shows_each_handover(box: TestClient[Litest
     merged = box.get(f"{BASE}/arrivals").json()  # every race of the event on one board
     # Newest first whatever the race: 1H's lap at 40:00, the relay's finish, 1H's at 36:00.
     assert [a["bib"] for a in merged["arrivals"][:3]] == ["201", "303", "202"]
+
+
+def test_the_console_counts_relay_teams_and_timed_runners_as_still_running(
+    box: TestClient[Litestar],
+) -> None:
+    page = box.get(f"/?event={SLUG}").text
+    counts = dict(re.findall(r'id="count-(\w+)">(\d+)<', page))
+    # CRIT: 101 finished, 102 and 103 on course. 1H: 201 and 202 have laps, but the hour
+    # is not over: on course. RELAY: Les Fusées finished, Team Zèbre on course (teams,
+    # not six runners). DUO: 401 finished, 402 on course.
+    assert counts == {"started": "9", "finished": "3", "on_course": "6", "out": "0"}
+    assert "Relays are counted by team, not by runner." in page
