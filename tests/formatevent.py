@@ -98,6 +98,29 @@ def write_format_event(folder: Path, minutes_ago: float = 50.0) -> tuple[Path, P
     return event, entrants, start
 
 
+def load_format_box(db: Path, folder: Path, minutes_ago: float = 50.0) -> dt.datetime:
+    """Fill the box database ``db`` as an operator would (``chrono-edge`` commands): the
+    event, its entrants with their legs, and every passing; return the races' start."""
+    from click.testing import CliRunner
+
+    from edge.cli import cli
+
+    def chrono(*args: str) -> None:
+        done = CliRunner().invoke(cli, ["--db", str(db), *args])
+        assert done.exit_code == 0, done.output
+
+    event, entrants, start = write_format_event(folder, minutes_ago)
+    passings = folder / "passings.csv"
+    lines = [f"{p},{bib},{at(start, m, s)}" for p, bib, m, s in PASSINGS]
+    passings.write_text("\n".join(["point,bib,time", *lines]) + "\n", encoding="utf-8")
+    chrono("db", "upgrade")
+    chrono("event", "load", str(event))
+    chrono("entrants", "import", str(entrants), "--event", SLUG)
+    set_legs(db)
+    chrono("passings", "import", str(passings), "--event", SLUG)
+    return start
+
+
 def set_legs(db: Path, legs: dict[str, str] = LEGS) -> None:
     """Give relay runners their leg, straight in the box's database.
 
