@@ -9,8 +9,10 @@ handover in a relay (the team, the runner coming in, the leg that starts).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from edge.timing.model import EntrantResult, RaceFormat, RaceSpec, RelayResult, Status
 
@@ -105,37 +107,45 @@ def lap_arrivals(
     show the time since the runner's own start. Runners out of the race (DNF, DSQ)
     are not announced.
     """
-    found: list[Arrival] = []
+    # A 24-hour race holds tens of thousands of crossings and the board is redrawn on
+    # every passing: only each runner's last ``limit`` crossings can be among the last
+    # ``limit``, and only the chosen ones become Arrivals.
+    crossings: list[tuple[int, str, int, EntrantResult]] = []
     for r in results:
-        start = r.chip_start_us
-        if r.status not in (Status.FIN, Status.ONC) or start is None:
+        if r.status not in (Status.FIN, Status.ONC) or r.chip_start_us is None:
             continue
-        entrant = r.entrant
-        instant = start
-        for number, lap_us in enumerate(r.lap_times_us, start=1):
-            instant += lap_us
-            ranked = number == len(r.lap_times_us) and r.status is Status.FIN
-            time_us = r.ranking_time_us if ranked else None
-            found.append(
-                Arrival(
-                    race=race,
-                    bib=entrant.bib,
-                    first_name=entrant.first_name,
-                    last_name=entrant.last_name,
-                    club=entrant.club,
-                    sex=entrant.sex,
-                    category=r.category,
-                    finish_us=instant,
-                    time_us=time_us if time_us is not None else instant - start,
-                    rank=r.rank if ranked else None,
-                    sex_rank=r.sex_rank if ranked else None,
-                    category_rank=r.category_rank if ranked else None,
-                    laps=number,
-                    laps_to_go=laps - number if laps is not None else None,
-                )
-            )
-    found.sort(key=lambda a: (a.finish_us, a.bib), reverse=True)
-    return found[:limit]
+        instants = list(accumulate(r.lap_times_us, initial=r.chip_start_us))[1:]
+        first = max(len(instants) - limit, 0)
+        crossings += [
+            (instants[index], r.entrant.bib, index + 1, r) for index in range(first, len(instants))
+        ]
+    newest = heapq.nlargest(limit, crossings, key=lambda c: (c[0], c[1]))
+    return [_lap_arrival(race, laps, r, instant, number) for instant, _, number, r in newest]
+
+
+def _lap_arrival(
+    race: str, laps: int | None, r: EntrantResult, instant: int, number: int
+) -> Arrival:
+    """Crossing ``number`` of the lap line, at ``instant``, by the runner of ``r``."""
+    entrant = r.entrant
+    ranked = number == len(r.lap_times_us) and r.status is Status.FIN
+    time_us = r.ranking_time_us if ranked else None
+    return Arrival(
+        race=race,
+        bib=entrant.bib,
+        first_name=entrant.first_name,
+        last_name=entrant.last_name,
+        club=entrant.club,
+        sex=entrant.sex,
+        category=r.category,
+        finish_us=instant,
+        time_us=time_us if time_us is not None else instant - (r.chip_start_us or 0),
+        rank=r.rank if ranked else None,
+        sex_rank=r.sex_rank if ranked else None,
+        category_rank=r.category_rank if ranked else None,
+        laps=number,
+        laps_to_go=laps - number if laps is not None else None,
+    )
 
 
 def relay_handovers(race: str, teams: Iterable[RelayResult], limit: int) -> list[Arrival]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from edge.timing.arrivals import Arrival, lap_arrivals, race_arrivals, relay_handovers
 from edge.timing.model import (
     EntrantInfo,
@@ -168,3 +171,27 @@ def test_each_format_announces_its_own_arrivals() -> None:
     assert [a.bib for a in relay] == ["303", "302", "301"]
     point = race_arrivals(spec(RaceFormat.POINT), CRIT, [FUSEES], limit=10)
     assert [(a.bib, a.laps, a.team) for a in point] == [("1", None, None)]  # finishers only
+
+
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=1, max_value=5 * MIN), max_size=12),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(min_value=1, max_value=15),
+)
+def test_the_last_crossings_are_the_newest_of_all_crossings(
+    laps_of: list[list[int]], limit: int
+) -> None:
+    field = [lapper(str(n), laps, Status.ONC) for n, laps in enumerate(laps_of)]
+    every = sorted(
+        (
+            (START + sum(laps[:number]), str(n), number)
+            for n, laps in enumerate(laps_of)
+            for number in range(1, len(laps) + 1)
+        ),
+        reverse=True,
+    )
+    shown = lap_arrivals("24H", None, field, limit)
+    assert [(a.finish_us, a.bib, a.laps) for a in shown] == every[:limit]
