@@ -90,7 +90,7 @@ def test_a_relay_lists_teams_with_their_legs_to_unfold(box: TestClient[Litestar]
     page = box.get("/results?race=RELAY&tab=sex").text  # a relay has only its team ranking
     assert re.findall(r'data-tab="([^"]+)"', page) == ["scratch"]
     assert re.findall(r'<tr data-team="([^"]+)"', page) == ["Les Fusées", "Team Zèbre"]
-    assert "1 teams finished of 2" in page
+    assert "1 of 2 teams finished" in page
     fusees = row(page, "data-team", "Les Fusées")
     assert text_of(fusees).startswith("1 Les Fusées")
     assert text_of(fusees).endswith("0:36:00.7 Finished")
