@@ -19,6 +19,7 @@ from central.services.rollouts import COLUMNS
 from central.services.updates import UpdateService
 from central.services.users import UserService, session_key
 from central.web.auth import SESSION_KEY, SESSION_USER, LoginThrottle, TooManyAttempts, admin_of
+from central.web.columns import column_label
 from edge.domain.clock import from_us
 from edge.web.sessions import renew_session
 
@@ -138,11 +139,13 @@ class PageController(Controller):
     ) -> Template:
         """A race's live results for the public (refreshes by itself)."""
         found = await public.results(slug, race)
+        columns = found.document.get("columns", [])
         context = {
             "event": slug,
             "race": race,
             "updated": from_us(found.updated_us).isoformat(timespec="seconds"),
-            "columns": found.document.get("columns", []),
+            "columns": columns,
+            "headings": [column_label(str(column)) for column in columns],
             "rows": found.document.get("rows", []),
             "statuses": STATUS_LABELS,
             "refresh": PUBLIC_REFRESH_S,

@@ -20,7 +20,8 @@ from edge.services.events import get_event, get_race, load_overview
 from edge.services.live import live_results
 from edge.services.results import RaceSheet
 from edge.store.database import Database
-from edge.timing.arrivals import Announced, Arrival, Course, arriving_soon, recent_arrivals
+from edge.timing.arrivals import Announced, Arrival, Course, arriving_soon, race_arrivals
+from edge.timing.model import RaceFormat
 
 ARRIVALS_SHOWN = 10
 """As many as a 1080-line TV shows in full at the screen's type size."""
@@ -43,9 +44,14 @@ class BoardScope:
 
 
 def course_of(sheet: RaceSheet) -> Course:
-    """The race's last split before the finish and the distances to project a finish."""
+    """The race's last split before the finish and the distances to project a finish.
+
+    Only a point race projects arrivals: in a lap race or a relay the last split is
+    passed on every lap or leg, and its distance says nothing of the finish.
+    """
     points = sheet.race.points
-    splits = [p for p in points if p.kind == PointKind.SPLIT]
+    point_race = sheet.spec.format is RaceFormat.POINT
+    splits = [p for p in points if p.kind == PointKind.SPLIT and point_race]
     finish = next((p for p in points if p.kind == PointKind.FINISH), None)
     last = splits[-1] if splits else None
     return Course(
@@ -90,7 +96,7 @@ class ArrivalService:
         now = now_us()
         for code in scope.races:
             sheet = await self.live.sheet(scope.slug, code, version)
-            arrivals.extend(recent_arrivals(code, sheet.results, limit))
+            arrivals.extend(race_arrivals(sheet.spec, sheet.results, sheet.relay, limit))
             announced.extend(arriving_soon(course_of(sheet), sheet.results, now, soon))
         arrivals.sort(key=lambda a: (a.finish_us, a.bib), reverse=True)
         announced.sort(key=lambda a: (a.expected_us, a.bib))

@@ -22,7 +22,8 @@ from edge.services.passing_feed import POLL_S, PassingFeed
 from edge.services.readers import ReaderHealthService, ReaderStatus
 from edge.services.results import ResultService
 from edge.store.database import Database
-from edge.timing.model import Status
+from edge.timing.model import RaceFormat
+from edge.timing.tally import Tally, race_tally
 
 SPARK_S = 60
 """The sparkline shows reads per second over the last minute."""
@@ -57,16 +58,6 @@ class PointBoard:
 
 
 @dataclass(frozen=True)
-class Counts:
-    """Where the runners are, over every race of the event."""
-
-    started: int = 0
-    finished: int = 0
-    on_course: int = 0
-    out: int = 0  # DNF (by hand, or no finish once the race closed) or DSQ
-
-
-@dataclass(frozen=True)
 class UnknownTag:
     """A tag read at a point that no entrant wears."""
 
@@ -81,8 +72,9 @@ class Board:
     """Everything the console shows around the passings."""
 
     points: list[PointBoard]
-    counts: Counts
+    counts: Tally  # over every race of the event; relays count their teams
     unknown: list[UnknownTag] = field(default_factory=list)
+    relay: bool = False  # the event has a relay: its counters count teams, not runners
 
 
 @dataclass(frozen=True)
@@ -145,10 +137,11 @@ class ConsoleService:
                 UnknownTag(epc, code, int(n), time_of_day(int(last), event.timezone))
                 for epc, code, n, last in unknown.all()
             ]
-            races = list(
-                (await session.exec(select(Race.code).where(Race.event_id == event.id))).all()
-            )
-        return Board(points=points, counts=await self._counts(event, races), unknown=tags)
+            query = select(Race.code, Race.format).where(Race.event_id == event.id)
+            races = list((await session.exec(query)).all())
+        counts = await self._counts(event, [code for code, _ in races], now)
+        relay = any(kind == RaceFormat.RELAY for _, kind in races)
+        return Board(points=points, counts=counts, unknown=tags, relay=relay)
 
     async def live(self, event: Event, after: int) -> AsyncIterator[LiveMessage]:
         """Passings and corrections as they are stored, and the board every second (endless)."""
@@ -167,22 +160,13 @@ class ConsoleService:
             if not items:
                 await asyncio.sleep(POLL_S)
 
-    async def _counts(self, event: Event, races: list[str]) -> Counts:
-        started = finished = on_course = out = 0
+    async def _counts(self, event: Event, races: list[str], now: int) -> Tally:
+        counts = Tally()
         results = ResultService(self.db)
         for race in races:
-            sheet = await results.race_sheet(event.slug, race)
-            for result in sheet.results:
-                if result.status is Status.DNS:
-                    continue
-                started += 1
-                if result.status is Status.FIN:
-                    finished += 1
-                elif result.status is Status.ONC:
-                    on_course += 1
-                else:
-                    out += 1
-        return Counts(started=started, finished=finished, on_course=on_course, out=out)
+            sheet = await results.race_sheet(event.slug, race, at_us=now)
+            counts += race_tally(sheet.spec, sheet.results, sheet.relay, now)
+        return counts
 
 
 def _point(

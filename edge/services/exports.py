@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from edge.domain import Event
 from edge.errors import InvalidInput, NotFound, Problem
-from edge.exports.certificate import CertificateBook, certificates_of
+from edge.exports.certificate import CertificateBook, certificates_of, relay_certificates
 from edge.exports.csvsheet import csv_bytes
 from edge.exports.document import pdf_bytes
 from edge.exports.files import EXTENSIONS, export_name, is_export_name, write_export
@@ -186,9 +186,11 @@ def _sheet_bytes(sheet: RaceSheet, request: ExportRequest) -> bytes:
 
 async def _certificates(sheet: RaceSheet, language: str | None, progress: Progress) -> bytes:
     language = language or "en"
-    made = certificates_of(
-        sheet.results, sheet.event.name, sheet.event.date, sheet.race.race.name, language
-    )
+    event, date, race = sheet.event.name, sheet.event.date, sheet.race.race.name
+    if sheet.spec.format is RaceFormat.RELAY:
+        made = relay_certificates(sheet.relay, event, date, race, language)
+    else:
+        made = certificates_of(sheet.results, event, date, race, language, spec=sheet.spec)
     book = CertificateBook(language)
     for done, certificate in enumerate(made, start=1):
         book.add(certificate)

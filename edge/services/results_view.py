@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -11,6 +10,8 @@ from edge.domain.clock import format_duration, from_us
 from edge.services.arrivals import pick_event
 from edge.services.events import EventService, load_overview
 from edge.services.live import live_results
+from edge.services.relay_view import RelayRow, relay_rows
+from edge.services.result_search import entrant_matches, name_matches
 from edge.services.results import RaceSheet
 from edge.store.database import Database
 from edge.timing.charts import (
@@ -19,10 +20,20 @@ from edge.timing.charts import (
     finishers_per_minute,
     time_histogram,
 )
-from edge.timing.model import EntrantResult, Status, TeamResult
+from edge.timing.model import EntrantResult, RaceFormat, RaceSpec, Status, TeamResult
 
 TABS = ("scratch", "sex", "category", "team", "charts")
+RELAY_TABS = ("scratch",)
+"""A relay ranks teams only: its runners' sexes, categories and finishes rank nothing."""
 SEX_ORDER = ("F", "M")
+
+
+@dataclass(frozen=True)
+class SegmentCell:
+    """A segment's time and its rank among everyone who has a time for it."""
+
+    time: str
+    rank: int | None
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,10 @@ class Row:
     status: str  # FIN, DNF, DNS, DSQ, or ONC: on course (edge.timing.course)
     time: str
     splits: list[str]
+    laps: int | None = None  # lap and timed races: laps counted so far
+    lap_times: list[str] = field(default_factory=list)  # each counted lap's time
+    distance_m: int | None = None  # timed races with a lap distance
+    segments: list[SegmentCell] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,40 +88,32 @@ class ResultsPage:
     races: list[tuple[str, str]] = field(default_factory=list)
     race: str | None = None
     version: int = 0
+    tabs: tuple[str, ...] = TABS
+    format: str = RaceFormat.POINT.value
+    laps: int | None = None  # a lap race: how many complete it
+    distance: bool = False  # a timed race with a lap distance shows the distance run
     splits: list[str] = field(default_factory=list)
+    segments: list[str] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
     teams: list[TeamRow] = field(default_factory=list)
+    relay: list[RelayRow] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)
     finishers: int = 0
     entrants: int = 0
     team_size: int | None = None
 
 
-def folded(text: str) -> str:
-    """Lower case without accents, so "helene" finds "Hélène"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def matches(result: EntrantResult, query: str) -> bool:
     """Whether a result answers a search: the exact bib, or a part of the name."""
-    wanted = folded(query.strip())
-    if not wanted:
-        return True
-    entrant = result.entrant
-    if folded(entrant.bib) == wanted:
-        return True
-    names = (
-        f"{entrant.first_name} {entrant.last_name}",
-        f"{entrant.last_name} {entrant.first_name}",
-    )
-    return any(wanted in folded(name) for name in names)
+    return entrant_matches(result.entrant, query)
 
 
-def row_of(result: EntrantResult, splits: Iterable[str]) -> Row:
+def row_of(result: EntrantResult, spec: RaceSpec) -> Row:
     """A result as the page prints it; a non-finisher shows its status instead of ranks.
 
-    A runner on course (ONC) shows the splits passed so far, and no time.
+    A runner on course (ONC) shows the splits passed so far, and no time. Laps, lap
+    times, distance and segments are shown whatever the status, as in the exports: a
+    DNF who did three laps did them.
     """
     finished = result.status is Status.FIN
     running = result.status is Status.ONC
@@ -127,8 +134,24 @@ def row_of(result: EntrantResult, splits: Iterable[str]) -> Row:
         team=entrant.team,
         status=result.status.value,
         time=time(result.ranking_time_us),
-        splits=[time(result.splits_us.get(code), finished or running) for code in splits],
+        splits=[
+            time(result.splits_us.get(code), finished or running) for code in spec.split_points
+        ],
+        laps=result.laps,
+        lap_times=[format_duration(us) for us in result.lap_times_us],
+        distance_m=distance_m(result, spec),
+        segments=[
+            SegmentCell(time(result.segments_us.get(code), True), result.segment_ranks.get(code))
+            for code in (segment.code for segment in spec.segments)
+        ],
     )
+
+
+def distance_m(result: EntrantResult, spec: RaceSpec) -> int | None:
+    """The distance a timed race's entrant has run: laps x lap distance (None: not known)."""
+    if spec.format is not RaceFormat.TIMED or spec.lap_distance_m is None:
+        return None
+    return (result.laps or 0) * spec.lap_distance_m
 
 
 def grouped(
@@ -145,15 +168,14 @@ def grouped(
     return [(k, groups[k]) for k in [*known, *rest]]
 
 
-def team_rows(teams: Iterable[TeamResult], splits: list[str], query: str) -> list[TeamRow]:
+def team_rows(teams: Iterable[TeamResult], spec: RaceSpec, query: str) -> list[TeamRow]:
     """Teams answering the search by team name or by one of their members."""
     rows = []
     for team in teams:
-        named = not query or folded(query) in folded(team.team)
-        if not named and not any(matches(m, query) for m in team.members):
+        if not name_matches(team.team, query) and not any(matches(m, query) for m in team.members):
             continue
         total = format_duration(team.total_us) if team.total_us is not None else ""
-        rows.append(TeamRow(team.rank, team.team, total, [row_of(m, splits) for m in team.members]))
+        rows.append(TeamRow(team.rank, team.team, total, [row_of(m, spec) for m in team.members]))
     return rows
 
 
@@ -210,8 +232,7 @@ class ResultsView:
         translate: Callable[..., str],
     ) -> ResultsPage:
         """The page for ``event`` (default: the box's) and ``race`` (default: its first)."""
-        tab = tab if tab in TABS else TABS[0]
-        page = ResultsPage(tab=tab, query=query.strip())
+        page = ResultsPage(tab=tab if tab in TABS else TABS[0], query=query.strip())
         events = await EventService(self.db).list_events()
         page.events = [(e.slug, e.name) for e in events]
         if not events and not event:
@@ -226,25 +247,37 @@ class ResultsView:
         wanted = race or page.races[0][0]
         page.version = await self.live.watch.version()
         sheet = await self.live.sheet(chosen.slug, wanted, page.version)
+        spec = sheet.spec
         page.race = sheet.race.race.code
-        page.splits = list(sheet.spec.split_points)
-        page.team_size = sheet.spec.team_size
+        page.format = spec.format.value
+        page.tabs = RELAY_TABS if spec.format is RaceFormat.RELAY else TABS
+        page.tab = tab = page.tab if page.tab in page.tabs else page.tabs[0]
+        page.laps = spec.laps if spec.format is RaceFormat.LAPS else None
+        page.distance = spec.format is RaceFormat.TIMED and spec.lap_distance_m is not None
+        page.splits = list(spec.split_points)
+        page.segments = [segment.code for segment in spec.segments]
+        page.team_size = spec.team_size
+        if spec.format is RaceFormat.RELAY:
+            page.entrants = len(sheet.relay)
+            page.finishers = sum(1 for team in sheet.relay if team.status is Status.FIN)
+            page.relay = relay_rows(sheet.relay, page.query)
+            return page
         page.entrants = len(sheet.results)
         page.finishers = sum(1 for r in sheet.results if r.status is Status.FIN)
         found = [r for r in sheet.results if matches(r, page.query)]
         if tab == "scratch":
-            page.groups = [Group("", [row_of(r, page.splits) for r in found])]
+            page.groups = [Group("", [row_of(r, spec) for r in found])]
         elif tab == "sex":
-            page.groups = self._groups(grouped(found, lambda r: r.entrant.sex, SEX_ORDER), page)
+            page.groups = self._groups(grouped(found, lambda r: r.entrant.sex, SEX_ORDER), spec)
         elif tab == "category":
             order = [c.code for c in sheet.race.categories]
-            page.groups = self._groups(grouped(found, lambda r: r.category, order), page)
+            page.groups = self._groups(grouped(found, lambda r: r.category, order), spec)
         elif tab == "team":
-            page.teams = team_rows(sheet.teams, page.splits, page.query)
+            page.teams = team_rows(sheet.teams, spec, page.query)
         else:
             page.charts = chart_svgs(sheet, chosen.timezone, translate)
         return page
 
     @staticmethod
-    def _groups(groups: list[tuple[str, list[EntrantResult]]], page: ResultsPage) -> list[Group]:
-        return [Group(key, [row_of(r, page.splits) for r in rows]) for key, rows in groups]
+    def _groups(groups: list[tuple[str, list[EntrantResult]]], spec: RaceSpec) -> list[Group]:
+        return [Group(key, [row_of(r, spec) for r in rows]) for key, rows in groups]

@@ -32,10 +32,10 @@ MIN = dt.timedelta(minutes=1)
 DEADLINE_S = 60.0
 
 
-def enrolled(central: str, database_url: str) -> CentralLink:
-    """Enroll a box with central as ``chrono-edge enroll`` does; return its link."""
+def enrolled(central: str, database_url: str, event: str = SLUG) -> CentralLink:
+    """Enroll a box for ``event`` with central as ``chrono-edge enroll`` does; return its link."""
     env = {**os.environ, "CHRONO_CENTRAL_DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "central", "enroll-token", "create", "--event", SLUG]
+    command = [sys.executable, "-m", "central", "enroll-token", "create", "--event", event]
     issued = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True)
     assert issued.returncode == 0, issued.stderr
     body = {"token": json.loads(issued.stdout)["token"], "serial": "finish-box",
