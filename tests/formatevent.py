@@ -7,7 +7,6 @@ tests share this event: passings made relative to ``start`` are race times.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 SLUG = "formats-day-2026"
@@ -62,24 +61,21 @@ races:
       - {code: BIKE, from: T1, to: FINISH}
 """
 
-ENTRANTS = """bib;last_name;first_name;sex;birth_year;club;team;race
-101;Anquetil;Jacques;M;1990;VC Rouen;;CRIT
-102;Longo;Jeannie;F;1988;CC Grenoble;;CRIT
-103;Hinault;Bernard;M;1985;;;CRIT
-201;Paula;Ana;F;1992;AC Lyon;;1H
-202;Gebre;Haile;M;1980;;;1H
-301;Rapide;Léa;F;1995;;Les Fusées;RELAY
-302;Vite;Marc;M;1994;;Les Fusées;RELAY
-303;Éclair;Zoé;F;1996;;Les Fusées;RELAY
-311;Lent;Paul;M;1970;;Team Zèbre;RELAY
-312;Calme;Anne;F;1971;;Team Zèbre;RELAY
-313;Tranquille;Hugo;M;1972;;Team Zèbre;RELAY
-401;Riner;Teddy;M;1989;;;DUO
-402;Manaudou;Laure;F;1986;;;DUO
+ENTRANTS = """bib;last_name;first_name;sex;birth_year;club;team;race;leg
+101;Anquetil;Jacques;M;1990;VC Rouen;;CRIT;
+102;Longo;Jeannie;F;1988;CC Grenoble;;CRIT;
+103;Hinault;Bernard;M;1985;;;CRIT;
+201;Paula;Ana;F;1992;AC Lyon;;1H;
+202;Gebre;Haile;M;1980;;;1H;
+301;Rapide;Léa;F;1995;;Les Fusées;RELAY;L1
+302;Vite;Marc;M;1994;;Les Fusées;RELAY;L2
+303;Éclair;Zoé;F;1996;;Les Fusées;RELAY;L3
+311;Lent;Paul;M;1970;;Team Zèbre;RELAY;L1
+312;Calme;Anne;F;1971;;Team Zèbre;RELAY;L2
+313;Tranquille;Hugo;M;1972;;Team Zèbre;RELAY;L3
+401;Riner;Teddy;M;1989;;;DUO;
+402;Manaudou;Laure;F;1986;;;DUO;
 """
-
-LEGS = {"301": "L1", "302": "L2", "303": "L3", "311": "L1", "312": "L2", "313": "L3"}
-"""Each relay runner's leg (set in the database: see ``set_legs``)."""
 
 
 def format_event(minutes_ago: float = 50.0) -> tuple[str, dt.datetime]:
@@ -116,25 +112,8 @@ def load_format_box(db: Path, folder: Path, minutes_ago: float = 50.0) -> dt.dat
     chrono("db", "upgrade")
     chrono("event", "load", str(event))
     chrono("entrants", "import", str(entrants), "--event", SLUG)
-    set_legs(db)
     chrono("passings", "import", str(passings), "--event", SLUG)
     return start
-
-
-def set_legs(db: Path, legs: dict[str, str] = LEGS) -> None:
-    """Give relay runners their leg, straight in the box's database.
-
-    The entrants file's ``leg`` column is read by another part of issue 19; until it
-    is, the tests set the stored column the engine reads. Call before results are first
-    computed (no outbox row is written, so a live results cache would not notice).
-    """
-    with sqlite3.connect(db) as connection:
-        event = "(SELECT id FROM event WHERE slug = ?)"
-        for bib, leg in legs.items():
-            connection.execute(
-                f"UPDATE entrant SET leg = ? WHERE bib = ? AND event_id = {event}",
-                (leg, bib, SLUG),
-            )
 
 
 def at(start: dt.datetime, minutes: float, seconds: float = 0.0) -> str:

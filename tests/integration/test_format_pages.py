@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from edge.app import create_app
 from edge.settings import Settings
-from tests.formatevent import ENTRANTS, PASSINGS, SLUG, at, format_event, set_legs
+from tests.formatevent import ENTRANTS, PASSINGS, SLUG, at, format_event
 
 BASE = f"/api/v1/events/{SLUG}"
 
@@ -25,7 +25,6 @@ def box(tmp_path: Path) -> Iterator[TestClient[Litestar]]:
     with TestClient(app=create_app(settings)) as client:
         assert client.post("/api/v1/events", content=text.encode()).status_code == 201
         assert client.post(f"{BASE}/entrants/import", content=ENTRANTS.encode()).status_code == 201
-        set_legs(tmp_path / "edge.db")
         for point, bib, minutes, seconds in PASSINGS:
             body = {"point": point, "bib": bib, "time": at(start, minutes, seconds)}
             assert client.post(f"{BASE}/passings", json=body).status_code == 201
