@@ -300,6 +300,9 @@ def decode_body(body: bytes, encoding: str | None) -> bytes:
         raise InvalidInput([problem], f"the body is not valid gzip: {error}") from error
     if inflater.unconsumed_tail or (not inflater.eof and inflater.decompress(b"", 1)):
         raise TooLarge(f"the batch is larger than {MAX_BATCH_BYTES} bytes once decompressed")
+    if not inflater.eof:
+        problem = Problem("body", f"the gzip stream ends early ({len(body)} bytes received)")
+        raise InvalidInput([problem], "the body is cut short (truncated gzip): send it whole")
     if inflater.unused_data:
         # A second gzip member (or anything after the first): never what a sender writes,
         # and a way to hide a bomb behind a small first member.
