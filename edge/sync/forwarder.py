@@ -70,6 +70,10 @@ _ABOUT_THE_BATCH = frozenset({200, 400, 409, 413, 415, 422})
 # How a receiver too old for a version refuses it, nothing applied (a batch it cannot
 # parse: 422 from ChronoEdge, 400 or 415 from others).
 _UNREADABLE = frozenset({400, 415, 422})
+_READS: dict[str, int] = {}
+"""The newest version each receiver (by URL) named, for this process: the worker runs a
+Forwarder per job, and each would otherwise first try its newest version on an older
+receiver. Any answer updates it (a receiver updated meanwhile is read at once)."""
 _UNAVAILABLE = frozenset({502, 503, 504})  # a proxy or a receiver still starting
 
 
@@ -106,7 +110,8 @@ class Forwarder:
             multiplier=half_initial, max=half_max
         ) + wait_random_exponential(multiplier=half_initial, max=half_max)
         self.newest = protocol  # the newest version this sender writes (older: tests, bench)
-        self.protocol = protocol  # the version it writes now: the newest the receiver reads
+        # The version it writes now: the newest the receiver reads, as far as it knows.
+        self.protocol = min(protocol, _READS.get(self.url + self.path, protocol))
         self._headers = {
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
@@ -287,6 +292,7 @@ class Forwarder:
             raise SyncUnreachable(f"{where} cannot be reached: {reason}") from error
         if response.status_code in _ABOUT_THE_BATCH:
             reads = answer_version(response.headers.get(PROTOCOL_HEADER))
+            _READS[self.url + self.path] = reads
             self.protocol = min(self.newest, reads)
         return response
 

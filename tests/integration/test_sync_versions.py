@@ -8,8 +8,9 @@ before it writes and reads version 1 only, names no version and refuses a versio
   gzip, no version header), to this central: central stores the same changes as
   from a box of this release;
 - this box against the central of the release before version 2, taken from the
-  git history and run from it: the first batch of each push goes as version 2,
-  is refused without a change applied, and everything goes as version 1 after.
+  git history and run from it: the first batch goes as version 2, is refused
+  without a change applied, and everything goes as version 1 after, until that
+  central is updated.
 """
 
 from __future__ import annotations
@@ -155,8 +156,8 @@ def test_this_box_falls_back_to_json_for_a_central_of_the_release_before(
 ) -> None:
     database = tmp_path / "central.db"
     env = central_env(database, older)
-    url = env["CHRONO_CENTRAL_DATABASE_URL"]
-    with central_process(url, free_port(), tmp_path, {"PYTHONPATH": str(older)}) as base:
+    url, port = env["CHRONO_CENTRAL_DATABASE_URL"], free_port()
+    with central_process(url, port, tmp_path, {"PYTHONPATH": str(older)}) as base:
         version = subprocess.run(
             [sys.executable, "-c", "import central; print(central.__file__)"],
             env=env, cwd=tmp_path, capture_output=True, text=True, check=True,
@@ -170,10 +171,21 @@ def test_this_box_falls_back_to_json_for_a_central_of_the_release_before(
         assert seen == [("2", 422, None), (None, 200, None), (None, 200, None), (None, 200, None)]
         assert [row[:4] for row in held(database, device)] == outbox(box)
 
-        # The next push (a new job run) tries version 2 again, once: an updated central
-        # would read it. The batch the older central refused never reaches its tables.
+        # The next push (a new job run of the same worker) remembers: JSON at once. The
+        # batch the older central refused never reached its tables.
         record(box, "FINISH", crossing("E2801160600002000000C009", W1_US + 9 * SECOND), "box")
         acked, seen = asyncio.run(push(box, base, token, device))
         assert acked == 21
-        assert seen == [("2", 422, None), (None, 200, None)]
+        assert seen == [(None, 200, None)]
+        assert [row[:4] for row in held(database, device)] == outbox(box)
+
+    # The same central updated (this release, on the same port and database): the first
+    # answer names version 2, and the next batch goes as version 2.
+    with central_process(url, port, tmp_path) as base:
+        for n in range(2):
+            at = W1_US + (10 + n) * SECOND
+            record(box, "FINISH", crossing(f"E2801160600002000000C01{n}", at), "box")
+        acked, seen = asyncio.run(push(box, base, token, device, max_changes=21))
+        assert acked == 42
+        assert seen == [(None, 200, "2"), ("2", 200, "2")]
         assert [row[:4] for row in held(database, device)] == outbox(box)
