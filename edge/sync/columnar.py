@@ -221,16 +221,11 @@ def unpack(raw: bytes, *, max_bytes: int) -> dict[str, Any]:
     changes: list[dict[str, Any]] = []
     seq = document.seq_from
     for index, count in document.order:
-        table, op, keys = (
-            document.groups[index].table,
-            document.groups[index].op,
-            document.groups[index].keys,
-        )
+        group = document.groups[index]
         for row_id, *values in islice(rows[index], count):
-            payload = dict(zip(keys, values, strict=True))
-            changes.append(
-                {"seq": seq, "table": table, "op": op, "row_id": row_id, "payload": payload}
-            )
+            change = {"seq": seq, "table": group.table, "op": group.op, "row_id": row_id}
+            change["payload"] = dict(zip(group.keys, values, strict=True))
+            changes.append(change)
             seq += 1
     return {
         "device_id": document.device_id,
@@ -303,11 +298,13 @@ def _uuids(uuids: Uuids) -> list[str]:
         raise ColumnError("uuids.rest", f"not base64: {error}") from error
     if len(rest) != REST_BYTES * len(uuids.ms):
         raise ColumnError("uuids.rest", f"{len(rest)} bytes for {len(uuids.ms)} UUIDs")
+    stamps = list(accumulate(uuids.ms))
+    if stamps and (min(stamps) < MS.start or max(stamps) >= MS.stop):
+        raise ColumnError("uuids.ms", "milliseconds beyond 48 bits")
+    tails = rest.hex()
+    width = 2 * REST_BYTES
     values = []
-    for index, ms in enumerate(accumulate(uuids.ms)):
-        if ms not in MS:
-            raise ColumnError("uuids.ms", "milliseconds beyond 48 bits")
-        tail = rest[index * REST_BYTES : (index + 1) * REST_BYTES].hex()
-        digits = f"{ms:012x}{tail}"
-        values.append(f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}")
+    for index, ms in enumerate(stamps):
+        head, tail = f"{ms:012x}", tails[index * width : (index + 1) * width]
+        values.append(f"{head[:8]}-{head[8:]}-{tail[:4]}-{tail[4:8]}-{tail[8:]}")
     return values

@@ -70,11 +70,11 @@ _ABOUT_THE_BATCH = frozenset({200, 400, 409, 413, 415, 422})
 # How a receiver too old for a version refuses it, nothing applied (a batch it cannot
 # parse: 422 from ChronoEdge, 400 or 415 from others).
 _UNREADABLE = frozenset({400, 415, 422})
+_UNAVAILABLE = frozenset({502, 503, 504})  # a proxy or a receiver still starting
 _READS: dict[str, int] = {}
 """The newest version each receiver (by URL) named, for this process: the worker runs a
 Forwarder per job, and each would otherwise first try its newest version on an older
 receiver. Any answer updates it (a receiver updated meanwhile is read at once)."""
-_UNAVAILABLE = frozenset({502, 503, 504})  # a proxy or a receiver still starting
 
 
 class Forwarder:
@@ -254,9 +254,8 @@ class Forwarder:
             # An older receiver could not read the batch and applied nothing: the same
             # changes again, in its version (the cursor has not moved).
             log.info(
-                "the %s reads sync protocol %d only: sending version %d",
-                self.target, self.protocol, self.protocol,
-            )  # fmt: skip
+                "the %s reads sync protocol %d at most: sent in it", self.target, self.protocol
+            )
             response = await self._post(batch, self.protocol, where)
         status = response.status_code
         if status == 200:
