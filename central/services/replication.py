@@ -32,10 +32,10 @@ from edge.sync.protocol import MAX_CHANGES, Ack, BatchIn, ChangeIn, SequenceGap
 __all__ = ["MAX_CHANGES", "Ack", "BatchIn", "ChangeIn", "ReplicationService", "SequenceGap"]
 
 
-def parse_batch(body: bytes, encoding: str | None = None) -> BatchIn:
-    """Gunzip (bounded) and validate a batch (edge.sync.protocol); the first problem is named."""
+def parse_batch(body: bytes, encoding: str | None = None, version: str | None = None) -> BatchIn:
+    """Gunzip (bounded) and validate a batch of protocol ``version`` (edge.sync.protocol)."""
     try:
-        return protocol.parse_batch(protocol.decode_body(body, encoding))
+        return protocol.read_batch(body, encoding, version)
     except InvalidInput as error:
         raise Invalid(error.message) from error
 

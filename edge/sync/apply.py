@@ -53,8 +53,7 @@ from edge.sync.protocol import (
     PassingPayload,
     ReadPayload,
     SequenceGap,
-    decode_body,
-    parse_batch,
+    read_batch,
 )
 
 _INSERT_READ = text(
@@ -100,9 +99,9 @@ class InboxService:
                 await self.key_attempts.failed(client)
             raise
 
-    async def receive(self, body: bytes, encoding: str | None) -> Ack:
-        """Decode and validate the batch (bounded, in a thread), apply it."""
-        batch = await asyncio.to_thread(read_batch, body, encoding)
+    async def receive(self, body: bytes, encoding: str | None, version: str | None = None) -> Ack:
+        """Decode and validate a batch of protocol ``version`` (bounded, in a thread); apply it."""
+        batch = await asyncio.to_thread(read_batch, body, encoding, version)
         return await self.apply(batch)
 
     async def apply(self, batch: BatchIn) -> Ack:
@@ -138,11 +137,6 @@ class InboxService:
                 {"device": batch.device_id, "seq": batch.seq_to, "now": now_us()},
             )
         return Ack(acked_seq=batch.seq_to, applied=len(new))
-
-
-def read_batch(body: bytes, encoding: str | None) -> BatchIn:
-    """The batch in a request body: gunzipped and counted within bounds, then validated."""
-    return parse_batch(decode_body(body, encoding))
 
 
 def check_event_key(role: RoleConfig, authorization: str | None) -> None:

@@ -3,7 +3,10 @@
 One class for both links; the target decides the path and the secret:
 ``"master"`` posts to the MASTER's ``/api/v1/ingest/batches`` with the event
 key, ``"central"`` to central's ``/api/v1/sync/batches`` with the device
-token. Batches are gzipped JSON (edge.sync.protocol). The cursor (``sync_ack``)
+token. Batches are gzipped, in the newest protocol version the receiver reads
+(edge.sync.protocol): this code's own at first, then what the receiver's answers
+name; a receiver too old to read a batch refuses it whole and it is sent again
+in the receiver's version. The cursor (``sync_ack``)
 moves only when the receiver acknowledges, so a crash, a timeout or a lost ack
 costs a resend, never a change: the receiver applies each seq once.
 
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gzip
 import logging
 from pathlib import Path
 from types import TracebackType
@@ -39,7 +41,17 @@ from edge.sync.errors import (
     SyncUnreachable,
 )
 from edge.sync.outbox import BATCH_BYTES, BATCH_CHANGES, Outbox
-from edge.sync.protocol import CENTRAL_PATH, INGEST_PATH, Ack, BatchIn, Gap
+from edge.sync.protocol import (
+    CENTRAL_PATH,
+    INGEST_PATH,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    Ack,
+    BatchIn,
+    Gap,
+    answer_version,
+    encode_batch,
+)
 from edge.vpn.route import sync_url
 
 log = logging.getLogger(__name__)
@@ -52,7 +64,17 @@ IDLE_S = 1.0
 """How often a drained outbox is looked at again."""
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 HTTP_TOO_LARGE = 413
+# What a receiver answers about a batch it read (or could not read): its version header
+# says what it reads. A proxy's 502 or a login page says nothing about the receiver.
+_ABOUT_THE_BATCH = frozenset({200, 400, 409, 413, 415, 422})
+# How a receiver too old for a version refuses it, nothing applied (a batch it cannot
+# parse: 422 from ChronoEdge, 400 or 415 from others).
+_UNREADABLE = frozenset({400, 415, 422})
 _UNAVAILABLE = frozenset({502, 503, 504})  # a proxy or a receiver still starting
+_READS: dict[str, int] = {}
+"""The newest version each receiver (by URL) named, for this process: the worker runs a
+Forwarder per job, and each would otherwise first try its newest version on an older
+receiver. Any answer updates it (a receiver updated meanwhile is read at once)."""
 
 
 class Forwarder:
@@ -70,6 +92,7 @@ class Forwarder:
         max_bytes: int = BATCH_BYTES,
         backoff_initial_s: float = BACKOFF_INITIAL_S,
         backoff_max_s: float = BACKOFF_MAX_S,
+        protocol: int = PROTOCOL_VERSION,
     ) -> None:
         if target_name not in PATHS:
             raise ValueError(f"unknown target {target_name!r} (targets: {', '.join(PATHS)})")
@@ -86,6 +109,9 @@ class Forwarder:
         self.wait = wait_exponential(
             multiplier=half_initial, max=half_max
         ) + wait_random_exponential(multiplier=half_initial, max=half_max)
+        self.newest = protocol  # the newest version this sender writes (older: tests, bench)
+        # The version it writes now: the newest the receiver reads, as far as it knows.
+        self.protocol = min(protocol, _READS.get(self.url + self.path, protocol))
         self._headers = {
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
@@ -221,13 +247,16 @@ class Forwarder:
             )
 
     async def _send(self, batch: BatchIn) -> Ack | Gap:
-        body = gzip.compress(batch.model_dump_json().encode(), compresslevel=6)
         where = f"the {self.target} at {self.url}"
-        try:
-            response = await self._client.post(self.path, content=body, headers=self._headers)
-        except httpx.HTTPError as error:
-            reason = str(error) or type(error).__name__
-            raise SyncUnreachable(f"{where} cannot be reached: {reason}") from error
+        written = self.protocol
+        response = await self._post(batch, written, where)
+        if self.protocol < written and response.status_code in _UNREADABLE:
+            # An older receiver could not read the batch and applied nothing: the same
+            # changes again, in its version (the cursor has not moved).
+            log.info(
+                "the %s reads sync protocol %d at most: sent in it", self.target, self.protocol
+            )
+            response = await self._post(batch, self.protocol, where)
         status = response.status_code
         if status == 200:
             try:
@@ -248,6 +277,23 @@ class Forwarder:
         if status in _UNAVAILABLE:
             raise SyncUnreachable(f"{where} is unavailable ({status}): {detail}")
         raise SyncRejected(f"{where} refused the batch ({status}): {detail}", status=status)
+
+    async def _post(self, batch: BatchIn, version: int, where: str) -> httpx.Response:
+        """POST ``batch`` in protocol ``version``; learn the receiver's from its answer."""
+        body = await asyncio.to_thread(encode_batch, batch, version)
+        headers = self._headers
+        if version > 1:  # version 1 goes as every sender older than the header sent it
+            headers = {**headers, PROTOCOL_HEADER: str(version)}
+        try:
+            response = await self._client.post(self.path, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            reason = str(error) or type(error).__name__
+            raise SyncUnreachable(f"{where} cannot be reached: {reason}") from error
+        if response.status_code in _ABOUT_THE_BATCH:
+            reads = answer_version(response.headers.get(PROTOCOL_HEADER))
+            _READS[self.url + self.path] = reads
+            self.protocol = min(self.newest, reads)
+        return response
 
     def _log_retry(self, state: RetryCallState) -> None:
         outcome = state.outcome

@@ -5,16 +5,19 @@ its own to central (``CENTRAL_PATH``) with the same messages, so both
 receivers import these models and central stays a replica of the edge's
 contract (docs/architecture.md, "Layers": central may import ``edge.sync.protocol``).
 
-- Request: ``POST`` a JSON :class:`BatchIn`, usually gzipped
-  (``Content-Encoding: gzip``), with ``Authorization: Bearer <secret>``.
+- Request: ``POST`` a batch, usually gzipped (``Content-Encoding: gzip``), with
+  ``Authorization: Bearer <secret>``, written in one of the versions of
+  :data:`PROTOCOL_VERSION` and naming it in :data:`PROTOCOL_HEADER`.
 - 200: an :class:`Ack`: everything up to ``acked_seq`` is stored.
 - 409: a :class:`Gap` (a receiver raises :class:`SequenceGap`, which renders
   it); its ``expected_seq`` is where to resume.
 - Any other status: refused, nothing was applied.
+- Every answer of a receiver names the newest version it reads in :data:`PROTOCOL_HEADER`.
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 import zlib
 from typing import Any
@@ -22,11 +25,25 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from edge.errors import Conflict, InvalidInput, Problem, TooLarge
+from edge.sync import columnar
 
 INGEST_PATH = "/api/v1/ingest/batches"
 """Where a MASTER takes its SLAVEs' batches (event key)."""
 CENTRAL_PATH = "/api/v1/sync/batches"
 """Where central takes a box's batches (device token)."""
+PROTOCOL_VERSION = 2
+"""The newest batch format this code writes and reads; a receiver reads every older one.
+
+1. The JSON of :class:`BatchIn` (gzipped or not): about 35 bytes a raw read gzipped.
+2. The columnar document of ``edge.sync.columnar``, gzipped: about 13 (bench/sync_backlog.py).
+
+A sender writes the newest version both sides read: it learns the receiver's from
+the receiver's answers (``edge.sync.forwarder``)."""
+PROTOCOL_HEADER = "Chrono-Sync-Protocol"
+"""On a request, the version its body is written in (none: 1, what every sender older
+than version 2 writes). On a receiver's answer, the newest version it reads (none: 1,
+a receiver older than version 2)."""
+_VERSIONS = {str(version): version for version in range(1, PROTOCOL_VERSION + 1)}
 MAX_CHANGES = 5000
 """Most changes in one batch."""
 MAX_BATCH_BYTES = 8 * 1024 * 1024
@@ -160,13 +177,70 @@ def parse_batch(raw: bytes) -> BatchIn:
     try:
         return BatchIn.model_validate_json(raw)
     except ValidationError as error:
-        problems = [
-            Problem(".".join(str(part) for part in e["loc"]) or "body", e["msg"])
-            for e in error.errors()
-        ]
-        first = problems[0]
-        message = f"invalid batch ({len(problems)} problems), {first.where}: {first.reason}"
-        raise InvalidInput(problems, message) from error
+        raise _invalid(error) from error
+
+
+def read_batch(body: bytes, encoding: str | None, version: str | None) -> BatchIn:
+    """The batch in a request body of protocol ``version`` (its header: None for 1).
+
+    Inflated within MAX_BATCH_BYTES, counted before parsing, then parsed and
+    validated; a version 2 document is also refused (413) when it would expand
+    beyond MAX_BATCH_BYTES of version 1 JSON.
+    """
+    written = request_version(version)
+    raw = decode_body(body, encoding)
+    if written == 1:
+        return parse_batch(raw)
+    check_counts(raw)
+    try:
+        return BatchIn.model_validate(columnar.unpack(raw, max_bytes=MAX_BATCH_BYTES))
+    except ValidationError as error:
+        raise _invalid(error) from error
+    except columnar.ColumnError as error:
+        problem = Problem(error.where, error.reason)
+        raise InvalidInput([problem], f"invalid batch, {error.where}: {error.reason}") from error
+
+
+def encode_batch(batch: BatchIn, version: int) -> bytes:
+    """The gzipped body of ``batch`` in protocol ``version`` (1 or 2)."""
+    document = columnar.pack(batch) if version >= 2 else batch.model_dump_json().encode()
+    return gzip.compress(document, compresslevel=6)
+
+
+def request_version(header: str | None) -> int:
+    """The version a request's body is written in; InvalidInput for one not read here."""
+    if header is None:
+        return 1
+    value = header.strip()
+    if value not in _VERSIONS:
+        reason = f"version {value[:20]!r} is not read here (1 to {PROTOCOL_VERSION})"
+        raise InvalidInput(
+            [Problem(PROTOCOL_HEADER.lower(), reason)],
+            f"sync protocol {reason}: send version {PROTOCOL_VERSION} or older",
+        )
+    return _VERSIONS[value]
+
+
+def answer_version(header: str | None) -> int:
+    """The newest version a receiver reads, from its answer's header (none: 1).
+
+    A receiver newer than this code counts as :data:`PROTOCOL_VERSION`: it reads that too.
+    """
+    value = (header or "").strip()
+    if value.isdigit() and len(value) <= 6:
+        return max(1, min(int(value), PROTOCOL_VERSION))
+    return 1
+
+
+def _invalid(error: ValidationError) -> InvalidInput:
+    """A batch's validation errors: the message names the first, the list all of them."""
+    problems = [
+        Problem(".".join(str(part) for part in e["loc"]) or "body", e["msg"])
+        for e in error.errors()
+    ]
+    first = problems[0]
+    message = f"invalid batch ({len(problems)} problems), {first.where}: {first.reason}"
+    return InvalidInput(problems, message)
 
 
 def check_counts(raw: bytes) -> None:
@@ -226,6 +300,9 @@ def decode_body(body: bytes, encoding: str | None) -> bytes:
         raise InvalidInput([problem], f"the body is not valid gzip: {error}") from error
     if inflater.unconsumed_tail or (not inflater.eof and inflater.decompress(b"", 1)):
         raise TooLarge(f"the batch is larger than {MAX_BATCH_BYTES} bytes once decompressed")
+    if not inflater.eof:
+        problem = Problem("body", f"the gzip stream ends early ({len(body)} bytes received)")
+        raise InvalidInput([problem], "the body is cut short (truncated gzip): send it whole")
     if inflater.unused_data:
         # A second gzip member (or anything after the first): never what a sender writes,
         # and a way to hide a bomb behind a small first member.

@@ -28,7 +28,7 @@ from edge.store.database import Database
 from edge.sync.errors import SyncRejected, SyncUnreachable
 from edge.sync.forwarder import Forwarder
 from edge.sync.outbox import Outbox
-from edge.sync.protocol import INGEST_PATH
+from edge.sync.protocol import INGEST_PATH, PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.servers import free_port, wait_http
 from tests.syncbox import SLUG, W1_US, crossing, load_box, passings, query, read_keys, record
 
@@ -252,6 +252,37 @@ def slave_role(slave: Path, base: str) -> Path:
         ),
     )
     return path
+
+
+async def test_a_slave_of_an_older_release_and_one_of_this_release_alike(
+    boxes: tuple[Path, Path, Path],
+):
+    """An older SLAVE sends version 1 (JSON, no version header): the MASTER takes it as
+    before; once updated, the same SLAVE goes on in version 2 from where it stood."""
+    slave, master, role_file = boxes
+    for n in range(4):
+        record(slave, "KM5", crossing(f"E2801160600002000000D00{n}", W1_US + n * SECOND), SLAVE)
+    asked: list[tuple[str | None, int, str | None]] = []
+
+    async def note(response: httpx.Response) -> None:
+        version = response.request.headers.get(PROTOCOL_HEADER)
+        asked.append((version, response.status_code, response.headers.get(PROTOCOL_HEADER)))
+
+    with master_process(master, role_file, free_port()) as base:
+        older = Forwarder("master", base, KEY, slave, device_id=SLAVE, max_changes=30, protocol=1)
+        async with older as pushing:
+            pushing._client.event_hooks["response"].append(note)
+            assert await pushing.push_once() == 84
+        assert asked == [(None, 200, str(PROTOCOL_VERSION))] * 3
+        for n in range(4, 6):
+            record(slave, "KM5", crossing(f"E2801160600002000000D00{n}", W1_US + n * SECOND), SLAVE)
+        asked.clear()
+        async with forwarder(slave, base) as pushing:
+            pushing._client.event_hooks["response"].append(note)
+            assert await pushing.push_once() == 42
+        assert asked == [("2", 200, str(PROTOCOL_VERSION))]
+    assert read_keys(master) == read_keys(slave)
+    assert len(read_keys(master)) == 6 * 21
 
 
 def test_forward_once_from_the_command_line(boxes: tuple[Path, Path, Path]):

@@ -36,6 +36,10 @@ from edge.sync.protocol import (
     INGEST_PATH,
     MAX_BATCH_BYTES,
     MAX_CHANGES,
+    PROTOCOL_HEADER,
+    BatchIn,
+    ChangeIn,
+    encode_batch,
     parse_batch,
 )
 from tests.browser import EXAMPLE_SLUG, LiveBox, live_box
@@ -122,8 +126,17 @@ def stored(box: LiveBox) -> tuple[int, int, int]:
     return counts[0], counts[1], query(box.db, "SELECT count(*) FROM sync_inbox")[0][0]
 
 
-def post_batch(base: str, path: str, body: bytes, token: str | None, encoding: str | None) -> int:
+def post_batch(
+    base: str,
+    path: str,
+    body: bytes,
+    token: str | None,
+    encoding: str | None,
+    version: str | None = None,
+) -> int:
     headers = {"Content-Type": "application/json"}
+    if version is not None:
+        headers[PROTOCOL_HEADER] = version
     if encoding is not None:
         headers["Content-Encoding"] = encoding
     if token is not None:
@@ -209,6 +222,44 @@ def test_items_are_counted_before_parsing(master: LiveBox) -> None:
     before = stored(master)
     assert post_batch(master.url, INGEST_PATH, body, KEY, None) == 413
     assert post_batch(master.url, INGEST_PATH, gzip.compress(body), KEY, "gzip") == 413
+    assert stored(master) == before
+
+
+def compact_reads(count: int) -> BatchIn:
+    """``count`` well-formed reads of the SLAVE, as a batch to send in version 2."""
+    changes = [ChangeIn.model_validate_json(change(seq)) for seq in range(1, count + 1)]
+    return BatchIn(device_id="slave-km5", seq_from=1, seq_to=count, changes=changes)
+
+
+def test_a_compact_batch_is_bounded_like_a_json_one(master: LiveBox, bomb: bytes) -> None:
+    """Version 2: the same inflation bound, and no expansion past it (a long key is written
+    once in the document but once per change in the batch it stands for)."""
+    before = stored(master)
+    assert post_batch(master.url, INGEST_PATH, bomb, KEY, "gzip", "2") == 413
+    name = "k" * (MAX_BATCH_BYTES // MAX_CHANGES)
+    document = {
+        "device_id": "slave-km5", "seq_from": 1, "seq_to": MAX_CHANGES,
+        "order": [[0, MAX_CHANGES]],
+        "groups": [{"table": "tag_read", "op": "upsert", "keys": [name],
+                    "row_ids": {"values": [str(n) for n in range(MAX_CHANGES)]},
+                    "columns": [{"deltas": [0] * MAX_CHANGES}]}],
+    }  # fmt: skip
+    expanding = gzip.compress(json.dumps(document).encode())
+    assert len(expanding) < 64 * 1024
+    assert post_batch(master.url, INGEST_PATH, expanding, KEY, "gzip", "2") == 413
+    cut = encode_batch(compact_reads(3), 2)[:-9]
+    answer = httpx.post(
+        f"{master.url}{INGEST_PATH}",
+        content=cut,
+        headers={
+            "Authorization": f"Bearer {KEY}",
+            "Content-Encoding": "gzip",
+            PROTOCOL_HEADER: "2",
+        },
+    )
+    assert answer.status_code == 422
+    assert "truncated gzip" in answer.json()["detail"]
+    assert answer.headers[PROTOCOL_HEADER] == "2"
     assert stored(master) == before
 
 

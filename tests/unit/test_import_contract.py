@@ -25,6 +25,8 @@ SHARED_WITH_CENTRAL = (
     "edge.web.openapi",
     "edge.web.sessions",
     "edge.sync.protocol",
+    "edge.sync.columnar",
+    "edge.web.sync_version",
     "edge.store.database",
     "edge.store.sqlite",
     "edge.store.files",

@@ -12,8 +12,9 @@ from litestar.params import FromHeader
 
 from central.services.devices import DeviceService
 from central.services.replication import Ack, ReplicationService, parse_batch
-from edge.sync.protocol import MAX_BATCH_BYTES
+from edge.sync.protocol import MAX_BATCH_BYTES, PROTOCOL_HEADER
 from edge.web.openapi import BATCH_EXAMPLE, JSON, raw_body
+from edge.web.sync_version import name_protocol_version
 
 
 @dataclass
@@ -28,6 +29,7 @@ class SyncController(Controller):
 
     path = "/api/v1/sync"
     tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
+    middleware = [name_protocol_version]  # noqa: RUF012
 
     # Room for a batch sent uncompressed; a gzipped one is inflated within the same bound.
     @post(
@@ -49,8 +51,11 @@ class SyncController(Controller):
         """
         device = await devices.authenticate(authorization)
         body = await request.body()
-        encoding = request.headers.get("content-encoding")
-        batch = await asyncio.to_thread(parse_batch, body, encoding)  # the loop stays free
+        encoding, version = (
+            request.headers.get("content-encoding"),
+            request.headers.get(PROTOCOL_HEADER),
+        )
+        batch = await asyncio.to_thread(parse_batch, body, encoding, version)  # the loop stays free
         return await replication.apply(device, batch)
 
     @get("/cursor")

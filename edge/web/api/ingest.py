@@ -12,9 +12,10 @@ from edge.auth.limiter import LastingLimiter
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.sync.apply import InboxService
-from edge.sync.protocol import MAX_BATCH_BYTES, Ack
+from edge.sync.protocol import MAX_BATCH_BYTES, PROTOCOL_HEADER, Ack
 from edge.web.auth import client_address
 from edge.web.openapi import BATCH_EXAMPLE, JSON, raw_body
+from edge.web.sync_version import name_protocol_version
 
 
 def provide_inbox(
@@ -32,6 +33,7 @@ class IngestController(Controller):
     path = "/api/v1/ingest"
     tags = ["sync"]  # noqa: RUF012 (Litestar reads a class attribute)
     dependencies = {"inbox": Provide(provide_inbox, sync_to_thread=False)}  # noqa: RUF012
+    middleware = [name_protocol_version]  # noqa: RUF012
 
     # Room for a batch sent uncompressed; a gzipped one is inflated within the same bound.
     @post(
@@ -52,4 +54,7 @@ class IngestController(Controller):
         """
         await inbox.authenticate(authorization, client_address(request))
         body = await request.body()
-        return await inbox.receive(body, request.headers.get("content-encoding"))
+        headers = request.headers
+        return await inbox.receive(
+            body, headers.get("content-encoding"), headers.get(PROTOCOL_HEADER)
+        )
