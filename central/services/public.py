@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import gzip
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +18,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from central.errors import Invalid, NotFound
 from central.store.database import CentralDatabase
 from central.store.models import PublicResults
+from edge.domain.clock import from_us
 
 RESULTS_TABLE = "results_snapshot"
 """The outbox table name under which a box publishes a race's results."""
+REVALIDATE_S = 1.0
+"""How long an encoded document is served before its ETag is checked in the database again
+(the responses say max-age=5: a CDN may serve it longer than that anyway)."""
+GZIP_LEVEL = 6
+_publications: dict[tuple[str, str], int] = {}
+"""How many times this process stored each race's results: a cached body older than the
+last publication here is never served (another central process is bounded by REVALIDATE_S)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,8 @@ async def publish(session: AsyncSession, device_id: str, results: ResultsPayload
     central receives last wins (a replacement MASTER takes a race over at once),
     so no box's clock can pin a race's results against another box.
     """
+    key = (results.event, results.race)
+    _publications[key] = _publications.get(key, 0) + 1
     updated = min(results.updated_us, now)
     document = json.dumps({"columns": results.columns, "rows": results.rows}, separators=(",", ":"))
     etag = hashlib.sha256(document.encode()).hexdigest()[:32]
@@ -84,11 +98,67 @@ async def publish(session: AsyncSession, device_id: str, results: ResultsPayload
     session.add(row)
 
 
+@dataclass(frozen=True)
+class EncodedResults:
+    """A race's published results as response bodies, ready to send as they are."""
+
+    etag: str
+    body: bytes  # JSON: event, race, updated (ISO 8601), columns, rows
+    gzipped: bytes  # the same, gzip-compressed once for every client that accepts it
+    checked_s: float  # time.monotonic() when the ETag was last seen in the database
+    publication: int  # _publications of the race when it was checked
+
+    def fresh(self, key: tuple[str, str]) -> bool:
+        """Whether this body may be served without looking at the database."""
+        if _publications.get(key, 0) != self.publication:
+            return False
+        return time.monotonic() - self.checked_s < REVALIDATE_S
+
+
 class PublicResultsService:
-    """Read-only access for the public."""
+    """Read-only access for the public.
+
+    The JSON of a race is encoded (and gzipped) once per published version and kept in
+    memory: a request costs at most an ETag lookup per second and race, not a parse and
+    a re-encoding of 20,000 rows.
+    """
 
     def __init__(self, db: CentralDatabase) -> None:
         self.db = db
+        self._encoded: dict[tuple[str, str], EncodedResults] = {}
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    async def encoded(self, event: str, race: str) -> EncodedResults:
+        """The race's latest results as response bodies; NotFound when none are published."""
+        key = (event, race)
+        cached = self._encoded.get(key)
+        if cached is not None and cached.fresh(key):
+            return cached
+        # One request per race re-checks (and re-encodes): the others wait for it.
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = self._encoded.get(key)
+            if cached is not None and cached.fresh(key):
+                return cached
+            now, publication = time.monotonic(), _publications.get(key, 0)
+            async with self.db.read() as session:
+                etag = (
+                    await session.exec(
+                        select(PublicResults.etag).where(
+                            PublicResults.event_slug == event, PublicResults.race_code == race
+                        )
+                    )
+                ).first()
+            if etag is None:
+                self._encoded.pop(key, None)
+                raise NotFound(f"no results published for race {race!r} of event {event!r}")
+            if cached is not None and cached.etag == etag:
+                fresh = dataclasses.replace(cached, checked_s=now, publication=publication)
+            else:
+                found = await self.results(event, race)
+                fresh = await asyncio.to_thread(_encode, found, now, publication)
+            self._encoded[key] = fresh
+            return fresh
 
     async def results(self, event: str, race: str) -> RaceResults:
         """The latest published results of ``race`` at ``event``."""
@@ -105,3 +175,17 @@ class PublicResultsService:
                 select(PublicResults.race_code).where(PublicResults.event_slug == event)
             )
             return sorted(rows.all())
+
+
+def _encode(found: RaceResults, checked_s: float, publication: int) -> EncodedResults:
+    """Encode a document once: its JSON body and that body gzipped."""
+    document = {
+        "event": found.event,
+        "race": found.race,
+        "updated": from_us(found.updated_us).isoformat(),
+        "columns": found.document.get("columns", []),
+        "rows": found.document.get("rows", []),
+    }
+    body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    gzipped = gzip.compress(body, GZIP_LEVEL, mtime=0)
+    return EncodedResults(found.etag, body, gzipped, checked_s, publication)

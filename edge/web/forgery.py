@@ -51,7 +51,7 @@ class NotJson(ChronoEdgeError):
     http_status = 415
 
 
-def refuse_forgery(
+async def refuse_forgery(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """The guard: a state-changing request from another origin, or not-JSON to a JSON API, fails."""

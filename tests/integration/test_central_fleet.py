@@ -88,9 +88,17 @@ def test_dashboard_needs_a_login_and_shows_the_fleet(central: tuple[str, str]):
         assert browser.get("/").status_code in (302, 303, 307)
 
 
-def push_results(base: str, device: str, token: str, seq: int, updated_us: int, rows: list[Any]):
+def push_results(
+    base: str,
+    device: str,
+    token: str,
+    seq: int,
+    updated_us: int,
+    rows: list[Any],
+    event: str = "spring-10k-2026",
+):
     change = {"seq": seq, "table": "results_snapshot", "op": "upsert", "row_id": "10K",
-              "payload": {"event": "spring-10k-2026", "race": "10K", "updated_us": updated_us,
+              "payload": {"event": event, "race": "10K", "updated_us": updated_us,
                           "columns": ["rank", "bib", "name", "time"], "rows": rows}}  # fmt: skip
     body = {"device_id": device, "seq_from": seq, "seq_to": seq, "changes": [change]}
     headers = {"Authorization": f"Bearer {token}", "Content-Encoding": "gzip"}
@@ -119,6 +127,38 @@ def test_public_results_are_cacheable_and_follow_the_newest_snapshot(central: tu
     assert newest.json()["rows"] == second
     page = httpx.get(f"{base}/public/events/spring-10k-2026", params={"race": "10K"})
     assert "Zoé Nuñez" in page.text
+
+
+def test_public_results_are_gzipped_for_who_asks_and_revalidate_by_any_etag_form(
+    central: tuple[str, str],
+):
+    base, url = central
+    device, token = enroll(base, url, "f-gzip", event="gzip-run")
+    public = f"{base}/api/v1/public/events/gzip-run/results"
+    rows = [{"rank": n, "bib": str(n), "name": f"Runner {n}"} for n in range(1, 2001)]
+    push_results(base, device, token, 1, 1_000, rows, event="gzip-run")
+    with httpx.Client() as client:
+        zipped = client.get(public, params={"race": "10K"}, headers={"Accept-Encoding": "gzip"})
+        plain = client.get(public, params={"race": "10K"}, headers={"Accept-Encoding": "identity"})
+        refused = client.get(
+            public, params={"race": "10K"}, headers={"Accept-Encoding": "gzip;q=0, br"}
+        )
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 5
+    assert "content-encoding" not in plain.headers
+    assert "content-encoding" not in refused.headers
+    assert zipped.json() == plain.json()
+    assert plain.json()["rows"] == rows
+    assert "Accept-Encoding" in plain.headers["vary"]
+    etag = plain.headers["etag"]
+    for asked in (f"W/{etag}", f'"nope", {etag}', "*"):
+        again = httpx.get(public, params={"race": "10K"}, headers={"If-None-Match": asked})
+        assert (asked, again.status_code, again.content) == (asked, 304, b"")
+    # A new version is served at once by the process that stored it.
+    push_results(base, device, token, 2, 2_000, rows[:10], event="gzip-run")
+    newer = httpx.get(public, params={"race": "10K"}, headers={"If-None-Match": etag})
+    assert newer.status_code == 200
+    assert newer.json()["rows"] == rows[:10]
 
 
 def test_dashboard_lists_the_events_of_the_day(central: tuple[str, str]):

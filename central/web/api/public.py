@@ -7,11 +7,11 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from central.services.public import PublicResultsService
-from edge.domain.clock import from_us
 
 CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
 
@@ -33,22 +33,51 @@ class PublicController(Controller):
     path = "/api/v1/public/events/{slug:str}"
     tags = ["public"]  # noqa: RUF012 (Litestar reads a class attribute)
 
-    @get("/results")
+    @get(
+        "/results",
+        media_type="application/json",
+        responses={200: ResponseSpec(data_container=PublicResults, description="The results")},
+    )
     async def results(
         self,
         slug: FromPath[str],
         race: FromQuery[str],
         request: Request[Any, Any, Any],
         public: NamedDependency[PublicResultsService],
-    ) -> Response[PublicResults | None]:
-        """The race's latest results (same columns as the box's export); 304 when unchanged."""
-        found = await public.results(slug, race)
-        headers = {"ETag": f'"{found.etag}"', "Cache-Control": CACHE_CONTROL}
-        if request.headers.get("if-none-match", "").strip() in (f'"{found.etag}"', found.etag):
-            return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-        updated = from_us(found.updated_us).isoformat()
-        document = found.document  # what publish() stored: only columns and rows
-        body = PublicResults(
-            found.event, found.race, updated, document["columns"], document["rows"]
-        )
-        return Response(body, headers=headers)
+    ) -> Response[bytes]:
+        """The race's latest results (same columns as the box's export); 304 when unchanged.
+
+        The body is encoded once per published version (gzipped for clients that accept
+        it), so a crowd refreshing a race costs the server almost nothing.
+        """
+        found = await public.encoded(slug, race)
+        headers = {
+            "ETag": f'"{found.etag}"',
+            "Cache-Control": CACHE_CONTROL,
+            "Vary": "Accept-Encoding",
+        }
+        asked = _etags(request.headers.get("if-none-match", ""))
+        if found.etag in asked or "*" in asked:
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        if _accepts_gzip(request.headers.get("accept-encoding", "")):
+            headers["Content-Encoding"] = "gzip"
+            return Response(found.gzipped, headers=headers)
+        return Response(found.body, headers=headers)
+
+
+def _etags(header: str) -> set[str]:
+    """The entity tags of an If-None-Match header, without quotes or weakness (``*``: any)."""
+    return {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",") if tag.strip()}
+
+
+def _accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0)."""
+    for part in header.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().removeprefix("q=").strip() if "q=" in params else "1"
+            try:
+                return float(quality) > 0
+            except ValueError:
+                return False
+    return False

@@ -1,0 +1,179 @@
+"""Benchmark of central's public results endpoint under a crowd of spectators.
+
+Run ``python -m bench.bench_public [ENTRANTS]`` (default 20,000). Central runs alone on
+CPU 0 (SQLite), the crowd on CPU 1. Ten events each publish a race of ENTRANTS rows,
+then a new version every PUBLISH_EVERY_S while the crowd asks at a fixed RATE (the
+versions are stored with central's own ``publish`` from this process, as a second
+central process would: the server sees them through the database). Each
+spectator polls one race with the ETag of the version it last received (a browser's
+conditional request), so it gets 304 until the race changes, then the whole sheet
+(gzipped). Printed: requests/s served, p50 and p99 latency, how many full bodies; the
+goal is RATE requests/s with p99 under 50 ms; it exits 1 when either is missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.sync_backlog import free_port, wait_up
+from central.services.public import ResultsPayload, publish
+from central.store.database import CentralDatabase
+from edge.domain.clock import now_us
+
+ENTRANTS = 20_000
+EVENTS = 10
+RATE = 500  # requests per second asked by the crowd
+SECONDS = 20
+SPECTATORS = 1_000  # each polls every SPECTATORS / RATE = 2 s
+PUBLISH_EVERY_S = float(
+    os.environ.get("BENCH_PUBLISH_EVERY_S", "5")
+)  # a race's results change this often during the race
+P99_GOAL_S = 0.050
+COLUMNS = [
+    "rank", "bib", "first_name", "last_name", "sex", "category", "sex_rank",
+    "category_rank", "team", "status", "gun_time", "chip_time", "split_KM5", "club",
+]  # fmt: skip
+
+
+def sheet(version: int, entrants: int) -> list[dict[str, object]]:
+    """A realistic results sheet; ``version`` shifts the times so each version differs."""
+    return [
+        {"rank": n, "bib": str(n), "first_name": f"Kim{n % 97}", "last_name": f"Name{n}",
+         "sex": "FM"[n % 2], "category": "SE-" + "FM"[n % 2], "sex_rank": n // 2 + 1,
+         "category_rank": n // 4 + 1, "team": f"Team {n % 300}", "status": "FIN",
+         "gun_time": f"0:{30 + n // 1000:02d}:{n % 60:02d}.{version % 10}",
+         "chip_time": f"0:{30 + n // 1000:02d}:{n % 60:02d}.{version % 10}",
+         "split_KM5": f"0:{15 + n // 2000:02d}:{n % 60:02d}.0", "club": f"Club {n % 40}"}
+        for n in range(1, entrants + 1)
+    ]  # fmt: skip
+
+
+async def publish_all(url: str, events: list[str], version: int, entrants: int) -> None:
+    """Store a new version of every race with central's own ``publish``."""
+    database = CentralDatabase(url)
+    try:
+        for event in events:
+            results = ResultsPayload(
+                event=event, race="10K", updated_us=version, columns=COLUMNS,
+                rows=sheet(version, entrants),
+            )  # fmt: skip
+            async with database.write() as session:
+                await publish(session, f"bench-{event}", results, now_us())
+    finally:
+        await database.close()
+
+
+async def crowd(base: str, events: list[str]) -> tuple[list[float], int, int]:
+    """Ask at RATE for SECONDS; return every latency, the full bodies and the errors."""
+    etags: dict[int, str] = {}
+    latencies: list[float] = []
+    bodies = errors = 0
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+
+        async def poll(spectator: int) -> None:
+            nonlocal bodies, errors
+            event = events[spectator % len(events)]
+            headers = {"Accept-Encoding": "gzip"}
+            if spectator in etags:
+                headers["If-None-Match"] = etags[spectator]
+            request = client.build_request(
+                "GET", f"/api/v1/public/events/{event}/results", params={"race": "10K"},
+                headers=headers,
+            )  # fmt: skip
+            started = time.perf_counter()
+            try:
+                # The raw (gzipped) bytes are read, not inflated: a browser's time, not ours.
+                response = await client.send(request, stream=True)
+                async for _ in response.aiter_raw():
+                    pass
+                await response.aclose()
+            except httpx.HTTPError:
+                errors += 1
+                return
+            latencies.append(time.perf_counter() - started)
+            if response.status_code == 200:
+                bodies += 1
+                etags[spectator] = response.headers["etag"]
+            elif response.status_code != 304:
+                errors += 1
+
+        loop = asyncio.get_running_loop()
+        begin = loop.time()
+        tasks = []
+        for n in range(RATE * SECONDS):
+            await asyncio.sleep(max(0.0, begin + n / RATE - loop.time()))
+            tasks.append(asyncio.create_task(poll(n % SPECTATORS)))
+        await asyncio.gather(*tasks)
+    return latencies, bodies, errors
+
+
+def publisher(url: str, events: list[str], stop: float, entrants: int) -> None:
+    """New versions of every race until ``stop`` (time.monotonic())."""
+    version = 2
+    while time.monotonic() < stop:
+        cycle = time.monotonic()
+        asyncio.run(publish_all(url, events, version, entrants))
+        version += 1
+        pause = min(PUBLISH_EVERY_S - (time.monotonic() - cycle), stop - time.monotonic())
+        time.sleep(max(0.0, pause))
+
+
+def main() -> int:
+    """Print the figures; return 1 when the rate or the p99 goal is missed."""
+    entrants = int(sys.argv[1]) if len(sys.argv) > 1 else ENTRANTS
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpu, crowd_cpu = cpus[0], cpus[-1]
+    with tempfile.TemporaryDirectory(prefix="bench-public-") as folder:
+        work = Path(folder)
+        env = {**os.environ, "CHRONO_CENTRAL_DATABASE_URL": f"sqlite+aiosqlite:///{work}/c.db"}
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        command = [sys.executable, "-m", "central", "serve", "--port", str(port)]
+        log = (work / "central.log").open("wb")
+        with log, subprocess.Popen(
+            command, env=env, cwd=work, stdout=log, stderr=log,
+            preexec_fn=lambda: os.sched_setaffinity(0, {server_cpu}),
+        ) as server:  # fmt: skip
+            try:
+                wait_up(f"{base}/healthz", server)
+                events = [f"city-{n}" for n in range(EVENTS)]
+                url = env["CHRONO_CENTRAL_DATABASE_URL"]
+                asyncio.run(publish_all(url, events, 1, entrants))
+                os.sched_setaffinity(0, {crowd_cpu})
+                loop_stop = time.monotonic() + SECONDS
+                live = threading.Thread(
+                    target=publisher, args=(url, events, loop_stop, entrants), daemon=True
+                )
+                live.start()
+                began = time.monotonic()
+                latencies, bodies, errors = asyncio.run(crowd(base, events))
+                took = time.monotonic() - began
+                live.join()
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+    served = len(latencies) / took
+    ordered = sorted(latencies)
+    p99 = ordered[int(len(ordered) * 0.99) - 1] if ordered else float("inf")
+    print(
+        f"public.results events={EVENTS} entrants={entrants} asked={RATE}/s"
+        f" served={served:.0f}/s p50={statistics.median(ordered) * 1000:.1f}ms"
+        f" p99={p99 * 1000:.1f}ms goal=p99<{P99_GOAL_S * 1000:.0f}ms at {RATE}/s"
+        f" full_bodies={bodies} errors={errors} one_core=cpu{server_cpu}"
+    )
+    return 0 if served >= RATE * 0.98 and p99 < P99_GOAL_S and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
