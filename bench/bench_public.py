@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.goals import Goal, exit_code
 from bench.sync_backlog import free_port, wait_up
 from central.services.public import ResultsPayload, publish
 from central.store.database import CentralDatabase
@@ -167,12 +168,17 @@ def main() -> int:
     ordered = sorted(latencies)
     p99 = ordered[int(len(ordered) * 0.99) - 1] if ordered else float("inf")
     print(
-        f"public.results events={EVENTS} entrants={entrants} asked={RATE}/s"
-        f" served={served:.0f}/s p50={statistics.median(ordered) * 1000:.1f}ms"
-        f" p99={p99 * 1000:.1f}ms goal=p99<{P99_GOAL_S * 1000:.0f}ms at {RATE}/s"
-        f" full_bodies={bodies} errors={errors} one_core=cpu{server_cpu}"
+        f"public.results: {EVENTS} events x {entrants} entrants, asked {RATE}/s for {SECONDS} s,"
+        f" p50 {statistics.median(ordered) * 1000:.1f} ms, {bodies} full bodies,"
+        f" {errors} errors, server on cpu{server_cpu} alone"
     )
-    return 0 if served >= RATE * 0.98 and p99 < P99_GOAL_S and not errors else 1
+    return exit_code(
+        [
+            Goal("public.results served", RATE * 0.98, "requests/s", at_least=True).report(served),
+            Goal("public.results p99", P99_GOAL_S * 1000, "ms").report(p99 * 1000),
+            Goal("public.results errors", 0, "").report(errors),
+        ]
+    )
 
 
 if __name__ == "__main__":
