@@ -19,9 +19,9 @@ from central.errors import Invalid, NotFound
 from central.store.database import CentralDatabase
 from central.store.models import PublicResults
 from edge.domain.clock import from_us
+from edge.errors import InvalidInput
+from edge.sync.snapshots import RESULTS_TABLE, unpacked_payload
 
-RESULTS_TABLE = "results_snapshot"
-"""The outbox table name under which a box publishes a race's results."""
 REVALIDATE_S = 1.0
 """How long an encoded document is served before its ETag is checked in the database again
 (the responses say max-age=5: a CDN may serve it longer than that anyway)."""
@@ -55,9 +55,17 @@ class ResultsPayload(BaseModel):
 
 
 def parse_results(seq: int, payload: dict[str, object]) -> ResultsPayload:
-    """Validate a results snapshot; Invalid names the change and its first problem."""
+    """Validate a results snapshot, packed or written out (``edge.sync.snapshots``).
+
+    Invalid names the change and its first problem; a packed sheet inflating past its
+    bound is TooLarge (413). Either way nothing of the batch is applied.
+    """
     try:
-        return ResultsPayload.model_validate(payload)
+        return ResultsPayload.model_validate(unpacked_payload(payload))
+    except InvalidInput as error:
+        raise Invalid(
+            f"change seq {seq} ({RESULTS_TABLE}): {error.message}; nothing of the batch was applied"
+        ) from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "payload"

@@ -21,13 +21,14 @@ from sqlmodel import col, select
 
 from central.errors import Forbidden, Invalid, NotFound
 from central.services.event_scope import check_event_scope
-from central.services.public import RESULTS_TABLE, ResultsPayload, parse_results, publish
+from central.services.public import ResultsPayload, parse_results, publish
 from central.store.database import CentralDatabase
 from central.store.models import Device, DeviceChange
 from edge.domain.clock import now_us
 from edge.errors import InvalidInput
 from edge.sync import protocol
 from edge.sync.protocol import MAX_CHANGES, Ack, BatchIn, ChangeIn, SequenceGap
+from edge.sync.snapshots import RESULTS_TABLE
 
 __all__ = ["MAX_CHANGES", "Ack", "BatchIn", "ChangeIn", "ReplicationService", "SequenceGap"]
 

@@ -21,10 +21,10 @@ from edge.services.events import get_event
 from edge.services.results import ResultService, sheet_rows
 from edge.store.database import Database
 from edge.store.documents import DocumentKind, read_document, write_document
+from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
 from edge.timing.export import to_records
 from edge.timing.model import Status
 
-RESULTS_TABLE = "results_snapshot"
 RESULTS_DOCUMENT = DocumentKind("live-results document", version=1)
 
 
@@ -84,7 +84,16 @@ class ResultsCache:
             "columns": columns,
             "rows": rows,
         }
-        payload = json.dumps({**document, "sha256": digest})
+        # Central gets the rows packed: a big race's sheet is one value, not 20,000 objects.
+        payload = json.dumps(
+            {
+                "event": slug,
+                "race": race,
+                "updated_us": updated,
+                "sha256": digest,
+                PACKED_KEY: await asyncio.to_thread(pack_rows, columns, rows),
+            }
+        )
         await asyncio.to_thread(write_document, path, RESULTS_DOCUMENT, document)
         async with self.db.write() as session:
             await session.exec(  # type: ignore[call-overload]

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from edge.errors import Conflict, InvalidInput, Problem, TooLarge
 from edge.sync import columnar
+from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, unpacked_payload
 
 INGEST_PATH = "/api/v1/ingest/batches"
 """Where a MASTER takes its SLAVEs' batches (event key)."""
@@ -202,9 +203,26 @@ def read_batch(body: bytes, encoding: str | None, version: str | None) -> BatchI
 
 
 def encode_batch(batch: BatchIn, version: int) -> bytes:
-    """The gzipped body of ``batch`` in protocol ``version`` (1 or 2)."""
-    document = columnar.pack(batch) if version >= 2 else batch.model_dump_json().encode()
+    """The gzipped body of ``batch`` in protocol ``version`` (1 or 2).
+
+    Version 1 predates packed results snapshots: they go written out (edge.sync.snapshots).
+    """
+    old = version < 2
+    document = _unpacked(batch).model_dump_json().encode() if old else columnar.pack(batch)
     return gzip.compress(document, compresslevel=6)
+
+
+def _unpacked(batch: BatchIn) -> BatchIn:
+    """The batch with every packed results snapshot written out (the same batch if none)."""
+    if not any(c.table == RESULTS_TABLE and PACKED_KEY in c.payload for c in batch.changes):
+        return batch
+    changes = [
+        c.model_copy(update={"payload": unpacked_payload(c.payload)})
+        if c.table == RESULTS_TABLE
+        else c
+        for c in batch.changes
+    ]
+    return batch.model_copy(update={"changes": changes})
 
 
 def request_version(header: str | None) -> int:

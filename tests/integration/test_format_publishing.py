@@ -26,9 +26,9 @@ pytestmark = pytest.mark.integration
 DEADLINE_S = 60.0
 
 
-def published(central: str, race: str) -> dict[str, Any]:
+def published(central: str, race: str, slug: str = SLUG) -> dict[str, Any]:
     """The race's public results document, once the worker has pushed it to central."""
-    url = f"{central}/api/v1/public/events/{SLUG}/results"
+    url = f"{central}/api/v1/public/events/{slug}/results"
     deadline = time.monotonic() + DEADLINE_S
     while (answer := httpx.get(url, params={"race": race})).status_code != 200:
         if time.monotonic() > deadline:

@@ -22,6 +22,7 @@ from edge.cli import cli
 from edge.services.exports import ExportRequest, ExportService
 from edge.services.results_cache import ResultsCache
 from edge.store.database import Database
+from edge.sync.snapshots import unpacked_payload
 from tests.liveevent import SLUG, write_started_event
 from tests.syncbox import query
 
@@ -71,7 +72,8 @@ def published(db: Path) -> list[dict[str, Any]]:
     found = query(
         db, "SELECT payload FROM outbox WHERE table_name = 'results_snapshot' ORDER BY seq"
     )
-    return [json.loads(payload) for (payload,) in found]
+    # Packed for the wire (edge.sync.snapshots): written out here to read the rows.
+    return [unpacked_payload(json.loads(payload)) for (payload,) in found]
 
 
 async def test_the_published_document_says_on_course_then_dnf(

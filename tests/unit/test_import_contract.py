@@ -26,6 +26,7 @@ SHARED_WITH_CENTRAL = (
     "edge.web.sessions",
     "edge.sync.protocol",
     "edge.sync.columnar",
+    "edge.sync.snapshots",
     "edge.web.sync_version",
     "edge.store.database",
     "edge.store.sqlite",
