@@ -6,6 +6,8 @@ the newest outbox seq of those tables is a version of the results. Raw reads
 also go to the outbox but change no result by themselves: they are skipped.
 Checking is incremental (only the rows since the last check), so polling it
 every 200 ms costs the same at the start of a race as after a million reads.
+A race's sheet is then brought up to date from the rows of the new version only
+(``edge.services.live_race``): a new passing costs one entrant, not the field.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
 
-from edge.services.results import RaceSheet, ResultService
+from edge.domain.clock import now_us
+from edge.services.live_race import NOT_RESULTS, LiveRace
+from edge.services.results import RaceSheet
 from edge.store.database import Database
 
-NOT_RESULTS = ("tag_read", "results_snapshot")
-"""Outbox tables whose changes do not move any result."""
 _SKIP = ", ".join(f"'{name}'" for name in NOT_RESULTS)
 _NEWEST_RELEVANT = text(
     f"SELECT seq FROM outbox WHERE table_name NOT IN ({_SKIP}) ORDER BY seq DESC LIMIT 1"
@@ -30,10 +33,11 @@ _NEWEST_SINCE = text(
     f"SELECT max(seq) FROM outbox WHERE seq > :after AND table_name NOT IN ({_SKIP})"
 )
 _NEWEST = text("SELECT coalesce(max(seq), 0) FROM outbox")
-SHEETS_KEPT = 16
+RACES_KEPT = 4
+"""Races kept in memory: a 20,000-entrant race's engine and sheet weigh tens of MB."""
 SHEET_MAX_AGE_S = 30.0
-"""Loading an event file (waves, categories) writes no outbox row: a sheet is recomputed
-at least this often, so such a change shows within half a minute anyway."""
+"""Loading an event file (waves, categories) writes no outbox row: a race is recomputed
+in full at least this often, so such a change shows within half a minute anyway."""
 
 
 class ChangeWatch:
@@ -62,33 +66,46 @@ class ChangeWatch:
             return self._version
 
 
+@dataclass
+class _Kept:
+    """A race kept in memory: its engine, and its sheet as of one version."""
+
+    loaded_s: float  # time.monotonic() of its last full recompute
+    race: LiveRace
+    version: int = -1
+    sheet: RaceSheet | None = None
+
+
 class LiveResults:
-    """Race sheets of one database, recomputed only when its version moves."""
+    """Race sheets of one database, brought up to date only when its version moves."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self.watch = ChangeWatch(db)
-        self._sheets: OrderedDict[tuple[str, str, int], tuple[float, RaceSheet]] = OrderedDict()
+        self._races: OrderedDict[tuple[str, str], _Kept] = OrderedDict()
         self._computing = asyncio.Lock()
 
     async def sheet(self, slug: str, race: str, version: int | None = None) -> RaceSheet:
         """The race's results as of ``version`` (default: now), computed once per version."""
         if version is None:
             version = await self.watch.version()
-        key = (slug, race.casefold(), version)
+        key = (slug, race.casefold())
         # One computation per version however many screens ask at once: the others wait
         # for it instead of computing the same sheet side by side.
         async with self._computing:
             now = time.monotonic()
-            kept = self._sheets.get(key)
-            if kept is not None and now - kept[0] < SHEET_MAX_AGE_S:
-                return kept[1]
-            sheet = await ResultService(self.db).race_sheet(slug, race)
-            self._sheets[key] = (now, sheet)
-            self._sheets.move_to_end(key)
-            while len(self._sheets) > SHEETS_KEPT:
-                self._sheets.popitem(last=False)
-            return sheet
+            kept = self._races.get(key)
+            fresh = kept is not None and now - kept.loaded_s < SHEET_MAX_AGE_S
+            if kept is not None and fresh and kept.version == version and kept.sheet:
+                return kept.sheet
+            if kept is None or not fresh or not await kept.race.catch_up(self.db, version):
+                kept = _Kept(now, await LiveRace.load(self.db, slug, race))
+            kept.version, kept.sheet = version, kept.race.sheet(now_us())
+            self._races[key] = kept
+            self._races.move_to_end(key)
+            while len(self._races) > RACES_KEPT:
+                self._races.popitem(last=False)
+            return kept.sheet
 
 
 _LIVE: dict[Path, LiveResults] = {}

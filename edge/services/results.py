@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select as sa_select
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,6 +53,43 @@ def sheet_rows(sheet: RaceSheet) -> tuple[list[str], list[dict[str, Cell]]]:
     return result_columns(sheet.spec), result_rows(sheet.results, sheet.spec)
 
 
+@dataclass(frozen=True)
+class RaceInputs:
+    """What a race's results are computed from, as stored now.
+
+    ``known`` holds the ids of the event's valid stored passings, and ``following`` says
+    whether a correction is looking for the passing it targets (its passing was rebuilt:
+    ``edge.timing.corrections.resolve_target``); both let the live path tell a new
+    passing it may add by itself from a change that needs a full recompute.
+    """
+
+    event: Event
+    race: RaceOverview
+    spec: RaceSpec
+    entrants: list[EntrantInfo]
+    passings: list[PassingInfo]
+    known: frozenset[str]
+    bib_of_tag: dict[str, str]
+    following: bool
+    seq: int  # the newest outbox seq when they were read: they include every change to it
+
+
+def race_results(inputs: RaceInputs, results: list[EntrantResult], moment: int) -> RaceSheet:
+    """The sheet of a race from its computed results (in export order) as of ``moment``."""
+    spec = inputs.spec
+    marked = mark_on_course(spec, results, moment)
+    teams = compute_teams(spec, marked) if spec.team_size else []
+    relay = []
+    if spec.format is RaceFormat.RELAY:
+        relay = relay_on_course(spec, compute_relay(spec, inputs.entrants, inputs.passings), moment)
+    return RaceSheet(
+        event=inputs.event, race=inputs.race, spec=spec, results=marked, teams=teams, relay=relay
+    )
+
+
+_NEWEST_SEQ = text("SELECT coalesce(max(seq), 0) FROM outbox")
+
+
 class ResultService:
     """Computes results from stored passings (nothing typed by hand but overrides)."""
 
@@ -65,22 +103,19 @@ class ResultService:
         (``edge.timing.course``); every page, screen, export and the published results
         take their statuses from here.
         """
+        inputs = await self.race_inputs(slug, race_code)
+        moment = now_us() if at_us is None else at_us
+        results = compute_results(inputs.spec, inputs.entrants, inputs.passings)
+        return race_results(inputs, results, moment)
+
+    async def race_inputs(self, slug: str, race_code: str) -> RaceInputs:
+        """Everything a race's results are computed from, read in one transaction."""
         async with self.db.read() as session:
             event = await get_event(session, slug)
             race = await get_race(session, event, race_code)
             overview = await load_overview(session, event)
             race_view = next(r for r in overview.races if r.race.id == race.id)
-            spec = race_spec(event, race_view)
-            entrants, passings = await _race_inputs(session, event, race_view)
-        moment = now_us() if at_us is None else at_us
-        results = mark_on_course(spec, compute_results(spec, entrants, passings), moment)
-        teams = compute_teams(spec, results) if spec.team_size else []
-        relay = []
-        if spec.format is RaceFormat.RELAY:
-            relay = relay_on_course(spec, compute_relay(spec, entrants, passings), moment)
-        return RaceSheet(
-            event=event, race=race_view, spec=spec, results=results, teams=teams, relay=relay
-        )
+            return await _race_inputs(session, event, race_view)
 
 
 def race_spec(event: Event, race: RaceOverview) -> RaceSpec:
@@ -117,9 +152,7 @@ def race_spec(event: Event, race: RaceOverview) -> RaceSpec:
     )
 
 
-async def _race_inputs(
-    session: AsyncSession, event: Event, race: RaceOverview
-) -> tuple[list[EntrantInfo], list[PassingInfo]]:
+async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) -> RaceInputs:
     wave_codes = {w.id: w.code for w in race.waves}
     # Tags of every entrant of the event: a tag read must resolve to its wearer
     # even when the wearer runs another race (it is then ignored by this race).
@@ -165,4 +198,20 @@ async def _race_inputs(
         owner = p.bib or (bib_of_tag.get(p.epc) if p.epc else None)
         if owner is not None and p.point in code_of_point:
             passings.append(PassingInfo(bib=owner, point=code_of_point[p.point], time_us=p.time_us))
-    return entrants, passings
+    known = frozenset(p.id for p in stored)
+    newest = (await session.exec(_NEWEST_SEQ)).one()[0]  # type: ignore[call-overload]
+    following = any(
+        a.kind in ("move", "ignore") and a.passing_id is not None and a.passing_id not in known
+        for a in amendments
+    )
+    return RaceInputs(
+        event=event,
+        race=race,
+        spec=race_spec(event, race),
+        entrants=entrants,
+        passings=passings,
+        known=known,
+        bib_of_tag=bib_of_tag,
+        following=following,
+        seq=int(newest),
+    )
