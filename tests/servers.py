@@ -165,6 +165,30 @@ def chrono_central(url: str, *args: str, stdin: str = "") -> str:
     return done.stdout
 
 
+@contextmanager
+def box_worker(
+    db: Path, role_file: Path, folder: Path, every_s: float = 0.5
+) -> Iterator[subprocess.Popen[str]]:
+    """``chrono-edge worker`` on ``db`` syncing and caching results every ``every_s``
+    (backups hourly), its cache in ``folder/cache``, its log ``folder/worker.log``; it is
+    stopped with SIGTERM at the end and must exit 0."""
+    import signal
+
+    every = str(every_s)
+    env = {**os.environ, "CHRONO_EDGE_SYNC_EVERY_S": every,
+           "CHRONO_EDGE_RESULTS_CACHE_EVERY_S": every, "CHRONO_EDGE_BACKUP_EVERY_S": "3600",
+           "CHRONO_EDGE_CACHE_FOLDER": str(folder / "cache")}  # fmt: skip
+    command = [sys.executable, "-m", "edge.cli", "--db", str(db), "worker",
+               "--role-file", str(role_file)]  # fmt: skip
+    log = (folder / "worker.log").open("w")
+    with log, subprocess.Popen(command, env=env, stdout=log, stderr=log, text=True) as worker:
+        try:
+            yield worker
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=30) == 0
+
+
 def stop_all(processes: list[subprocess.Popen[bytes]], timeout_s: float = 20) -> None:
     """SIGTERM every process (last started first), then wait; kill what outlives ``timeout_s``."""
     for process in reversed(processes):

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +17,7 @@ from bench.bench_screen import SLUG, build
 from edge.roleconfig import RoleConfig, save_role
 from tests.e2e.test_public_results_browser import enrolled
 from tests.integration.test_format_publishing import published
-from tests.servers import central_process, free_port
+from tests.servers import box_worker, central_process, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -39,18 +35,8 @@ def test_a_20000_entrant_race_is_published_whole(tmp_path: Path) -> None:
         role_file = tmp_path / "reader.json"
         link = enrolled(central, database_url, SLUG)
         save_role(role_file, RoleConfig(event=SLUG, point="FINISH", central=link))
-        env = {**os.environ, "CHRONO_EDGE_SYNC_EVERY_S": "0.5",
-               "CHRONO_EDGE_RESULTS_CACHE_EVERY_S": "1", "CHRONO_EDGE_BACKUP_EVERY_S": "3600",
-               "CHRONO_EDGE_CACHE_FOLDER": str(tmp_path / "cache")}  # fmt: skip
-        command = [sys.executable, "-m", "edge.cli", "--db", str(tmp_path / "edge.db"),
-                   "worker", "--role-file", str(role_file)]  # fmt: skip
-        log = (tmp_path / "worker.log").open("w")
-        with log, subprocess.Popen(command, env=env, stdout=log, stderr=log) as worker:
-            try:
-                document = published(central, "10K", SLUG)
-            finally:
-                worker.send_signal(signal.SIGTERM)
-                assert worker.wait(timeout=30) == 0
+        with box_worker(tmp_path / "edge.db", role_file, tmp_path, every_s=1):
+            document = published(central, "10K", SLUG)
     kept = json.loads((tmp_path / "cache" / "results" / SLUG / "10K.json").read_text("utf-8"))
     assert len(document["rows"]) == ENTRANTS
     assert (document["columns"], document["rows"]) == (kept["columns"], kept["rows"])

@@ -4,11 +4,7 @@ JSON show their columns (issue 19). Real processes: central and the box's worker
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +15,7 @@ import pytest
 from edge.roleconfig import RoleConfig, save_role
 from tests.e2e.test_public_results_browser import enrolled
 from tests.formatevent import SLUG, load_format_box
-from tests.servers import central_process, free_port
+from tests.servers import box_worker, central_process, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -55,21 +51,11 @@ def test_central_publishes_a_relay_and_a_lap_race_with_their_columns(tmp_path: P
         role_file = tmp_path / "reader.json"
         link = enrolled(central, database_url, SLUG)
         save_role(role_file, RoleConfig(event=SLUG, point="FINISH", central=link))
-        env = {**os.environ, "CHRONO_EDGE_SYNC_EVERY_S": "0.5",
-               "CHRONO_EDGE_RESULTS_CACHE_EVERY_S": "0.5", "CHRONO_EDGE_BACKUP_EVERY_S": "3600",
-               "CHRONO_EDGE_CACHE_FOLDER": str(tmp_path / "cache")}  # fmt: skip
-        command = [sys.executable, "-m", "edge.cli", "--db", str(db), "worker",
-                   "--role-file", str(role_file)]  # fmt: skip
-        log = (tmp_path / "worker.log").open("w")
-        with log, subprocess.Popen(command, env=env, stdout=log, stderr=log) as worker:
-            try:
-                relay = published(central, "RELAY")
-                crit = published(central, "CRIT")
-                relay_page = httpx.get(f"{central}/public/events/{SLUG}", params={"race": "RELAY"})
-                crit_page = httpx.get(f"{central}/public/events/{SLUG}", params={"race": "CRIT"})
-            finally:
-                worker.send_signal(signal.SIGTERM)
-                assert worker.wait(timeout=20) == 0
+        with box_worker(db, role_file, tmp_path):
+            relay = published(central, "RELAY")
+            crit = published(central, "CRIT")
+            relay_page = httpx.get(f"{central}/public/events/{SLUG}", params={"race": "RELAY"})
+            crit_page = httpx.get(f"{central}/public/events/{SLUG}", params={"race": "CRIT"})
 
     cache = tmp_path / "cache" / "results" / SLUG
     for race, document in (("RELAY", relay), ("CRIT", crit)):
