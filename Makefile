@@ -75,6 +75,7 @@ bench: $(STAMP) ## run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench.sync_backlog
 	$(BIN)/python -m bench.jobs_vs_huey
 	$(BIN)/python -m bench.bench_hostile
+	$(BIN)/python -m bench.bench_memory
 
 screenshots: $(STAMP) ## run the make run demo 4 minutes, photograph its pages into docs/screenshots/
 	$(BIN)/python scripts/screenshots.py
