@@ -86,3 +86,10 @@ async def test_write_sessions_hold_the_write_lock_from_begin(db_path: Path) -> N
                 other.close()
     finally:
         await db.close()
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(Path()))
+    assert migrate.head_revision() == scripts.get_current_head()
