@@ -39,6 +39,11 @@ million reads: at once, the reader held every one of those reads in memory (its 
 went from 86 to 227 MB) and the write lock long enough for the web and worker
 processes, whose connections wait 5 s, to fail with "database is locked"."""
 
+LOT_GAP_S = 0.15
+"""Pause between two lots. Another process waiting for the write lock retries every
+100 ms (SQLite's busy handler): lots back to back left it no window, and a worker
+starting during a resume failed after its 5 s wait, as with one long transaction."""
+
 RESUME_WINDOW_US = 15 * 60 * 1_000_000
 """At start, tags stored this recently get their passings checked: a process killed
 before they settled left them without (a longer outage needs ``passings rebuild``)."""
@@ -100,6 +105,8 @@ class LivePassings:
         due = [epc for epc, t in self._last_read.items() if everything or t < cutoff]
         settled = 0
         for start in range(0, len(due), SETTLE_TAGS):
+            if start:
+                await asyncio.sleep(LOT_GAP_S)
             lot = due[start : start + SETTLE_TAGS]
             if not await self._settle_lot(lot):
                 break  # the database is busy: the rest waits for the next round too
