@@ -17,11 +17,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from edge.rfid.emulator import BackgroundEmulator, BurstScenario, offset_for_year
 from tests.integration.test_reader_service import EVENT, WAIT_S, chrono
 from tests.integration.test_reader_service_process import wait_for, write_role
+from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +41,9 @@ HEAVY = {
 """Packages a reader never uses, and what they are for."""
 EXPORTS = ("openpyxl", "fpdf", "PIL", "fontTools", "alembic", "uvicorn", "jinja2")
 """Packages a worker uses only for an export job (or a migration), never at rest."""
+PAGES = ("/", "/results", "/entrants", "/exports", "/jobs", "/setup", "/screen/arrivals")
+WEB_UNUSED = ("openpyxl", "fpdf", "PIL", "fontTools", "alembic", "cryptography", "httpx")
+"""Packages the web process uses only to export (in the worker), migrate, or enroll."""
 
 
 @pytest.fixture
@@ -61,7 +66,9 @@ def service(args: list[str], folder: Path) -> Iterator[Callable[[], set[str]]]:
 
         def stop() -> set[str]:
             process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=WAIT_S) == 0, log.read_text(errors="replace")[-3000:]
+            # uvicorn ends by raising the signal again once it has shut down cleanly.
+            ended = process.wait(timeout=WAIT_S)
+            assert ended in (0, -signal.SIGTERM), log.read_text(errors="replace")[-3000:]
             for line in log.read_text(errors="replace").splitlines():
                 if line.startswith("import time:") and "|" in line:
                     name = line.rsplit("|", 1)[1].strip()
@@ -115,3 +122,26 @@ def test_the_worker_imports_the_export_libraries_only_for_an_export(
     assert "httpx" in imported  # the listing works: the sync job's client was imported
     loaded = [name for name in EXPORTS if name in imported]
     assert not loaded, f"the worker at rest imports {loaded}"
+
+
+def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment_code(
+    db_file: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    args = ["--db", str(db_file), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with service(args, tmp_path) as stop:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(base + "/healthz"), "the web server")
+        for page in PAGES:
+            assert httpx.get(base + page).status_code == 200, page
+        imported = stop()
+    assert "litestar" in imported  # the listing works: the web framework was imported
+    loaded = [name for name in WEB_UNUSED if name in imported]
+    assert not loaded, f"the web process imports {loaded}"
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url).status_code == 200
+    except httpx.HTTPError:
+        return False
