@@ -1,46 +1,42 @@
-"""``chrono-edge``: the command line of a box (global options before the subcommand)."""
+"""``chrono-edge``: the command line of a box (global options before the subcommand).
+
+Each subcommand is imported only when it runs (``edge.command.LazyGroup``): the
+services a Pi runs for hours (``reader``, ``worker``, ``serve``) keep in memory only
+the code they use, not the web framework, spreadsheets and PDF of the others.
+"""
 
 from __future__ import annotations
 
 from edge.cli.base import cli
-from edge.cli.data import entrants, event, passings, reads, results
-from edge.cli.emulator import simulate_reader
-from edge.cli.firstboot import enroll_pending, firstboot
-from edge.cli.fleet import backup, enroll, restore
-from edge.cli.forward import forward
-from edge.cli.jobs import jobs, worker
-from edge.cli.panel import panel
-from edge.cli.reader import reader
-from edge.cli.role import role
-from edge.cli.server import db, paths, serve
-from edge.cli.status import status
-from edge.cli.sync import sync
 
-for command in (
-    backup,
-    db,
-    enroll,
-    enroll_pending,
-    event,
-    firstboot,
-    entrants,
-    forward,
-    jobs,
-    panel,
-    passings,
-    paths,
-    reader,
-    reads,
-    restore,
-    results,
-    role,
-    serve,
-    simulate_reader,
-    status,
-    sync,
-    worker,
-):
-    cli.add_command(command)
+COMMANDS = {
+    "backup": "edge.cli.fleet:backup",
+    "db": "edge.cli.server:db",
+    "enroll": "edge.cli.fleet:enroll",
+    "enroll-pending": "edge.cli.firstboot:enroll_pending",
+    "entrants": "edge.cli.data:entrants",
+    "event": "edge.cli.data:event",
+    "firstboot": "edge.cli.firstboot:firstboot",
+    "forward": "edge.cli.forward:forward",
+    "jobs": "edge.cli.jobs:jobs",
+    "panel": "edge.cli.panel:panel",
+    "passings": "edge.cli.data:passings",
+    "paths": "edge.cli.server:paths",
+    "reader": "edge.cli.reader:reader",
+    "reads": "edge.cli.data:reads",
+    "restore": "edge.cli.fleet:restore",
+    "results": "edge.cli.data:results",
+    "role": "edge.cli.role:role",
+    "serve": "edge.cli.server:serve",
+    "simulate-reader": "edge.cli.emulator:simulate_reader",
+    "status": "edge.cli.status:status",
+    "sync": "edge.cli.sync:sync",
+    "worker": "edge.cli.jobs:worker",
+}
+"""Every subcommand: its name and the click command's ``module:attribute``."""
+
+for name, target in COMMANDS.items():
+    cli.add_lazy_command(name, target)
 
 
 def main() -> None:

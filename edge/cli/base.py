@@ -11,7 +11,7 @@ from typing import TypeVar
 import click
 
 from edge.command import EXIT_ERROR as EXIT_ERROR  # the exit codes of chrono-edge, together here
-from edge.command import ReportingGroup
+from edge.command import LazyGroup
 from edge.errors import ChronoEdgeError, InvalidInput
 from edge.paths import BoxPaths
 from edge.settings import Settings, get_settings
@@ -23,7 +23,7 @@ T = TypeVar("T")
 EXIT_INVALID_INPUT = 65  # EX_DATAERR: the input file is wrong, nothing was written
 
 
-class ChronoGroup(ReportingGroup):
+class ChronoGroup(LazyGroup):
     """A click group that turns ChronoEdge errors into a message and an exit code."""
 
     reported = (ChronoEdgeError,)

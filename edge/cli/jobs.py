@@ -93,9 +93,11 @@ def worker(
     role_file: Path | None,
 ) -> None:
     """Run background jobs until SIGTERM (running jobs get the grace period, then are released)."""
+    from edge.heap import WORKER_ARENAS, limit_arenas
     from edge.jobs.catalog import follow_role
     from edge.jobs.worker import Worker
 
+    limit_arenas(WORKER_ARENAS)  # before any thread starts: edge.heap says why
     settings = box_settings(ctx)
     registry = job_registry(ctx, kinds)
     paths = settings.paths

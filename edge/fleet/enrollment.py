@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from edge.errors import ChronoEdgeError
+from edge.fleet.errors import CentralUnreachable as CentralUnreachable
+from edge.fleet.errors import EnrollmentRefused as EnrollmentRefused
 from edge.fleet.http import answer_json
 from edge.fleet.identity import device_serial
 from edge.roleconfig import CentralLink, load_role, save_role
@@ -22,18 +23,6 @@ from edge.vpn.tunnel import connect
 
 TIMEOUT_S = 20.0
 HANDSHAKE_WAIT_S = 5.0  # the keepalive makes the first handshake at once; give it a moment
-
-
-class EnrollmentRefused(ChronoEdgeError):
-    """Central refused the enrollment."""
-
-    http_status = 400
-
-
-class CentralUnreachable(ChronoEdgeError):
-    """Central could not be reached; check the URL and the network, then retry."""
-
-    http_status = 502  # a bad gateway: the box is fine, the server behind it is not
 
 
 @dataclass(frozen=True)

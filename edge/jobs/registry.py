@@ -9,6 +9,7 @@ imports none of the code the jobs run; only a worker resolves the handlers.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -93,8 +94,17 @@ class JobRegistry:
         return sorted({kind.queue for kind in self.kinds.values()})
 
     def handlers(self) -> dict[str, Handler]:
-        """Every kind's handler, imported now (a worker's start: a typo fails it at once)."""
+        """Every kind's handler, imported now (tests: every name resolves)."""
         return {name: resolve_handler(kind.handler) for name, kind in self.kinds.items()}
+
+    def check_modules(self) -> None:
+        """Fail if a kind's handler module does not exist, without importing it (a worker's
+        start: a typo in a module name fails it at once, a function's at its first job)."""
+        for kind in self.kinds.values():
+            if isinstance(kind.handler, str):
+                module = kind.handler.partition(":")[0]
+                if not module or importlib.util.find_spec(module) is None:
+                    raise ModuleNotFoundError(f"job {kind.name!r}: no module {module!r}")
 
 
 def resolve_handler(handler: str | Handler) -> Handler:

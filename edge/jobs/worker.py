@@ -17,7 +17,7 @@ from edge.jobs.admin import HEARTBEAT_S, W
 from edge.jobs.context import JobCancelled, JobContext
 from edge.jobs.models import UNFINISHED, JobState
 from edge.jobs.queue import LEASE_S, Claimed, J, JobQueue
-from edge.jobs.registry import Periodic
+from edge.jobs.registry import Handler, Periodic, resolve_handler
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,11 @@ class Worker:
         self.grace_s = grace_s
         self.periodic = periodic
         self.resources = resources or {}
-        self.handlers = queue.registry.handlers()
+        # Each kind's module is imported when a job of it first runs (a worker that never
+        # exports never loads the spreadsheet and PDF libraries); a module that does not
+        # exist fails the worker's start, as an import of every handler would.
+        queue.registry.check_modules()
+        self.handlers: dict[str, Handler] = {}
         self.running: dict[int, tuple[Claimed, asyncio.Task[None]]] = {}
         self._done: list[tuple[Claimed, Any]] = []
         self._wake = asyncio.Event()
@@ -104,10 +108,7 @@ class Worker:
     async def _execute(self, job: Claimed) -> None:
         ctx = JobContext(self.queue, job.id, job.attempt, self.queue.holder.pid, self.resources)
         try:
-            handler = self.handlers.get(job.kind)
-            if handler is None:
-                raise LookupError(f"no handler for job kind {job.kind!r} in this worker")
-            result = await handler(ctx, job.payload)
+            result = await self._handler(job.kind)(ctx, job.payload)
             self._done.append((job, result))
         except JobCancelled:
             await self.queue.cancelled(job)
@@ -120,6 +121,16 @@ class Worker:
         finally:
             self.running.pop(job.id, None)
             self._wake.set()
+
+    def _handler(self, kind: str) -> Handler:
+        """The handler of ``kind``, imported at its first job."""
+        handler = self.handlers.get(kind)
+        if handler is None:
+            found = self.queue.registry.kinds.get(kind)
+            if found is None:
+                raise LookupError(f"no handler for job kind {kind!r} in this worker")
+            handler = self.handlers[kind] = resolve_handler(found.handler)
+        return handler
 
     async def _flush(self) -> None:
         """Record finished jobs, many in one transaction."""

@@ -33,6 +33,17 @@ MARGIN_US = 200_000
 
 INTERVAL_S = 0.2
 
+SETTLE_TAGS = 500
+"""Tags recomputed in one write transaction. A resume may take up 20,000 tags and a
+million reads: at once, the reader held every one of those reads in memory (its RSS
+went from 86 to 227 MB) and the write lock long enough for the web and worker
+processes, whose connections wait 5 s, to fail with "database is locked"."""
+
+LOT_GAP_S = 0.15
+"""Pause between two lots. Another process waiting for the write lock retries every
+100 ms (SQLite's busy handler): lots back to back left it no window, and a worker
+starting during a resume failed after its 5 s wait, as with one long transaction."""
+
 RESUME_WINDOW_US = 15 * 60 * 1_000_000
 """At start, tags stored this recently get their passings checked: a process killed
 before they settled left them without (a longer outage needs ``passings rebuild``)."""
@@ -86,11 +97,24 @@ class LivePassings:
         return self._newest_us + (now - self._newest_at_us)
 
     async def settle(self, *, everything: bool = False) -> int:
-        """Recompute the passings of settled tags (of every noted tag if asked); count them."""
+        """Recompute the passings of settled tags (of every noted tag if asked); count them.
+
+        Tags are recomputed ``SETTLE_TAGS`` at a time, each lot in its own transaction.
+        """
         cutoff = self.reader_now_us() - self._wait_us
         due = [epc for epc, t in self._last_read.items() if everything or t < cutoff]
-        if not due:
-            return 0
+        settled = 0
+        for start in range(0, len(due), SETTLE_TAGS):
+            if start:
+                await asyncio.sleep(LOT_GAP_S)
+            lot = due[start : start + SETTLE_TAGS]
+            if not await self._settle_lot(lot):
+                break  # the database is busy: the rest waits for the next round too
+            settled += len(lot)
+        return settled
+
+    async def _settle_lot(self, due: list[str]) -> bool:
+        """Recompute the passings of the tags ``due``; False if the database refused."""
         taken = {epc: self._last_read.pop(epc) for epc in due}
         try:
             report = await self._reads.rebuild_tags(
@@ -100,7 +124,7 @@ class LivePassings:
             log.warning("live passings of %d tags delayed: %s", len(due), err)
             for epc, t in taken.items():  # try again next time, unless newer reads came
                 self._last_read[epc] = max(t, self._last_read.get(epc, 0))
-            return 0
+            return False
         self.rebuilds += 1
         self.passings_added += report.added
         if report.added or report.removed:
@@ -111,7 +135,7 @@ class LivePassings:
                 report.added,
                 report.removed,
             )
-        return len(due)
+        return True
 
     async def resume(self, window_us: int = RESUME_WINDOW_US) -> int:
         """Take up the tags stored within the window before now; return how many."""

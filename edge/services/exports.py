@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from edge.domain import Event
 from edge.errors import InvalidInput, NotFound, Problem
-from edge.exports.certificate import CertificateBook, certificates_of, relay_certificates
 from edge.exports.csvsheet import csv_bytes
-from edge.exports.document import pdf_bytes
 from edge.exports.files import EXTENSIONS, export_name, is_export_name, write_export
 from edge.exports.tables import (
     Table,
@@ -22,7 +20,6 @@ from edge.exports.tables import (
     team_tables,
 )
 from edge.exports.words import SheetWords, sheet_words
-from edge.exports.workbook import xlsx_bytes
 from edge.roleconfig import load_role
 from edge.services.events import EventService, get_event, get_race
 from edge.services.results import RaceSheet, ResultService
@@ -178,13 +175,21 @@ def _sheet_bytes(sheet: RaceSheet, request: ExportRequest) -> bytes:
     if request.format == "csv":
         # English keeps the machine column names scripts read (the API's, central's JSON's).
         return csv_bytes(tables, words if request.language not in (None, "en") else None)
+    # openpyxl and fpdf2 (with Pillow, fontTools, cryptography: ~30 MB) are imported by
+    # the export that needs them, in the worker: never by the web process that lists exports.
     if request.format == "xlsx":
+        from edge.exports.workbook import xlsx_bytes
+
         return xlsx_bytes(tables, heading, words)
+    from edge.exports.document import pdf_bytes
+
     subheading = f"{sheet.event.date.isoformat()} · {words.kind(request.kind)}"
     return pdf_bytes(tables, heading, subheading, words)
 
 
 async def _certificates(sheet: RaceSheet, language: str | None, progress: Progress) -> bytes:
+    from edge.exports.certificate import CertificateBook, certificates_of, relay_certificates
+
     language = language or "en"
     event, date, race = sheet.event.name, sheet.event.date, sheet.race.race.name
     if sheet.spec.format is RaceFormat.RELAY:

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 
 from edge import roleconfig
 from edge.errors import InvalidInput, NotFound, Problem
-from edge.fleet import enrollment
 from edge.roleconfig import Role, RoleConfig, save_role
 from edge.services.boxstate import BoxIdentity, VpnView, box_identity, vpn_view
 from edge.services.events import EventService, LoadReport, get_event
@@ -245,6 +244,8 @@ class SetupService:
             problems.append(Problem("token", "paste the enrollment token"))
         if problems:
             raise InvalidInput(problems, "nothing was changed")
+        from edge.fleet import enrollment  # httpx and the key maker: only to enroll
+
         done = await asyncio.to_thread(
             enrollment.enroll_and_connect,
             central_url.strip(),

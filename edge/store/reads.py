@@ -15,7 +15,7 @@ from pathlib import Path
 
 from edge.domain.clock import now_us
 from edge.domain.ids import new_id
-from edge.store.sqlite import BUSY_TIMEOUT_MS, private_database
+from edge.store.sqlite import BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, private_database
 
 _INSERT = (
     "INSERT OR IGNORE INTO tag_read (id, event_id, point_id, device_id, epc, antenna, rssi_dbm,"
@@ -38,10 +38,8 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open a raw connection with the project's SQLite rules (transactions begun by hand)."""
     private_database(path)
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = FULL")
-    connection.execute("PRAGMA foreign_keys = ON")
+    for pragma in CONNECTION_PRAGMAS:
+        connection.execute(pragma)
     return connection
 
 

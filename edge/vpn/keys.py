@@ -11,9 +11,6 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-
 from edge.store.files import PRIVATE_MODE, write_atomic
 from edge.vpn.errors import VpnError
 
@@ -21,8 +18,19 @@ PRIVATE_KEY = "wg-private.key"
 KEY_BYTES = 32
 
 
+# cryptography is imported by the functions that make or read keys (~7 MB resident):
+# the web and worker processes that only show or check the tunnel never load it.
+
+
 def new_private_key() -> str:
     """A new private key, clamped as ``wg genkey`` makes it (RFC 7748)."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
     raw = bytearray(
         X25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     )
@@ -33,6 +41,8 @@ def new_private_key() -> str:
 
 def public_key(private: str) -> str:
     """The public key of a base64 private key, as ``wg pubkey`` prints it."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     try:
         raw = base64.b64decode(private.strip(), validate=True)
     except ValueError as error:

@@ -15,7 +15,18 @@ from sqlmodel import SQLModel
 import edge.domain
 import edge.jobs.models  # noqa: F401
 from edge.store import migrate
+from edge.store import reads as raw
 from edge.store.database import Database
+
+PRAGMAS = ("journal_mode", "busy_timeout", "foreign_keys", "synchronous", "cache_size", "mmap_size")
+RULES = {
+    "journal_mode": "wal",
+    "busy_timeout": 5000,
+    "foreign_keys": 1,
+    "synchronous": 2,  # FULL
+    "cache_size": -512,  # KiB
+    "mmap_size": 0,
+}
 
 
 def test_migrated_schema_equals_models(tmp_path: Path) -> None:
@@ -79,16 +90,20 @@ async def test_connections_follow_the_sqlite_rules(db_path: Path) -> None:
             connection = await session.connection()
             pragmas = {
                 name: (await connection.execute(text(f"PRAGMA {name}"))).scalar()
-                for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
+                for name in PRAGMAS
             }
-        assert pragmas == {
-            "journal_mode": "wal",
-            "busy_timeout": 5000,
-            "foreign_keys": 1,
-            "synchronous": 2,  # FULL
-        }
+        assert pragmas == RULES
     finally:
         await db.close()
+
+
+def test_raw_connections_follow_the_sqlite_rules(db_path: Path) -> None:
+    connection = raw.connect(db_path)
+    try:
+        pragmas = {name: connection.execute(f"PRAGMA {name}").fetchone()[0] for name in PRAGMAS}
+        assert pragmas == RULES
+    finally:
+        connection.close()
 
 
 async def test_write_sessions_hold_the_write_lock_from_begin(db_path: Path) -> None:
@@ -105,3 +120,10 @@ async def test_write_sessions_hold_the_write_lock_from_begin(db_path: Path) -> N
                 other.close()
     finally:
         await db.close()
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(Path()))
+    assert migrate.head_revision() == scripts.get_current_head()

@@ -143,3 +143,26 @@ async def test_exports_carry_the_runners_on_course_with_their_split(
         assert (rows["4"]["status"], rows["4"]["split_KM5"]) == ("DNF", "")
     finally:
         await database.close()
+
+
+async def test_a_document_changed_on_disk_is_written_again(
+    box: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The worker remembers the digest of what it wrote rather than parsing the document
+    # at every refresh: a file replaced or damaged since is still noticed and rewritten.
+    path, _ = box
+    document = tmp_path / "cache" / SLUG / "10K.json"
+    database = Database(path)
+    try:
+        cache = ResultsCache(database, tmp_path / "cache")
+        assert [c.race for c in await cache.refresh(SLUG)] == ["10K"]
+        assert await cache.refresh(SLUG) == []
+        good = document.read_text()
+        document.write_text(good[: len(good) // 2])  # cut short
+        assert [c.race for c in await cache.refresh(SLUG)] == ["10K"]
+        assert json.loads(document.read_text())["rows"] == json.loads(good)["rows"]
+        document.unlink()
+        assert [c.race for c in await cache.refresh(SLUG)] == ["10K"]
+        assert await cache.refresh(SLUG) == []
+    finally:
+        await database.close()

@@ -7,7 +7,7 @@ from typing import Any
 
 from edge.auth.errors import AlreadyClaimed, TooManyAttempts, WrongPassword, WrongPin
 from edge.errors import ChronoEdgeError, InvalidInput
-from edge.fleet.enrollment import CentralUnreachable, EnrollmentRefused
+from edge.fleet.errors import CentralUnreachable, EnrollmentRefused
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""The services a box runs for hours import only what they use (issue 20, memory).
+
+Every module a process imports stays resident for its life: on a Pi 4 the web
+framework, the spreadsheet and PDF libraries and Alembic cost tens of MB in each
+process that loads them. The processes are run for real (``python -X importtime``
+lists every module they import) and stopped with SIGTERM, as systemd does.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from edge.rfid.emulator import BackgroundEmulator, BurstScenario, offset_for_year
+from tests.integration.test_reader_service import EVENT, WAIT_S, chrono
+from tests.integration.test_reader_service_process import wait_for, write_role
+from tests.servers import free_port
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = {
+    "litestar": "the web framework",
+    "uvicorn": "the web server",
+    "jinja2": "the page templates",
+    "openpyxl": "spreadsheets",
+    "fpdf": "PDF",
+    "PIL": "images (fpdf2's)",
+    "fontTools": "fonts (fpdf2's)",
+    "alembic": "migrations (the database is already current)",
+}
+"""Packages a reader never uses, and what they are for."""
+EXPORTS = ("openpyxl", "fpdf", "PIL", "fontTools", "alembic", "uvicorn", "jinja2")
+"""Packages a worker uses only for an export job (or a migration), never at rest."""
+PAGES = ("/", "/results", "/entrants", "/exports", "/jobs", "/setup", "/screen/arrivals")
+WEB_UNUSED = ("openpyxl", "fpdf", "PIL", "fontTools", "alembic", "cryptography", "httpx")
+"""Packages the web process uses only to export (in the worker), migrate, or enroll."""
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    path = tmp_path / "edge.db"
+    chrono(path, "event", "load", str(EVENT))  # migrated to the newest schema, an event in it
+    return path
+
+
+@contextmanager
+def service(args: list[str], folder: Path) -> Iterator[Callable[[], set[str]]]:
+    """Run ``chrono-edge ARGS`` listing its imports; yield a function that stops it and
+    returns the top-level packages it imported."""
+    command = [sys.executable, "-X", "importtime", "-m", "edge.cli", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = folder / "imports.log"
+    with log.open("wb") as err:
+        process = subprocess.Popen(command, stderr=err, stdout=subprocess.DEVNULL, env=env)
+        stopped: set[str] = set()
+
+        def stop() -> set[str]:
+            process.send_signal(signal.SIGTERM)
+            # uvicorn ends by raising the signal again once it has shut down cleanly.
+            ended = process.wait(timeout=WAIT_S)
+            assert ended in (0, -signal.SIGTERM), log.read_text(errors="replace")[-3000:]
+            for line in log.read_text(errors="replace").splitlines():
+                if line.startswith("import time:") and "|" in line:
+                    name = line.rsplit("|", 1)[1].strip()
+                    stopped.add(name.split(".")[0])
+            return stopped
+
+        try:
+            yield stop
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def count(db: Path, sql: str) -> int:
+    connection = sqlite3.connect(db)
+    try:
+        return int(connection.execute(sql).fetchone()[0])
+    finally:
+        connection.close()
+
+
+def test_the_reader_imports_no_web_framework_spreadsheet_pdf_or_migrations(
+    db_file: Path, tmp_path: Path
+) -> None:
+    burst = BurstScenario(tags=20, start_s=0.1, duration_s=1.0, reads_per_s=200.0)
+    with BackgroundEmulator(burst, clock_offset_us=offset_for_year(2000)) as emulator:
+        role = write_role(tmp_path, emulator.port)
+        args = ["--db", str(db_file), "reader", "--role-file", str(role)]
+        with service(args, tmp_path) as stop:
+            # Reads stored, then settled into passings: the reader's whole path has run.
+            wait_for(lambda: count(db_file, "select count(*) from tag_read") > 0, "reads")
+            passings = "select count(*) from passing where source = 'reads'"
+            wait_for(lambda: count(db_file, passings) > 0, "passings from the reads")
+            imported = stop()
+    assert "sllurp" in imported  # the listing works: the LLRP client was imported
+    loaded = {name: why for name, why in HEAVY.items() if name in imported}
+    assert not loaded, f"the reader imports what it never uses: {loaded}"
+
+
+def test_the_worker_imports_the_export_libraries_only_for_an_export(
+    db_file: Path, tmp_path: Path
+) -> None:
+    args = ["--db", str(db_file), "worker"]
+    with service(args, tmp_path) as stop:
+        # The periodic jobs (results cache, sync, pruning...) have run once.
+        done = "select count(*) from job where kind = '{}' and state = 'completed'"
+        for kind in ("results.cache", "sessions.prune", "sync.central"):
+            wait_for(lambda kind=kind: count(db_file, done.format(kind)) > 0, kind)
+        imported = stop()
+    assert "httpx" in imported  # the listing works: the sync job's client was imported
+    loaded = [name for name in EXPORTS if name in imported]
+    assert not loaded, f"the worker at rest imports {loaded}"
+
+
+def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment_code(
+    db_file: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    args = ["--db", str(db_file), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with service(args, tmp_path) as stop:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(base + "/healthz"), "the web server")
+        for page in PAGES:
+            assert httpx.get(base + page).status_code == 200, page
+        imported = stop()
+    assert "litestar" in imported  # the listing works: the web framework was imported
+    loaded = [name for name in WEB_UNUSED if name in imported]
+    assert not loaded, f"the web process imports {loaded}"
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url).status_code == 200
+    except httpx.HTTPError:
+        return False
