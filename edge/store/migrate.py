@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine
 
-from edge.store.sqlite import BUSY_TIMEOUT_MS, install_sqlite_rules
+from edge.store.sqlite import BUSY_TIMEOUT_MS, install_sqlite_rules, private_database
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -106,6 +106,10 @@ def current_revision(path: Path) -> str | None:
 def upgrade(path: Path) -> tuple[str | None, str]:
     """Create or migrate the database at ``path`` to the newest schema; return (from, to)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        # The revision is read with plain sqlite3, which installs none of the SQLite rules:
+        # files an older release left readable by others are made private here.
+        private_database(path)
     before = current_revision(path)
     head = head_revision()
     if before != head:
