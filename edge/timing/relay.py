@@ -24,6 +24,7 @@ from edge.timing.model import (
 )
 from edge.timing.ranking import competition_ranks
 from edge.timing.timeline import manual_status
+from edge.timing.windows import first_passing
 
 
 def relay_teams(
@@ -92,7 +93,7 @@ def _team_result(
         runner = runners.get(code)
         end = None
         if runner is not None and begin is not None:
-            end = _handover(seen.get(runner.bib, []), handover, begin + spec.min_leg_us, closes)
+            end = first_passing(seen.get(runner.bib, []), handover, begin + spec.min_leg_us, closes)
         time_us = end - begin if end is not None and begin is not None else None
         legs.append(LegResult(leg=code, entrant=runner, end_us=end, time_us=time_us))
         begin = end
@@ -114,22 +115,6 @@ def _team_result(
         wave_start_us=wave_start,
         total_us=total if status is Status.FIN else None,
     )
-
-
-def _handover(
-    passings: list[PassingInfo], point: str | None, earliest: int, closes: int | None
-) -> int | None:
-    """The runner's first crossing of the handover point from ``earliest`` to the cutoff."""
-    found = None
-    for passing in passings:
-        time_us = passing.time_us
-        if passing.point != point or time_us < earliest:
-            continue
-        if closes is not None and time_us > closes:
-            continue
-        if found is None or time_us < found:
-            found = time_us
-    return found
 
 
 def _manual(runners: Iterable[EntrantInfo]) -> Status | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from edge.timing.model import EntrantResult, PassingInfo, RaceSpec
 from edge.timing.ranking import competition_ranks
+from edge.timing.windows import first_passing
 
 
 def segment_times(
@@ -51,15 +52,7 @@ def _passing_at(
     """The instant a point was passed, the first time at or after ``cursor`` (remembered)."""
     if point in found:
         return found[point]
-    instant: int | None = None
-    for passing in passings:
-        time_us = passing.time_us
-        if passing.point != point or time_us < cursor:
-            continue
-        if limit is not None and time_us > limit:
-            continue
-        if instant is None or time_us < instant:
-            instant = time_us
+    instant = first_passing(passings, point, cursor, limit)
     found[point] = instant
     return instant
 
