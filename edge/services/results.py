@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import text
@@ -16,7 +18,12 @@ from edge.services.events import RaceOverview, get_event, get_race, load_overvie
 from edge.services.passings import bibs_by_tag
 from edge.services.race_rules import rules_from_json
 from edge.store.database import Database
-from edge.timing.corrections import StoredPassing, amend_passings, amend_statuses
+from edge.timing.corrections import (
+    PASSING_AMENDMENTS,
+    StoredPassing,
+    amend_passings,
+    amend_statuses,
+)
 from edge.timing.course import mark_on_course, relay_on_course
 from edge.timing.export import Cell, relay_columns, relay_rows, result_columns, result_rows
 from edge.timing.model import (
@@ -180,23 +187,40 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
             )
         )
     ).where(col(Entrant.event_id) == event.id, col(Entrant.race_id) == race.race.id)
+    # Rows unpacked by position: reading 12 attributes of each of 20,000 Row objects by
+    # name took as long as the query itself (bench_exports).
+    # (Typed Any: past ten columns SQLAlchemy's row type loses each column's own type.)
+    entrant_rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
     entrants = [
         EntrantInfo(
-            bib=e.bib,
-            first_name=e.first_name,
-            last_name=e.last_name,
-            sex=e.sex,
-            birth_date=e.birth_date,
-            birth_year=e.birth_year,
-            club=e.club,
-            team=e.team,
-            wave=wave_codes.get(e.wave_id) if e.wave_id else None,
-            category_override=e.category_override,
+            bib=bib,
+            first_name=first_name,
+            last_name=last_name,
+            sex=sex,
+            birth_date=birth_date,
+            birth_year=birth_year,
+            club=club,
+            team=team,
+            wave=wave_codes.get(wave_id) if wave_id else None,
+            category_override=category_override,
             # An active status correction wins over the entrant's own manual status.
-            manual_status=statuses.get(e.bib, e.manual_status),
-            leg=e.leg,
+            manual_status=statuses.get(bib, manual_status),
+            leg=leg,
         )
-        for e in (await (await session.connection()).execute(query)).all()
+        for (
+            bib,
+            first_name,
+            last_name,
+            sex,
+            birth_date,
+            birth_year,
+            club,
+            team,
+            wave_id,
+            category_override,
+            manual_status,
+            leg,
+        ) in entrant_rows
     ]
     code_of_point = {p.id: p.code for p in race.points}
     # Every point of the event: a correction may move a passing onto this race's points.
@@ -212,13 +236,18 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
             col(Passing.status) == PassingStatus.VALID,
         )
     )
-    stored = [StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in rows.all()]
+    found = rows.all()
+    known = frozenset(row[0] for row in found)
+    if any(a.kind in PASSING_AMENDMENTS for a in amendments):
+        stored = [StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in found]
+        amended = [(p.point, p.bib, p.epc, p.time_us) for p in amend_passings(stored, amendments)]
+    else:  # the usual race: no passing corrected, the rows are the passings
+        amended = [(point, bib, epc, t) for _, point, bib, epc, t in found]
     passings = []
-    for p in amend_passings(stored, amendments):
-        owner = p.bib or (bib_of_tag.get(p.epc) if p.epc else None)
-        if owner is not None and p.point in code_of_point:
-            passings.append(PassingInfo(bib=owner, point=code_of_point[p.point], time_us=p.time_us))
-    known = frozenset(p.id for p in stored)
+    for point, bib, epc, time_us in amended:
+        owner = bib or (bib_of_tag.get(epc) if epc else None)
+        if owner is not None and point in code_of_point:
+            passings.append(PassingInfo(bib=owner, point=code_of_point[point], time_us=time_us))
     newest = (await session.exec(_NEWEST_SEQ)).one()[0]  # type: ignore[call-overload]
     following = any(
         a.kind in ("move", "ignore") and a.passing_id is not None and a.passing_id not in known

@@ -41,6 +41,10 @@ class Amendment:
     status: str | None = None
 
 
+PASSING_AMENDMENTS = frozenset({"move", "ignore", "add"})
+"""Kinds of amendment that change the passings (a ``status`` one changes an entrant)."""
+
+
 def amend_passings(
     passings: Sequence[StoredPassing], amendments: Iterable[Amendment]
 ) -> list[StoredPassing]:

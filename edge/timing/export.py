@@ -32,6 +32,8 @@ Cell = str | int | None
 
 FORMULA_STARTS = frozenset("=+-@\t\r\n")
 """What makes a spreadsheet read a cell as a formula (or DDE command) rather than text."""
+_PLAIN_STARTS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:.")
+"""First characters after which a text cell is surely not a formula (most cells)."""
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 
 
@@ -42,8 +44,8 @@ def spreadsheet_cell(value: Any) -> Any:
     import): ``=HYPERLINK(...)`` in a club must reach Excel or LibreOffice as text.
     Numbers, and text that is only a number (``-12``), stay numbers.
     """
-    if not isinstance(value, str):
-        return value
+    if value.__class__ is not str or value[:1] in _PLAIN_STARTS:
+        return value  # the common case, decided on the first character alone
     first = value.lstrip(" ")[:1]  # Excel skips leading spaces before a formula
     if first in FORMULA_STARTS and not _NUMBER.fullmatch(value):
         return "'" + value
@@ -175,7 +177,7 @@ def to_csv(
     writer.writerow(columns if headings is None else headings)
     writer.writerows(
         [
-            ["" if row.get(c) is None else spreadsheet_cell(row.get(c)) for c in columns]
+            ["" if (value := row.get(c)) is None else spreadsheet_cell(value) for c in columns]
             for row in rows
         ]
     )

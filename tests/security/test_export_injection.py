@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from edge.services.exports import ExportRequest, ExportService
@@ -135,6 +137,16 @@ def test_numbers_stay_numbers_and_text_keeps_its_letters() -> None:
     assert spreadsheet_cell("=1+1") == "'=1+1"
     assert spreadsheet_cell("-1+1") == "'-1+1"
     assert spreadsheet_cell("\t-1") == "'\t-1"
+
+
+@given(st.text(alphabet=st.sampled_from("=+-@\t\r\n 0123456789.,eEaZ:'é"), max_size=6))
+def test_the_fast_path_keeps_the_rule(value: str) -> None:
+    """Deciding on the first character alone gives the full rule's answer for any text."""
+    from edge.timing.export import _NUMBER, FORMULA_STARTS, spreadsheet_cell
+
+    first = value.lstrip(" ")[:1]
+    neutralised = first in FORMULA_STARTS and not _NUMBER.fullmatch(value)
+    assert spreadsheet_cell(value) == ("'" + value if neutralised else value)
 
 
 @pytest.mark.parametrize("table", ["results", "teams"])
