@@ -35,8 +35,12 @@ NEW_PASSINGS = 5
 BUDGET_S = 1.0 - POLL_S
 
 
-async def build(folder: Path, entrants: int) -> tuple[Database, dt.datetime]:
-    """A race of ``entrants`` runners, each seen at KM5 and, but the last 10, at the finish."""
+async def build(
+    folder: Path, entrants: int, finished: int | None = None
+) -> tuple[Database, dt.datetime]:
+    """A race of ``entrants`` runners, each seen at KM5 and the first ``finished`` (default:
+    all but the last 10) at the finish."""
+    finished = entrants - 10 if finished is None else finished
     path = folder / "edge.db"
     migrate.upgrade(path)
     db = Database(path)
@@ -54,7 +58,7 @@ async def build(folder: Path, entrants: int) -> tuple[Database, dt.datetime]:
     rows = ["point,bib,time"]
     for bib in range(1, entrants + 1):
         rows.append(f"KM5,{bib},{(w1 + dt.timedelta(minutes=14, seconds=bib * 0.01)).isoformat()}")
-        if bib <= entrants - 10:
+        if bib <= finished:
             finish = w1 + dt.timedelta(minutes=28, seconds=bib * 0.02)
             rows.append(f"FINISH,{bib},{finish.isoformat()}")
     await PassingService(db).import_csv(SLUG, ("\n".join(rows) + "\n").encode())

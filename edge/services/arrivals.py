@@ -89,8 +89,17 @@ class ArrivalService:
     async def board(
         self, scope: BoardScope, *, limit: int = ARRIVALS_SHOWN, soon: int = SOON_SHOWN
     ) -> dict[str, Any]:
-        """The board as JSON-ready data: arrivals newest first, then who is expected next."""
+        """The board as JSON-ready data: arrivals newest first, then who is expected next.
+
+        Made once per version of the results for every screen showing the same races.
+        """
         version = await self.live.watch.version()
+        key = ("arrivals", scope.slug, tuple(scope.races), limit, soon)
+        return await self.live.memo(key, version, lambda: self._board(scope, version, limit, soon))
+
+    async def _board(
+        self, scope: BoardScope, version: int, limit: int, soon: int
+    ) -> dict[str, Any]:
         arrivals: list[Arrival] = []
         announced: list[Announced] = []
         now = now_us()

@@ -18,12 +18,12 @@ from edge.errors import ChronoEdgeError
 from edge.roleconfig import load_role
 from edge.services.corrections import time_of_day
 from edge.services.events import get_event, load_overview
+from edge.services.live import live_results
 from edge.services.passing_feed import POLL_S, PassingFeed
 from edge.services.readers import ReaderHealthService, ReaderStatus
-from edge.services.results import ResultService
 from edge.store.database import Database
 from edge.timing.model import RaceFormat
-from edge.timing.tally import Tally, race_tally
+from edge.timing.tally import Tally
 
 SPARK_S = 60
 """The sparkline shows reads per second over the last minute."""
@@ -114,7 +114,16 @@ class ConsoleService:
             return (await session.exec(query.limit(1))).first()
 
     async def board(self, event: Event) -> Board:
-        """Readers and sparklines per point, runner counts and unknown tags, as of now."""
+        """Readers and sparklines per point, runner counts and unknown tags, as of now.
+
+        Made at most once a second (and per version of the results) for all the consoles
+        open on the event: each one's stream asks every second.
+        """
+        live = live_results(self.db)
+        version = await live.watch.version()
+        return await live.memo(("console", event.id), version, lambda: self._board(event))
+
+    async def _board(self, event: Event) -> Board:
         now = now_us()
         readers = await ReaderHealthService(self.db).list_readers(now=now)
         since = now - SPARK_S * US_PER_SECOND
@@ -162,10 +171,9 @@ class ConsoleService:
 
     async def _counts(self, event: Event, races: list[str], now: int) -> Tally:
         counts = Tally()
-        results = ResultService(self.db)
+        live = live_results(self.db)
         for race in races:
-            sheet = await results.race_sheet(event.slug, race, at_us=now)
-            counts += race_tally(sheet.spec, sheet.results, sheet.relay, now)
+            counts += await live.tally(event.slug, race, now)
         return counts
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import text
 
@@ -24,6 +26,10 @@ from edge.domain.clock import now_us
 from edge.services.live_race import NOT_RESULTS, LiveRace
 from edge.services.results import RaceSheet
 from edge.store.database import Database
+from edge.timing.model import RaceFormat
+from edge.timing.tally import Tally, race_tally, tally_of_counts
+
+T = TypeVar("T")
 
 _SKIP = ", ".join(f"'{name}'" for name in NOT_RESULTS)
 _NEWEST_RELEVANT = text(
@@ -35,6 +41,8 @@ _NEWEST_SINCE = text(
 _NEWEST = text("SELECT coalesce(max(seq), 0) FROM outbox")
 RACES_KEPT = 4
 """Races kept in memory: a 20,000-entrant race's engine and sheet weigh tens of MB."""
+MEMO_MAX_AGE_S = 1.0
+"""A shared board is made again after this long even with no new version (clocks move)."""
 SHEET_MAX_AGE_S = 30.0
 """Loading an event file (waves, categories) writes no outbox row: a race is recomputed
 in full at least this often, so such a change shows within half a minute anyway."""
@@ -68,12 +76,22 @@ class ChangeWatch:
 
 @dataclass
 class _Kept:
-    """A race kept in memory: its engine, and its sheet as of one version."""
+    """A race kept in memory: its engine as of one version, and its sheet as of one."""
 
     loaded_s: float  # time.monotonic() of its last full recompute
     race: LiveRace
-    version: int = -1
+    version: int = -1  # the engine's
     sheet: RaceSheet | None = None
+    sheet_version: int = -1
+
+
+@dataclass
+class _Memo:
+    """A value computed from the results as of one version, at one instant."""
+
+    version: int
+    made_s: float
+    value: Any
 
 
 class LiveResults:
@@ -84,28 +102,65 @@ class LiveResults:
         self.watch = ChangeWatch(db)
         self._races: OrderedDict[tuple[str, str], _Kept] = OrderedDict()
         self._computing = asyncio.Lock()
+        self._memos: dict[Hashable, _Memo] = {}
+        self._memo_lock = asyncio.Lock()
 
     async def sheet(self, slug: str, race: str, version: int | None = None) -> RaceSheet:
         """The race's results as of ``version`` (default: now), computed once per version."""
         if version is None:
             version = await self.watch.version()
-        key = (slug, race.casefold())
         # One computation per version however many screens ask at once: the others wait
         # for it instead of computing the same sheet side by side.
         async with self._computing:
+            kept = await self._current(slug, race, version)
+            if kept.sheet is None or kept.sheet_version != version:
+                kept.sheet, kept.sheet_version = kept.race.sheet(now_us()), version
+            return kept.sheet
+
+    async def tally(self, slug: str, race: str, moment: int) -> Tally:
+        """The race's counters as of ``moment``: O(new passings), never a sheet of the field
+        (but for a relay, whose teams are counted from its sheet)."""
+        version = await self.watch.version()
+        async with self._computing:
+            kept = await self._current(slug, race, version)
+            spec = kept.race.inputs.spec
+            if spec.format is not RaceFormat.RELAY:
+                return tally_of_counts(spec, kept.race.engine.status_counts(), moment)
+        sheet = await self.sheet(slug, race, version)
+        return race_tally(sheet.spec, sheet.results, sheet.relay, moment)
+
+    async def memo(
+        self,
+        key: Hashable,
+        version: int,
+        make: Callable[[], Awaitable[T]],
+        max_age_s: float = MEMO_MAX_AGE_S,
+    ) -> T:
+        """``make()``'s value for ``key`` at ``version``, computed once for every client that
+        asks while the version holds (and for at most ``max_age_s``): ten screens on one
+        board cost one board per version, not ten."""
+        async with self._memo_lock:
+            found = self._memos.get(key)
             now = time.monotonic()
-            kept = self._races.get(key)
-            fresh = kept is not None and now - kept.loaded_s < SHEET_MAX_AGE_S
-            if kept is not None and fresh and kept.version == version and kept.sheet:
-                return kept.sheet
+            if found is None or found.version != version or now - found.made_s > max_age_s:
+                found = self._memos[key] = _Memo(version, now, await make())
+            return cast(T, found.value)
+
+    async def _current(self, slug: str, race: str, version: int) -> _Kept:
+        """The race's engine brought up to ``version`` (a full recompute when it must)."""
+        key = (slug, race.casefold())
+        now = time.monotonic()
+        kept = self._races.get(key)
+        fresh = kept is not None and now - kept.loaded_s < SHEET_MAX_AGE_S
+        if kept is None or not fresh or kept.version != version:
             if kept is None or not fresh or not await kept.race.catch_up(self.db, version):
                 kept = _Kept(now, await LiveRace.load(self.db, slug, race))
-            kept.version, kept.sheet = version, kept.race.sheet(now_us())
-            self._races[key] = kept
-            self._races.move_to_end(key)
-            while len(self._races) > RACES_KEPT:
-                self._races.popitem(last=False)
-            return kept.sheet
+            kept.version = version
+        self._races[key] = kept
+        self._races.move_to_end(key)
+        while len(self._races) > RACES_KEPT:
+            self._races.popitem(last=False)
+        return kept
 
 
 _LIVE: dict[Path, LiveResults] = {}

@@ -10,7 +10,7 @@ rows (a SLAVE's forwarded passing carries the SLAVE's ``created_us``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +85,7 @@ class PassingFeed:
             )
             added = added.order_by(col(Correction.created_us).desc()).limit(limit)
             adds = list((await session.exec(added)).all())
-            rows = (await _Rows.load(session, event)).rows(passings, adds)
+            rows = (await _Rows.load(session, event, passings, adds)).rows(passings, adds)
         rows.sort(key=lambda r: r.created_us, reverse=True)
         return rows[:limit], cursor
 
@@ -105,7 +105,7 @@ class PassingFeed:
             passing_ids |= {c.passing_id for c in corrections if c.passing_id}
             passings = await _by_id(session, Passing, passing_ids, event)
             adds = [c for c in corrections if c.kind == CorrectionKind.ADD]
-            table = await _Rows.load(session, event)
+            table = await _Rows.load(session, event, passings, adds)
             rows = table.rows(passings, adds, include_undone=True)
             codes = {p.id: c for c, p in (await points_by_code(session, event)).items()}
             views = [correction_view(c, event, codes) for c in corrections]
@@ -116,12 +116,30 @@ class PassingFeed:
         return items or [FeedItem("cursor", {}, last)]
 
 
+CHUNK = 500
+"""Values in one IN list (SQLite bounds a statement's parameters)."""
+
+
 async def _by_id(session: AsyncSession, model: Any, ids: Iterable[str], event: Event) -> list[Any]:
     wanted = sorted(ids)
     found: list[Any] = []
-    for start in range(0, len(wanted), 500):
-        query = select(model).where(col(model.id).in_(wanted[start : start + 500]))
+    for start in range(0, len(wanted), CHUNK):
+        query = select(model).where(col(model.id).in_(wanted[start : start + CHUNK]))
         found += [r for r in (await session.exec(query)).all() if r.event_id == event.id]
+    return found
+
+
+async def _entrants_where(
+    session: AsyncSession, event: Event, column: Any, values: Iterable[str]
+) -> list[Entrant]:
+    """The event's entrants whose ``column`` is one of ``values``."""
+    wanted = sorted(values)
+    found: list[Entrant] = []
+    for start in range(0, len(wanted), CHUNK):
+        query = select(Entrant).where(
+            Entrant.event_id == event.id, column.in_(wanted[start : start + CHUNK])
+        )
+        found += (await session.exec(query)).all()
     return found
 
 
@@ -143,23 +161,44 @@ class _Rows:
         self.corrections = corrections
 
     @classmethod
-    async def load(cls, session: AsyncSession, event: Event) -> _Rows:
-        """Read what rows need from the event, in the caller's transaction."""
+    async def load(
+        cls,
+        session: AsyncSession,
+        event: Event,
+        passings: Sequence[Passing],
+        adds: Sequence[Correction],
+    ) -> _Rows:
+        """Read what the rows of ``passings`` and ``adds`` need, in the caller's transaction.
+
+        Only their runners (by bib or tag) and their passings' corrections: each console
+        asks after every new passing, and reading the whole field each time cost O(entrants)
+        per console per passing (bench_live).
+        """
         codes = {p.id: c for c, p in (await points_by_code(session, event)).items()}
-        people = await session.exec(select(Entrant).where(Entrant.event_id == event.id))
+        bibs = {p.bib for p in passings if p.bib} | {c.bib for c in adds if c.bib}
+        tags = {p.epc for p in passings if p.epc and not p.bib}
         names: dict[str, str] = {}
         bib_of_tag: dict[str, str] = {}
-        for person in people.all():
+        people = [
+            *await _entrants_where(session, event, col(Entrant.bib), bibs),
+            *await _entrants_where(session, event, col(Entrant.tag1), tags),
+            *await _entrants_where(session, event, col(Entrant.tag2), tags),
+        ]
+        for person in people:
             names[person.bib] = f"{person.first_name} {person.last_name}".strip()
             for tag in (person.tag1, person.tag2):
                 if tag:
                     bib_of_tag[tag] = person.bib
-        active = select(Correction).where(
-            Correction.event_id == event.id,
-            col(Correction.undone_us).is_(None),
-            col(Correction.passing_id).is_not(None),
-        )
-        corrections = list((await session.exec(active.order_by(col(Correction.created_us)))).all())
+        corrections: list[Correction] = []
+        wanted = sorted({p.id for p in passings})
+        for start in range(0, len(wanted), CHUNK):
+            active = select(Correction).where(
+                Correction.event_id == event.id,
+                col(Correction.undone_us).is_(None),
+                col(Correction.passing_id).in_(wanted[start : start + CHUNK]),
+            )
+            corrections += (await session.exec(active)).all()
+        corrections.sort(key=lambda c: c.created_us)
         return cls(event, codes, names, bib_of_tag, corrections)
 
     def rows(

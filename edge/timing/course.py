@@ -64,7 +64,7 @@ def mark_on_course(
     if not race_open(spec, now_us):
         return list(results)
     marked = [
-        dataclasses.replace(result, status=Status.ONC)
+        result.with_status(Status.ONC)
         if result.status is Status.DNF and manual_status(result.entrant) is None
         else result
         for result in results

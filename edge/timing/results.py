@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,10 +15,11 @@ from edge.timing.model import (
     PassingInfo,
     RaceFormat,
     RaceSpec,
+    Status,
 )
 from edge.timing.ranking import RankBoard, bib_sort_key
 from edge.timing.segments import rank_segments
-from edge.timing.timeline import evaluate_entrant
+from edge.timing.timeline import evaluate_entrant, manual_status
 
 __all__ = ["RaceResults", "bib_sort_key", "compute_results"]
 
@@ -35,6 +37,7 @@ class _Slot:
     bib_key: tuple[int, int, str]
     passings: list[PassingInfo]
     result: EntrantResult
+    ranked: EntrantResult | None = None  # the last copy handed out, while still right
 
     def export_key(self) -> tuple[int, int, tuple[int, int, str]]:
         """Finishers by ranking time, then DNF, DNS, DSQ; bib order within each."""
@@ -71,6 +74,9 @@ class RaceResults:
                 )
             self._slots[entrant.bib] = self._new_slot(entrant, passings_of.get(entrant.bib, []))
         # Passings of bibs outside the race stay in passings_of, which is dropped here.
+        self._statuses: Counter[tuple[Status, bool]] = Counter(
+            _status_key(slot.result) for slot in self._slots.values()
+        )
         self._board = RankBoard(
             (key, slot.sex, slot.category)
             for slot in self._slots.values()
@@ -85,7 +91,10 @@ class RaceResults:
         if passing.point in self._points:
             slot.passings.append(passing)
             before = slot.result.rank_key
+            self._statuses[_status_key(slot.result)] -= 1
             slot.result = self._evaluate(slot)
+            slot.ranked = None
+            self._statuses[_status_key(slot.result)] += 1
             after = slot.result.rank_key
             if before != after:
                 if before is not None:
@@ -93,6 +102,14 @@ class RaceResults:
                 if after is not None:
                     self._board.add(after, slot.sex, slot.category)
         return self._ranked(slot)
+
+    def status_counts(self) -> Counter[tuple[Status, bool]]:
+        """How many entrants have each computed status, and whether it was set by hand.
+
+        Kept up to date as passings come in: the console's counters cost nothing per
+        entrant (``edge.timing.tally.tally_of_counts`` turns them into a Tally).
+        """
+        return Counter({key: n for key, n in self._statuses.items() if n})
 
     def results(self) -> list[EntrantResult]:
         """Every entrant's result in export order, with ranks as of now."""
@@ -150,13 +167,25 @@ class RaceResults:
         )
 
     def _ranked(self, slot: _Slot) -> EntrantResult:
-        """A copy of the slot's result with ranks filled in, so callers never share state."""
+        """A copy of the slot's result with ranks filled in, so callers never share the
+        engine's state. The copy is handed out again while neither the result nor its ranks
+        changed: a new passing moves one entrant, and copying the other 19,999 at each
+        version was most of a live sheet's cost (bench_live). Not in a race with segments,
+        whose segment ranks are written into the results handed out."""
         result = slot.result
         rank = sex_rank = category_rank = None
         key = result.rank_key
         if key is not None:
             rank, sex_rank, category_rank = self._board.ranks_of(key, slot.sex, slot.category)
-        return EntrantResult(
+        kept = slot.ranked
+        if (
+            kept is not None
+            and kept.rank == rank
+            and kept.sex_rank == sex_rank
+            and kept.category_rank == category_rank
+        ):
+            return kept
+        copied = EntrantResult(
             entrant=result.entrant,
             status=result.status,
             category=result.category,
@@ -174,6 +203,13 @@ class RaceResults:
             segments_us=dict(result.segments_us),
             segment_ranks=dict(result.segment_ranks),
         )
+        if not self._spec.segments:
+            slot.ranked = copied
+        return copied
+
+
+def _status_key(result: EntrantResult) -> tuple[Status, bool]:
+    return (result.status, manual_status(result.entrant) is not None)
 
 
 def compute_results(

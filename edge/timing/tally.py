@@ -9,7 +9,8 @@ A lap race's finishers are those who completed its laps, as for its results.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from edge.timing.course import race_open
@@ -36,18 +37,41 @@ class Tally:
 
 def count_statuses(statuses: Iterable[Status], *, still_running: bool = False) -> Tally:
     """Count statuses; with ``still_running`` a finisher counts as on course."""
+    return tally_statuses(Counter(statuses), still_running=still_running)
+
+
+def tally_statuses(counts: Mapping[Status, int], *, still_running: bool = False) -> Tally:
+    """The Tally of ``counts`` entries with each status (see ``count_statuses``)."""
     started = finished = on_course = out = 0
-    for status in statuses:
+    for status, n in counts.items():
         if status is Status.DNS:
             continue
-        started += 1
+        started += n
         if status is Status.FIN and not still_running:
-            finished += 1
+            finished += n
         elif status in (Status.FIN, Status.ONC):
-            on_course += 1
+            on_course += n
         else:
-            out += 1
+            out += n
     return Tally(started=started, finished=finished, on_course=on_course, out=out)
+
+
+def tally_of_counts(
+    spec: RaceSpec, counts: Mapping[tuple[Status, bool], int], now_us: int
+) -> Tally:
+    """A race's runners' counters at ``now_us`` from the engine's status counts.
+
+    The same as ``race_tally`` over the sheet (``mark_on_course`` then counting), without
+    the sheet: while the race is open a computed DNF (not set by hand) is on course.
+    Not for relays, which count teams.
+    """
+    open_now = race_open(spec, now_us)
+    statuses: Counter[Status] = Counter()
+    for (status, by_hand), n in counts.items():
+        on_course = status is Status.DNF and not by_hand and open_now
+        statuses[Status.ONC if on_course else status] += n
+    running = spec.format is RaceFormat.TIMED and open_now
+    return tally_statuses(statuses, still_running=running)
 
 
 def race_tally(
