@@ -11,9 +11,7 @@ from edge.timing.model import EntrantInfo, EntrantResult, Status
 def test_with_status_copies_every_field_but_the_status() -> None:
     # A distinct value in every field: a field added to EntrantResult and forgotten by
     # with_status (or two swapped) makes the copies differ.
-    values = {
-        f.name: n for n, f in enumerate(dataclasses.fields(EntrantResult), start=1)
-    }
+    values = {f.name: n for n, f in enumerate(dataclasses.fields(EntrantResult), start=1)}
     values.update(
         entrant=EntrantInfo("7", birth_date=dt.date(1990, 1, 2)),
         status=Status.DNF,
@@ -26,4 +24,5 @@ def test_with_status_copies_every_field_but_the_status() -> None:
     result = EntrantResult(**values)  # type: ignore[arg-type]
     copied = result.with_status(Status.ONC)
     assert copied == dataclasses.replace(result, status=Status.ONC)
-    assert copied is not result and result.status is Status.DNF
+    assert copied is not result
+    assert result.status is Status.DNF
