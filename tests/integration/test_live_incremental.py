@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edge.domain import ManualStatus, PassingMethod
-from edge.domain.clock import to_us
+from edge.domain.clock import US_PER_SECOND, now_us, to_us
 from edge.errors import ChronoEdgeError
 from edge.imports.eventfile import load_event_file
 from edge.services.corrections import CorrectionRequest, CorrectionService
@@ -24,6 +24,7 @@ from edge.services.passings import NewPassing, PassingService
 from edge.services.results import ResultService
 from edge.store import migrate
 from edge.store.database import Database
+from edge.timing.tally import race_tally
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "spring-10k-2026"
@@ -100,14 +101,21 @@ def test_the_live_sheet_equals_a_full_recompute_after_every_change(
         shutil.copy(TEMPLATE, path)
         db = Database(path)
         try:
-            live = LiveResults(db)
+            live, fresh = LiveResults(db), LiveResults(db)
             await live.sheet(SLUG, "10K")
+            await fresh.tally(SLUG, "10K", now_us())
             corrections: list[str] = []
             for op in ops:
                 await _apply(db, op, corrections)
                 kept = await live.sheet(SLUG, "10K")
                 full = await ResultService(db).race_sheet(SLUG, "10K")
                 assert (kept.results, kept.teams) == (full.results, full.teams), op
+                # The console's counters, kept from the engine's status counts, equal the
+                # counts over the full sheet (before the sheet is built, at any instant).
+                for moment in (now_us(), now_us() + 10 * 3600 * US_PER_SECOND):
+                    counted = await fresh.tally(SLUG, "10K", moment)
+                    then = await ResultService(db).race_sheet(SLUG, "10K", at_us=moment)
+                    assert counted == race_tally(then.spec, then.results, then.relay, moment), op
         finally:
             await db.close()
 
