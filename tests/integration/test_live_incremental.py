@@ -112,7 +112,7 @@ def test_the_live_sheet_equals_a_full_recompute_after_every_change(
                 assert (kept.results, kept.teams) == (full.results, full.teams), op
                 # The console's counters, kept from the engine's status counts, equal the
                 # counts over the full sheet (before the sheet is built, at any instant).
-                for moment in (now_us(), now_us() + 10 * 3600 * US_PER_SECOND):
+                for moment in (to_us(W1) + 3600 * US_PER_SECOND, now_us()):  # open, closed
                     counted = await fresh.tally(SLUG, "10K", moment)
                     then = await ResultService(db).race_sheet(SLUG, "10K", at_us=moment)
                     assert counted == race_tally(then.spec, then.results, then.relay, moment), op
