@@ -91,11 +91,14 @@ class ArrivalService:
     ) -> dict[str, Any]:
         """The board as JSON-ready data: arrivals newest first, then who is expected next.
 
-        Made once per version of the results for every screen showing the same races.
+        Made once per version of the results for every screen showing the same races, and
+        at most once per poll however fast the versions move.
         """
         version = await self.live.watch.version()
         key = ("arrivals", scope.slug, tuple(scope.races), limit, soon)
-        return await self.live.memo(key, version, lambda: self._board(scope, version, limit, soon))
+        return await self.live.memo(
+            key, version, lambda: self._board(scope, version, limit, soon), min_age_s=POLL_S
+        )
 
     async def _board(
         self, scope: BoardScope, version: int, limit: int, soon: int
@@ -149,8 +152,12 @@ class ArrivalService:
         while True:
             await asyncio.sleep(poll_s)
             version = await self.live.watch.version()
-            if version != board["version"] or loop.time() - sent_at >= refresh_s:
-                board = await self.board(scope)
+            due = loop.time() - sent_at >= refresh_s
+            if version != board["version"] or due:
+                fresh = await self.board(scope)
+                if fresh is board and not due:
+                    continue  # the board shared a moment ago, already sent: the next poll
+                board = fresh
                 sent_at = loop.time()
                 yield board
 

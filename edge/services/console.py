@@ -121,7 +121,9 @@ class ConsoleService:
         """
         live = live_results(self.db)
         version = await live.watch.version()
-        return await live.memo(("console", event.id), version, lambda: self._board(event))
+        return await live.memo(
+            ("console", event.id), version, lambda: self._board(event), min_age_s=BOARD_EVERY_S
+        )
 
     async def _board(self, event: Event) -> Board:
         now = now_us()

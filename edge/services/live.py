@@ -134,15 +134,25 @@ class LiveResults:
         key: Hashable,
         version: int,
         make: Callable[[], Awaitable[T]],
+        *,
         max_age_s: float = MEMO_MAX_AGE_S,
+        min_age_s: float = 0.0,
     ) -> T:
         """``make()``'s value for ``key`` at ``version``, computed once for every client that
         asks while the version holds (and for at most ``max_age_s``): ten screens on one
-        board cost one board per version, not ten."""
+        board cost one board per version, not ten.
+
+        A value younger than ``min_age_s`` is handed out even for a newer version: while
+        readers stream, the version moves with every passing, and clients polling at their
+        own moments would each see a new one and make the value again.
+        """
         async with self._memo_lock:
             found = self._memos.get(key)
             now = time.monotonic()
-            if found is None or found.version != version or now - found.made_s > max_age_s:
+            if found is None or (
+                now - found.made_s >= min_age_s
+                and (found.version != version or now - found.made_s > max_age_s)
+            ):
                 found = self._memos[key] = _Memo(version, now, await make())
             return cast(T, found.value)
 
