@@ -37,7 +37,7 @@ def parse_time_of_day(text: str) -> int | None:
 
 
 def place_time_of_day(clock_us: int, reference_us: int, zone: ZoneInfo) -> int:
-    """The instant showing ``clock_us`` after local midnight in the 24 h from 6 h before ``reference_us``."""
+    """The instant ``clock_us`` past local midnight in the 24 h from 6 h before ``reference_us``."""
     earliest = reference_us - BEFORE_START_US
     day = from_us(earliest).astimezone(zone).date()
     for candidate_day in (day, day + dt.timedelta(days=1)):

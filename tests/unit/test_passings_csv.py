@@ -92,9 +92,7 @@ def test_a_time_without_offset_is_a_bad_row() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "written", ["14/06/2026 10:05:31", "noon", "2026-06-31T10:00Z"]
-)
+@pytest.mark.parametrize("written", ["14/06/2026 10:05:31", "noon", "2026-06-31T10:00Z"])
 def test_a_time_that_is_not_iso_8601_is_a_bad_row(written: str) -> None:
     assert problems(f"FINISH,7,{written}\n") == [
         (2, "bib 7", f"{written!r} is not an ISO 8601 date-time")
