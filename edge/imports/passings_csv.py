@@ -34,7 +34,7 @@ ALIASES = {
     normalise_header(alias): field
     for field, names in {
         "point": ["point", "poste", "timing point", "point de passage"],
-        "bib": ["bib", "dossard"],
+        "bib": ["bib", "dossard", "n dossard", "no dossard", "numero de dossard", "bib number"],
         "time": ["time", "heure", "timestamp", "time of day", "heure de passage"],
     }.items()
     for alias in names
