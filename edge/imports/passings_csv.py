@@ -80,7 +80,7 @@ def parse_passings_csv(
     if missing:
         reason = f"missing column(s): {', '.join(missing)}"
         if "point" in missing:
-            reason += " (a file without a point column needs --point)"
+            reason += " (a file without a point column needs --point, or ?point= over HTTP)"
         problems.append(Problem("header", reason, table.header_line))
     canonical = {code.casefold(): code for code in points}
     known = ", ".join(points) or "none"

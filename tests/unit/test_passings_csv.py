@@ -156,7 +156,7 @@ def test_extra_columns_are_ignored() -> None:
     ("header", "missing"),
     [
         ("point,bib", "time"),
-        ("bib,heure", "point (a file without a point column needs --point)"),
+        ("bib,heure", "point (a file without a point column needs --point, or ?point= over HTTP)"),
     ],
 )
 def test_a_missing_column_is_refused(header: str, missing: str) -> None:
