@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from edge.domain import Correction, CorrectionKind, Event, Passing, PassingStatus
+from edge.domain import (
+    Correction,
+    CorrectionKind,
+    Event,
+    Passing,
+    PassingMethod,
+    PassingStatus,
+    TimingPoint,
+)
 from edge.services.corrections import time_of_day
 from edge.services.events import get_event
 from edge.services.passings import points_by_code
@@ -92,3 +101,24 @@ async def review_pairs(session: AsyncSession, event: Event) -> list[ReviewPair]:
         )
     found.sort(key=lambda r: (r.point, r.chip_time_us, r.bib))
     return found
+
+
+async def backup_times(
+    session: AsyncSession, event: Event, points: Collection[str]
+) -> frozenset[tuple[str, int]]:
+    """(bib, instant) of the backup passings that may count at ``points`` (codes).
+
+    Those that fill, and those in review (one counts once the operator takes its time):
+    a result whose time is one of these came from the backup line.
+    """
+    query = (
+        select(Passing.bib, Passing.time_us)
+        .join(TimingPoint, col(TimingPoint.id) == col(Passing.point_id))
+        .where(
+            Passing.event_id == event.id,
+            Passing.method == PassingMethod.IMPORT,
+            col(Passing.status).in_([PassingStatus.VALID, PassingStatus.REVIEW]),
+            col(TimingPoint.code).in_(list(points)),
+        )
+    )
+    return frozenset((bib, time_us) for bib, time_us in (await session.exec(query)).all() if bib)

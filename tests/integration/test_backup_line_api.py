@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def test_import_review_and_choose_through_the_api(client: TestClient) -> None:  
     assert backup["status"] == "review"
     finish = {r["bib"]: r for r in client.get(f"{BASE}/races/10K/results").json()}
     assert finish["2"]["chip_time"] == "0:42:00.0"
+    assert _backup_marks(client) == {"1", "3", "6"}  # filled: nothing else finished them
 
     for body, status in (
         ({"kind": "choose", "passing_id": backup["id"], "status": "both"}, 422),
@@ -56,6 +58,16 @@ def test_import_review_and_choose_through_the_api(client: TestClient) -> None:  
     assert client.post(f"{BASE}/corrections", json=chosen).status_code == 409
     finish = {r["bib"]: r for r in client.get(f"{BASE}/races/10K/results").json()}
     assert finish["2"]["chip_time"] == "0:42:03.2"
+    assert _backup_marks(client) == {"1", "2", "3", "6"}  # bib 2 now runs on the backup's time
+
+
+def _backup_marks(client: TestClient) -> set[str]:  # type: ignore[type-arg]
+    """Bibs whose finish the results page marks as the backup line's."""
+    page = client.get("/results", params={"event": SLUG, "race": "10K"}).text
+    rows = re.findall(r'<tr[^>]*data-bib="(\w+)".*?</tr>', page, flags=re.S)
+    marked = re.findall(r'<tr[^>]*data-bib="(\w+)"(?:(?!</tr>).)*class="badge backup"', page, re.S)
+    assert rows, "no result rows on the page"
+    return set(marked)
 
 
 def test_the_tolerance_parameter_and_a_file_refused_whole(client: TestClient) -> None:  # type: ignore[type-arg]
