@@ -19,10 +19,10 @@ from edge.services.passings import bibs_by_tag
 from edge.services.race_rules import rules_from_json
 from edge.store.database import Database
 from edge.timing.corrections import (
-    PASSING_AMENDMENTS,
     StoredPassing,
     amend_passings,
     amend_statuses,
+    changes_passings,
 )
 from edge.timing.course import mark_on_course, relay_on_course
 from edge.timing.export import Cell, relay_columns, relay_rows, result_columns, result_rows
@@ -238,7 +238,7 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     )
     found = rows.all()
     known = frozenset(row[0] for row in found)
-    if any(a.kind in PASSING_AMENDMENTS for a in amendments):
+    if changes_passings(amendments):
         stored = [StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in found]
         amended = [(p.point, p.bib, p.epc, p.time_us) for p in amend_passings(stored, amendments)]
     else:  # the usual race: no passing corrected, the rows are the passings

@@ -41,8 +41,10 @@ class Amendment:
     status: str | None = None
 
 
-PASSING_AMENDMENTS = frozenset({"move", "ignore", "add"})
-"""Kinds of amendment that change the passings (a ``status`` one changes an entrant)."""
+def changes_passings(amendments: Iterable[Amendment]) -> bool:
+    """Whether any amendment may change the passings: every kind but ``status`` (which
+    changes an entrant), including kinds added later."""
+    return any(a.kind != "status" for a in amendments)
 
 
 def amend_passings(
