@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     backup_every_s: float = Field(
         default=900.0, gt=0, description="How often a snapshot is uploaded to central."
     )
+    backup_tolerance_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Backup line: a backup passing this close to the chip passing confirms it;"
+        " further apart, the pair goes to review on the console (docs/race-day.md).",
+    )
+    backup_pair_window_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Backup line: a chip passing this close to a backup passing is the same"
+        " crossing; with none this close, the backup passing fills a missing one.",
+    )
     tunnel_check_every_s: float = Field(
         default=30.0, gt=0, description="How often the worker brings a fallen tunnel back up."
     )

@@ -10,14 +10,17 @@ import click
 from edge.cli.base import EXIT_INVALID_INPUT, run
 from edge.cli.output import print_json, print_rows
 from edge.domain import ManualStatus, PassingMethod
-from edge.domain.clock import from_us, parse_instant
+from edge.domain.clock import US_PER_SECOND, from_us, parse_instant
 from edge.errors import InvalidInput, Problem
 from edge.imports.eventfile import load_event_file
+from edge.services.backup_review import BackupReviewService
+from edge.services.corrections import CHOICES, CorrectionRequest, CorrectionService, operator
 from edge.services.entrants import EntrantService, ImportReport
 from edge.services.events import EventService
 from edge.services.passings import NewPassing, PassingService
 from edge.services.reads import ReadService
 from edge.services.results import ResultService, sheet_rows
+from edge.settings import Settings
 from edge.timing.crossing import CrossingSettings
 from edge.timing.export import TEAM_COLUMNS, team_rows
 
@@ -131,14 +134,71 @@ def passings() -> None:
 @passings.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @EVENT
+@click.option("--point", default=None, help="Every row's point, for a file without a point column.")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds within which a backup passing confirms the chip's (default: setting"
+    " backup_tolerance_s, 1 s); further apart, the pair goes to review.",
+)
 @click.pass_context
-def passings_import(ctx: click.Context, file: Path, slug: str) -> None:
-    """Import ``point,bib,time`` passings; importing the same file twice adds nothing."""
+def passings_import(
+    ctx: click.Context, file: Path, slug: str, point: str | None, tolerance: float | None
+) -> None:
+    """Import a backup line's passings (docs/race-day.md); the same file twice adds nothing."""
     data = _read(file)
-    report = run(ctx, lambda db: PassingService(db).import_csv(slug, data, source=file.name))
+    settings: Settings = ctx.obj
+    seconds = settings.backup_tolerance_s if tolerance is None else tolerance
+    report = run(
+        ctx,
+        lambda db: PassingService(db).import_csv(
+            slug,
+            data,
+            source=file.name,
+            point=point,
+            tolerance_us=round(seconds * US_PER_SECOND),
+            window_us=round(settings.backup_pair_window_s * US_PER_SECOND),
+        ),
+    )
     click.echo(f"{report.added} added, {report.already_present} already present")
+    click.echo(
+        f"{report.fills} fill missing passings, {report.confirms} confirm stored ones,"
+        f" {report.review} differ by more than {seconds:g} s: to review"
+    )
     if report.unknown_bibs:
         click.echo(f"bibs with no entrant yet: {', '.join(report.unknown_bibs)}")
+
+
+@passings.command("review")
+@EVENT
+@FORMAT
+@click.pass_context
+def passings_review(ctx: click.Context, slug: str, fmt: str) -> None:
+    """List backup passings that differ from the chip's and wait for a choice."""
+    pairs = run(ctx, lambda db: BackupReviewService(db).review_list(slug))
+    columns = ["backup_id", "point", "bib", "chip_time", "backup_time", "difference_s", "source"]
+    rows = [
+        dataclasses.asdict(pair) | {"difference_s": pair.difference_us / US_PER_SECOND}
+        for pair in pairs
+    ]
+    print_rows(rows, columns, fmt)
+
+
+@passings.command("choose")
+@EVENT
+@click.argument("backup_id")
+@click.argument("pick", type=click.Choice(CHOICES))
+@click.option("--reason", default="", help="Why (kept with the correction).")
+@click.option("--by", "by", default=None, help="Who chooses (default: operator).")
+@click.pass_context
+def passings_choose(
+    ctx: click.Context, slug: str, backup_id: str, pick: str, reason: str, by: str | None
+) -> None:
+    """Settle a backup passing in review: the chip's time stands, or the backup's."""
+    request = CorrectionRequest(kind="choose", passing_id=backup_id, status=pick, reason=reason)
+    view = run(ctx, lambda db: CorrectionService(db).apply(slug, request, operator(by)))
+    click.echo(f"correction {view.id}: bib {view.bib}, the {pick} time stands")
 
 
 @passings.command("add")

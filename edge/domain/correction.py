@@ -21,6 +21,9 @@ class CorrectionKind(StrEnum):
     IGNORE = "ignore"  # a passing no longer counts
     ADD = "add"  # a passing the readers missed (bib, point, time)
     STATUS = "status"  # DSQ / DNF for a bib, or back to the status computed from passings
+    # A backup-line passing in review: the operator's pick (status "chip" or "backup");
+    # "backup" moves the paired passing (target_*) to the backup's time (time_us).
+    CHOOSE = "choose"
 
 
 class Correction(SQLModel, table=True):
@@ -33,6 +36,7 @@ class Correction(SQLModel, table=True):
     kind: CorrectionKind = Field(sa_type=AutoString)
     # move/ignore: the passing corrected; its point, tag and time as stored then, so
     # the correction follows it if a rebuild from the reads gives it another id.
+    # choose: the backup passing in review; target_*: the passing it pairs with.
     passing_id: str | None = None
     target_point_id: str | None = Field(
         default=None, foreign_key="timing_point.id", ondelete="RESTRICT"

@@ -25,6 +25,10 @@ class PassingStatus(StrEnum):
     VALID = "valid"
     IGNORED = "ignored"
     STRAY = "stray"
+    # A backup-line passing that does not count (edge.timing.backup): it agrees with the
+    # passing it pairs with (within the tolerance), or differs and awaits the operator.
+    CONFIRMS = "confirms"
+    REVIEW = "review"
 
 
 class Passing(SQLModel, table=True):
@@ -47,3 +51,5 @@ class Passing(SQLModel, table=True):
     read_count: int = 0
     status: PassingStatus = Field(default=PassingStatus.VALID, sa_type=AutoString)
     created_us: int
+    # A backup-line passing's pair: the stored passing it confirms or disagrees with.
+    pair_id: str | None = None

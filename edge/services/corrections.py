@@ -35,6 +35,8 @@ from edge.store.database import Database
 from edge.timing.corrections import Amendment, StoredPassing, resolve_target
 
 DEFAULT_OPERATOR = "operator"
+CHOICES = ("chip", "backup")
+"""What stands when a backup passing disagrees with its pair (a ``choose`` correction)."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,8 @@ async def _build(
         row.time_us = parse_time(
             request.time or "", event.timezone, await _race_day(session, event)
         )
+    elif kind is CorrectionKind.CHOOSE:
+        await _choice(session, event, request, row)
     else:
         row.bib = await _known_bib(session, event, request.bib)
         row.status = _status(request.status)
@@ -235,6 +239,37 @@ async def _build(
             )
     row.created_us = now_us()
     return row
+
+
+async def _choice(
+    session: AsyncSession, event: Event, request: CorrectionRequest, row: Correction
+) -> None:
+    """Fill ``row`` with the operator's pick between a backup passing in review and its pair."""
+    pick = (request.status or "").strip().lower()
+    if pick not in CHOICES:
+        raise InvalidInput(
+            [Problem("status", f"{request.status!r}: chip or backup")], "which time stands?"
+        )
+    backup = await session.get(Passing, request.passing_id or "")
+    if backup is None or backup.event_id != event.id or backup.status != PassingStatus.REVIEW:
+        raise NotFound(
+            f"no backup passing {request.passing_id!r} in review in event {event.slug!r}"
+        )
+    pair = await session.get(Passing, backup.pair_id or "")
+    if pair is None:
+        raise NotFound(f"the passing that backup passing {backup.id} pairs with is gone")
+    settled = select(Correction.id).where(
+        Correction.event_id == event.id,
+        Correction.kind == CorrectionKind.CHOOSE,
+        Correction.passing_id == backup.id,
+        col(Correction.undone_us).is_(None),
+    )
+    if (await session.exec(settled)).first() is not None:
+        raise Conflict(f"backup passing {backup.id} was already settled: undo that choice first")
+    row.passing_id, row.bib, row.status = backup.id, backup.bib, pick
+    row.target_point_id, row.target_epc = pair.point_id, pair.epc
+    row.target_time_us = pair.time_us
+    row.time_us = backup.time_us if pick == "backup" else None
 
 
 async def _target(session: AsyncSession, event: Event, passing_id: str | None) -> Passing:

@@ -10,12 +10,20 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from edge.domain import Entrant, Event, Passing, PassingMethod, TimingPoint
+from edge.domain import Entrant, Event, Passing, PassingMethod, PassingStatus, TimingPoint
 from edge.domain.clock import from_us, now_us
 from edge.errors import InvalidInput, NotFound, Problem
 from edge.imports.passings_csv import normalise_bib, parse_passings_csv
+from edge.services.backup_merge import known_passings, time_placer
 from edge.services.events import get_event
 from edge.store.database import Database
+from edge.timing.backup import PAIR_WINDOW_US, TOLERANCE_US, Verdict, merge_backup
+
+_STATUS_OF = {
+    Verdict.FILLS: PassingStatus.VALID,
+    Verdict.CONFIRMS: PassingStatus.CONFIRMS,
+    Verdict.REVIEW: PassingStatus.REVIEW,
+}
 
 
 @dataclass
@@ -27,6 +35,10 @@ class PassingsImportReport:
     unknown_bibs: list[str] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
+    # Of the added: counting where nothing else did, confirming, waiting for the operator.
+    fills: int = 0
+    confirms: int = 0
+    review: int = 0
 
 
 @dataclass(frozen=True)
@@ -44,29 +56,62 @@ class PassingService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def import_csv(self, slug: str, data: bytes, *, source: str = "") -> PassingsImportReport:
-        """Import ``point,bib,time`` rows; a passing already stored is not added again."""
+    async def import_csv(
+        self,
+        slug: str,
+        data: bytes,
+        *,
+        source: str = "",
+        point: str | None = None,
+        tolerance_us: int = TOLERANCE_US,
+        window_us: int = PAIR_WINDOW_US,
+    ) -> PassingsImportReport:
+        """Import a backup line's passings in one transaction; the same file twice adds nothing.
+
+        ``point``: every row's, for a file without a point column. Each new passing is
+        merged with the stored ones (``edge.timing.backup``): it fills, confirms or
+        goes to review with the passing it pairs with.
+        """
         async with self.db.write() as session:
             event = await get_event(session, slug)
             points = await points_by_code(session, event)
+            code = canonical_point(points, point) if point is not None else None
+            place = await time_placer(session, event)
             # CPU-bound: in a thread, so screens and /healthz answer during a big import.
-            parsed = await asyncio.to_thread(parse_passings_csv, data, list(points))
+            parsed = await asyncio.to_thread(
+                parse_passings_csv, data, list(points), point=code, place=place
+            )
             if parsed.problems:
                 raise InvalidInput(
                     parsed.problems,
                     f"{len(parsed.problems)} problems in the passings file; nothing was imported",
                 )
             report = PassingsImportReport(encoding=parsed.encoding, delimiter=parsed.delimiter)
-            added = await _record(
+            new = await _unstored(
+                session, event, points, [NewPassing(r.point, r.bib, r.time_us) for r in parsed.rows]
+            )
+            code_of = {p.id: c for c, p in points.items()}
+            known = await known_passings(session, event, code_of, await bibs_by_tag(session, event))
+            merged = merge_backup(
+                ((n.point, n.bib, n.time_us) for n in new),
+                known,
+                tolerance_us=tolerance_us,
+                window_us=window_us,
+            )
+            added = await _insert(
                 session,
                 event,
                 points,
-                [NewPassing(row.point, row.bib, row.time_us) for row in parsed.rows],
+                new,
                 PassingMethod.IMPORT,
                 source,
+                [(_STATUS_OF[m.verdict], m.pair.id if m.pair else None) for m in merged],
             )
             report.added = len(added)
             report.already_present = len(parsed.rows) - len(added)
+            report.fills = sum(1 for m in merged if m.verdict is Verdict.FILLS)
+            report.confirms = sum(1 for m in merged if m.verdict is Verdict.CONFIRMS)
+            report.review = sum(1 for m in merged if m.verdict is Verdict.REVIEW)
             report.unknown_bibs = await _unknown_bibs(
                 session, event, {p.bib for p in added if p.bib}
             )
@@ -165,6 +210,14 @@ async def _record(
     source: str,
 ) -> list[Passing]:
     """Insert the passings not already stored (same point, bib and instant); return them."""
+    new = await _unstored(session, event, points, passings)
+    return await _insert(session, event, points, new, method, source, None)
+
+
+async def _unstored(
+    session: AsyncSession, event: Event, points: dict[str, TimingPoint], passings: list[NewPassing]
+) -> list[NewPassing]:
+    """The passings not already stored (same point, bib and instant, whatever their status)."""
     query = select(Passing.point_id, Passing.bib, Passing.time_us).where(
         Passing.event_id == event.id, col(Passing.bib).is_not(None)
     )
@@ -177,24 +230,40 @@ async def _record(
     # SQLite's limit on bound parameters.
     stored = await session.exec(query)
     seen = {(point_id, bib, time_us) for point_id, bib, time_us in stored.all()}
+    new: list[NewPassing] = []
+    for passing in passings:
+        key = (points[passing.point].id, passing.bib, passing.time_us)
+        if key not in seen:
+            seen.add(key)
+            new.append(passing)
+    return new
+
+
+async def _insert(
+    session: AsyncSession,
+    event: Event,
+    points: dict[str, TimingPoint],
+    passings: list[NewPassing],
+    method: PassingMethod,
+    source: str,
+    marks: list[tuple[PassingStatus, str | None]] | None,
+) -> list[Passing]:
+    """Insert ``passings`` with their (status, pair) marks, by default valid and unpaired."""
     created = now_us()
-    added: list[Passing] = []
-    for new in passings:
-        key = (points[new.point].id, new.bib, new.time_us)
-        if key in seen:
-            continue
-        seen.add(key)
-        added.append(
-            Passing(
-                event_id=event.id,
-                point_id=key[0],
-                bib=new.bib,
-                time_us=new.time_us,
-                method=method,
-                source=source,
-                created_us=created,
-            )
+    added = [
+        Passing(
+            event_id=event.id,
+            point_id=points[new.point].id,
+            bib=new.bib,
+            time_us=new.time_us,
+            method=method,
+            source=source,
+            created_us=created,
+            status=marks[index][0] if marks else PassingStatus.VALID,
+            pair_id=marks[index][1] if marks else None,
         )
+        for index, new in enumerate(passings)
+    ]
     if added:
         await (await session.connection()).execute(insert(Passing), [p.model_dump() for p in added])
     return added

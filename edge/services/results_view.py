@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from edge.domain.clock import format_duration, from_us
 from edge.services.arrivals import pick_event
+from edge.services.backup_review import backup_times
 from edge.services.events import EventService, load_overview
 from edge.services.live import live_results
 from edge.services.relay_view import RelayRow, relay_rows
@@ -56,6 +57,7 @@ class Row:
     lap_times: list[str] = field(default_factory=list)  # each counted lap's time
     distance_m: int | None = None  # timed races with a lap distance
     segments: list[SegmentCell] = field(default_factory=list)
+    backup: bool = False  # the finish time came from the backup line (docs/race-day.md)
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,15 @@ def matches(result: EntrantResult, query: str) -> bool:
     return entrant_matches(result.entrant, query)
 
 
-def row_of(result: EntrantResult, spec: RaceSpec) -> Row:
+def row_of(
+    result: EntrantResult, spec: RaceSpec, backup: frozenset[tuple[str, int]] = frozenset()
+) -> Row:
     """A result as the page prints it; a non-finisher shows its status instead of ranks.
 
     A runner on course (ONC) shows the splits passed so far, and no time. Laps, lap
     times, distance and segments are shown whatever the status, as in the exports: a
-    DNF who did three laps did them.
+    DNF who did three laps did them. ``backup``: (bib, instant) of the backup line's
+    passings, which mark a finish taken from them.
     """
     finished = result.status is Status.FIN
     running = result.status is Status.ONC
@@ -144,6 +149,7 @@ def row_of(result: EntrantResult, spec: RaceSpec) -> Row:
             SegmentCell(time(result.segments_us.get(code), True), result.segment_ranks.get(code))
             for code in (segment.code for segment in spec.segments)
         ],
+        backup=finished and (entrant.bib, result.finish_us or 0) in backup,
     )
 
 
@@ -265,13 +271,16 @@ class ResultsView:
         page.entrants = len(sheet.results)
         page.finishers = sum(1 for r in sheet.results if r.status is Status.FIN)
         found = [r for r in sheet.results if matches(r, page.query)]
+        async with self.db.read() as session:
+            backup = await backup_times(session, chosen, spec.finish_points)
         if tab == "scratch":
-            page.groups = [Group("", [row_of(r, spec) for r in found])]
+            page.groups = [Group("", [row_of(r, spec, backup) for r in found])]
         elif tab == "sex":
-            page.groups = self._groups(grouped(found, lambda r: r.entrant.sex, SEX_ORDER), spec)
+            by_sex = grouped(found, lambda r: r.entrant.sex, SEX_ORDER)
+            page.groups = self._groups(by_sex, spec, backup)
         elif tab == "category":
             order = [c.code for c in sheet.race.categories]
-            page.groups = self._groups(grouped(found, lambda r: r.category, order), spec)
+            page.groups = self._groups(grouped(found, lambda r: r.category, order), spec, backup)
         elif tab == "team":
             page.teams = team_rows(sheet.teams, spec, page.query)
         else:
@@ -279,5 +288,9 @@ class ResultsView:
         return page
 
     @staticmethod
-    def _groups(groups: list[tuple[str, list[EntrantResult]]], spec: RaceSpec) -> list[Group]:
-        return [Group(key, [row_of(r, spec) for r in rows]) for key, rows in groups]
+    def _groups(
+        groups: list[tuple[str, list[EntrantResult]]],
+        spec: RaceSpec,
+        backup: frozenset[tuple[str, int]],
+    ) -> list[Group]:
+        return [Group(key, [row_of(r, spec, backup) for r in rows]) for key, rows in groups]

@@ -142,7 +142,8 @@ class ReadPayload(BaseModel):
 
 
 class PassingPayload(BaseModel):
-    """A ``passing`` upsert, as the outbox trigger of migration 0003 writes it."""
+    """A ``passing`` upsert, as the outbox trigger of migration 0003 writes it (0009 adds
+    ``pair_id``: the passing a backup-line passing confirms or disagrees with)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -157,6 +158,7 @@ class PassingPayload(BaseModel):
     read_count: int = 0
     status: str = "valid"
     created_us: int
+    pair_id: str | None = None
 
 
 class DeletedPayload(BaseModel):

@@ -30,7 +30,7 @@ class Amendment:
     """An active correction, as the engine needs it (points are ids)."""
 
     id: str
-    kind: str  # "move" | "ignore" | "add" | "status"
+    kind: str  # "move" | "ignore" | "add" | "status" | "choose"
     passing_id: str | None = None
     target_point: str | None = None
     target_epc: str | None = None
@@ -60,6 +60,14 @@ def amend_passings(
                 amendment.id, amendment.point, amendment.bib, None, amendment.time_us
             )
             continue
+        if amendment.kind == "choose":
+            # The backup passing in review never counts: taking its time moves its pair.
+            if amendment.status != "backup" or amendment.time_us is None:
+                continue
+            target = follow_target(amendment, passings)
+            if target is not None and target in current:
+                current[target] = replace(current[target], time_us=amendment.time_us)
+            continue
         target = resolve_target(amendment, passings)
         if target is None or target not in current:
             continue  # the passing is gone (or already ignored): nothing to correct
@@ -87,6 +95,14 @@ def resolve_target(amendment: Amendment, passings: Sequence[StoredPassing]) -> s
     for passing in passings:
         if passing.id == amendment.passing_id:
             return passing.id
+    return follow_target(amendment, passings)
+
+
+def follow_target(amendment: Amendment, passings: Sequence[StoredPassing]) -> str | None:
+    """The passing at the amendment's target point with its tag (or bib) nearest its time.
+
+    Within ``FOLLOW_US``; None when none fits. A ``choose`` finds its pair this way.
+    """
     if amendment.target_point is None or amendment.target_time_us is None:
         return None
     best: tuple[int, str] | None = None

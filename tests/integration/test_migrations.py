@@ -127,3 +127,32 @@ def test_the_newest_revision_read_from_the_files_is_alembics() -> None:
 
     scripts = ScriptDirectory.from_config(migrate.alembic_config(Path()))
     assert migrate.head_revision() == scripts.get_current_head()
+
+
+def test_backup_line_downgrade_keeps_backup_passings_and_their_triggers(tmp_path: Path) -> None:
+    from alembic import command
+
+    from tests.integration.test_cli_flow import ENTRANTS, EVENT, SLUG, chrono
+
+    path = tmp_path / "edge.db"
+    backup = tmp_path / "backup.csv"
+    backup.write_text("dossard;heure\n1;10:10:05,6\n2;10:12:03,2\n", encoding="utf-8")
+    chrono(path, "db", "upgrade")
+    chrono(path, "event", "load", str(EVENT))
+    chrono(path, "entrants", "import", str(ENTRANTS), "--event", SLUG)
+    chrono(path, "passings", "import", str(backup), "--event", SLUG, "--point", "FINISH")
+    command.downgrade(migrate.alembic_config(path), "0008")
+    with sqlite3.connect(path) as connection:
+        columns = {r[1] for r in connection.execute("pragma table_info(passing)")}
+        assert "pair_id" not in columns
+        assert connection.execute("select count(*) from passing").fetchone()[0] == 2
+        connection.execute("update passing set source = 'x'")  # the 0008 triggers work again
+        payload = connection.execute("select payload from outbox order by seq desc").fetchone()
+        assert "pair_id" not in payload[0]
+        assert '"source":"x"' in payload[0]
+    migrate.upgrade(path)
+    assert migrate.current_revision(path) == migrate.head_revision()
+    with sqlite3.connect(path) as connection:
+        connection.execute("update passing set source = 'y'")
+        payload = connection.execute("select payload from outbox order by seq desc").fetchone()
+        assert '"pair_id":null' in payload[0]

@@ -92,12 +92,16 @@ def test_a_time_without_offset_is_a_bad_row() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "written", ["14/06/2026 10:05:31", "10:05:31", "noon", "2026-06-31T10:00Z"]
-)
+@pytest.mark.parametrize("written", ["14/06/2026 10:05:31", "noon", "2026-06-31T10:00Z"])
 def test_a_time_that_is_not_iso_8601_is_a_bad_row(written: str) -> None:
     assert problems(f"FINISH,7,{written}\n") == [
         (2, "bib 7", f"{written!r} is not an ISO 8601 date-time")
+    ]
+
+
+def test_a_time_of_day_without_a_date_to_place_it_on_is_a_bad_row() -> None:
+    assert problems("FINISH,7,10:05:31\n") == [
+        (2, "bib 7", "'10:05:31' is a time of day: the event's date and zone are needed")
     ]
 
 
@@ -148,7 +152,13 @@ def test_extra_columns_are_ignored() -> None:
     assert parsed.rows == [PassingRow(2, "FINISH", "7", us(8, 0, 0))]
 
 
-@pytest.mark.parametrize(("header", "missing"), [("point,bib", "time"), ("bib,heure", "point")])
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [
+        ("point,bib", "time"),
+        ("bib,heure", "point (a file without a point column needs --point, or ?point= over HTTP)"),
+    ],
+)
 def test_a_missing_column_is_refused(header: str, missing: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         parse("x,y\n", header)

@@ -21,12 +21,13 @@ def provide_corrections(db: NamedDependency[Database]) -> CorrectionService:
 
 @dataclass
 class CorrectionIn:
-    """A correction: ``kind`` move | ignore | add | status.
+    """A correction: ``kind`` move | ignore | add | status | choose.
 
     move: ``passing_id`` and a new ``time`` (``H:MM:SS.t`` in the event's zone, or
     ISO 8601) and/or ``point``; ignore: ``passing_id``; add: ``bib``, ``point``,
     ``time``; status: ``bib``, ``status`` DSQ | DNF | null (back to computed) and
-    a ``reason``. ``by``: who, when nobody is logged in.
+    a ``reason``; choose: ``passing_id`` of a backup passing in review and
+    ``status`` chip | backup (which time stands). ``by``: who, when nobody is logged in.
     """
 
     kind: str

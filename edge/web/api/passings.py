@@ -10,9 +10,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from edge.domain import PassingMethod
-from edge.domain.clock import to_us
+from edge.domain.clock import US_PER_SECOND, to_us
 from edge.errors import InvalidInput, Problem
 from edge.services.passings import NewPassing, PassingService, PassingsImportReport
+from edge.settings import Settings
 from edge.store.database import SQL_INT_MAX, Database
 from edge.web.api.schemas import PassingAdded, PassingIn, PassingOut, passing_out
 from edge.web.openapi import CSV, PASSINGS_EXAMPLE, raw_body
@@ -74,7 +75,19 @@ class PassingController(Controller):
         slug: FromPath[str],
         request: Request[Any, Any, Any],
         passings: NamedDependency[PassingService],
+        settings: NamedDependency[Settings],
+        point: FromQuery[str | None] = None,
+        tolerance: Annotated[float | None, QueryParameter(ge=0, le=3600)] = None,
     ) -> PassingsImportReport:
-        """Import passings; the same file twice adds nothing."""
-        report = await passings.import_csv(slug, await request.body(), source="api")
+        """Import a backup line's passings (``point``: for a file without a point column,
+        ``tolerance``: seconds, default the box's setting); the same file twice adds nothing."""
+        seconds = settings.backup_tolerance_s if tolerance is None else tolerance
+        report = await passings.import_csv(
+            slug,
+            await request.body(),
+            source="api",
+            point=point,
+            tolerance_us=round(seconds * US_PER_SECOND),
+            window_us=round(settings.backup_pair_window_s * US_PER_SECOND),
+        )
         return report

@@ -9,6 +9,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from edge.services.backup_review import BackupReviewService
 from edge.services.console import ConsoleService
 from edge.services.corrections import CorrectionService
 from edge.services.passing_feed import PassingFeed, describe
@@ -47,5 +48,6 @@ class ConsolePages(Controller):
             "rows": [dataclasses.asdict(r) for r in rows],
             "cursor": cursor,
             "corrections": [describe(c) for c in corrections[:CORRECTIONS_SHOWN]],
+            "review": await BackupReviewService(db).review_list(event.slug),
         }
         return render(request, "console.html", context)

@@ -39,6 +39,8 @@
     if (row.state === "ignored") badge = '<span class="badge bad">' + esc(T.ignored) + "</span>";
     else if (row.state === "moved") badge = '<span class="badge warn">' + esc(T.moved) + "</span> <span class=\"muted\">" + esc(fill(T.was, { time: row.original_time })) + "</span>";
     else if (row.state === "added") badge = '<span class="badge ok">' + esc(T.addedBadge) + "</span>";
+    else if (row.status === "confirms") badge = '<span class="badge ok">' + esc(T.confirms) + "</span>";
+    else if (row.status === "review") badge = '<span class="badge warn">' + esc(T.review) + "</span>";
     else if (row.status !== "valid") badge = '<span class="badge">' + esc(T.stray) + "</span>";
     var who = row.bib ? esc(row.name) : '<span class="muted">' + esc(T.unknownTag) + " " + esc(row.epc || "") + "</span>";
     var actions = "";
@@ -146,6 +148,22 @@
   list.addEventListener("click", function (e) {
     var button = e.target.closest("button[data-undo]");
     if (button) undo(button.getAttribute("data-undo"));
+  });
+
+  // --- backup line: pairs to review ---------------------------------------------
+  var review = document.querySelector("#review tbody");
+  review.addEventListener("click", function (e) {
+    var button = e.target.closest("button[data-choose]");
+    if (!button) return;
+    var tr = button.closest("tr");
+    var payload = { kind: "choose", passing_id: tr.getAttribute("data-backup"),
+                    status: button.getAttribute("data-choose"), reason: T.chosenReason };
+    correct(payload).then(function (r) {
+      if (r.status >= 300) return;
+      tr.remove();
+      document.getElementById("review-count").textContent = review.rows.length;
+      if (!review.rows.length) document.getElementById("review-card").hidden = true;
+    });
   });
 
   // --- board: counts, points, unknown tags -------------------------------------
