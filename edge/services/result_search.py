@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 from edge.timing.model import EntrantInfo
 
@@ -31,3 +32,29 @@ def name_matches(name: str, query: str) -> bool:
     """Whether a part of ``name`` (a team's) is the search, accents and case ignored."""
     wanted = folded(query.strip())
     return not wanted or wanted in folded(name)
+
+
+class SearchIndex:
+    """A race's entrants folded once, so a search over 20,000 of them takes milliseconds.
+
+    Folding (``folded``) costs more than the comparison: done for every entrant at every
+    keystroke it made a search of a 20,000-runner race take about a tenth of a second.
+    """
+
+    def __init__(self, entrants: Iterable[EntrantInfo]) -> None:
+        self._bibs: list[str] = []
+        self._names: list[str] = []  # "first last\tlast first": one ``in`` test for both
+        for entrant in entrants:
+            self._bibs.append(folded(entrant.bib))
+            first, last = entrant.first_name, entrant.last_name
+            self._names.append(folded(f"{first} {last}\t{last} {first}"))
+
+    def matches(self, query: str) -> list[bool]:
+        """For each entrant, whether it answers ``query`` (as ``entrant_matches`` says)."""
+        wanted = folded(query.strip())
+        if not wanted:
+            return [True] * len(self._bibs)
+        return [
+            bib == wanted or wanted in name
+            for bib, name in zip(self._bibs, self._names, strict=True)
+        ]
