@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   // Short enough to feel instant, long enough that a burst of keys sends one request.
-  var TYPING_PAUSE_MS = 60;
+  var TYPING_PAUSE_MS = 30;
 
   function attach(options) {
     var search = options.search;
