@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -200,6 +201,9 @@ class SheetFacts:
 
 
 _FACTS: dict[int, tuple[weakref.ref[RaceSheet], SheetFacts]] = {}
+_LAST_INDEX: OrderedDict[tuple[str, str], SearchIndex] = OrderedDict()
+INDEXES_KEPT = 8
+"""Races whose last search index lends its folded names to the race's next sheet."""
 
 
 def facts_of(sheet: RaceSheet) -> SheetFacts:
@@ -210,10 +214,13 @@ def facts_of(sheet: RaceSheet) -> SheetFacts:
     kept = _FACTS.get(key)
     if kept is not None and kept[0]() is sheet:
         return kept[1]
-    facts = SheetFacts(
-        SearchIndex(r.entrant for r in sheet.results),
-        sum(1 for r in sheet.results if r.status is Status.FIN),
-    )
+    race = (sheet.event.slug, sheet.race.race.code)
+    index = SearchIndex((r.entrant for r in sheet.results), _LAST_INDEX.get(race))
+    _LAST_INDEX[race] = index
+    _LAST_INDEX.move_to_end(race)
+    while len(_LAST_INDEX) > INDEXES_KEPT:
+        _LAST_INDEX.popitem(last=False)
+    facts = SheetFacts(index, sum(1 for r in sheet.results if r.status is Status.FIN))
     _FACTS[key] = (weakref.ref(sheet, lambda _: _FACTS.pop(key, None)), facts)
     return facts
 

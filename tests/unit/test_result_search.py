@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -59,3 +61,14 @@ def test_a_window_cuts_the_list_and_keeps_past_the_end_on_the_last_page() -> Non
 def test_a_window_out_of_range_is_refused(page: int, size: int) -> None:
     with pytest.raises(ValueError, match="out of range"):
         window(45, page, size)
+
+
+def test_an_index_lent_by_the_last_one_still_sees_an_edited_entrant() -> None:
+    helene, jean = EntrantInfo("7", "Hélène", "Lefèvre"), EntrantInfo("8", "Jean", "Dupont")
+    before = SearchIndex([helene, jean])
+    renamed = replace(helene, last_name="Zola")  # an edit: a new object, equal bib
+    after = SearchIndex([jean, renamed], before)  # the ranks moved too
+    assert after.positions("zola") == [1]
+    assert after.positions("lefevre") == []
+    assert after.positions("dupont") == [0]
+    assert after.positions("7") == [1]
