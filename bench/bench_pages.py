@@ -18,6 +18,8 @@ Chromium through Playwright (``tests.browser.browser_page``):
   finish-line Wi-Fi has to fit, and 0.2 s is still faster than one types the next key.
   It includes the script's 30 ms pause after a key.
 - page: the "Next" link clicked until the next page's rows are painted (no goal).
+- search after a passing: a finish posted, then a search at once; it waits for the
+  race's new sheet (``edge.services.live``), so it is printed with no goal of its own.
 
 Search runs on the server over the cached sheet; the alternative, a compact index
 of every bib and name sent once for the browser to filter, is measured next to it
@@ -31,6 +33,7 @@ Also printed: the serve process's peak resident memory (VmHWM) after all this.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gzip
 import json
 import statistics
@@ -40,9 +43,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench.bench_ingest import free_port
 from bench.bench_memory import box, memory_of, started, wait_for
-from bench.bench_screen import build
+from bench.bench_screen import SLUG, build
 from bench.goals import Goal, exit_code
 from edge.services.result_search import SearchIndex, folded
 from edge.timing.model import EntrantInfo
@@ -50,6 +55,7 @@ from tests.browser import browser_page
 
 ENTRANTS = 20_000
 OPENS = 5
+AFTER_PASSINGS = 3
 PAGE_ROWS = 100
 """Rows a page shows: the default of ``Settings.page_rows``."""
 SEARCHES = ("Name12345", "name777", "NAME19999", "name4242", "Name1")
@@ -148,6 +154,20 @@ def time_page(page: Any, url: str, region: str, entrants: int) -> dict[str, Any]
     }
 
 
+def search_after_passings(page: Any, base: str, entrants: int) -> list[float]:
+    """A search typed just after a new finish: it waits for the race's new sheet."""
+    page.goto(f"{base}/results", wait_until="domcontentloaded")
+    took = []
+    for n in range(AFTER_PASSINGS):
+        bib = entrants - n  # one of the ten not finished yet: last finisher, ranks kept
+        body = {"point": "FINISH", "bib": str(bib), "time": dt.datetime.now(dt.UTC).isoformat()}
+        answer = httpx.post(f"{base}/api/v1/events/{SLUG}/passings", json=body, timeout=30)
+        answer.raise_for_status()
+        query = f"Name{100 + n}"
+        took.append(page.evaluate(_SEARCH, ["results-live", query, expected(query, entrants)]))
+    return took
+
+
 def measure(folder: Path, entrants: int) -> dict[str, Any]:
     """Start serve on the race in ``folder`` and time its results page in Chromium."""
     port = free_port()
@@ -158,6 +178,7 @@ def measure(folder: Path, entrants: int) -> dict[str, Any]:
         wait_for(f"{base}/healthz")
         for name, region in REGIONS.items():
             figures[name] = time_page(page, f"{base}/{name}", region, entrants)
+        figures["after_passing"] = search_after_passings(page, base, entrants)
         index = [[str(b), f"kim name{b}\tname{b} kim"] for b in range(1, entrants + 1)]
         figures["index_bytes"] = len(gzip.compress(json.dumps(index).encode()))
         figures["client_filter"], _ = page.evaluate(_CLIENT_FILTER, index)
@@ -193,6 +214,11 @@ def main() -> int:
         )
         open_goal, search_goal = GOALS[name]
         met += [open_goal.report(max(page["opens"])), search_goal.report(max(page["searches"]))]
+    after = figures["after_passing"]
+    print(
+        f"pages.results_search_after_passing worst={max(after):.3f}s"
+        f" median={statistics.median(after):.3f}s (no goal: the live sheet's recompute)"
+    )
     print(
         f"pages.search_where server_filter={figures['server_filter'] * 1000:.1f}ms"
         f" client_index={figures['index_bytes'] / 1024:.0f}KiB(gzip)"
