@@ -67,9 +67,10 @@
       if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
       event.preventDefault();
       history.pushState(null, "", link.href);
+      // A "Next" at the foot of a long page: show the new rows from their top.
       load(new URL(link.href)).then(function (swapped) {
-        var first = swapped && document.getElementById(options.regions[options.regions.length - 1]);
-        if (first && first.getBoundingClientRect().top < 0) first.scrollIntoView();
+        var rows = swapped && document.getElementById(options.regions[options.regions.length - 1]);
+        if (rows && rows.getBoundingClientRect().top < 0) rows.scrollIntoView();
       });
     });
     window.addEventListener("popstate", function () {
