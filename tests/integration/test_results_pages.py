@@ -276,3 +276,14 @@ def test_a_screen_merges_the_races_of_its_event_unless_one_is_asked(tmp_path: Pa
         page = client.get("/results?race=5K").text
         assert bibs(page) == ["2"]
         assert 'data-race="10K"' in page
+
+
+def test_teams_are_paged_and_searched_by_member_on_every_page(race: RaceBox) -> None:
+    client, _ = race
+    first = client.get("/results?tab=team&per_page=1").text
+    assert re.findall(r'<tr data-team="([^"]+)"', first) == ["Les Gazelles"]
+    assert "Page 1 of 2" in first
+    second = client.get("/results/rows?tab=team&per_page=1&page=2").text
+    assert re.findall(r'<tr data-team="([^"]+)"', second) == ["Les Lièvres"]
+    by_member = client.get("/results/rows?tab=team&per_page=1&q=dupont").text  # bib 2
+    assert re.findall(r'<tr data-team="([^"]+)"', by_member) == ["Les Lièvres"]
