@@ -77,6 +77,11 @@ def test_the_results_page_shows_one_page_of_rows_in_rank_order(
     assert next_link(last) is None
     assert bibs(client.get("/results?page=99").text) == everyone[240:]  # past the end: last
     assert bibs(client.get("/results?per_page=500").text) == everyone
+    # A size asked for is kept from page to page (and tab to tab).
+    small = client.get("/results?per_page=7&page=2").text
+    assert bibs(small) == everyone[7:14]
+    assert bibs(client.get(next_link(small) or "").text) == everyone[14:21]
+    assert "per_page=7" in re.findall(r'<a href="([^"]+)" data-tab="sex"', small)[0]
 
 
 def test_the_rows_alone_are_the_tabs_and_rows_of_the_same_page(
@@ -155,6 +160,9 @@ def test_the_entrants_page_goes_by_pages_and_searches_them_all(
     link = next_link(first)
     assert link is not None
     assert bibs(client.get(link).text) == [str(b) for b in range(21, 41)]
+    small = client.get("/entrants?per_page=7&page=2").text
+    assert bibs(small) == [str(b) for b in range(8, 15)]
+    assert bibs(client.get(next_link(small) or "").text) == [str(b) for b in range(15, 22)]
     rows = client.get("/entrants/rows?q=runner24&page=1").text
     assert bibs(rows) == ["24", *map(str, range(240, 250))]
     assert 'id="entrants-live"' in rows

@@ -45,7 +45,8 @@ async def _roster(
         roster = await RosterService(db).page(
             chosen.slug, search=q, race=race, page=page, per_page=size
         )
-    query = {k: v for k, v in {"event": event, "q": q, "race": race}.items() if v}
+    asked = {"event": event, "q": q, "race": race, "per_page": per_page}
+    query = {k: v for k, v in asked.items() if v}  # what the pager's links keep
     return {
         "event": chosen,
         "roster": roster,

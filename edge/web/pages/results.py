@@ -44,7 +44,7 @@ class ResultPages(Controller):
     ) -> Template:
         """One race's results; ``?event=&race=&tab=&q=&page=`` choose what is shown."""
         shown = await _results(request, db, settings, event, race, tab, q, page, per_page)
-        return render(request, "results.html", {"page": shown})
+        return render(request, "results.html", {"page": shown, "per_page": per_page})
 
     @get("/results/rows")
     async def results_rows(
@@ -63,7 +63,7 @@ class ResultPages(Controller):
         shown = await _results(request, db, settings, event, race, tab, q, page, per_page)
         if shown.event is None:
             raise NotFound("no event on this box yet: load one on the setup page")
-        return render(request, "results_rows.html", {"page": shown})
+        return render(request, "results_rows.html", {"page": shown, "per_page": per_page})
 
 
 async def _results(
