@@ -18,8 +18,9 @@ Chromium through Playwright (``tests.browser.browser_page``):
   finish-line Wi-Fi has to fit, and 0.2 s is still faster than one types the next key.
   It includes the script's 30 ms pause after a key.
 - page: the "Next" link clicked until the next page's rows are painted (no goal).
-- search after a passing: a finish posted, then a search at once; it waits for the
-  race's new sheet (``edge.services.live``), so it is printed with no goal of its own.
+- search after a passing: a finish posted, then a search at once, as during a race
+  (every passing is a new results version). The search answers from the sheet of the
+  version the page shows (the page's poll brings the newer one), so the same goal.
 
 Search runs on the server over the cached sheet; the alternative, a compact index
 of every bib and name sent once for the browser to filter, is measured next to it
@@ -69,6 +70,7 @@ GOALS = {
         Goal("pages.entrants_search_worst", 0.2, "s"),
     ),
 }
+AFTER_PASSING = Goal("pages.results_search_after_passing_worst", 0.2, "s")
 REGIONS = {"results": "results-live", "entrants": "entrants-live"}
 
 _OPENED = """(rows) => {
@@ -155,7 +157,7 @@ def time_page(page: Any, url: str, region: str, entrants: int) -> dict[str, Any]
 
 
 def search_after_passings(page: Any, base: str, entrants: int) -> list[float]:
-    """A search typed just after a new finish: it waits for the race's new sheet."""
+    """A search typed just after a new finish (it needs not wait for the new sheet)."""
     page.goto(f"{base}/results", wait_until="domcontentloaded")
     took = []
     for n in range(AFTER_PASSINGS):
@@ -215,10 +217,8 @@ def main() -> int:
         open_goal, search_goal = GOALS[name]
         met += [open_goal.report(max(page["opens"])), search_goal.report(max(page["searches"]))]
     after = figures["after_passing"]
-    print(
-        f"pages.results_search_after_passing worst={max(after):.3f}s"
-        f" median={statistics.median(after):.3f}s (no goal: the live sheet's recompute)"
-    )
+    print(f"pages.results_search_after_passing median={statistics.median(after):.3f}s")
+    met.append(AFTER_PASSING.report(max(after)))
     print(
         f"pages.search_where server_filter={figures['server_filter'] * 1000:.1f}ms"
         f" client_index={figures['index_bytes'] / 1024:.0f}KiB(gzip)"

@@ -278,9 +278,14 @@ class ResultsView:
         translate: Callable[..., str],
         number: int = 1,
         per_page: int = 100,
+        shown: int | None = None,
     ) -> ResultsPage:
         """Page ``number`` (``per_page`` rows) of ``event``'s (default: the box's) ``race``
-        (default: its first); ValueError for a page number or size out of range."""
+        (default: its first); ValueError for a page number or size out of range.
+
+        ``shown``: the results version the reader's page shows; a sheet already computed
+        of that version or newer is good enough (searching, paging), none is awaited.
+        """
         page = ResultsPage(tab=tab if tab in TABS else TABS[0], query=query.strip())
         events = await EventService(self.db).list_events()
         page.events = [(e.slug, e.name) for e in events]
@@ -294,8 +299,12 @@ class ResultsView:
         if not page.races:
             return page
         wanted = race or page.races[0][0]
-        page.version = await self.live.watch.version()
-        sheet = await self.live.sheet(chosen.slug, wanted, page.version)
+        kept = None if shown is None else self.live.kept_sheet(chosen.slug, wanted, shown)
+        if kept is not None:
+            page.version, sheet = kept
+        else:
+            page.version = await self.live.watch.version()
+            sheet = await self.live.sheet(chosen.slug, wanted, page.version)
         spec = sheet.spec
         page.race = sheet.race.race.code
         page.format = spec.format.value

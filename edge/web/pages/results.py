@@ -7,11 +7,11 @@ new version of the results, without reloading (or rendering) the rest.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from edge.errors import NotFound
@@ -58,9 +58,14 @@ class ResultPages(Controller):
         q: FromQuery[str] = "",
         page: PageNumber = 1,
         per_page: PageSize = None,
+        version: Annotated[int | None, QueryParameter(ge=0)] = None,
     ) -> Template:
-        """The tabs and rows of ``/results`` with the same parameters, as an HTML fragment."""
-        shown = await _results(request, db, settings, event, race, tab, q, page, per_page)
+        """The tabs and rows of ``/results`` with the same parameters, as an HTML fragment.
+
+        ``version``: the results version the page shows; rows of that version or newer
+        will do (a search, a page change), none newer is waited for.
+        """
+        shown = await _results(request, db, settings, event, race, tab, q, page, per_page, version)
         if shown.event is None:
             raise NotFound("no event on this box yet: load one on the setup page")
         return render(request, "results_rows.html", {"page": shown, "per_page": per_page})
@@ -76,6 +81,7 @@ async def _results(
     query: str,
     number: int,
     per_page: int | None,
+    version: int | None = None,
 ) -> ResultsPage:
     return await ResultsView(db).page(
         event=event,
@@ -86,4 +92,5 @@ async def _results(
         translate=translator(language_of(request)),
         number=number,
         per_page=per_page or settings.page_rows,
+        shown=version,
     )

@@ -4,7 +4,11 @@
 // and replace their twins here. Without JavaScript the same links and form work.
 //
 // ChronoPaged.attach({search: input, rowsPath: "/results/rows", regions: ["tabs", ...],
-//                     beforeSwap: function (here, fresh) {}}) -> {reload(), busy()}
+//                     beforeSwap: function (here, fresh) {},
+//                     version: function () { return "the version shown"; }})
+//   -> {reload(), busy()}
+// With `version`, a search or a page change asks for rows of the version shown or newer
+// (the server answers at once from what it has); reload() asks for the newest.
 (function () {
   "use strict";
   // Short enough to feel instant, long enough that a burst of keys sends one request.
@@ -14,9 +18,11 @@
     var search = options.search;
     var pending = null; // the AbortController of the request in flight, if any
 
-    function rowsUrl(url) {
+    function rowsUrl(url, settled) {
       var rows = new URL(url);
       rows.pathname = options.rowsPath;
+      var version = settled && options.version ? options.version() : "";
+      if (version) rows.searchParams.set("version", version);
       return rows;
     }
     function currentUrl() {
@@ -27,11 +33,11 @@
     }
     // Fetch the rows of `url` and swap them in; a newer request cancels an older one,
     // so the rows shown are always those of the last search typed.
-    async function load(url) {
+    async function load(url, newest) {
       if (pending) pending.abort();
       var mine = pending = new AbortController();
       try {
-        var answer = await fetch(rowsUrl(url), { headers: { "Accept": "text/html" }, signal: mine.signal });
+        var answer = await fetch(rowsUrl(url, !newest), { headers: { "Accept": "text/html" }, signal: mine.signal });
         if (!answer.ok) return false;
         var doc = new DOMParser().parseFromString(await answer.text(), "text/html");
         if (mine !== pending) return false;
@@ -78,7 +84,7 @@
       load(new URL(location.href));
     });
     return {
-      reload: function () { return load(currentUrl()); },
+      reload: function () { return load(currentUrl(), true); },
       busy: function () { return pending !== null; },
     };
   }
