@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.services.paging import MAX_PAGE_ROWS, window
@@ -24,6 +24,7 @@ ENTRANTS = st.lists(
 )
 
 
+@settings(deadline=None)  # a shared 2-CPU host: no timing in a test
 @given(ENTRANTS, LETTERS)
 def test_the_index_finds_what_entrant_matches_finds(
     entrants: list[EntrantInfo], query: str
