@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         " (uvicorn's limit_concurrency); beyond it 503 and the connection is closed. The"
         " open-file limit is raised to make room for them.",
     )
+    page_rows: int = Field(
+        default=100,
+        ge=1,
+        le=500,  # edge.services.paging.MAX_PAGE_ROWS
+        description="Rows per page of the results and entrants pages: a 20,000-runner race"
+        " is shown a page at a time, never rendered whole (?per_page= asks for up to 500).",
+    )
     streams_per_client: int = Field(
         default=8,
         ge=1,

@@ -172,6 +172,16 @@ class LiveResults:
             self._races.popitem(last=False)
         return kept
 
+    def kept_sheet(self, slug: str, race: str, version: int) -> tuple[int, RaceSheet] | None:
+        """The race's sheet already computed, with its version, when it is ``version`` or
+        newer; else None. A search on a results page showing ``version`` needs no newer
+        sheet (the page's own poll brings it): it must not wait, after every passing of
+        a big race, for the new one to be computed (0.3 s at 20,000 entrants)."""
+        kept = self._races.get((slug, race.casefold()))
+        if kept is None or kept.sheet is None or kept.sheet_version < version:
+            return None
+        return kept.sheet_version, kept.sheet
+
 
 _LIVE: dict[Path, LiveResults] = {}
 

@@ -45,25 +45,26 @@ def leg_row(leg: LegResult) -> LegRow:
     )
 
 
-def relay_rows(teams: Iterable[RelayResult], query: str) -> list[RelayRow]:
-    """Teams answering the search by team name or by one of their runners (bib or name)."""
-    rows = []
+def relay_found(teams: Iterable[RelayResult], query: str) -> list[tuple[RelayResult, bool]]:
+    """Teams answering the search by team name or by one of their runners (bib or name),
+    each with whether a runner answered it (its legs are then shown unfolded)."""
+    found = []
     for team in teams:
         runners = [leg.entrant for leg in team.legs if leg.entrant is not None]
         by_runner = bool(query.strip()) and any(entrant_matches(r, query) for r in runners)
-        if not name_matches(team.team, query) and not by_runner:
-            continue
-        finished = team.status is Status.FIN
-        rows.append(
-            RelayRow(
-                rank=team.rank if finished else None,
-                team=team.team,
-                status=team.status.value,
-                time=format_duration(team.total_us)
-                if finished and team.total_us is not None
-                else "",
-                legs=[leg_row(leg) for leg in team.legs],
-                unfolded=by_runner,
-            )
-        )
-    return rows
+        if name_matches(team.team, query) or by_runner:
+            found.append((team, by_runner))
+    return found
+
+
+def relay_row(team: RelayResult, unfolded: bool) -> RelayRow:
+    """A team as the page prints it: rank and total only once it finished."""
+    finished = team.status is Status.FIN
+    return RelayRow(
+        rank=team.rank if finished else None,
+        team=team.team,
+        status=team.status.value,
+        time=format_duration(team.total_us) if finished and team.total_us is not None else "",
+        legs=[leg_row(leg) for leg in team.legs],
+        unfolded=unfolded,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -11,8 +13,9 @@ from edge.services.arrivals import pick_event
 from edge.services.backup_review import backup_times
 from edge.services.events import EventService, load_overview
 from edge.services.live import live_results
-from edge.services.relay_view import RelayRow, relay_rows
-from edge.services.result_search import entrant_matches, name_matches
+from edge.services.paging import Window, window
+from edge.services.relay_view import RelayRow, relay_found, relay_row
+from edge.services.result_search import SearchIndex, name_matches
 from edge.services.results import RaceSheet
 from edge.store.database import Database
 from edge.timing.charts import (
@@ -62,10 +65,14 @@ class Row:
 
 @dataclass(frozen=True)
 class Group:
-    """Rows under one heading (a sex, a category; no heading for scratch)."""
+    """Rows under one heading (a sex, a category; no heading for scratch).
+
+    ``rows`` are those of the page shown; ``total`` counts the group's rows on every page.
+    """
 
     key: str
     rows: list[Row]
+    total: int
 
 
 @dataclass(frozen=True)
@@ -103,11 +110,7 @@ class ResultsPage:
     finishers: int = 0
     entrants: int = 0
     team_size: int | None = None
-
-
-def matches(result: EntrantResult, query: str) -> bool:
-    """Whether a result answers a search: the exact bib, or a part of the name."""
-    return entrant_matches(result.entrant, query)
+    window: Window | None = None  # the page of rows shown (None: the tab is not paged)
 
 
 def row_of(
@@ -174,15 +177,61 @@ def grouped(
     return [(k, groups[k]) for k in [*known, *rest]]
 
 
-def team_rows(teams: Iterable[TeamResult], spec: RaceSpec, query: str) -> list[TeamRow]:
-    """Teams answering the search by team name or by one of their members."""
-    rows = []
-    for team in teams:
-        if not name_matches(team.team, query) and not any(matches(m, query) for m in team.members):
-            continue
-        total = format_duration(team.total_us) if team.total_us is not None else ""
-        rows.append(TeamRow(team.rank, team.team, total, [row_of(m, spec) for m in team.members]))
-    return rows
+def team_row(team: TeamResult, spec: RaceSpec) -> TeamRow:
+    """A team as the page prints it, with its members' lines."""
+    total = format_duration(team.total_us) if team.total_us is not None else ""
+    return TeamRow(team.rank, team.team, total, [row_of(m, spec) for m in team.members])
+
+
+def paged_groups(
+    groups: list[tuple[str, list[EntrantResult]]],
+    shown: Window,
+    spec: RaceSpec,
+    backup: frozenset[tuple[str, int]] = frozenset(),
+) -> list[Group]:
+    """The groups' rows on page ``shown`` of their rows one after the other; a group cut
+    by a page break shows its heading on both pages."""
+    paged, offset = [], 0
+    for key, rows in groups:
+        low, high = max(shown.start, offset), min(shown.stop, offset + len(rows))
+        if low < high:
+            part = rows[low - offset : high - offset]
+            paged.append(Group(key, [row_of(r, spec, backup) for r in part], len(rows)))
+        offset += len(rows)
+    return paged
+
+
+@dataclass(frozen=True)
+class SheetFacts:
+    """What every request for a sheet's page would otherwise compute again over all rows."""
+
+    search: SearchIndex
+    finishers: int
+
+
+_FACTS: dict[int, tuple[weakref.ref[RaceSheet], SheetFacts]] = {}
+_LAST_INDEX: OrderedDict[tuple[str, str], SearchIndex] = OrderedDict()
+INDEXES_KEPT = 8
+"""Races whose last search index lends its folded names to the race's next sheet."""
+
+
+def facts_of(sheet: RaceSheet) -> SheetFacts:
+    """The sheet's search index and finishers, worked out once per sheet (a sheet lives
+    for one results version) and dropped with it: at 20,000 entrants, counting the
+    finishers alone took 15 ms of every page and search."""
+    key = id(sheet)
+    kept = _FACTS.get(key)
+    if kept is not None and kept[0]() is sheet:
+        return kept[1]
+    race = (sheet.event.slug, sheet.race.race.code)
+    index = SearchIndex((r.entrant for r in sheet.results), _LAST_INDEX.get(race))
+    _LAST_INDEX[race] = index
+    _LAST_INDEX.move_to_end(race)
+    while len(_LAST_INDEX) > INDEXES_KEPT:
+        _LAST_INDEX.popitem(last=False)
+    facts = SheetFacts(index, sum(1 for r in sheet.results if r.status is Status.FIN))
+    _FACTS[key] = (weakref.ref(sheet, lambda _: _FACTS.pop(key, None)), facts)
+    return facts
 
 
 def chart_svgs(sheet: RaceSheet, timezone: str, _: Callable[..., str]) -> list[str]:
@@ -236,8 +285,16 @@ class ResultsView:
         query: str,
         role_event: str | None,
         translate: Callable[..., str],
+        number: int = 1,
+        per_page: int = 100,
+        shown: int | None = None,
     ) -> ResultsPage:
-        """The page for ``event`` (default: the box's) and ``race`` (default: its first)."""
+        """Page ``number`` (``per_page`` rows) of ``event``'s (default: the box's) ``race``
+        (default: its first); ValueError for a page number or size out of range.
+
+        ``shown``: the results version the reader's page shows; a sheet already computed
+        of that version or newer is good enough (searching, paging), none is awaited.
+        """
         page = ResultsPage(tab=tab if tab in TABS else TABS[0], query=query.strip())
         events = await EventService(self.db).list_events()
         page.events = [(e.slug, e.name) for e in events]
@@ -251,8 +308,12 @@ class ResultsView:
         if not page.races:
             return page
         wanted = race or page.races[0][0]
-        page.version = await self.live.watch.version()
-        sheet = await self.live.sheet(chosen.slug, wanted, page.version)
+        kept = None if shown is None else self.live.kept_sheet(chosen.slug, wanted, shown)
+        if kept is not None:
+            page.version, sheet = kept
+        else:
+            page.version = await self.live.watch.version()
+            sheet = await self.live.sheet(chosen.slug, wanted, page.version)
         spec = sheet.spec
         page.race = sheet.race.race.code
         page.format = spec.format.value
@@ -266,31 +327,39 @@ class ResultsView:
         if spec.format is RaceFormat.RELAY:
             page.entrants = len(sheet.relay)
             page.finishers = sum(1 for team in sheet.relay if team.status is Status.FIN)
-            page.relay = relay_rows(sheet.relay, page.query)
+            relays = relay_found(sheet.relay, page.query)
+            page.window = window(len(relays), number, per_page)
+            page.relay = [relay_row(team, unfolded) for team, unfolded in page.window.rows(relays)]
             return page
         page.entrants = len(sheet.results)
-        page.finishers = sum(1 for r in sheet.results if r.status is Status.FIN)
-        found = [r for r in sheet.results if matches(r, page.query)]
+        facts = facts_of(sheet)
+        page.finishers = facts.finishers
+        hits = facts.search.positions(page.query)
+        found = sheet.results if hits is None else [sheet.results[at] for at in hits]
         async with self.db.read() as session:
             backup = await backup_times(session, chosen, spec.finish_points)
         if tab == "scratch":
-            page.groups = [Group("", [row_of(r, spec, backup) for r in found])]
-        elif tab == "sex":
-            by_sex = grouped(found, lambda r: r.entrant.sex, SEX_ORDER)
-            page.groups = self._groups(by_sex, spec, backup)
-        elif tab == "category":
-            order = [c.code for c in sheet.race.categories]
-            page.groups = self._groups(grouped(found, lambda r: r.category, order), spec, backup)
+            page.window = window(len(found), number, per_page)
+            rows = [row_of(r, spec, backup) for r in page.window.rows(found)]
+            page.groups = [Group("", rows, len(found))]
+        elif tab in ("sex", "category"):
+            if tab == "sex":
+                groups = grouped(found, lambda r: r.entrant.sex, SEX_ORDER)
+            else:
+                order = [c.code for c in sheet.race.categories]
+                groups = grouped(found, lambda r: r.category, order)
+            page.window = window(sum(len(rows) for _, rows in groups), number, per_page)
+            page.groups = paged_groups(groups, page.window, spec, backup)
         elif tab == "team":
-            page.teams = team_rows(sheet.teams, spec, page.query)
+            bibs = {r.entrant.bib for r in found}
+            teams = [
+                team
+                for team in sheet.teams
+                if name_matches(team.team, page.query)
+                or any(m.entrant.bib in bibs for m in team.members)
+            ]
+            page.window = window(len(teams), number, per_page)
+            page.teams = [team_row(team, spec) for team in page.window.rows(teams)]
         else:
             page.charts = chart_svgs(sheet, chosen.timezone, translate)
         return page
-
-    @staticmethod
-    def _groups(
-        groups: list[tuple[str, list[EntrantResult]]],
-        spec: RaceSpec,
-        backup: frozenset[tuple[str, int]],
-    ) -> list[Group]:
-        return [Group(key, [row_of(r, spec, backup) for r in rows]) for key, rows in groups]

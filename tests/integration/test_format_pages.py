@@ -165,3 +165,19 @@ def test_the_console_counts_relay_teams_and_timed_runners_as_still_running(
     # not six runners). DUO: 401 finished, 402 on course.
     assert counts == {"started": "9", "finished": "3", "on_course": "6", "out": "0"}
     assert "Relays are counted by team, not by runner." in page
+
+
+def test_a_relay_pages_its_teams_and_a_search_still_unfolds_the_runner(
+    box: TestClient[Litestar],
+) -> None:
+    def teams(query: str) -> list[str]:
+        return re.findall(r'<tr data-team="([^"]+)"', box.get(f"/results/rows?{query}").text)
+
+    assert teams("race=RELAY&per_page=1") == ["Les Fusées"]
+    second = box.get("/results?race=RELAY&per_page=1&page=2").text
+    assert re.findall(r'<tr data-team="([^"]+)"', second) == ["Team Zèbre"]
+    assert "Page 2 of 2" in second
+    assert "1 of 2 teams finished" in second  # the count is the race's, not the page's
+    found = box.get("/results/rows?race=RELAY&per_page=1&q=tranquille").text
+    assert 'data-key="team-Team Zèbre" open>' in found
+    assert "Rows 1 to 1 of 1" in found

@@ -276,3 +276,41 @@ def test_a_screen_merges_the_races_of_its_event_unless_one_is_asked(tmp_path: Pa
         page = client.get("/results?race=5K").text
         assert bibs(page) == ["2"]
         assert 'data-race="10K"' in page
+
+
+def test_teams_are_paged_and_searched_by_member_on_every_page(race: RaceBox) -> None:
+    client, _ = race
+    first = client.get("/results?tab=team&per_page=1").text
+    assert re.findall(r'<tr data-team="([^"]+)"', first) == ["Les Gazelles"]
+    assert "Page 1 of 2" in first
+    second = client.get("/results/rows?tab=team&per_page=1&page=2").text
+    assert re.findall(r'<tr data-team="([^"]+)"', second) == ["Les Lièvres"]
+    by_member = client.get("/results/rows?tab=team&per_page=1&q=dupont").text  # bib 2
+    assert re.findall(r'<tr data-team="([^"]+)"', by_member) == ["Les Lièvres"]
+
+
+def test_rows_of_the_version_shown_come_without_waiting_for_a_newer_sheet(race: RaceBox) -> None:
+    client, w1 = race
+
+    def shown(html: str) -> int:
+        found = re.search(r'id="results-live" data-version="(\d+)"', html)
+        assert found is not None
+        return int(found[1])
+
+    first = client.get("/results/rows").text
+    version = shown(first)
+    assert bibs(first)[0] == "3"
+    fastest = {"point": "FINISH", "bib": "5", "time": at(w1 + 10 * MIN, 25)}  # 25 min: first
+    assert client.post(f"{BASE}/passings", json=fastest).status_code == 201
+    # A search on the page showing `version`: answered from that sheet, as it was.
+    searched = client.get(f"/results/rows?version={version}&q=5").text
+    assert (bibs(searched), shown(searched)) == (["5"], version)
+    assert "On course" in searched
+    # The page's poll asks for the newest: bib 5 leads, and the version moved.
+    newest = client.get("/results/rows").text
+    assert bibs(newest)[0] == "5"
+    assert shown(newest) > version
+    # From then on a search of the version shown gets that newer sheet.
+    again = client.get(f"/results/rows?version={shown(newest)}&q=5").text
+    assert "Finished" in again
+    assert client.get("/results/rows?version=-1").status_code == 400

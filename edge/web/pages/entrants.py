@@ -20,11 +20,40 @@ from edge.services.exports import pick_event
 from edge.services.roster import RosterService
 from edge.settings import Settings
 from edge.store.database import Database
+from edge.web.pages.paging import PageNumber, PageSize
 from edge.web.pages.render import render
 
 
 def _file_problem(reason: Phrase) -> InvalidInput:
     return InvalidInput([Problem(Phrase("file"), reason)], Phrase("no entrants file to import"))
+
+
+async def _roster(
+    db: Database,
+    settings: Settings,
+    event: str | None,
+    q: str | None,
+    race: str | None,
+    page: int,
+    per_page: int | None,
+) -> dict[str, Any]:
+    """What the list of entrants shows: the event, one page of its entrants, the search."""
+    chosen = await pick_event(db, settings.paths.role_file, event)
+    roster = None
+    if chosen is not None:
+        size = per_page or settings.page_rows
+        roster = await RosterService(db).page(
+            chosen.slug, search=q, race=race, page=page, per_page=size
+        )
+    asked = {"event": event, "q": q, "race": race, "per_page": per_page}
+    query = {k: v for k, v in asked.items() if v}  # what the pager's links keep
+    return {
+        "event": chosen,
+        "roster": roster,
+        "q": q or "",
+        "race": race or "",
+        "query": urlencode(query),
+    }
 
 
 class EntrantPages(Controller):
@@ -41,29 +70,41 @@ class EntrantPages(Controller):
         event: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
         race: FromQuery[str | None] = None,
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
+        per_page: PageSize = None,
         saved: FromQuery[str | None] = None,
         added: FromQuery[int | None] = None,
         updated: FromQuery[int | None] = None,
         same: FromQuery[int | None] = None,
     ) -> Template:
         """Entrants a page at a time, searchable by bib, name or club."""
-        chosen = await pick_event(db, settings.paths.role_file, event)
-        roster = None
-        if chosen is not None:
-            roster = await RosterService(db).page(chosen.slug, search=q, race=race, page=page)
-        query = {k: v for k, v in {"event": event, "q": q, "race": race}.items() if v}
-        context = {
-            "mode": "list",
-            "event": chosen,
-            "roster": roster,
-            "q": q or "",
-            "race": race or "",
-            "query": urlencode(query),
-            "saved": saved,
-            "imported": None if added is None else (added, updated or 0, same or 0),
-        }
+        context = await _roster(db, settings, event, q, race, page, per_page)
+        context.update(
+            {
+                "mode": "list",
+                "saved": saved,
+                "imported": None if added is None else (added, updated or 0, same or 0),
+            }
+        )
         return render(request, "entrants.html", context)
+
+    @get("/entrants/rows")
+    async def entrants_rows(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        settings: NamedDependency[Settings],
+        event: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        race: FromQuery[str | None] = None,
+        page: PageNumber = 1,
+        per_page: PageSize = None,
+    ) -> Template:
+        """The rows of ``/entrants`` with the same parameters, as an HTML fragment."""
+        context = await _roster(db, settings, event, q, race, page, per_page)
+        if context["roster"] is None:
+            raise NotFound("no event on this box yet: load one first")
+        return render(request, "entrants_rows.html", context)
 
     @get("/entrants/{bib:str}/edit")
     async def edit_page(
