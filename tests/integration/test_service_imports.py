@@ -122,6 +122,8 @@ def test_the_worker_imports_the_export_libraries_only_for_an_export(
     assert "httpx" in imported  # the listing works: the sync job's client was imported
     loaded = [name for name in EXPORTS if name in imported]
     assert not loaded, f"the worker at rest imports {loaded}"
+    # ota.check ran on a box not enrolled with central: no update metadata to refresh.
+    assert "tuf" not in imported, "the worker imports python-tuf with no update to check"
 
 
 def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment_code(
