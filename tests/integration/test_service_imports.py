@@ -37,6 +37,8 @@ HEAVY = {
     "PIL": "images (fpdf2's)",
     "fontTools": "fonts (fpdf2's)",
     "alembic": "migrations (the database is already current)",
+    "sqlalchemy": "the ORM (the reader stores with plain sqlite3)",
+    "sqlmodel": "the data model's tables (plain sqlite3 again)",
 }
 """Packages a reader never uses, and what they are for."""
 EXPORTS = ("openpyxl", "fpdf", "PIL", "fontTools", "alembic", "uvicorn", "jinja2")
