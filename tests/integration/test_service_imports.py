@@ -126,6 +126,8 @@ def test_the_worker_imports_the_export_libraries_only_for_an_export(
     assert not loaded, f"the worker at rest imports {loaded}"
     # ota.check ran on a box not enrolled with central: no update metadata to refresh.
     assert "tuf" not in imported, "the worker imports python-tuf with no update to check"
+    # httpx's own command-line client (rich, pygments) is never run by the worker.
+    assert "rich" not in imported, "the worker imports httpx's command line (rich)"
 
 
 def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment_code(
