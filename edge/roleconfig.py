@@ -32,8 +32,8 @@ from typing import Annotated
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from edge.domain.ids import new_id
 from edge.errors import InvalidInput, Problem
+from edge.ids import new_id
 from edge.store.files import PRIVATE_MODE, write_atomic
 
 

@@ -9,6 +9,10 @@ at most ``rate`` bytes a second, then TUF's length and hashes, then the bundle's
 manifest (``ota.verify``) for the box's target. Errors are translated here:
 ``UpdateRefused`` (never retried: what central serves is wrong), ``CentralUnreachable``
 (retried by the job).
+
+python-tuf (with urllib3 and cryptography, ~11 MB resident) is imported by the calls
+that refresh metadata or check a download, not with this module: the worker's
+``ota.check`` on a box that is not enrolled, or that is offered nothing, never loads it.
 """
 
 from __future__ import annotations
@@ -18,18 +22,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from tuf.api import exceptions as tuf_errors
-from tuf.api.metadata import TargetFile
-from tuf.ngclient.updater import Updater
 
 from edge.store.files import move_into_place
 from ota.errors import BundleRefused, CentralUnreachable, UpdateRefused
 from ota.failpoint import failpoint
 from ota.offer import Offer
 from ota.verify import verify_bundle
+
+if TYPE_CHECKING:
+    from tuf.api.metadata import TargetFile
 
 CHUNK = 64 * 1024
 SYNC_EVERY = 4 * 1024 * 1024
@@ -100,6 +104,9 @@ def send_report(link: CentralLink, report: dict[str, Any]) -> None:
 
 def refreshed_target(link: CentralLink, tuf_dir: Path, trusted_root: Path, name: str) -> TargetFile:
     """Refresh the channel's metadata (TUF) and return what it says of target ``name``."""
+    from tuf.api import exceptions as tuf_errors
+    from tuf.ngclient.updater import Updater
+
     tuf_dir.mkdir(parents=True, exist_ok=True)
     cached = tuf_dir / "root.json"
     try:
@@ -241,6 +248,8 @@ def _check_range(answer: httpx.Response, start: int, total: int) -> None:
 
 
 def _check_hashes(info: TargetFile, path: Path) -> None:
+    from tuf.api import exceptions as tuf_errors
+
     with path.open("rb") as stream:
         try:
             info.verify_length_and_hashes(stream)

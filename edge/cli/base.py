@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from importlib.metadata import version
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -16,7 +16,9 @@ from edge.errors import ChronoEdgeError, InvalidInput
 from edge.paths import BoxPaths
 from edge.settings import Settings, get_settings
 from edge.store import migrate
-from edge.store.database import Database
+
+if TYPE_CHECKING:
+    from edge.store.database import Database
 
 T = TypeVar("T")
 
@@ -89,11 +91,19 @@ def database_path(ctx: click.Context) -> Path:
     return box_paths(ctx).database
 
 
-def open_database(ctx: click.Context) -> Database:
-    """Migrate the database to the newest schema if needed and open it."""
+def current_database(ctx: click.Context) -> Path:
+    """Migrate the database to the newest schema if needed; return its file."""
     path = database_path(ctx)
     migrate.upgrade(path)
-    return Database(path)
+    return path
+
+
+def open_database(ctx: click.Context) -> Database:
+    """Migrate the database to the newest schema if needed and open it."""
+    # Imported here: the reader service opens its file with plain sqlite3 (no SQLAlchemy).
+    from edge.store.database import Database
+
+    return Database(current_database(ctx))
 
 
 def run(ctx: click.Context, work: Callable[[Database], Awaitable[T]]) -> T:

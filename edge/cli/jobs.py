@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -93,6 +94,10 @@ def worker(
     role_file: Path | None,
 ) -> None:
     """Run background jobs until SIGTERM (running jobs get the grace period, then are released)."""
+    # httpx (the sync jobs' client) imports its own command-line client with it, and so
+    # rich and pygments (~4 MB resident), unless that module cannot be imported: it falls
+    # back to a stub then. The worker never runs httpx's command line.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from edge.heap import WORKER_ARENAS, limit_arenas
     from edge.jobs.catalog import follow_role
     from edge.jobs.worker import Worker

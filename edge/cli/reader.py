@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import box_paths, role_file_option, run
+from edge.cli.base import box_paths, current_database, role_file_option
 from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import load_role
-from edge.store.database import Database
+from edge.store.reads import SqliteFile
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -45,7 +45,10 @@ def reader(
     choice = Choice(host=host, port=port, event=slug, point=point)
     _configure_logging(verbose)
 
-    async def serve(db: Database) -> None:
+    # The reader stores with plain sqlite3: SQLAlchemy and the data model stay unloaded.
+    db = SqliteFile(current_database(ctx))
+
+    async def serve() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -56,7 +59,7 @@ def reader(
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
 
-    run(ctx, serve)
+    asyncio.run(serve())
 
 
 def _configure_logging(verbose: bool) -> None:

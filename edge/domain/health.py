@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-HEALTH_INTERVAL_S = 2.0
-"""How often ``chrono-edge reader`` writes its health row."""
-
-STALE_AFTER_S = 3 * HEALTH_INTERVAL_S
-"""A health row older than this means the reader process is not running."""
+from edge.heartbeat import HEALTH_INTERVAL_S as HEALTH_INTERVAL_S
+from edge.heartbeat import STALE_AFTER_S as STALE_AFTER_S
 
 
 class ReaderHealth(SQLModel, table=True):

@@ -1,10 +1,9 @@
-"""Time-ordered unique ids for rows created on a box."""
+"""Time-ordered unique ids for rows created on a box (``edge.ids``).
+
+The function lives outside ``edge.domain``, whose package loads every SQLModel table,
+so that the reader service makes ids without importing SQLAlchemy.
+"""
 
 from __future__ import annotations
 
-import uuid6
-
-
-def new_id() -> str:
-    """Return a new UUIDv7 as a 36-character string (sorts by creation time)."""
-    return str(uuid6.uuid7())
+from edge.ids import new_id as new_id

@@ -11,17 +11,18 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
+from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from edge.domain.health import HEALTH_INTERVAL_S, ReaderHealth
+from edge.heartbeat import HEALTH_INTERVAL_S
 from edge.rfid.client import ReaderClient, box_now_us
-from edge.store.database import Database
-from edge.store.reads import ReadIn
+from edge.store import reads as raw
+from edge.store.reader_health import HealthRow, write_health
+from edge.store.reads import DatabaseFile, ReadIn
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class HealthMonitor:
 
     def __init__(
         self,
-        db: Database,
+        db: DatabaseFile,
         *,
         reader: str,
         event_slug: str,
@@ -81,7 +82,7 @@ class HealthMonitor:
         self.reads_total += len(reads)
         self._per_antenna.update(read.antenna for read in reads)
 
-    def snapshot(self) -> ReaderHealth:
+    def snapshot(self) -> HealthRow:
         """Return the row as of now, and start a new reads-per-second window."""
         self._remember_client_times()
         now = time.monotonic()
@@ -89,7 +90,7 @@ class HealthMonitor:
         rates = {str(a): round(n / elapsed, 1) for a, n in sorted(self._per_antenna.items())}
         self._per_antenna.clear()
         self._window_start = now
-        return ReaderHealth(
+        return HealthRow(
             reader=self.reader,
             event_slug=self._event_slug,
             point_code=self._point_code,
@@ -110,9 +111,8 @@ class HealthMonitor:
         """Upsert the row now; a busy database only delays it to the next interval."""
         row = self.snapshot()
         try:
-            async with self._db.write() as session:
-                await session.merge(row)
-        except SQLAlchemyError as err:
+            await asyncio.to_thread(_write, self._db.path, row)
+        except sqlite3.Error as err:
             log.warning("reader %s: cannot write health: %s", self.reader, err)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -127,3 +127,11 @@ class HealthMonitor:
         if client is not None:
             self.last_read_us = client.last_read_us or self.last_read_us
             self.last_message_us = client.last_message_us or self.last_message_us
+
+
+def _write(path: Path, row: HealthRow) -> None:
+    connection = raw.connect(path)
+    try:
+        write_health(connection, row)
+    finally:
+        connection.close()

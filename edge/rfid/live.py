@@ -3,8 +3,8 @@
 A tag is *settled* when its last committed read is older than the point's quiet
 gap (plus a margin for reads still on their way): no read of the current pass
 can still come, so its passing is final. Only settled tags are recomputed, from
-their committed reads, with ``ReadService.rebuild_tags``, which keeps the ids of
-passings that did not change.
+their committed reads, with ``TagPassings.rebuild_tags`` (``edge.store.tag_passings``),
+which keeps the ids of passings that did not change.
 
 "Now" is the reader's time as its reports show it: the newest committed read,
 moved on by the box time since it came. A reader reports in time order, so when
@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Collection, Sequence
 from contextlib import suppress
-
-from sqlalchemy.exc import SQLAlchemyError
+from typing import Protocol
 
 from edge.rfid.client import box_now_us
-from edge.services.reads import ReadService
 from edge.store.reads import ReadIn
+from edge.store.tag_passings import RebuildReport
 from edge.timing.crossing import CrossingSettings
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,31 @@ RESUME_WINDOW_US = 15 * 60 * 1_000_000
 before they settled left them without (a longer outage needs ``passings rebuild``)."""
 
 
+class DerivedPassings(Protocol):
+    """Where settled tags' passings are recomputed (``TagPassings``, or ``ReadService``)."""
+
+    async def rebuild_tags(
+        self,
+        slug: str,
+        point: str,
+        epcs: Collection[str],
+        *,
+        settings: CrossingSettings | None = None,
+    ) -> RebuildReport:
+        """Recompute the derived passings of some tags at one point."""
+        ...
+
+    async def latest_reads(self, slug: str, point: str, *, stored_since_us: int) -> dict[str, int]:
+        """The newest read time of each tag whose reads were stored at the point since then."""
+        ...
+
+
 class LivePassings:
     """Recomputes the passings of tags that left the field, as reads are committed."""
 
     def __init__(
         self,
-        reads: ReadService,
+        reads: DerivedPassings,
         *,
         event_slug: str,
         point_code: str,
@@ -120,7 +139,7 @@ class LivePassings:
             report = await self._reads.rebuild_tags(
                 self._slug, self._point, due, settings=self._settings
             )
-        except SQLAlchemyError as err:
+        except sqlite3.Error as err:
             log.warning("live passings of %d tags delayed: %s", len(due), err)
             for epc, t in taken.items():  # try again next time, unless newer reads came
                 self._last_read[epc] = max(t, self._last_read.get(epc, 0))
@@ -144,7 +163,7 @@ class LivePassings:
             latest = await self._reads.latest_reads(
                 self._slug, self._point, stored_since_us=since_us
             )
-        except SQLAlchemyError as err:
+        except sqlite3.Error as err:
             log.warning("cannot check the passings of recent reads: %s", err)
             return 0
         for epc, time_us in latest.items():

@@ -3,6 +3,9 @@
 Four tasks share the event loop: the connection (connect with exponential backoff,
 then a watchdog that reconnects when sllurp's thread ends or the reader is silent
 for ``silence_s``), the group-commit writer, live passings and the health row.
+All of them store with plain sqlite3 (``edge.store``: reads, points, tag_passings,
+reader_health): the process runs for hours and never loads SQLAlchemy or the data
+model's tables (issue 20, memory).
 Stopping (SIGTERM, SIGINT) stops the inventory politely, so every report the
 reader sent before it arrives, then commits every queued read before returning.
 """
@@ -15,21 +18,21 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
-from edge.domain.health import HEALTH_INTERVAL_S
+from edge.heartbeat import HEALTH_INTERVAL_S
 from edge.rfid.batcher import LINGER_S, MAX_BATCH, Destination, GroupCommitter, ReadQueue
 from edge.rfid.client import ReaderClient
 from edge.rfid.errors import ReaderLost, ReaderSilent, RfidError
 from edge.rfid.health import HealthMonitor
 from edge.rfid.live import LivePassings
 from edge.roleconfig import ReaderConfig
-from edge.services.events import get_event
-from edge.services.passings import canonical_point, points_by_code
-from edge.services.reads import ReadService, point_settings
-from edge.store.database import Database
-from edge.store.reads import ReadIn
+from edge.store import reads as raw
+from edge.store.points import PointRow, find_point
+from edge.store.reads import DatabaseFile, ReadIn
+from edge.store.tag_passings import TagPassings
 from edge.timing.crossing import CrossingSettings
 
 log = logging.getLogger(__name__)
@@ -47,15 +50,26 @@ class ReadingTarget:
     crossing: CrossingSettings
 
 
-async def resolve_target(db: Database, slug: str, point: str, device_id: str) -> ReadingTarget:
+async def resolve_target(db: DatabaseFile, slug: str, point: str, device_id: str) -> ReadingTarget:
     """Find the event and timing point in the database (NotFound if either is missing)."""
-    async with db.read() as session:
-        event = await get_event(session, slug)
-        points = await points_by_code(session, event)
-        found = points[canonical_point(points, point)]
+    found = await asyncio.to_thread(_find_point, db.path, slug, point)
     return ReadingTarget(
-        event.id, event.slug, found.id, found.code, device_id, point_settings(found)
+        found.event_id,
+        found.event_slug,
+        found.point_id,
+        found.point_code,
+        device_id,
+        found.crossing,
     )
+
+
+def _find_point(path: Path, slug: str, point: str) -> PointRow:
+    connection = raw.connect(path)
+    try:
+        with raw.read_transaction(connection):
+            return find_point(connection, slug, point)
+    finally:
+        connection.close()
 
 
 @dataclass(frozen=True)
@@ -76,7 +90,7 @@ class ReaderService:
 
     def __init__(
         self,
-        db: Database,
+        db: DatabaseFile,
         target: ReadingTarget,
         reader: ReaderConfig,
         *,
@@ -95,7 +109,7 @@ class ReaderService:
             interval_s=self.tuning.health_interval_s,
         )
         self.live = LivePassings(
-            ReadService(db),
+            TagPassings(db.path),
             event_slug=target.event_slug,
             point_code=target.point_code,
             settings=target.crossing,

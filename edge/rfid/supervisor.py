@@ -21,7 +21,7 @@ from typing import Any
 from edge.errors import ChronoEdgeError
 from edge.rfid.service import ReaderService, ReadingTarget, Tuning, resolve_target
 from edge.roleconfig import ReaderConfig, Role, RoleConfig, watch_role
-from edge.store.database import Database
+from edge.store.reads import DatabaseFile
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Plan:
     reader: ReaderConfig
 
 
-async def make_plan(db: Database, role: RoleConfig, choice: Choice) -> Plan:
+async def make_plan(db: DatabaseFile, role: RoleConfig, choice: Choice) -> Plan:
     """Combine reader.json and the command line; the event and point must exist."""
     fixed = {key: value for key, value in (("host", choice.host), ("port", choice.port)) if value}
     reader = ReaderConfig.model_validate({**role.reader.model_dump(), **fixed})
@@ -56,7 +56,7 @@ async def make_plan(db: Database, role: RoleConfig, choice: Choice) -> Plan:
     return Plan(await resolve_target(db, slug, point, role.device_id), reader)
 
 
-async def plan_for(db: Database, role: RoleConfig, choice: Choice) -> Plan | None:
+async def plan_for(db: DatabaseFile, role: RoleConfig, choice: Choice) -> Plan | None:
     """The plan for ``role``; None while the box is UNCONFIGURED (the reader idles)."""
     if role.role is Role.UNCONFIGURED:
         return None
@@ -64,7 +64,7 @@ async def plan_for(db: Database, role: RoleConfig, choice: Choice) -> Plan | Non
 
 
 async def supervise(
-    db: Database,
+    db: DatabaseFile,
     role_file: Path,
     choice: Choice,
     stop: asyncio.Event,

@@ -12,11 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.domain import Entrant, Event, Passing, PassingMethod, PassingStatus, TimingPoint
 from edge.domain.clock import from_us, now_us
-from edge.errors import InvalidInput, NotFound, Problem
+from edge.errors import InvalidInput, Problem
 from edge.imports.passings_csv import normalise_bib, parse_passings_csv
 from edge.services.backup_merge import known_passings, time_placer
 from edge.services.events import get_event
 from edge.store.database import Database
+from edge.store.points import canonical_point as canonical_point
 from edge.timing.backup import PAIR_WINDOW_US, TOLERANCE_US, Verdict, merge_backup
 
 _STATUS_OF = {
@@ -187,14 +188,6 @@ async def points_by_code(session: AsyncSession, event: Event) -> dict[str, Timin
     """The event's timing points by code."""
     query = select(TimingPoint).where(TimingPoint.event_id == event.id)
     return {p.code: p for p in (await session.exec(query)).all()}
-
-
-def canonical_point(points: dict[str, TimingPoint], code: str) -> str:
-    """The stored spelling of a point code typed in any case, or NotFound."""
-    for known in points:
-        if known.casefold() == code.strip().casefold():
-            return known
-    raise NotFound(f"no timing point {code!r} (points: {', '.join(points) or 'none'})")
 
 
 FEW_BIBS = 500

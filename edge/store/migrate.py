@@ -4,7 +4,8 @@ Every service of a box calls ``upgrade`` when it starts, and almost always the
 database is already at the newest revision. That check reads the revision ids
 from the migration files and the ``alembic_version`` row with plain sqlite3, so
 Alembic (and the Mako and Pygments it pulls in, ~12 MB resident) is imported only
-when there is something to migrate, not into every long-running process.
+when there is something to migrate, not into every long-running process; nor is
+SQLAlchemy, which the reader service does without.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine
-
 from edge.store.sqlite import BUSY_TIMEOUT_MS, install_sqlite_rules, private_database
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 VERSIONS = Path(MIGRATIONS) / "versions"
@@ -27,6 +27,8 @@ VERSIONS = Path(MIGRATIONS) / "versions"
 
 def sync_engine(path: Path) -> Engine:
     """Return a blocking engine on ``path`` that follows the SQLite rules."""
+    from sqlalchemy import create_engine
+
     engine = create_engine(f"sqlite:///{path}")
     install_sqlite_rules(engine)
     return engine

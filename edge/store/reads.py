@@ -9,12 +9,14 @@ and once ``record_reads`` returns every read of the batch is on disk.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from edge.domain.clock import now_us
-from edge.domain.ids import new_id
+from edge.clock import now_us
+from edge.ids import new_id
 from edge.store.sqlite import BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, private_database
 
 _INSERT = (
@@ -34,6 +36,22 @@ class ReadIn:
     corrected_time_us: int
 
 
+class DatabaseFile(Protocol):
+    """A database that plain sqlite3 code opens by its file (``Database`` is one)."""
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file."""
+        ...
+
+
+@dataclass(frozen=True)
+class SqliteFile:
+    """A box's database file, for code that opens it with plain sqlite3 (the reader)."""
+
+    path: Path
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open a raw connection with the project's SQLite rules (transactions begun by hand)."""
     private_database(path)
@@ -41,6 +59,29 @@ def connect(path: Path) -> sqlite3.Connection:
     for pragma in CONNECTION_PRAGMAS:
         connection.execute(pragma)
     return connection
+
+
+@contextmanager
+def write_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` on a raw connection; committed if the block succeeds, else rolled
+    back."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def read_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A deferred transaction on a raw connection, for reads that must agree; never writes."""
+    connection.execute("BEGIN")
+    try:
+        yield connection
+    finally:
+        connection.execute("ROLLBACK")
 
 
 def record_reads(
@@ -68,12 +109,7 @@ def record_reads(
         )
         for r in reads
     ]
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(connection):
         # rowcount counts the rows this statement inserted, not the outbox rows its trigger adds.
         added = connection.executemany(_INSERT, rows).rowcount
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     return added

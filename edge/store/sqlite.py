@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 PRIVATE_DATABASE_MODE = 0o600
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -68,6 +69,9 @@ def private_database(path: Path) -> None:
 
 def install_sqlite_rules(engine: Engine) -> None:
     """Make every connection of ``engine`` follow the project's SQLite rules."""
+    # Imported here: raw connections (edge.store.reads) take the rules above without it.
+    from sqlalchemy import event
+
     database = engine.url.database
 
     @event.listens_for(engine, "do_connect")

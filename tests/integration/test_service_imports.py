@@ -37,6 +37,8 @@ HEAVY = {
     "PIL": "images (fpdf2's)",
     "fontTools": "fonts (fpdf2's)",
     "alembic": "migrations (the database is already current)",
+    "sqlalchemy": "the ORM (the reader stores with plain sqlite3)",
+    "sqlmodel": "the data model's tables (plain sqlite3 again)",
 }
 """Packages a reader never uses, and what they are for."""
 EXPORTS = ("openpyxl", "fpdf", "PIL", "fontTools", "alembic", "uvicorn", "jinja2")
@@ -122,6 +124,10 @@ def test_the_worker_imports_the_export_libraries_only_for_an_export(
     assert "httpx" in imported  # the listing works: the sync job's client was imported
     loaded = [name for name in EXPORTS if name in imported]
     assert not loaded, f"the worker at rest imports {loaded}"
+    # ota.check ran on a box not enrolled with central: no update metadata to refresh.
+    assert "tuf" not in imported, "the worker imports python-tuf with no update to check"
+    # httpx's own command-line client (rich, pygments) is never run by the worker.
+    assert "rich" not in imported, "the worker imports httpx's command line (rich)"
 
 
 def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment_code(
