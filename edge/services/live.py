@@ -23,8 +23,9 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import text
 
 from edge.domain.clock import now_us
+from edge.services.events import get_event, load_overview
 from edge.services.live_race import NOT_RESULTS, LiveRace
-from edge.services.results import RaceSheet
+from edge.services.results import RaceSheet, race_spec
 from edge.store.database import Database
 from edge.timing.model import RaceFormat
 from edge.timing.tally import Tally, race_tally, tally_of_counts
@@ -155,6 +156,23 @@ class LiveResults:
             ):
                 found = self._memos[key] = _Memo(version, now, await make())
             return cast(T, found.value)
+
+    async def forget_if_redefined(self, slug: str, race: str) -> None:
+        """Drop the race kept in memory when its definition (waves, cutoff, categories,
+        points, format) changed since it was loaded: loading an event file again writes no
+        outbox row, so the version does not move. A few small queries."""
+        key = (slug, race.casefold())
+        kept = self._races.get(key)
+        if kept is None:
+            return
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            overview = await load_overview(session, event)
+        found = next((r for r in overview.races if r.race.code.casefold() == key[1]), None)
+        if found is None or race_spec(event, found) != kept.race.inputs.spec:
+            async with self._computing:
+                if self._races.get(key) is kept:
+                    del self._races[key]
 
     async def _current(self, slug: str, race: str, version: int) -> _Kept:
         """The race's engine brought up to ``version`` (a full recompute when it must)."""

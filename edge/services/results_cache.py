@@ -18,7 +18,8 @@ from sqlmodel import col, select
 from edge.domain import Event, Race
 from edge.domain.clock import now_us
 from edge.services.events import get_event
-from edge.services.results import ResultService, sheet_rows
+from edge.services.live import live_results
+from edge.services.results import RaceSheet, sheet_rows
 from edge.store.database import Database
 from edge.store.documents import DocumentKind, read_document, write_document
 from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
@@ -67,18 +68,28 @@ class ResultsCache:
         return changed
 
     async def _refresh_race(self, slug: str, race: str) -> CachedRace | None:
-        sheet = await ResultService(self.db).race_sheet(slug, race)
+        # The worker keeps the race in memory as serve does (edge.services.live): a new
+        # passing costs one entrant, and with nothing new the sheet is the same object as
+        # at the last refresh, whose document is still on disk: nothing to do. (Before, the
+        # whole 20,000-entrant sheet, its rows and JSON were made every 2 s: 40-60 MB.)
+        live = live_results(self.db)
+        await live.forget_if_redefined(slug, race)
+        sheet = await live.sheet(slug, race)
+        path = self.folder / slug / f"{race}.json"
+        key = (self.db.path, slug, race)
+        last = _published.get(key)
+        if last is not None and last[0] is sheet and _stored_digest(path) == last[1]:
+            return None
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
         columns, all_rows = sheet_rows(sheet)
         # Each step's input is let go as soon as it is used: at 20,000 entrants the sheet,
         # its rows and the records are ~10-25 MB each, and a worker does this every 2 s.
-        del sheet
         rows = to_records(all_rows, columns)
         del all_rows
         body = json.dumps({"columns": columns, "rows": rows}, separators=(",", ":"))
         digest = hashlib.sha256(body.encode()).hexdigest()
         del body
-        path = self.folder / slug / f"{race}.json"
+        _published[key] = (sheet, digest)
         if _stored_digest(path) == digest:
             return None
         updated = now_us()
@@ -117,6 +128,9 @@ class ResultsCache:
             )
         return CachedRace(slug, race, path, finishers)
 
+
+_published: dict[tuple[Path, str, str], tuple[RaceSheet, str]] = {}
+"""The sheet each race's document was last made from in this process, and its digest."""
 
 _digests: dict[Path, tuple[tuple[int, int, int], str]] = {}
 """The sha256 of each document this process last wrote or read, with the file's inode,
