@@ -45,8 +45,11 @@ RACES_KEPT = 4
 MEMO_MAX_AGE_S = 1.0
 """A shared board is made again after this long even with no new version (clocks move)."""
 SHEET_MAX_AGE_S = 30.0
-"""Loading an event file (waves, categories) writes no outbox row: a race is recomputed
-in full at least this often, so such a change shows within half a minute anyway."""
+"""A sheet is made again from the engine (no database read) at least this often with no
+new version: who is on course or out depends on the clock (a race closes)."""
+DEFINITION_CHECK_S = 5.0
+"""How often a kept race's definition is compared with the stored one: loading an event
+file (waves, categories) writes no outbox row. A change shows within these seconds."""
 
 
 class ChangeWatch:
@@ -79,11 +82,12 @@ class ChangeWatch:
 class _Kept:
     """A race kept in memory: its engine as of one version, and its sheet as of one."""
 
-    loaded_s: float  # time.monotonic() of its last full recompute
+    checked_s: float  # time.monotonic() of its last look at the race's definition
     race: LiveRace
     version: int = -1  # the engine's
     sheet: RaceSheet | None = None
     sheet_version: int = -1
+    sheet_made_s: float = 0.0
 
 
 @dataclass
@@ -114,8 +118,11 @@ class LiveResults:
         # for it instead of computing the same sheet side by side.
         async with self._computing:
             kept = await self._current(slug, race, version)
-            if kept.sheet is None or kept.sheet_version != version:
+            now = time.monotonic()
+            stale = now - kept.sheet_made_s > SHEET_MAX_AGE_S
+            if kept.sheet is None or kept.sheet_version != version or stale:
                 kept.sheet, kept.sheet_version = kept.race.sheet(now_us()), version
+                kept.sheet_made_s = now
             return kept.sheet
 
     async def tally(self, slug: str, race: str, moment: int) -> Tally:
@@ -158,30 +165,36 @@ class LiveResults:
             return cast(T, found.value)
 
     async def forget_if_redefined(self, slug: str, race: str) -> None:
-        """Drop the race kept in memory when its definition (waves, cutoff, categories,
-        points, format) changed since it was loaded: loading an event file again writes no
-        outbox row, so the version does not move. A few small queries."""
+        """Drop the race kept in memory when its definition changed since it was loaded."""
         key = (slug, race.casefold())
         kept = self._races.get(key)
-        if kept is None:
-            return
-        async with self.db.read() as session:
-            event = await get_event(session, slug)
-            overview = await load_overview(session, event)
-        found = next((r for r in overview.races if r.race.code.casefold() == key[1]), None)
-        if found is None or race_spec(event, found) != kept.race.inputs.spec:
+        if kept is not None and await self._redefined(slug, kept):
             async with self._computing:
                 if self._races.get(key) is kept:
                     del self._races[key]
+
+    async def _redefined(self, slug: str, kept: _Kept) -> bool:
+        """Whether the race's definition (waves, cutoff, categories, points, format) changed
+        since ``kept`` was loaded: loading an event file again writes no outbox row, so the
+        version does not move. A few small queries."""
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            overview = await load_overview(session, event)
+        code = kept.race.inputs.race.race.code
+        found = next((r for r in overview.races if r.race.code == code), None)
+        return found is None or race_spec(event, found) != kept.race.inputs.spec
 
     async def _current(self, slug: str, race: str, version: int) -> _Kept:
         """The race's engine brought up to ``version`` (a full recompute when it must)."""
         key = (slug, race.casefold())
         now = time.monotonic()
         kept = self._races.get(key)
-        fresh = kept is not None and now - kept.loaded_s < SHEET_MAX_AGE_S
-        if kept is None or not fresh or kept.version != version:
-            if kept is None or not fresh or not await kept.race.catch_up(self.db, version):
+        if kept is not None and now - kept.checked_s >= DEFINITION_CHECK_S:
+            kept.checked_s = now
+            if await self._redefined(slug, kept):
+                kept = None
+        if kept is None or kept.version != version:
+            if kept is None or not await kept.race.catch_up(self.db, version):
                 kept = _Kept(now, await LiveRace.load(self.db, slug, race))
             kept.version = version
         self._races[key] = kept

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from edge.cli import cli
+from edge.services import live
 from edge.services.exports import ExportRequest, ExportService
 from edge.services.results_cache import ResultsCache
 from edge.store.database import Database
@@ -164,5 +165,26 @@ async def test_a_document_changed_on_disk_is_written_again(
         document.unlink()
         assert [c.race for c in await cache.refresh(SLUG)] == ["10K"]
         assert await cache.refresh(SLUG) == []
+    finally:
+        await database.close()
+
+
+async def test_a_race_closed_by_a_new_event_file_shows_on_the_live_pages(
+    box: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading the event file again writes no outbox row: the version of the results does
+    # not move, yet serve's race kept in memory must take the new cutoff.
+    monkeypatch.setattr(live, "DEFINITION_CHECK_S", 0.0)
+    path, event_file = box
+    database = Database(path)
+    try:
+        results = live.LiveResults(database)
+        before = await results.sheet(SLUG, "10K")
+        assert {r.entrant.bib: r.status.value for r in before.results}["4"] == "ONC"
+        version = await results.watch.version()
+        await asyncio.to_thread(close_the_race, path, event_file)
+        assert await results.watch.version() == version
+        after = await results.sheet(SLUG, "10K")
+        assert {r.entrant.bib: r.status.value for r in after.results}["4"] == "DNF"
     finally:
         await database.close()
