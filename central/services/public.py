@@ -135,7 +135,10 @@ class PublicResultsService:
     def __init__(self, db: CentralDatabase) -> None:
         self.db = db
         self._encoded: dict[tuple[str, str], EncodedResults] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # One look at the database at a time, whatever the race: races checked together go
+        # stale together, and ten checks at once took ten pooled connections (five of them
+        # opened, with a thread each, and closed again every second).
+        self._checking = asyncio.Lock()
 
     async def encoded(self, event: str, race: str) -> EncodedResults:
         """The race's latest results as response bodies; NotFound when none are published."""
@@ -143,9 +146,8 @@ class PublicResultsService:
         cached = self._encoded.get(key)
         if cached is not None and cached.fresh(key):
             return cached
-        # One request per race re-checks (and re-encodes): the others wait for it.
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        # One request re-checks (and loads a new version): the others wait for it.
+        async with self._checking:
             cached = self._encoded.get(key)
             if cached is not None and cached.fresh(key):
                 return cached

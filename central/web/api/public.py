@@ -36,6 +36,9 @@ class PublicController(Controller):
     @get(
         "/results",
         media_type="application/json",
+        # No session: the answer is the same for everybody (a CDN keeps one copy), so a
+        # cookie is neither read nor set, and the request skips the session's work.
+        opt={"skip_session": True},
         responses={200: ResponseSpec(data_container=PublicResults, description="The results")},
     )
     async def results(
