@@ -1,16 +1,18 @@
 """Benchmark of central's public results endpoint under a crowd of spectators.
 
 Run ``python -m bench.bench_public [ENTRANTS]`` (default 20,000). Central runs alone on
-CPU 0 (SQLite), the crowd on CPU 1. Ten events each publish a race of ENTRANTS rows,
-then a new version every PUBLISH_EVERY_S while the crowd asks at a fixed RATE (the
-versions are stored with central's own ``publish`` from this process, as a second
-central process would: the server sees them through the database). The crowd stands
-for spectators behind a CDN or nginx cache (the deployment issue 24 describes): each
-request revalidates with the newest ETag the cache holds for its race, so a new version
-costs one full body per race (more when requests are in flight as it lands) and every
-other request a 304. Printed: requests/s served, p50 and p99 latency, how many full
-bodies; the goal is RATE requests/s with p99 under 50 ms; it exits 1 when either is
-missed.
+CPU 0 (SQLite, access log off as the Ansible role deploys it), the crowd on CPU 1. Ten
+events each publish a race of ENTRANTS rows, then a new version every PUBLISH_EVERY_S
+while the crowd asks at a fixed RATE (the versions are stored with central's own
+``publish`` from a process of their own, as a second central process would: the server
+sees them through the database). The crowd (``bench.crowd``: hand-written keep-alive
+HTTP/1.1, open-loop) stands for spectators behind a CDN or nginx cache (the deployment
+issue 24 describes): each request revalidates with the newest ETag the cache holds for
+its race, so a new version costs one full body per race (more when requests are in
+flight as it lands) and every other request a 304. Printed: requests/s served, p50 and
+p99 latency, how many full bodies, the crowd's own lag (a busy host starves it too),
+the server's CPU per request; the goal is RATE requests/s with p99 under 50 ms; it
+exits 1 when either is missed.
 """
 
 from __future__ import annotations

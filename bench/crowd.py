@@ -6,11 +6,12 @@ on time, and its own lateness was counted as the server's. This crowd writes eac
 request by hand on keep-alive connections and reads only the status line, the
 headers and ``Content-Length`` bytes of body, nothing else.
 
-The rate is kept open-loop: request ``n`` is due at ``n / rate`` seconds, whether
-or not earlier answers came back, and its latency runs from that due time (a slow
-server cannot slow the crowd down and hide its queue). How late the crowd itself
-started each request (its own event loop busy) is kept apart (``Asked.lag_s``), so a
-figure can say whether the crowd kept up.
+The rate is kept open-loop: request ``n`` is started at ``n / rate`` seconds, whether
+or not earlier answers came back (a slow server cannot slow the crowd down and hide
+its queue), and its latency runs from that start, waiting for a free connection
+included. How late the crowd itself started each request (its own process short of
+CPU on a busy host) is kept apart (``Asked.lag_s``): it is the crowd's, not the
+server's, and a figure says whether the crowd kept up.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Reply:
 
 @dataclass
 class Asked:
-    """Every request of a run: latencies from the due time, the crowd's own lateness."""
+    """Every request of a run: its latency, how late the crowd started it, the errors."""
 
     latencies_s: list[float] = field(default_factory=list)
     lag_s: list[float] = field(default_factory=list)
@@ -105,7 +106,7 @@ async def ask_at_rate(
     """Send ``count`` requests at ``rate`` per second over at most ``connections``.
 
     ``request(n)`` makes the n-th request when it is due; ``answered(n, reply)`` sees
-    its answer. A request waiting for a free connection is still late from its due time.
+    its answer. A request waiting for a free connection counts that wait as latency.
     """
     asked = Asked()
     idle: asyncio.Queue[Connection | None] = asyncio.Queue()
@@ -114,7 +115,8 @@ async def ask_at_rate(
     loop = asyncio.get_running_loop()
 
     async def one(n: int, due: float) -> None:
-        asked.lag_s.append(loop.time() - due)
+        started = loop.time()
+        asked.lag_s.append(started - due)
         connection = await idle.get()
         try:
             if connection is None:
@@ -127,7 +129,7 @@ async def ask_at_rate(
                 connection.close()
             idle.put_nowait(None)
             return
-        asked.latencies_s.append(loop.time() - due)
+        asked.latencies_s.append(loop.time() - started)
         idle.put_nowait(connection)
         answered(n, reply)
 
