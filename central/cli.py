@@ -77,6 +77,7 @@ def serve(host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        access_log=settings.access_log,
         # X-Forwarded-For only from the configured proxy (nginx): believed from anyone,
         # it lets a client pick the address its failed logins are counted under.
         proxy_headers=bool(settings.forwarded_allow_ips),

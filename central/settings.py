@@ -31,6 +31,12 @@ class CentralSettings(BaseSettings):
         " address when central is behind it (the Ansible role sets 127.0.0.1). Empty: trust"
         " nobody, the client is the TCP peer.",
     )
+    access_log: bool = Field(
+        default=True,
+        description="Log every request (uvicorn's access log). The Ansible role turns it off:"
+        " nginx in front logs each request already, and at 500 requests/s the line cost"
+        " central a tenth of its CPU.",
+    )
     tunnel_network: IPv4Interface = Field(
         default=IPv4Interface("10.77.0.1/16"),
         description="The hub's WireGuard address and the range boxes get a /32 from.",

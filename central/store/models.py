@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, LargeBinary
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
@@ -125,6 +125,11 @@ class PublicResults(CentralModel, table=True):
     document: str  # JSON: {"columns": [...], "rows": [...]} as the box exports them
     etag: str
     updated_us: int = Micros()
+    # The public API's response body, gzipped once when it was published (c0009), so the
+    # server only sends bytes. It belongs to the document whose ETag is gzipped_etag: a
+    # release older than c0009 replaces document and etag and leaves these two behind.
+    gzipped: bytes | None = Field(default=None, sa_type=LargeBinary)
+    gzipped_etag: str | None = None
 
 
 class CentralEvent(CentralModel, table=True):

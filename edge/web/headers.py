@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 NONCE_KEY = "csp_nonce"
@@ -73,24 +72,42 @@ def script_nonce(request: Any) -> str:
     return str(nonce)
 
 
+_FIXED_RAW = [
+    (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in FIXED.items()
+]
+_CSP = b"content-security-policy"
+_NO_NONCE_POLICY = content_security_policy(None)
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """A ``before_send`` hook: the headers above on every HTTP answer, 404s included."""
+    """A ``before_send`` hook: the headers above on every HTTP answer, 404s included.
+
+    A header the answer sets itself is kept. The raw header list is worked on directly:
+    through ``MutableScopeHeaders`` (a search and a decoding of every header for each of
+    six names) this hook cost ~60 µs of an answer, an eighth of a 304 of central's.
+    """
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in FIXED.items():
-        headers.setdefault(name, value)
-    nonce = scope.get("state", {}).get(NONCE_KEY)
+    # Whatever serves the app (uvicorn, a test server), it does not say what it is.
+    headers = [
+        (name, value) for name, value in message.get("headers", ()) if name.lower() != b"server"
+    ]
+    present = {name.lower() for name, _ in headers}
+    headers += [(name, value) for name, value in _FIXED_RAW if name not in present]
+    if _CSP not in present:
+        headers.append((_CSP, _policy(scope).encode("latin-1")))
+    message["headers"] = headers
+
+
+def _policy(scope: Scope) -> str:
+    """The Content-Security-Policy of the answer to ``scope``."""
     path = str(scope.get("path", ""))
     if (path == DOCS_PATH or path.startswith(DOCS_PATH + "/")) and not path.endswith(
         (".json", ".yaml", ".yml")
     ):
-        headers.setdefault("Content-Security-Policy", DOCS_POLICY)
-    else:
-        headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
-    # Whatever serves the app (uvicorn, a test server), it does not say what it is.
-    if "server" in headers:
-        del headers["server"]
+        return DOCS_POLICY
+    nonce = scope.get("state", {}).get(NONCE_KEY)
+    return content_security_policy(nonce) if nonce else _NO_NONCE_POLICY
 
 
 def use_script_nonce(engine: Any) -> None:
