@@ -164,15 +164,6 @@ class LiveResults:
                 found = self._memos[key] = _Memo(version, now, await make())
             return cast(T, found.value)
 
-    async def forget_if_redefined(self, slug: str, race: str) -> None:
-        """Drop the race kept in memory when its definition changed since it was loaded."""
-        key = (slug, race.casefold())
-        kept = self._races.get(key)
-        if kept is not None and await self._redefined(slug, kept):
-            async with self._computing:
-                if self._races.get(key) is kept:
-                    del self._races[key]
-
     async def _redefined(self, slug: str, kept: _Kept) -> bool:
         """Whether the race's definition (waves, cutoff, categories, points, format) changed
         since ``kept`` was loaded: loading an event file again writes no outbox row, so the

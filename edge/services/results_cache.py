@@ -17,14 +17,15 @@ from sqlmodel import col, select
 
 from edge.domain import Event, Race
 from edge.domain.clock import now_us
-from edge.services.events import get_event
+from edge.services.events import get_event, load_overview
 from edge.services.live import live_results
-from edge.services.results import RaceSheet, sheet_rows
+from edge.services.results import ResultService, race_spec, sheet_rows
 from edge.store.database import Database
 from edge.store.documents import DocumentKind, read_document, write_document
 from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
+from edge.timing.course import race_open
 from edge.timing.export import to_records
-from edge.timing.model import Status
+from edge.timing.model import RaceSpec, Status
 
 RESULTS_DOCUMENT = DocumentKind("live-results document", version=1)
 
@@ -68,28 +69,32 @@ class ResultsCache:
         return changed
 
     async def _refresh_race(self, slug: str, race: str) -> CachedRace | None:
-        # The worker keeps the race in memory as serve does (edge.services.live): a new
-        # passing costs one entrant, and with nothing new the sheet is the same object as
-        # at the last refresh, whose document is still on disk: nothing to do. (Before, the
-        # whole 20,000-entrant sheet, its rows and JSON were made every 2 s: 40-60 MB.)
-        live = live_results(self.db)
-        await live.forget_if_redefined(slug, race)
-        sheet = await live.sheet(slug, race)
+        # A race's sheet is a function of the stored data (the results' version), its
+        # definition and whether it is still open (ONC or DNF): with none of the three
+        # moved since the document on disk was made, there is nothing to do. The sheet is
+        # computed from the database when it must be, not kept in an engine: the worker
+        # would hold a second copy of every big race (bench_memory: +42 MB at 20,000).
+        moment = now_us()
+        version = await live_results(self.db).watch.version()
+        spec = await self._spec(slug, race)
+        state = (version, spec, race_open(spec, moment))
         path = self.folder / slug / f"{race}.json"
         key = (self.db.path, slug, race)
         last = _published.get(key)
-        if last is not None and last[0] is sheet and _stored_digest(path) == last[1]:
+        if last is not None and last[0] == state and _stored_digest(path) == last[1]:
             return None
+        sheet = await ResultService(self.db).race_sheet(slug, race, moment)
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
         columns, all_rows = sheet_rows(sheet)
         # Each step's input is let go as soon as it is used: at 20,000 entrants the sheet,
-        # its rows and the records are ~10-25 MB each, and a worker does this every 2 s.
+        # its rows and the records are ~10-25 MB each.
+        del sheet
         rows = to_records(all_rows, columns)
         del all_rows
         body = json.dumps({"columns": columns, "rows": rows}, separators=(",", ":"))
         digest = hashlib.sha256(body.encode()).hexdigest()
         del body
-        _published[key] = (sheet, digest)
+        _published[key] = (state, digest)
         if _stored_digest(path) == digest:
             return None
         updated = now_us()
@@ -128,9 +133,18 @@ class ResultsCache:
             )
         return CachedRace(slug, race, path, finishers)
 
+    async def _spec(self, slug: str, race: str) -> RaceSpec:
+        """The race's definition as stored now: a few small queries."""
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            overview = await load_overview(session, event)
+        found = next(r for r in overview.races if r.race.code.casefold() == race.casefold())
+        return race_spec(event, found)
 
-_published: dict[tuple[Path, str, str], tuple[RaceSheet, str]] = {}
-"""The sheet each race's document was last made from in this process, and its digest."""
+
+_published: dict[tuple[Path, str, str], tuple[tuple[int, RaceSpec, bool], str]] = {}
+"""What each race's document was last made from in this process (results' version, race
+definition, race open), and its digest."""
 
 _digests: dict[Path, tuple[tuple[int, int, int], str]] = {}
 """The sha256 of each document this process last wrote or read, with the file's inode,
