@@ -75,7 +75,15 @@ class Course:
 
 def recent_arrivals(race: str, results: Iterable[EntrantResult], limit: int) -> list[Arrival]:
     """The race's last ``limit`` finishers, the most recent finish first."""
-    found = [
+    # The board is redrawn on every passing of a 20,000-entrant race: pick the last
+    # ``limit`` finishes first, and make Arrivals of those only.
+    finished = (
+        r
+        for r in results
+        if r.status is Status.FIN and r.finish_us is not None and r.ranking_time_us is not None
+    )
+    newest = heapq.nlargest(limit, finished, key=lambda r: (r.finish_us or 0, r.entrant.bib))
+    return [
         Arrival(
             race=race,
             bib=r.entrant.bib,
@@ -84,17 +92,14 @@ def recent_arrivals(race: str, results: Iterable[EntrantResult], limit: int) -> 
             club=r.entrant.club,
             sex=r.entrant.sex,
             category=r.category,
-            finish_us=r.finish_us,
-            time_us=r.ranking_time_us,
+            finish_us=r.finish_us or 0,
+            time_us=r.ranking_time_us or 0,
             rank=r.rank,
             sex_rank=r.sex_rank,
             category_rank=r.category_rank,
         )
-        for r in results
-        if r.status is Status.FIN and r.finish_us is not None and r.ranking_time_us is not None
+        for r in newest
     ]
-    found.sort(key=lambda a: (a.finish_us, a.bib), reverse=True)
-    return found[:limit]
 
 
 def lap_arrivals(
@@ -216,7 +221,7 @@ def arriving_soon(
     split = course.last_split
     if split is None:
         return []
-    found: list[Announced] = []
+    expected_of: list[tuple[int, str, int, int, EntrantResult]] = []
     for r in results:
         split_time = r.splits_us.get(split)
         # Only a runner on course is called in: a finisher is on the arrivals list instead,
@@ -232,20 +237,21 @@ def arriving_soon(
             stale = expected + max(MIN_GRACE_US, (expected - split_us) // 2)
         if now_us > stale:
             continue  # most likely stopped on the way: the speaker must not call them in
-        entrant = r.entrant
-        found.append(
-            Announced(
-                race=course.race,
-                bib=entrant.bib,
-                first_name=entrant.first_name,
-                last_name=entrant.last_name,
-                club=entrant.club,
-                category=r.category,
-                split=split,
-                split_us=split_us,
-                split_time_us=split_time,
-                expected_us=expected,
-            )
+        expected_of.append((expected, r.entrant.bib, split_us, split_time, r))
+    # Thousands may be past the last split of a big race: Announced only for those shown.
+    first = heapq.nsmallest(limit, expected_of, key=lambda c: (c[0], c[1]))
+    return [
+        Announced(
+            race=course.race,
+            bib=r.entrant.bib,
+            first_name=r.entrant.first_name,
+            last_name=r.entrant.last_name,
+            club=r.entrant.club,
+            category=r.category,
+            split=split,
+            split_us=split_us,
+            split_time_us=split_time,
+            expected_us=expected,
         )
-    found.sort(key=lambda a: (a.expected_us, a.bib))
-    return found[:limit]
+        for expected, _, split_us, split_time, r in first
+    ]
