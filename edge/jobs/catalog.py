@@ -23,7 +23,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlmodel import select as select_rows
 
-from edge.auth.sessions import SessionFiles
+from edge.auth.session_files import SessionFolder
 from edge.backup.snapshot import take_snapshot
 from edge.backup.upload import upload_snapshot
 from edge.domain import Event
@@ -248,8 +248,8 @@ async def refresh_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
 
 async def prune_sessions(ctx: JobContext, payload: dict[str, Any]) -> dict[str, int]:
     """Delete expired login sessions (the web process writes one file per login)."""
-    sessions = SessionFiles(box_paths(ctx).sessions_folder)
-    removed = await sessions.prune()
+    sessions = SessionFolder(box_paths(ctx).sessions_folder)
+    removed = await asyncio.to_thread(sessions.prune)
     left = sessions.count()
     await ctx.log(f"pruned {removed} session files, {left} left")
     return {"removed": removed, "left": left}

@@ -40,6 +40,7 @@ SHARED_WITH_CENTRAL = (
     "edge.auth.errors",
     "edge.auth.limiter",
     "edge.auth.sessions",
+    "edge.auth.session_files",
     "edge.command",
 )
 
