@@ -46,6 +46,7 @@ class ResultsCache:
     def __init__(self, db: Database, folder: Path) -> None:
         self.db = db
         self.folder = folder
+        self.computed = 0  # race sheets computed by this object's refreshes (not skipped)
 
     async def refresh(self, slug: str | None = None) -> list[CachedRace]:
         """Rewrite the documents of every race (of ``slug``, else of every event) that changed."""
@@ -84,6 +85,7 @@ class ResultsCache:
         if last is not None and last[0] == state and _stored_digest(path) == last[1]:
             return None
         sheet = await ResultService(self.db).race_sheet(slug, race, moment)
+        self.computed += 1
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
         columns, all_rows = sheet_rows(sheet)
         # Each step's input is let go as soon as it is used: at 20,000 entrants the sheet,
