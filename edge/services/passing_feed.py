@@ -280,4 +280,5 @@ def describe(view: CorrectionView) -> dict[str, Any]:
         "by": view.created_by,
         "created_us": view.created_us,
         "undone_by": view.undone_by,
+        "chip": view.epc,  # swap: the chip given to ``bib``
     }

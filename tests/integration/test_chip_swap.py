@@ -11,16 +11,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from litestar.testing import TestClient
 
+from edge.app import create_app
 from edge.cli import cli
 from edge.domain.clock import now_us
 from edge.errors import Conflict, InvalidInput, NotFound
+from edge.roleconfig import load_file_role
 from edge.services.checkins import CheckinService
 from edge.services.corrections import CorrectionService
 from edge.services.live import LiveResults
 from edge.services.passings import PassingService
 from edge.services.reads import ReadService
 from edge.services.results import ResultService
+from edge.settings import Settings
 from edge.store.checkins import record_checkins
 from edge.store.database import Database
 from edge.store.reads import ReadIn, connect
@@ -176,3 +180,50 @@ async def test_a_swap_reaches_central_like_every_correction(
         (None, swap.created_us),
         ("Bob", swap.created_us),
     ]
+
+
+def test_swap_through_the_api_and_the_checkin_page(tmp_path: Path) -> None:
+    settings = Settings(db=tmp_path / "edge.db", role_file=tmp_path / "reader.json")
+    base = f"/api/v1/events/{SLUG}"
+    with TestClient(app=create_app(settings)) as client:
+        event = (ROOT / "docs/examples/spring-10k.yaml").read_bytes()
+        assert client.post("/api/v1/events", content=event).status_code == 201
+        entrants = (ROOT / "docs/examples/entrants.csv").read_bytes()
+        assert client.post(f"{base}/entrants/import", content=entrants).status_code == 201
+        page = client.get("/checkin")
+        assert page.status_code == 200
+        assert 'id="latest"' in page.text
+        assert 'id="checkin-setup"' in page.text  # no check-in antenna chosen yet
+
+        for wrong, status in (
+            ({"kind": "swap", "epc": CHIP_2, "bib": "5"}, 422),  # no reason
+            ({"kind": "swap", "epc": "", "bib": "5", "reason": "x"}, 422),
+            ({"kind": "swap", "epc": CHIP_2, "bib": "999", "reason": "x"}, 404),
+            ({"kind": "swap", "epc": CHIP_2, "bib": "2", "reason": "x"}, 409),
+        ):
+            response = client.post(f"{base}/corrections", json=wrong)
+            assert response.status_code == status, (wrong, response.text)
+            assert response.json()["detail"]
+        made = client.post(
+            f"{base}/corrections",
+            json={"kind": "swap", "epc": CHIP_2, "bib": "5", "reason": "bibs swapped", "by": "Zoé"},
+        )
+        assert made.status_code == 201, made.text
+        assert (made.json()["epc"], made.json()["bib"], made.json()["created_by"]) == (
+            CHIP_2,
+            "5",
+            "Zoé",
+        )
+        listed = client.get("/checkin")
+        assert "bibs swapped" in listed.text
+        assert "Zoé" in listed.text
+
+        # /setup's check-in point: bad antennas say why and write nothing.
+        refused = client.post("/setup/checkin", data={"checkin": "antennas", "antennas": "7"})
+        assert refused.status_code == 422
+        assert "not an antenna of the reader" in refused.text
+        assert not settings.paths.role_file.exists()
+        saved = client.post("/setup/checkin", data={"checkin": "antennas", "antennas": "3, 4"})
+        assert saved.status_code == 200, saved.text
+        assert load_file_role(settings.paths.role_file).checkin.antennas == [3, 4]
+        assert 'id="checkin-setup"' not in client.get("/checkin").text
