@@ -88,6 +88,29 @@ class GpioConfig(BaseModel):
     )
 
 
+class CheckinConfig(BaseModel):
+    """Where chips are checked before the start (``/checkin``): the whole box, or some antennas.
+
+    Reads there become check-ins, never race passings (``edge.store.checkins``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    box: bool = Field(default=False, description="every antenna of the box is a check-in point")
+    antennas: list[Annotated[int, Field(ge=1, le=32)]] = Field(
+        default=[], description="else only these antennas are (the others time the race)"
+    )
+
+    def covers(self, antenna: int) -> bool:
+        """Whether a read by ``antenna`` is a check-in."""
+        return self.box or antenna in self.antennas
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the box checks chips at all."""
+        return self.box or bool(self.antennas)
+
+
 class CentralLink(BaseModel):
     """The box's membership of the fleet, as central granted it at enrollment."""
 
@@ -146,6 +169,7 @@ class RoleConfig(BaseModel):
     )
     event_key: str = Field(default="", description="shared secret of the event's boxes")
     gpio: GpioConfig = Field(default_factory=GpioConfig)
+    checkin: CheckinConfig = Field(default_factory=CheckinConfig)
     central: CentralLink | None = Field(default=None, description="set by enrollment")
     vpn: VpnConfig = Field(default_factory=VpnConfig)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from edge.domain.attempts import FAILED_ATTEMPT
+from edge.domain.checkin import Checkin
 from edge.domain.correction import Correction, CorrectionKind
 from edge.domain.entrant import Entrant, ManualStatus, Sex
 from edge.domain.event import (
@@ -26,6 +27,7 @@ __all__ = [
     "AgeReference",
     "Category",
     "ChangeOp",
+    "Checkin",
     "Correction",
     "CorrectionKind",
     "Entrant",

@@ -24,6 +24,9 @@ class CorrectionKind(StrEnum):
     # A backup-line passing in review: the operator's pick (status "chip" or "backup");
     # "backup" moves the paired passing (target_*) to the backup's time (time_us).
     CHOOSE = "choose"
+    # A chip re-assigned to another bib (swapped bibs): every passing and check-in of
+    # the chip (target_epc) counts for ``bib`` from now on, its former wearer's none.
+    SWAP = "swap"
 
 
 class Correction(SQLModel, table=True):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from edge.store import reads as raw
+from edge.store.checkins import record_checkins
 from edge.store.reads import ReadIn
 
 log = logging.getLogger(__name__)
@@ -75,12 +76,22 @@ class ReadQueue:
 
 @dataclass(frozen=True)
 class Destination:
-    """Where reads are stored: the database file, the event and point, this box."""
+    """Where reads are stored: the database file, the event and point, this box.
+
+    Reads of the ``checkin`` antennas (all of them if ``checkin_all``) are check-ins,
+    stored apart (``edge.store.checkins``): they never become race passings.
+    """
 
     db_path: Path
     event_id: str
     point_id: str
     device_id: str
+    checkin: frozenset[int] = frozenset()
+    checkin_all: bool = False
+
+    def is_checkin(self, read: ReadIn) -> bool:
+        """Whether ``read`` was made by a check-in antenna."""
+        return self.checkin_all or read.antenna in self.checkin
 
 
 OnCommit = Callable[[Sequence[ReadIn]], None]
@@ -176,9 +187,21 @@ class GroupCommitter:
             self._open()
         assert self._connection is not None
         where = self._destination
-        return raw.record_reads(
-            self._connection, where.event_id, where.point_id, batch, device_id=where.device_id
-        )
+        if not (where.checkin or where.checkin_all):
+            return raw.record_reads(
+                self._connection, where.event_id, where.point_id, batch, device_id=where.device_id
+            )
+        timing = [r for r in batch if not where.is_checkin(r)]
+        checkins = [r for r in batch if where.is_checkin(r)]
+        added = 0
+        if timing:
+            added = raw.record_reads(
+                self._connection, where.event_id, where.point_id, timing, device_id=where.device_id
+            )
+        if checkins:
+            record_checkins(self._connection, where.event_id, checkins, device_id=where.device_id)
+            added += len(checkins)
+        return added
 
 
 async def _first(*waits: Coroutine[Any, Any, object]) -> None:

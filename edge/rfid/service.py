@@ -48,6 +48,9 @@ class ReadingTarget:
     point_code: str
     device_id: str
     crossing: CrossingSettings
+    # Antennas whose reads are check-ins, not race reads (all of them if checkin_all).
+    checkin_antennas: frozenset[int] = frozenset()
+    checkin_all: bool = False
 
 
 async def resolve_target(db: DatabaseFile, slug: str, point: str, device_id: str) -> ReadingTarget:
@@ -115,13 +118,20 @@ class ReaderService:
             settings=target.crossing,
         )
         self.queue: ReadQueue | None = None
+        self.destination: Destination | None = None
         self.writer: GroupCommitter | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Read and commit until ``stop`` is set, then commit everything received and return."""
         queue = self.queue = ReadQueue()
-        destination = Destination(
-            self._db.path, self.target.event_id, self.target.point_id, self.target.device_id
+        target = self.target
+        destination = self.destination = Destination(
+            self._db.path,
+            target.event_id,
+            target.point_id,
+            target.device_id,
+            checkin=target.checkin_antennas,
+            checkin_all=target.checkin_all,
         )
         writer = self.writer = GroupCommitter(
             queue,
@@ -164,6 +174,9 @@ class ReaderService:
 
     def _on_commit(self, reads: Sequence[ReadIn]) -> None:
         self.health.count(reads)
+        where = self.destination
+        if where is not None and (where.checkin or where.checkin_all):
+            reads = [r for r in reads if not where.is_checkin(r)]  # never race passings
         self.live.note(reads)
 
     async def _read(self, queue: ReadQueue, stop: asyncio.Event) -> None:

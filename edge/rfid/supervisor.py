@@ -11,6 +11,7 @@ Options given on the command line keep their value whatever the file says.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import suppress
@@ -53,7 +54,11 @@ async def make_plan(db: DatabaseFile, role: RoleConfig, choice: Choice) -> Plan:
         raise ChronoEdgeError('no event chosen: pass --event or set "event" in reader.json')
     if not point:
         raise ChronoEdgeError('no timing point chosen: pass --point or set "point" in reader.json')
-    return Plan(await resolve_target(db, slug, point, role.device_id), reader)
+    target = await resolve_target(db, slug, point, role.device_id)
+    checkin = dataclasses.replace(
+        target, checkin_antennas=frozenset(role.checkin.antennas), checkin_all=role.checkin.box
+    )
+    return Plan(checkin, reader)
 
 
 async def plan_for(db: DatabaseFile, role: RoleConfig, choice: Choice) -> Plan | None:

@@ -40,7 +40,9 @@ _UNKNOWN_TAGS = text(
     " JOIN timing_point t ON t.id = p.point_id"
     " WHERE p.event_id = :event AND p.epc IS NOT NULL AND p.bib IS NULL"
     " AND p.epc NOT IN (SELECT tag1 FROM entrant WHERE event_id = :event AND tag1 IS NOT NULL"
-    " UNION SELECT tag2 FROM entrant WHERE event_id = :event AND tag2 IS NOT NULL)"
+    " UNION SELECT tag2 FROM entrant WHERE event_id = :event AND tag2 IS NOT NULL"
+    " UNION SELECT target_epc FROM correction WHERE event_id = :event AND kind = 'swap'"
+    " AND undone_us IS NULL AND target_epc IS NOT NULL)"
     " GROUP BY p.epc, t.code ORDER BY max(p.time_us) DESC LIMIT :limit"
 )
 

@@ -30,7 +30,7 @@ from edge.domain.clock import (
 from edge.errors import Conflict, InvalidInput, NotFound, Problem
 from edge.imports.passings_csv import normalise_bib
 from edge.services.events import get_event
-from edge.services.passings import canonical_point, points_by_code
+from edge.services.passings import bibs_by_tag, canonical_point, points_by_code
 from edge.store.database import Database
 from edge.timing.corrections import Amendment, StoredPassing, resolve_target
 
@@ -50,6 +50,7 @@ class CorrectionRequest:
     bib: str | None = None
     status: str | None = None
     reason: str = ""
+    epc: str | None = None  # swap: the chip given to ``bib``
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class CorrectionView:
     created_us: int
     undone_by: str | None
     undone_us: int | None
+    epc: str | None = None  # swap: the chip re-assigned to ``bib``
 
 
 class CorrectionService:
@@ -229,6 +231,8 @@ async def _build(
         )
     elif kind is CorrectionKind.CHOOSE:
         await _choice(session, event, request, row)
+    elif kind is CorrectionKind.SWAP:
+        await _swap(session, event, request, row)
     else:
         row.bib = await _known_bib(session, event, request.bib)
         row.status = _status(request.status)
@@ -270,6 +274,35 @@ async def _choice(
     row.target_point_id, row.target_epc = pair.point_id, pair.epc
     row.target_time_us = pair.time_us
     row.time_us = backup.time_us if pick == "backup" else None
+
+
+async def _swap(
+    session: AsyncSession, event: Event, request: CorrectionRequest, row: Correction
+) -> None:
+    """Fill ``row`` with a chip given to another bib (a known bib, a reason, a new owner)."""
+    epc = normalise_epc(request.epc)
+    row.target_epc = epc
+    row.bib = await _known_bib(session, event, request.bib)
+    if not row.reason:
+        raise InvalidInput(
+            [Problem("reason", f"say why chip {epc} now counts for bib {row.bib}")],
+            "a reason is required",
+        )
+    owner = (await bibs_by_tag(session, event)).get(epc)
+    if owner == row.bib:
+        raise Conflict(f"chip {epc} already counts for bib {row.bib}: nothing to change")
+
+
+def normalise_epc(text: str | None) -> str:
+    """A chip's EPC as stored (uppercase hex, no spaces), or the error saying what is wrong."""
+    epc = "".join((text or "").split()).upper()
+    if not epc:
+        raise InvalidInput([Problem("epc", "which chip? type or read its EPC")], "no chip given")
+    if any(c not in "0123456789ABCDEF" for c in epc):
+        raise InvalidInput(
+            [Problem("epc", f"{text!r}: an EPC is hexadecimal (0-9, A-F)")], "not a chip's EPC"
+        )
+    return epc
 
 
 async def _target(session: AsyncSession, event: Event, passing_id: str | None) -> Passing:
@@ -367,4 +400,5 @@ def correction_view(correction: Correction, event: Event, codes: dict[str, str])
         created_us=correction.created_us,
         undone_by=correction.undone_by,
         undone_us=correction.undone_us,
+        epc=correction.target_epc if correction.kind == CorrectionKind.SWAP else None,
     )

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from edge.domain import Correction, CorrectionKind, Entrant, Event, Passing
 from edge.services.corrections import CorrectionView, correction_view, time_of_day
 from edge.services.events import get_event
-from edge.services.passings import points_by_code
+from edge.services.passings import points_by_code, swapped_chips
 from edge.store.database import Database
 
 POLL_S = 0.2
@@ -177,6 +177,8 @@ class _Rows:
         codes = {p.id: c for c, p in (await points_by_code(session, event)).items()}
         bibs = {p.bib for p in passings if p.bib} | {c.bib for c in adds if c.bib}
         tags = {p.epc for p in passings if p.epc and not p.bib}
+        swapped = await swapped_chips(session, event, tags) if tags else {}
+        bibs |= set(swapped.values())
         names: dict[str, str] = {}
         bib_of_tag: dict[str, str] = {}
         people = [
@@ -189,6 +191,7 @@ class _Rows:
             for tag in (person.tag1, person.tag2):
                 if tag:
                     bib_of_tag[tag] = person.bib
+        bib_of_tag |= swapped  # a chip swap wins over the entrants' own tags
         corrections: list[Correction] = []
         wanted = sorted({p.id for p in passings})
         for start in range(0, len(wanted), CHUNK):
@@ -277,4 +280,5 @@ def describe(view: CorrectionView) -> dict[str, Any]:
         "by": view.created_by,
         "created_us": view.created_us,
         "undone_by": view.undone_by,
+        "chip": view.epc,  # swap: the chip given to ``bib``
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,16 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from edge.domain import Entrant, Event, Passing, PassingMethod, PassingStatus, TimingPoint
+from edge.domain import (
+    Correction,
+    CorrectionKind,
+    Entrant,
+    Event,
+    Passing,
+    PassingMethod,
+    PassingStatus,
+    TimingPoint,
+)
 from edge.domain.clock import from_us, now_us
 from edge.errors import InvalidInput, Problem
 from edge.imports.passings_csv import normalise_bib, parse_passings_csv
@@ -177,11 +187,30 @@ class PassingService:
 
 
 async def bibs_by_tag(session: AsyncSession, event: Event) -> dict[str, str]:
-    """Every tag EPC of the event's entrants, mapped to the bib wearing it."""
+    """Every tag EPC of the event's entrants, mapped to the bib wearing it, chip swaps applied."""
     rows = await session.exec(
         select(Entrant.bib, Entrant.tag1, Entrant.tag2).where(Entrant.event_id == event.id)
     )
-    return {tag: bib for bib, *tags in rows.all() for tag in tags if tag}
+    owners = {tag: bib for bib, *tags in rows.all() for tag in tags if tag}
+    return owners | await swapped_chips(session, event)
+
+
+async def swapped_chips(
+    session: AsyncSession, event: Event, epcs: Collection[str] | None = None
+) -> dict[str, str]:
+    """Chips re-assigned by an active swap correction (of ``epcs`` only, if given) -> bib.
+
+    The latest swap of a chip wins; an undone swap gives the chip back to whoever had it.
+    """
+    query = select(Correction.target_epc, Correction.bib).where(
+        Correction.event_id == event.id,
+        Correction.kind == CorrectionKind.SWAP,
+        col(Correction.undone_us).is_(None),
+    )
+    if epcs is not None:
+        query = query.where(col(Correction.target_epc).in_(sorted(epcs)))
+    query = query.order_by(col(Correction.created_us), col(Correction.id))
+    return {epc: bib for epc, bib in (await session.exec(query)).all() if epc and bib}
 
 
 async def points_by_code(session: AsyncSession, event: Event) -> dict[str, TimingPoint]:

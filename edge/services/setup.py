@@ -58,6 +58,14 @@ class ConfigSummary(TypedDict):
     event_key: str
     reader: ReaderSummary
     central: CentralSummary | None
+    checkin: CheckinSummary
+
+
+class CheckinSummary(TypedDict):
+    """Where the box checks chips before the start (``/checkin``)."""
+
+    box: bool
+    antennas: list[int]
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,26 @@ def config_summary(config: RoleConfig) -> ConfigSummary:
             "device_id": central.device_id,
             "tunnel_address": central.tunnel_address,
         },
+        "checkin": {"box": config.checkin.box, "antennas": list(config.checkin.antennas)},
     }
+
+
+def _antennas(text: str, wired: list[int], problems: list[Problem]) -> list[int]:
+    """Antenna numbers typed as ``3, 4`` (each one the reader uses), or problems saying why."""
+    chosen: list[int] = []
+    for part in text.replace(";", ",").replace(" ", ",").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or int(part) not in wired:
+            used = ", ".join(str(a) for a in wired)
+            problems.append(
+                Problem("antennas", f"{part!r} is not an antenna of the reader ({used})")
+            )
+            continue
+        chosen.append(int(part))
+    if not chosen and not problems:
+        problems.append(Problem("antennas", "type the check-in antennas, like 4 or 3, 4"))
+    return sorted(set(chosen))
 
 
 def _blank(value: str | None) -> str | None:
@@ -210,6 +237,24 @@ class SetupService:
             ]
         if problems:
             raise InvalidInput(problems, "nothing was changed")
+        await asyncio.to_thread(save_role, self.role_file, new)
+        return new
+
+    async def set_checkin(self, where: str, antennas: str = "") -> RoleConfig:
+        """Make the box (``where`` = "box"), some antennas ("antennas") or nothing ("none")
+        a check-in point; reads there become check-ins, never passings. All or nothing."""
+        current = roleconfig.load_file_role(self.role_file)  # invalid: refused and kept
+        choice = where.strip().lower()
+        problems: list[Problem] = []
+        chosen: list[int] = []
+        if choice == "antennas":
+            chosen = _antennas(antennas, current.reader.antennas, problems)
+        elif choice not in ("none", "box"):
+            problems.append(Problem("checkin", f"{where!r}: none, box or antennas"))
+        if problems:
+            raise InvalidInput(problems, "nothing was changed")
+        checkin = roleconfig.CheckinConfig(box=choice == "box", antennas=chosen)
+        new = current.model_copy(update={"checkin": checkin})
         await asyncio.to_thread(save_role, self.role_file, new)
         return new
 

@@ -30,7 +30,7 @@ class Amendment:
     """An active correction, as the engine needs it (points are ids)."""
 
     id: str
-    kind: str  # "move" | "ignore" | "add" | "status" | "choose"
+    kind: str  # "move" | "ignore" | "add" | "status" | "choose" | "swap"
     passing_id: str | None = None
     target_point: str | None = None
     target_epc: str | None = None
@@ -41,10 +41,15 @@ class Amendment:
     status: str | None = None
 
 
+OWNERS_ONLY = ("status", "swap")
+"""Kinds that change whose passings are whose, not the passings: ``status`` changes an
+entrant, ``swap`` a chip's owner (applied where tags become bibs, ``bibs_by_tag``)."""
+
+
 def changes_passings(amendments: Iterable[Amendment]) -> bool:
-    """Whether any amendment may change the passings: every kind but ``status`` (which
-    changes an entrant), including kinds added later."""
-    return any(a.kind != "status" for a in amendments)
+    """Whether any amendment may change the passings: every kind but those of
+    ``OWNERS_ONLY``, including kinds added later."""
+    return any(a.kind not in OWNERS_ONLY for a in amendments)
 
 
 def amend_passings(

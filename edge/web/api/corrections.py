@@ -27,7 +27,9 @@ class CorrectionIn:
     ISO 8601) and/or ``point``; ignore: ``passing_id``; add: ``bib``, ``point``,
     ``time``; status: ``bib``, ``status`` DSQ | DNF | null (back to computed) and
     a ``reason``; choose: ``passing_id`` of a backup passing in review and
-    ``status`` chip | backup (which time stands). ``by``: who, when nobody is logged in.
+    ``status`` chip | backup (which time stands); swap: the chip's ``epc``, the ``bib``
+    it now counts for and a ``reason`` (every passing of the chip follows it).
+    ``by``: who, when nobody is logged in.
     """
 
     kind: str
@@ -38,6 +40,7 @@ class CorrectionIn:
     status: str | None = None
     reason: str = ""
     by: str | None = None
+    epc: str | None = None
 
 
 @dataclass
@@ -80,6 +83,7 @@ class CorrectionController(Controller):
             bib=data.bib,
             status=data.status,
             reason=data.reason,
+            epc=data.epc,
         )
         return await corrections.apply(slug, wanted, who(request, data.by))
 

@@ -150,6 +150,31 @@ class SetupPages(Controller):
         notice = done("This box is now {role}.", role=config.role.value.upper())
         return await setup_page(request, setup, admin, updates, notice)
 
+    @post("/setup/checkin", status_code=200)
+    async def choose_checkin(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[dict[str, Any]],
+        setup: NamedDependency[SetupService],
+        admin: NamedDependency[AdminService],
+        updates: NamedDependency[UpdateService],
+    ) -> Template:
+        """Make the box, some of its antennas or nothing a check-in point (reader.json)."""
+        try:
+            config = await setup.set_checkin(_field(data, "checkin"), _field(data, "antennas"))
+        except ChronoEdgeError as error:
+            return await setup_page(request, setup, admin, updates, failed(error), form=data)
+        if config.checkin.box:
+            notice = done("The whole box is now a check-in point: its reads are check-ins.")
+        elif config.checkin.antennas:
+            notice = done(
+                "Antennas {antennas} are now a check-in point; the others time the race.",
+                antennas=", ".join(str(a) for a in config.checkin.antennas),
+            )
+        else:
+            notice = done("This box is no check-in point: every read times the race.")
+        return await setup_page(request, setup, admin, updates, notice)
+
     @post("/setup/event", status_code=200)
     async def load_event(
         self,

@@ -138,7 +138,7 @@
       list.insertBefore(tr, list.firstChild);
       while (list.rows.length > 20) list.deleteRow(list.rows.length - 1);
     }
-    var what = [T["kind_" + c.kind] || c.kind, c.bib ? "#" + c.bib : "", c.point || "", c.time || "", c.status || "", c.reason].filter(Boolean).join(" ");
+    var what = [T["kind_" + c.kind] || c.kind, c.chip || "", c.bib ? "#" + c.bib : "", c.point || "", c.time || "", c.status || "", c.reason].filter(Boolean).join(" ");
     tr.className = c.active ? "" : "muted";
     tr.innerHTML = "<td>" + esc(what) + '<br><span class="muted">' + esc(fill(T.by, { name: c.by })) +
       (c.active ? "" : " · " + esc(T.undone)) + '</span></td><td class="actions">' +

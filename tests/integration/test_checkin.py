@@ -1,0 +1,154 @@
+"""Check-in (issue 21): chips read at the check-in point through sllurp from the LLRP emulator,
+into the real reader service that follows reader.json, on a real SQLite file.
+
+Reads at the check-in antennas become check-ins, never race reads nor passings; reads at
+the other antennas time the race as before. The check-in board tells a runner's first
+check-in from an unknown chip, and counts who is still to check per race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli import cli
+from edge.rfid.emulator import BackgroundEmulator, ScriptedScenario, TagRead, offset_for_year
+from edge.rfid.service import Tuning
+from edge.rfid.supervisor import Choice, supervise
+from edge.roleconfig import CheckinConfig, ReaderConfig, Role, RoleConfig, save_role
+from edge.services.checkins import CheckinService
+from edge.store.database import Database
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SLUG = "spring-10k-2026"
+TUNING = Tuning(connect_timeout_s=3.0, health_interval_s=0.2)
+BIB_1 = "E2801160600002000000A001"  # docs/examples/entrants.csv
+BIB_2 = "E2801160600002000000A002"
+STRANGER = "E28011606000020000FFFF99"  # no entrant wears it
+
+
+def chrono(db: Path, *args: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    path = tmp_path / "edge.db"
+    chrono(path, "event", "load", str(ROOT / "docs/examples/spring-10k.yaml"))
+    chrono(path, "entrants", "import", str(ROOT / "docs/examples/entrants.csv"), "--event", SLUG)
+    return path
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(db)) as connection:
+        return connection.execute(sql).fetchall()
+
+
+async def until(condition: Callable[[], bool], what: str, limit_s: float = 15.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {limit_s:g} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def reads(epc: str, antenna: int, start_s: float, count: int) -> list[TagRead]:
+    """A tag held over an antenna: ``count`` reads 20 ms apart, RSSI rising then falling."""
+    return [
+        TagRead(
+            offset_us=int((start_s + 0.02 * n) * 1_000_000),
+            epc=bytes.fromhex(epc),
+            antenna_id=antenna,
+            peak_rssi_dbm=-65 + min(n, count - n),
+        )
+        for n in range(count)
+    ]
+
+
+@asynccontextmanager
+async def box_reading(
+    db_file: Path, role_file: Path, scenario: ScriptedScenario, checkin: CheckinConfig
+) -> AsyncIterator[BackgroundEmulator]:
+    """The reader service of a MASTER at FINISH whose reader.json sets ``checkin``."""
+    with BackgroundEmulator(scenario, clock_offset_us=offset_for_year(2000)) as emulator:
+        reader = ReaderConfig(port=emulator.port, antennas=[1, 2], keepalive_s=0.1, silence_s=0.6)
+        role = RoleConfig(role=Role.MASTER, event=SLUG, point="FINISH", reader=reader)
+        save_role(role_file, role.model_copy(update={"checkin": checkin}))
+        db = Database(db_file)
+        stop = asyncio.Event()
+        task = asyncio.create_task(supervise(db, role_file, Choice(), stop, tuning=TUNING))
+        try:
+            yield emulator
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+            await db.close()
+
+
+async def test_reads_at_the_checkin_antenna_become_checkins_never_passings(
+    tmp_path: Path, db_file: Path
+) -> None:
+    script = (
+        reads(BIB_1, 2, 0.1, 25)  # runner 1 shows their chip at the check-in table
+        + reads(STRANGER, 2, 0.8, 10)  # a chip nobody wears
+        + reads(BIB_2, 1, 0.3, 30)  # meanwhile runner 2 crosses the finish mat
+    )
+    scenario = ScriptedScenario(script=tuple(script))
+    checkin = CheckinConfig(antennas=[2])
+    async with box_reading(db_file, tmp_path / "reader.json", scenario, checkin):
+        await until(
+            lambda: rows(db_file, "SELECT sum(read_count) FROM checkin")[0][0] == 35,
+            "the 35 check-in reads",
+        )
+        await until(lambda: rows(db_file, "SELECT count(*) FROM passing")[0][0] == 1, "a passing")
+
+    # One check-in pass per chip, every read counted; none of them is a race read.
+    passes = rows(db_file, "SELECT epc, antenna, read_count, device_id FROM checkin ORDER BY epc")
+    assert [(e, a, n) for e, a, n, _ in passes] == [(BIB_1, 2, 25), (STRANGER, 2, 10)]
+    assert all(device for *_, device in passes)
+    assert rows(db_file, "SELECT DISTINCT epc, antenna FROM tag_read") == [(BIB_2, 1)]
+    assert rows(db_file, "SELECT count(*) FROM tag_read")[0][0] == 30
+    # Only the finish antenna's runner has a passing: check-ins never reach the results.
+    assert rows(db_file, "SELECT epc, status FROM passing") == [(BIB_2, "valid")]
+
+    db = Database(db_file)
+    try:
+        board = await CheckinService(db).board(SLUG, missing=100)
+    finally:
+        await db.close()
+    assert [(c.state, c.bib, c.epc) for c in board.recent] == [
+        ("unknown", None, STRANGER),
+        ("checked", "1", BIB_1),
+    ]
+    runner = board.recent[1]
+    assert (runner.name, runner.race, runner.wave) == ("Hélène Lefèvre", "10 km", "W1")
+    [race] = board.races
+    assert (race.code, race.checked, race.missing_count) == ("10K", 1, race.entrants - 1)
+    assert "1" not in {m.bib for m in race.missing}
+    assert {"2", "3"} <= {m.bib for m in race.missing}
+
+
+async def test_a_whole_box_checkin_point_stores_no_race_read(tmp_path: Path, db_file: Path) -> None:
+    scenario = ScriptedScenario(script=tuple(reads(BIB_1, 1, 0.1, 10) + reads(BIB_2, 2, 0.2, 10)))
+    async with box_reading(db_file, tmp_path / "reader.json", scenario, CheckinConfig(box=True)):
+        await until(
+            lambda: rows(db_file, "SELECT sum(read_count) FROM checkin")[0][0] == 20,
+            "the 20 check-in reads",
+        )
+    assert rows(db_file, "SELECT epc, antenna FROM checkin ORDER BY epc") == [
+        (BIB_1, 1),
+        (BIB_2, 2),
+    ]
+    assert rows(db_file, "SELECT count(*) FROM tag_read") == [(0,)]
+    assert rows(db_file, "SELECT count(*) FROM passing") == [(0,)]
