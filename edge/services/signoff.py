@@ -42,8 +42,10 @@ class RaceState:
 
     @property
     def label(self) -> str:
-        """``Provisional`` or ``Official v2``, as exports and pages print it (in English)."""
-        return f"Official v{self.version}" if self.official else "Provisional"
+        """``Provisional``, ``Official v1``, ``Provisional v2``... as exports print it (English)."""
+        if self.official:
+            return f"Official v{self.version}"
+        return "Provisional" if self.version == 1 else f"Provisional v{self.version}"
 
 
 def state_of(race: Race, latest: ResultsVersion | None) -> RaceState:
@@ -75,8 +77,9 @@ async def latest_versions(
 
 
 async def race_states(session: AsyncSession, event: Event) -> dict[str, RaceState]:
-    """The state of every race of ``event``, by race code."""
-    races = (await session.exec(select(Race).where(Race.event_id == event.id))).all()
+    """The state of every race of ``event``, by race code, in the races' order."""
+    query = select(Race).where(Race.event_id == event.id).order_by(col(Race.position))
+    races = (await session.exec(query)).all()
     latest = await latest_versions(session, [r.id for r in races])
     return {r.code: state_of(r, latest.get(r.id)) for r in races}
 

@@ -107,7 +107,7 @@ async def test_signoff_makes_results_official_and_a_change_needs_a_reason(
     with pytest.raises(ReasonRequired, match=r"official v2"):
         await corrections.undo(SLUG, view.id, "Paul")
     await corrections.undo(SLUG, view.id, "Paul", reason="the marshal's report was wrong")
-    assert (await signoff.state(SLUG, "10K")).label == "Provisional"
+    assert (await signoff.state(SLUG, "10K")).label == "Provisional v3"
     assert (await signoff.state(SLUG, "10K")).version == 3
 
     history = await ResultsHistoryService(database).history(SLUG, "10K")
