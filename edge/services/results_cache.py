@@ -20,6 +20,7 @@ from edge.domain.clock import now_us
 from edge.services.events import get_event
 from edge.services.live import live_results
 from edge.services.results import RaceSheet, sheet_rows
+from edge.services.signoff import SignoffService
 from edge.store.database import Database
 from edge.store.documents import DocumentKind, read_document, write_document
 from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
@@ -75,10 +76,23 @@ class ResultsCache:
         live = live_results(self.db)
         await live.forget_if_redefined(slug, race)
         sheet = await live.sheet(slug, race)
+        # Provisional or official (edge.services.signoff): a sign-off changes no row but
+        # must reach the screens and central all the same.
+        state = await SignoffService(self.db).state(slug, race)
+        stamp: dict[str, object] = {
+            "state": state.state.value,
+            "version": state.version,
+            "label": state.label,
+        }
         path = self.folder / slug / f"{race}.json"
         key = (self.db.path, slug, race)
         last = _published.get(key)
-        if last is not None and last[0] is sheet and _stored_digest(path) == last[1]:
+        if (
+            last is not None
+            and last[0] is sheet
+            and last[2] == stamp
+            and _stored_digest(path) == last[1]
+        ):
             return None
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
         columns, all_rows = sheet_rows(sheet)
@@ -86,10 +100,10 @@ class ResultsCache:
         # its rows and the records are ~10-25 MB each, and a worker does this every 2 s.
         rows = to_records(all_rows, columns)
         del all_rows
-        body = json.dumps({"columns": columns, "rows": rows}, separators=(",", ":"))
+        body = json.dumps({**stamp, "columns": columns, "rows": rows}, separators=(",", ":"))
         digest = hashlib.sha256(body.encode()).hexdigest()
         del body
-        _published[key] = (sheet, digest)
+        _published[key] = (sheet, digest, stamp)
         if _stored_digest(path) == digest:
             return None
         updated = now_us()
@@ -98,6 +112,7 @@ class ResultsCache:
             "race": race,
             "updated_us": updated,
             "sha256": digest,
+            **stamp,
             "columns": columns,
             "rows": rows,
         }
@@ -108,6 +123,7 @@ class ResultsCache:
                 "race": race,
                 "updated_us": updated,
                 "sha256": digest,
+                **stamp,
                 PACKED_KEY: await asyncio.to_thread(pack_rows, columns, rows),
             }
         )
@@ -129,8 +145,9 @@ class ResultsCache:
         return CachedRace(slug, race, path, finishers)
 
 
-_published: dict[tuple[Path, str, str], tuple[RaceSheet, str]] = {}
-"""The sheet each race's document was last made from in this process, and its digest."""
+_published: dict[tuple[Path, str, str], tuple[RaceSheet, str, dict[str, object]]] = {}
+"""The sheet each race's document was last made from in this process, its digest and the
+results' state then."""
 
 _digests: dict[Path, tuple[tuple[int, int, int], str]] = {}
 """The sha256 of each document this process last wrote or read, with the file's inode,
