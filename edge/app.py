@@ -37,6 +37,7 @@ from edge.web.api.readers import ReaderController
 from edge.web.api.results import ResultController
 from edge.web.api.role import RoleController
 from edge.web.api.setup import SetupController
+from edge.web.api.signoff import SignoffController
 from edge.web.auth import (
     PUBLIC,
     LoginRequired,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConsolePages,
             ReaderController,
             ResultController,
+            SignoffController,
             Router(path="/", route_handlers=[IngestController, LanguagePages], opt=PUBLIC),
             RoleController,
             JobController,

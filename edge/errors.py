@@ -107,3 +107,13 @@ class InvalidInput(ChronoEdgeError):
     def __str__(self) -> str:
         lines = [self.message, *(f"  - {p}" for p in self.problems)]
         return "\n".join(lines)
+
+
+class ReasonRequired(ChronoEdgeError):
+    """These results are official (signed off): give a reason to change them.
+
+    With a reason the change is made and the race's results re-open as a new
+    provisional version, which records that reason; nothing was changed without one.
+    """
+
+    http_status = 400

@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import select
@@ -53,6 +53,10 @@ class ResultsPayload(BaseModel):
     updated_us: int = 0  # the box's clock: orders that box's own snapshots, nothing else
     columns: list[str] = Field(default_factory=list)
     rows: list[dict[str, Any]] = Field(default_factory=list)
+    # Provisional until signed off on the box, then official (edge.services.signoff); a box
+    # older than sign-off sends neither.
+    state: Literal["provisional", "official"] | None = None
+    version: int | None = Field(default=None, ge=1)
 
 
 def parse_results(seq: int, payload: dict[str, object]) -> ResultsPayload:
@@ -88,7 +92,10 @@ async def publish(session: AsyncSession, device_id: str, results: ResultsPayload
     key = (results.event, results.race)
     _publications[key] = _publications.get(key, 0) + 1
     updated = min(results.updated_us, now)
-    document = json.dumps({"columns": results.columns, "rows": results.rows}, separators=(",", ":"))
+    signed = {"state": results.state, "version": results.version} if results.state else {}
+    document = json.dumps(
+        {**signed, "columns": results.columns, "rows": results.rows}, separators=(",", ":")
+    )
     etag = hashlib.sha256(document.encode()).hexdigest()[:32]
     row = await session.get(PublicResults, key)
     if row is not None and row.device_id == device_id and row.updated_us > updated:

@@ -147,6 +147,8 @@ class PageController(Controller):
             "columns": columns,
             "headings": [column_label(str(column)) for column in columns],
             "rows": found.document.get("rows", []),
+            "state": found.document.get("state"),
+            "version": found.document.get("version"),
             "statuses": STATUS_LABELS,
             "refresh": PUBLIC_REFRESH_S,
         }

@@ -25,7 +25,7 @@ COMMANDS = {
     "reader": "edge.cli.reader:reader",
     "reads": "edge.cli.data:reads",
     "restore": "edge.cli.fleet:restore",
-    "results": "edge.cli.data:results",
+    "results": "edge.cli.results:results",
     "role": "edge.cli.role:role",
     "serve": "edge.cli.server:serve",
     "simulate-reader": "edge.cli.emulator:simulate_reader",

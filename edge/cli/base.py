@@ -12,7 +12,7 @@ import click
 
 from edge.command import EXIT_ERROR as EXIT_ERROR  # the exit codes of chrono-edge, together here
 from edge.command import LazyGroup
-from edge.errors import ChronoEdgeError, InvalidInput
+from edge.errors import ChronoEdgeError, InvalidInput, ReasonRequired
 from edge.paths import BoxPaths
 from edge.settings import Settings, get_settings
 from edge.store import migrate
@@ -31,8 +31,11 @@ class ChronoGroup(LazyGroup):
     reported = (ChronoEdgeError,)
 
     def report(self, error: Exception) -> tuple[str, int]:
-        """Invalid input lists its problems and exits 65; any other error exits 1."""
-        if isinstance(error, InvalidInput):
+        """Invalid input (or a change to signed-off results without a reason) exits 65.
+
+        Any other error exits 1.
+        """
+        if isinstance(error, InvalidInput | ReasonRequired):
             return str(error), EXIT_INVALID_INPUT
         return super().report(error)
 

@@ -19,15 +19,19 @@ from edge.services.entrants import EntrantService, ImportReport
 from edge.services.events import EventService
 from edge.services.passings import NewPassing, PassingService
 from edge.services.reads import ReadService
-from edge.services.results import ResultService, sheet_rows
 from edge.settings import Settings
 from edge.timing.crossing import CrossingSettings
-from edge.timing.export import TEAM_COLUMNS, team_rows
 
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
 EVENT = click.option("--event", "slug", required=True, help="Event slug.")
+REASON = click.option(
+    "--reason",
+    default="",
+    help="Why: required once the race's results are signed off (re-opens them).",
+)
+BY = click.option("--by", "by", default=None, help="Who makes the change (default: operator).")
 
 
 def _read(path: Path) -> bytes:
@@ -89,11 +93,20 @@ def _echo_import(report: ImportReport, dry_run: bool) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @EVENT
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@REASON
+@BY
 @click.pass_context
-def entrants_import(ctx: click.Context, file: Path, slug: str, dry_run: bool) -> None:
+def entrants_import(
+    ctx: click.Context, file: Path, slug: str, dry_run: bool, reason: str, by: str | None
+) -> None:
     """Import entrants (create or update by bib); a file with bad rows imports nothing."""
     data = _read(file)
-    report = run(ctx, lambda db: EntrantService(db).import_csv(slug, data, dry_run=dry_run))
+    report = run(
+        ctx,
+        lambda db: EntrantService(db).import_csv(
+            slug, data, dry_run=dry_run, reason=reason, by=operator(by)
+        ),
+    )
     _echo_import(report, dry_run)
     if report.problems:
         click.echo(f"{len(report.problems)} problems; nothing would be imported:", err=True)
@@ -118,11 +131,20 @@ def entrants_list(ctx: click.Context, slug: str, race: str | None, fmt: str) -> 
 @EVENT
 @click.option("--bib", required=True)
 @click.argument("status", type=click.Choice(["DSQ", "DNF", "none"], case_sensitive=False))
+@REASON
+@BY
 @click.pass_context
-def entrants_set_status(ctx: click.Context, slug: str, bib: str, status: str) -> None:
+def entrants_set_status(
+    ctx: click.Context, slug: str, bib: str, status: str, reason: str, by: str | None
+) -> None:
     """Set an entrant's status by hand (DSQ, DNF) or clear it (none)."""
     manual = None if status.lower() == "none" else ManualStatus(status.upper())
-    entrant = run(ctx, lambda db: EntrantService(db).set_manual_status(slug, bib, manual))
+    entrant = run(
+        ctx,
+        lambda db: EntrantService(db).set_manual_status(
+            slug, bib, manual, reason=reason, by=operator(by)
+        ),
+    )
     click.echo(f"bib {entrant.bib}: status {entrant.manual_status or 'computed from passings'}")
 
 
@@ -142,9 +164,17 @@ def passings() -> None:
     help="Seconds within which a backup passing confirms the chip's (default: setting"
     " backup_tolerance_s, 1 s); further apart, the pair goes to review.",
 )
+@REASON
+@BY
 @click.pass_context
 def passings_import(
-    ctx: click.Context, file: Path, slug: str, point: str | None, tolerance: float | None
+    ctx: click.Context,
+    file: Path,
+    slug: str,
+    point: str | None,
+    tolerance: float | None,
+    reason: str,
+    by: str | None,
 ) -> None:
     """Import a backup line's passings (docs/race-day.md); the same file twice adds nothing."""
     data = _read(file)
@@ -159,6 +189,8 @@ def passings_import(
             point=point,
             tolerance_us=round(seconds * US_PER_SECOND),
             window_us=round(settings.backup_pair_window_s * US_PER_SECOND),
+            reason=reason,
+            by=operator(by),
         ),
     )
     click.echo(f"{report.added} added, {report.already_present} already present")
@@ -206,15 +238,24 @@ def passings_choose(
 @click.option("--point", required=True, help="Timing point code.")
 @click.option("--bib", required=True)
 @click.option("--time", "instant", required=True, help="ISO 8601 instant with offset.")
+@REASON
+@BY
 @click.pass_context
-def passings_add(ctx: click.Context, slug: str, point: str, bib: str, instant: str) -> None:
+def passings_add(
+    ctx: click.Context, slug: str, point: str, bib: str, instant: str, reason: str, by: str | None
+) -> None:
     """Record one passing by hand."""
     try:
         time_us = parse_instant(instant)
     except ValueError as error:
         raise InvalidInput([Problem(where="--time", reason=str(error))]) from error
     new = NewPassing(point=point, bib=bib, time_us=time_us)
-    added = run(ctx, lambda db: PassingService(db).record(slug, new, method=PassingMethod.MANUAL))
+    added = run(
+        ctx,
+        lambda db: PassingService(db).record(
+            slug, new, method=PassingMethod.MANUAL, reason=reason, by=operator(by)
+        ),
+    )
     click.echo("added" if added else "already present")
 
 
@@ -290,24 +331,3 @@ def passings_list(ctx: click.Context, slug: str, point: str | None, fmt: str) ->
         for p, code in found
     ]
     print_rows(rows, ["point", "bib", "epc", "time", "method", "status"], fmt)
-
-
-@click.group()
-def results() -> None:
-    """Results: export a race's ranking."""
-
-
-@results.command("export")
-@EVENT
-@click.option("--race", "race_code", required=True, help="Race code.")
-@FORMAT
-@click.option("--teams", is_flag=True, help="Print the team ranking instead.")
-@click.pass_context
-def results_export(ctx: click.Context, slug: str, race_code: str, fmt: str, teams: bool) -> None:
-    """Print a race's results: finishers by rank, then on course (ONC), DNF, DNS, DSQ by bib."""
-    sheet = run(ctx, lambda db: ResultService(db).race_sheet(slug, race_code))
-    if teams:
-        print_rows(team_rows(sheet.teams), TEAM_COLUMNS, fmt)
-        return
-    columns, rows = sheet_rows(sheet)
-    print_rows(rows, columns, fmt)

@@ -20,6 +20,7 @@ from edge.domain.event import (
 from edge.domain.health import ReaderHealth
 from edge.domain.passing import Passing, PassingMethod, PassingStatus
 from edge.domain.read import TagRead
+from edge.domain.signoff import ResultsState, ResultsVersion
 from edge.domain.sync import ChangeOp, OutboxEntry, SyncAck, SyncInbox
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "Race",
     "RacePoint",
     "ReaderHealth",
+    "ResultsState",
+    "ResultsVersion",
     "Sex",
     "SyncAck",
     "SyncInbox",

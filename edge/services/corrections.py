@@ -31,6 +31,7 @@ from edge.errors import Conflict, InvalidInput, NotFound, Problem
 from edge.imports.passings_csv import normalise_bib
 from edge.services.events import get_event
 from edge.services.passings import bibs_by_tag, canonical_point, points_by_code
+from edge.services.signoff import races_of, require_reason
 from edge.store.database import Database
 from edge.timing.corrections import Amendment, StoredPassing, resolve_target
 
@@ -89,12 +90,19 @@ class CorrectionService:
             event = await get_event(session, slug)
             points = await points_by_code(session, event)
             correction = await _build(session, event, points, request, operator(by))
+            await _allow(session, event, correction, request.reason, operator(by))
+            correction.created_us = now_us()  # after the version it re-opened, if any
             session.add(correction)
             await session.flush()
             return correction_view(correction, event, {p.id: c for c, p in points.items()})
 
-    async def undo(self, slug: str, correction_id: str, by: str) -> CorrectionView:
-        """Mark a correction undone (kept, with who undid it and when); twice is a conflict."""
+    async def undo(
+        self, slug: str, correction_id: str, by: str, *, reason: str = ""
+    ) -> CorrectionView:
+        """Mark a correction undone (kept, with who undid it and when); twice is a conflict.
+
+        After its race's sign-off an undo needs a ``reason`` like any change.
+        """
         async with self.db.write() as session:
             event = await get_event(session, slug)
             correction = await session.get(Correction, correction_id)
@@ -104,6 +112,7 @@ class CorrectionService:
                 raise Conflict(
                     f"correction {correction_id} was already undone by {correction.undone_by}"
                 )
+            await _allow(session, event, correction, reason, operator(by))
             correction.undone_us = now_us()
             correction.undone_by = operator(by)
             session.add(correction)
@@ -181,6 +190,14 @@ def parse_time(text: str, timezone: str, day: dt.date) -> int:
         raise InvalidInput([Problem("time", f"{text!r} is past midnight")], "time past 23:59:59")
     midnight = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(timezone))
     return to_us(midnight + dt.timedelta(microseconds=offset))
+
+
+async def _allow(
+    session: AsyncSession, event: Event, correction: Correction, reason: str, by: str
+) -> None:
+    """Refuse a change to signed-off results without a reason (edge.services.signoff)."""
+    races = await races_of(session, event, [correction.bib], [correction.target_epc])
+    await require_reason(session, event, races, reason, by)
 
 
 async def _build(

@@ -30,6 +30,7 @@ from edge.services.entrant_rows import (
     team_mates,
 )
 from edge.services.events import EventOverview, get_event, load_overview
+from edge.services.signoff import require_reason
 from edge.store.database import Database
 
 
@@ -67,8 +68,19 @@ class EntrantService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def import_csv(self, slug: str, data: bytes, *, dry_run: bool = False) -> ImportReport:
+    async def import_csv(
+        self,
+        slug: str,
+        data: bytes,
+        *,
+        dry_run: bool = False,
+        reason: str = "",
+        by: str = "operator",
+    ) -> ImportReport:
         """Import (create or update by bib) entrants from CSV bytes; all or nothing.
+
+        Once a race of the event is signed off an import needs a ``reason`` (it may
+        touch any race: each signed-off one re-opens).
 
         With bad rows nothing is written: a dry run returns the report, a real
         import raises InvalidInput listing every bad row.
@@ -114,16 +126,27 @@ class EntrantService:
             if dry_run or report.problems:
                 await session.rollback()
                 return report
+            if new_rows or any(action != "unchanged" for action, _ in done.values()):
+                await require_reason(session, event, None, reason, by)
             if new_rows:
                 # Core insert: the ORM would cost seconds on a 20,000-entrant file.
                 await (await session.connection()).execute(insert(Entrant), new_rows)
             report.written = True
             return report
 
-    async def update_entrant(self, slug: str, bib: str, values: Mapping[str, str]) -> Entrant:
+    async def update_entrant(
+        self,
+        slug: str,
+        bib: str,
+        values: Mapping[str, str],
+        *,
+        reason: str = "",
+        by: str = "operator",
+    ) -> Entrant:
         """Change one entrant from form text (checked as an import row would be); all or nothing.
 
-        ``values`` holds the CSV columns of EDIT_COLUMNS; the bib cannot change.
+        ``values`` holds the CSV columns of EDIT_COLUMNS; the bib cannot change. A change
+        to an entrant of a signed-off race (or moving one into it) needs a ``reason``.
         """
         async with self.db.write() as session:
             event = await get_event(session, slug)
@@ -147,15 +170,30 @@ class EntrantService:
                 fixes = [Problem(p.where, p.reason) for p in problems]  # no file lines here
                 raise InvalidInput(fixes, Phrase("bib {bib} was not changed", bib=entrant.bib))
             row = parsed.rows[0]
+            was = entrant.race_id
             if _update(entrant, row_values(row, parsed.columns, races[row.race], entrant)):
+                await require_reason(session, event, {was, entrant.race_id}, reason, by)
                 session.add(entrant)  # the outbox trigger replicates the change
             return entrant
 
-    async def set_manual_status(self, slug: str, bib: str, status: ManualStatus | None) -> Entrant:
-        """Set (or clear with None) the status an operator gives by hand: DSQ or DNF."""
+    async def set_manual_status(
+        self,
+        slug: str,
+        bib: str,
+        status: ManualStatus | None,
+        *,
+        reason: str = "",
+        by: str = "operator",
+    ) -> Entrant:
+        """Set (or clear with None) the status an operator gives by hand: DSQ or DNF.
+
+        After the race's sign-off it needs a ``reason`` (re-opening the results).
+        """
         async with self.db.write() as session:
             event = await get_event(session, slug)
-            return await _set_status(session, event, normalise_bib(bib), status)
+            entrant = await _set_status(session, event, normalise_bib(bib), status)
+            await require_reason(session, event, {entrant.race_id}, reason, by)
+            return entrant
 
     async def list_entrants(
         self, slug: str, *, race: str | None = None, search: str | None = None

@@ -12,6 +12,7 @@ from edge.errors import InvalidInput, Problem
 from edge.imports.passings_csv import normalise_bib
 from edge.services.events import get_event
 from edge.services.passings import canonical_point, points_by_code
+from edge.services.signoff import races_of, require_reason
 from edge.store.database import Database
 
 
@@ -32,13 +33,22 @@ class ManualEntryService:
         self.db = db
 
     async def enter(
-        self, slug: str, point: str, bib: str, *, at_us: int | None = None, source: str = "console"
+        self,
+        slug: str,
+        point: str,
+        bib: str,
+        *,
+        at_us: int | None = None,
+        source: str = "console",
+        reason: str = "",
+        by: str = "operator",
     ) -> ManualEntry:
         """Record ``bib`` at ``point`` now (or at ``at_us``); a double entry is not recorded twice.
 
         An operator who presses Enter twice, or two operators typing the same
         runner, must not make two passings: a manual passing of the same bib at
-        the same point within the point's repeat window is returned instead.
+        the same point within the point's repeat window is returned instead. A bib of a
+        signed-off race needs a ``reason`` (``edge.services.signoff.require_reason``).
         """
         bib = normalise_bib(bib)
         if not bib:
@@ -66,6 +76,7 @@ class ManualEntryService:
             duplicate = previous.first()
             if duplicate is not None:
                 return ManualEntry(duplicate, code, added=False, known_bib=known_bib)
+            await require_reason(session, event, await races_of(session, event, [bib]), reason, by)
             passing = Passing(
                 event_id=event.id,
                 point_id=timing_point.id,

@@ -26,6 +26,7 @@ from edge.errors import InvalidInput, Problem
 from edge.imports.passings_csv import normalise_bib, parse_passings_csv
 from edge.services.backup_merge import known_passings, time_placer
 from edge.services.events import get_event
+from edge.services.signoff import races_of, require_reason
 from edge.store.database import Database
 from edge.store.points import canonical_point as canonical_point
 from edge.timing.backup import PAIR_WINDOW_US, TOLERANCE_US, Verdict, merge_backup
@@ -76,12 +77,15 @@ class PassingService:
         point: str | None = None,
         tolerance_us: int = TOLERANCE_US,
         window_us: int = PAIR_WINDOW_US,
+        reason: str = "",
+        by: str = "operator",
     ) -> PassingsImportReport:
         """Import a backup line's passings in one transaction; the same file twice adds nothing.
 
         ``point``: every row's, for a file without a point column. Each new passing is
         merged with the stored ones (``edge.timing.backup``): it fills, confirms or
-        goes to review with the passing it pairs with.
+        goes to review with the passing it pairs with. New passings of a signed-off race
+        need a ``reason`` (``edge.services.signoff.require_reason``).
         """
         async with self.db.write() as session:
             event = await get_event(session, slug)
@@ -101,6 +105,8 @@ class PassingService:
             new = await _unstored(
                 session, event, points, [NewPassing(r.point, r.bib, r.time_us) for r in parsed.rows]
             )
+            touched = await races_of(session, event, [n.bib for n in new])
+            await require_reason(session, event, touched, reason, by)
             code_of = {p.id: c for c, p in points.items()}
             known = await known_passings(session, event, code_of, await bibs_by_tag(session, event))
             merged = merge_backup(
@@ -129,9 +135,19 @@ class PassingService:
             return report
 
     async def record(
-        self, slug: str, passing: NewPassing, *, method: PassingMethod, source: str = ""
+        self,
+        slug: str,
+        passing: NewPassing,
+        *,
+        method: PassingMethod,
+        source: str = "",
+        reason: str = "",
+        by: str = "operator",
     ) -> Passing | None:
-        """Record one passing by bib; return it, or None when the same one is already stored."""
+        """Record one passing by bib; return it, or None when the same one is already stored.
+
+        A passing of a signed-off race needs a ``reason`` (re-opening its results).
+        """
         async with self.db.write() as session:
             event = await get_event(session, slug)
             points = await points_by_code(session, event)
@@ -142,6 +158,10 @@ class PassingService:
             added = await _record(
                 session, event, points, [NewPassing(code, bib, passing.time_us)], method, source
             )
+            if added:
+                await require_reason(
+                    session, event, await races_of(session, event, [bib]), reason, by
+                )
             return added[0] if added else None
 
     async def export_rows(self, slug: str, *, point: str | None = None) -> list[dict[str, Any]]:

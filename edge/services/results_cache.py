@@ -20,6 +20,7 @@ from edge.domain.clock import now_us
 from edge.services.events import get_event, load_overview
 from edge.services.live import live_results
 from edge.services.results import ResultService, race_spec, sheet_rows
+from edge.services.signoff import SignoffService
 from edge.store.database import Database
 from edge.store.documents import DocumentKind, read_document, write_document
 from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
@@ -78,7 +79,15 @@ class ResultsCache:
         moment = now_us()
         version = await live_results(self.db).watch.version()
         spec = await self._spec(slug, race)
-        state = (version, spec, race_open(spec, moment))
+        # Provisional or official (edge.services.signoff): a sign-off changes no row but
+        # must reach the screens and central all the same.
+        signed = await SignoffService(self.db).state(slug, race)
+        stamp: dict[str, object] = {
+            "state": signed.state.value,
+            "version": signed.version,
+            "label": signed.label,
+        }
+        state = (version, spec, race_open(spec, moment), tuple(stamp.items()))
         path = self.folder / slug / f"{race}.json"
         key = (self.db.path, slug, race)
         last = _published.get(key)
@@ -93,7 +102,7 @@ class ResultsCache:
         del sheet
         rows = to_records(all_rows, columns)
         del all_rows
-        body = json.dumps({"columns": columns, "rows": rows}, separators=(",", ":"))
+        body = json.dumps({**stamp, "columns": columns, "rows": rows}, separators=(",", ":"))
         digest = hashlib.sha256(body.encode()).hexdigest()
         del body
         _published[key] = (state, digest)
@@ -105,6 +114,7 @@ class ResultsCache:
             "race": race,
             "updated_us": updated,
             "sha256": digest,
+            **stamp,
             "columns": columns,
             "rows": rows,
         }
@@ -115,6 +125,7 @@ class ResultsCache:
                 "race": race,
                 "updated_us": updated,
                 "sha256": digest,
+                **stamp,
                 PACKED_KEY: await asyncio.to_thread(pack_rows, columns, rows),
             }
         )
@@ -144,9 +155,9 @@ class ResultsCache:
         return race_spec(event, found)
 
 
-_published: dict[tuple[Path, str, str], tuple[tuple[int, RaceSpec, bool], str]] = {}
+_published: dict[tuple[Path, str, str], tuple[tuple[object, ...], str]] = {}
 """What each race's document was last made from in this process (results' version, race
-definition, race open), and its digest."""
+definition, race open, results' state), and its digest."""
 
 _digests: dict[Path, tuple[tuple[int, int, int], str]] = {}
 """The sha256 of each document this process last wrote or read, with the file's inode,

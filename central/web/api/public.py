@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -25,6 +25,8 @@ class PublicResults:
     updated: str  # ISO 8601 instant the MASTER published them
     columns: list[str]
     rows: list[dict[str, Any]]
+    state: Literal["provisional", "official"] | None = None  # null: the box predates sign-off
+    version: int | None = None  # the results' version: official v1, provisional v2...
 
 
 class PublicController(Controller):

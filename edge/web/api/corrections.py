@@ -45,9 +45,11 @@ class CorrectionIn:
 
 @dataclass
 class UndoIn:
-    """Who undoes the correction, when nobody is logged in."""
+    """Who undoes the correction, when nobody is logged in, and why (required once the
+    race's results are signed off)."""
 
     by: str | None = None
+    reason: str = ""
 
 
 def who(request: Request[Any, Any, Any], typed: str | None) -> str:
@@ -108,4 +110,9 @@ class CorrectionController(Controller):
         data: JSONBody[UndoIn | None] = None,
     ) -> CorrectionView:
         """Undo a correction (kept, marked undone); undoing it twice is a 409."""
-        return await corrections.undo(slug, correction_id, who(request, data.by if data else None))
+        return await corrections.undo(
+            slug,
+            correction_id,
+            who(request, data.by if data else None),
+            reason=data.reason if data else "",
+        )

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from edge.domain import ManualStatus
+from edge.services.corrections import operator
 from edge.services.entrants import EntrantService, ImportReport
 from edge.store.database import Database
 from edge.web.api.schemas import EntrantOut, StatusIn, entrant_out
@@ -49,7 +50,10 @@ class EntrantController(Controller):
     ) -> EntrantOut:
         """Set an entrant's status by hand (DSQ or DNF), or clear it with null."""
         status = ManualStatus(data.status) if data.status else None
-        return entrant_out(await entrants.set_manual_status(slug, bib, status))
+        changed = await entrants.set_manual_status(
+            slug, bib, status, reason=data.reason, by=operator(data.by)
+        )
+        return entrant_out(changed)
 
     @post(
         "/import",
@@ -62,7 +66,14 @@ class EntrantController(Controller):
         request: Request[Any, Any, Any],
         entrants: NamedDependency[EntrantService],
         dry_run: FromQuery[bool] = False,
+        reason: FromQuery[str] = "",
+        by: FromQuery[str | None] = None,
     ) -> ImportReport:
-        """Create or update entrants by bib; with bad rows nothing is written (422)."""
-        report = await entrants.import_csv(slug, await request.body(), dry_run=dry_run)
+        """Create or update entrants by bib; with bad rows nothing is written (422).
+
+        ``reason``: required once a race of the event is signed off (400 without).
+        """
+        report = await entrants.import_csv(
+            slug, await request.body(), dry_run=dry_run, reason=reason, by=operator(by)
+        )
         return report

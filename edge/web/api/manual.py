@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from edge.services.corrections import operator
 from edge.services.manual import ManualEntryService
 from edge.store.database import Database
 from edge.web.api.schemas import ManualEntryOut, passing_out
@@ -24,6 +25,8 @@ class ManualIn:
     """A bib typed at a point; the passing is timed when the box receives it."""
 
     bib: str
+    reason: str = ""  # required once the bib's race is signed off
+    by: str | None = None
 
 
 class ManualEntryController(Controller):
@@ -42,7 +45,9 @@ class ManualEntryController(Controller):
         manual: NamedDependency[ManualEntryService],
     ) -> Response[ManualEntryOut]:
         """Record the bib now, marked manual: 201 when added, 200 for a double entry."""
-        entry = await manual.enter(slug, code, data.bib, source="api")
+        entry = await manual.enter(
+            slug, code, data.bib, source="api", reason=data.reason, by=operator(data.by)
+        )
         passing = passing_out(entry.passing, entry.point)
         body = ManualEntryOut(added=entry.added, known_bib=entry.known_bib, passing=passing)
         return Response(body, status_code=HTTP_201_CREATED if entry.added else HTTP_200_OK)

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from edge.domain import PassingMethod
 from edge.domain.clock import US_PER_SECOND, to_us
 from edge.errors import InvalidInput, Problem
+from edge.services.corrections import operator
 from edge.services.passings import NewPassing, PassingService, PassingsImportReport
 from edge.settings import Settings
 from edge.store.database import SQL_INT_MAX, Database
@@ -57,7 +58,14 @@ class PassingController(Controller):
         except ValueError as error:
             raise InvalidInput([Problem(where="time", reason=str(error))]) from error
         new = NewPassing(point=data.point, bib=data.bib, time_us=time_us)
-        added = await passings.record(slug, new, method=PassingMethod.MANUAL, source="api")
+        added = await passings.record(
+            slug,
+            new,
+            method=PassingMethod.MANUAL,
+            source="api",
+            reason=data.reason,
+            by=operator(data.by),
+        )
         if added is None:
             return Response(PassingAdded(added=False), status_code=HTTP_200_OK)
         body = PassingAdded(added=True, passing=passing_out(added, new.point.strip().upper()))
@@ -78,9 +86,12 @@ class PassingController(Controller):
         settings: NamedDependency[Settings],
         point: FromQuery[str | None] = None,
         tolerance: Annotated[float | None, QueryParameter(ge=0, le=3600)] = None,
+        reason: FromQuery[str] = "",
+        by: FromQuery[str | None] = None,
     ) -> PassingsImportReport:
         """Import a backup line's passings (``point``: for a file without a point column,
-        ``tolerance``: seconds, default the box's setting); the same file twice adds nothing."""
+        ``tolerance``: seconds, default the box's setting); the same file twice adds nothing.
+        ``reason``: required once a race touched is signed off (400 without)."""
         seconds = settings.backup_tolerance_s if tolerance is None else tolerance
         report = await passings.import_csv(
             slug,
@@ -89,5 +100,7 @@ class PassingController(Controller):
             point=point,
             tolerance_us=round(seconds * US_PER_SECOND),
             window_us=round(settings.backup_pair_window_s * US_PER_SECOND),
+            reason=reason,
+            by=operator(by),
         )
         return report

@@ -102,6 +102,8 @@ class StatusIn:
     """A status set by hand: "DSQ", "DNF", or null to clear it."""
 
     status: Literal["DSQ", "DNF"] | None
+    reason: str = ""  # required once the race's results are signed off
+    by: str | None = None
 
 
 @dataclass
@@ -111,6 +113,8 @@ class PassingIn:
     point: str
     bib: str
     time: dt.datetime
+    reason: str = ""  # required once the race's results are signed off
+    by: str | None = None
 
 
 @dataclass

@@ -13,8 +13,10 @@ from edge.services.backup_review import BackupReviewService
 from edge.services.console import ConsoleService
 from edge.services.corrections import CorrectionService
 from edge.services.passing_feed import PassingFeed, describe
+from edge.services.signoff import SignoffService
 from edge.settings import Settings
 from edge.store.database import Database
+from edge.web.api.signoff import state_out
 from edge.web.pages.render import render
 
 CORRECTIONS_SHOWN = 20
@@ -49,5 +51,9 @@ class ConsolePages(Controller):
             "cursor": cursor,
             "corrections": [describe(c) for c in corrections[:CORRECTIONS_SHOWN]],
             "review": await BackupReviewService(db).review_list(event.slug),
+            "states": [
+                dataclasses.asdict(state_out(s))
+                for s in (await SignoffService(db).states(event.slug)).values()
+            ],
         }
         return render(request, "console.html", context)

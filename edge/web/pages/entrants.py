@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from edge.errors import InvalidInput, NotFound, Problem
+from edge.errors import InvalidInput, NotFound, Problem, ReasonRequired
 from edge.phrase import Phrase
 from edge.services.entrants import EDIT_COLUMNS, EntrantService
 from edge.services.exports import pick_event
@@ -133,10 +133,14 @@ class EntrantPages(Controller):
         """Save an entrant; with any problem nothing is changed and the form says why."""
         slug = data.get("event", "")
         values = {c: data.get(c, "") for c in EDIT_COLUMNS}
+        reason = data.get("reason", "")
         try:
-            entrant = await EntrantService(db).update_entrant(slug, bib, values)
+            entrant = await EntrantService(db).update_entrant(slug, bib, values, reason=reason)
         except InvalidInput as error:
             return await self._edit(request, db, slug, bib, values, error.problems, 422)
+        except ReasonRequired as error:
+            problems = [Problem("reason", error.message)]
+            return await self._edit(request, db, slug, bib, values, problems, 400)
         query = urlencode({"event": slug, "q": entrant.bib, "saved": entrant.bib})
         return Redirect(f"/entrants?{query}", status_code=303)
 

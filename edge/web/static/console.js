@@ -88,7 +88,7 @@
     if (button.hasAttribute("data-undo")) {
       undo(button.getAttribute("data-undo"));
     } else if (button.hasAttribute("data-ignore")) {
-      correct({ kind: "ignore", passing_id: row.id });
+      correct({ kind: "ignore", passing_id: row.id }, true);
     } else if (button.hasAttribute("data-move")) {
       moveForm(tr, row);
     } else if (button.hasAttribute("data-cancel")) {
@@ -110,23 +110,69 @@
       e.preventDefault();
       var payload = { kind: "move", passing_id: row.id, time: form.time.value };
       if (form.point.value !== row.point) payload.point = form.point.value;
-      correct(payload);
+      correct(payload, true);
     });
   }
-  function correct(payload) {
+  // Once a race is signed off a change needs a reason: a form with a reason field shows
+  // the refusal; a one-click action (ignore, move, undo) asks for the reason and retries.
+  function withReason(send, payload, ask) {
+    return send(payload).then(function (r) {
+      if (!(ask && r.status === 400 && r.body.error === "ReasonRequired")) return r;
+      var reason = window.prompt(T.askReason + "\n\n" + (r.body.detail || ""), "");
+      if (!reason || !reason.trim()) return r;
+      payload.reason = reason.trim();
+      return send(payload);
+    }).then(function (r) { if (r.status < 300) refreshStates(); return r; });
+  }
+  function correct(payload, ask) {
     payload.by = who();
-    return post(base + "/corrections/", payload).then(function (r) {
+    return withReason(function (p) { return post(base + "/corrections/", p); }, payload, ask).then(function (r) {
       say("correction-outcome", r.status < 300 ? T.done : (r.body.detail || T.error), r.status < 300);
       bib.focus();
       return r;
     });
   }
   function undo(id) {
-    return post(base + "/corrections/" + encodeURIComponent(id) + "/undo", { by: who() }).then(function (r) {
+    var url = base + "/corrections/" + encodeURIComponent(id) + "/undo";
+    return withReason(function (p) { return post(url, p); }, { by: who() }, true).then(function (r) {
       say("correction-outcome", r.status < 300 ? T.undone : (r.body.detail || T.error), r.status < 300);
       bib.focus();
     });
   }
+
+  // --- provisional, then official -------------------------------------------------
+  var states = document.querySelector("#race-states tbody");
+  function stateLabel(s) {
+    if (s.state === "official") return fill(T.official, { n: s.version });
+    return T.provisional + (s.version > 1 ? " v" + s.version : "");
+  }
+  function showStates(list) {
+    list.forEach(function (s) {
+      var tr = states.querySelector('tr[data-race="' + CSS.escape(s.race) + '"]');
+      if (!tr) return;
+      tr.dataset.state = s.state;
+      tr.dataset.version = s.version;
+      var badge = tr.querySelector(".state");
+      badge.className = "badge state " + (s.state === "official" ? "ok" : "warn");
+      badge.textContent = stateLabel(s);
+      tr.querySelector(".signed").textContent = s.state === "official" ? fill(T.signedBy, { name: s.signed_by })
+        : (s.reason ? fill(T.reopened, { reason: s.reason }) : "");
+    });
+  }
+  function refreshStates() {
+    return fetch(base + "/results/state").then(function (r) { return r.ok ? r.json() : []; }).then(showStates);
+  }
+  var signoff = document.getElementById("signoff-form");
+  signoff.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var race = signoff.race.value;
+    post(base + "/results/" + encodeURIComponent(race) + "/signoff", { name: signoff.name.value }).then(function (r) {
+      if (r.status >= 300) { say("signoff-outcome", r.body.detail || T.error, false); return; }
+      say("signoff-outcome", fill(T.closed, { race: race, n: r.body.version }), true);
+      signoff.name.value = "";
+      refreshStates();
+    });
+  });
 
   // --- corrections list -------------------------------------------------------
   var list = document.querySelector("#corrections tbody");

@@ -1,0 +1,216 @@
+"""Provisional, then official: sign-off, reasons after it, history, on a real SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+
+from edge.app import create_app
+from edge.cli import cli
+from edge.domain import ManualStatus, PassingMethod
+from edge.domain.clock import parse_instant
+from edge.errors import Conflict, InvalidInput, ReasonRequired
+from edge.imports.eventfile import load_event_file
+from edge.services.corrections import CorrectionRequest, CorrectionService
+from edge.services.entrants import EntrantService
+from edge.services.events import EventService
+from edge.services.manual import ManualEntryService
+from edge.services.passings import NewPassing, PassingService
+from edge.services.results import ResultService
+from edge.services.results_history import ResultsHistoryService
+from edge.services.signoff import SignoffService
+from edge.settings import Settings
+from edge.store.database import Database
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SLUG = "spring-10k-2026"
+BASE = f"/api/v1/events/{SLUG}"
+BACKUP_FILE = b"dossard;heure\n3;10:20:00.5\n"
+
+
+async def _loaded(db: Database) -> None:
+    await EventService(db).load(load_event_file(ROOT / "docs/examples/spring-10k.yaml"))
+    await EntrantService(db).import_csv(SLUG, (ROOT / "docs/examples/entrants.csv").read_bytes())
+    for bib, clock in (("1", "10:10:00"), ("2", "10:05:00")):
+        at = parse_instant(f"2026-04-12T{clock}+02:00")
+        await PassingService(db).record(
+            SLUG, NewPassing("FINISH", bib, at), method=PassingMethod.MANUAL
+        )
+
+
+def _count(path: Path, query: str) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute(query).fetchone()[0])
+
+
+async def test_signoff_makes_results_official_and_a_change_needs_a_reason(
+    database: Database, db_path: Path
+) -> None:
+    await _loaded(database)
+    signoff = SignoffService(database)
+    before = await signoff.state(SLUG, "10K")
+    assert (before.state.value, before.version, before.label) == ("provisional", 1, "Provisional")
+
+    with pytest.raises(InvalidInput, match="signer's name"):
+        await signoff.sign(SLUG, "10K", "   ")
+    signed = await signoff.sign(SLUG, "10K", "Claire Arbitre")
+    assert (signed.state.value, signed.version, signed.label) == ("official", 1, "Official v1")
+    assert signed.signed_by == "Claire Arbitre"
+    assert signed.signed_us is not None
+    with pytest.raises(Conflict, match="already official"):
+        await signoff.sign(SLUG, "10K", "Someone Else")
+
+    corrections = CorrectionService(database)
+    finish_1 = (await PassingService(database).list_passings(SLUG, bib="1"))[0][0].id
+    add = CorrectionRequest(kind="add", bib="3", point="FINISH", time="10:20:00")
+    late = NewPassing("FINISH", "5", parse_instant("2026-04-12T10:30:00+02:00"))
+    edit = {"last_name": "Lefebvre", "first_name": "Hélène", "race": "10K", "sex": "F"}
+    # Every kind of change touching the race is refused without a reason, and writes nothing.
+    refused = [
+        lambda: corrections.apply(SLUG, add, "op"),
+        lambda: corrections.apply(SLUG, CorrectionRequest("ignore", passing_id=finish_1), "op"),
+        lambda: ManualEntryService(database).enter(SLUG, "FINISH", "4"),
+        lambda: PassingService(database).record(SLUG, late, method=PassingMethod.MANUAL),
+        lambda: PassingService(database).import_csv(SLUG, BACKUP_FILE, point="FINISH"),
+        lambda: EntrantService(database).set_manual_status(SLUG, "1", ManualStatus.DNF),
+        lambda: EntrantService(database).update_entrant(SLUG, "1", edit),
+    ]
+    for change in refused:
+        with pytest.raises(ReasonRequired, match=r"10K \(official v1\).*give a reason"):
+            await change()
+    assert _count(db_path, "SELECT count(*) FROM correction") == 0
+    assert _count(db_path, "SELECT count(*) FROM passing") == 2
+    assert _count(db_path, "SELECT count(*) FROM entrant WHERE manual_status IS NOT NULL") == 0
+    assert (await signoff.state(SLUG, "10K")).label == "Official v1"
+
+    # With a reason: the change is made and version 2 opens, provisional, with that reason.
+    dsq = CorrectionRequest(kind="status", bib="2", status="DSQ", reason="cut the course at km 4")
+    view = await corrections.apply(SLUG, dsq, "Paul")
+    reopened = await signoff.state(SLUG, "10K")
+    assert (reopened.state.value, reopened.version) == ("provisional", 2)
+    assert reopened.reason == "cut the course at km 4"
+    sheet = await ResultService(database).race_sheet(SLUG, "10K")
+    assert {r.entrant.bib: r.status.value for r in sheet.results}["2"] == "DSQ"
+    # Provisional again: the next change needs no reason, until the next sign-off.
+    await ManualEntryService(database).enter(SLUG, "FINISH", "4")
+    again = await signoff.sign(SLUG, "10K", "Claire Arbitre")
+    assert again.label == "Official v2"
+    with pytest.raises(ReasonRequired, match=r"official v2"):
+        await corrections.undo(SLUG, view.id, "Paul")
+    await corrections.undo(SLUG, view.id, "Paul", reason="the marshal's report was wrong")
+    assert (await signoff.state(SLUG, "10K")).label == "Provisional v3"
+    assert (await signoff.state(SLUG, "10K")).version == 3
+
+    history = await ResultsHistoryService(database).history(SLUG, "10K")
+    lines = [(e.action, e.version, e.kind, e.bib, e.reason, e.by) for e in history]
+    assert lines == [
+        ("signoff", 1, "", "", "", "Claire Arbitre"),
+        ("reopen", 2, "", "", "cut the course at km 4", "Paul"),
+        ("correction", 2, "status", "2", "cut the course at km 4", "Paul"),
+        ("signoff", 2, "", "", "", "Claire Arbitre"),
+        ("reopen", 3, "", "", "the marshal's report was wrong", "Paul"),
+        ("undo", 3, "status", "2", "", "Paul"),
+    ]
+
+
+async def test_a_passing_of_an_unknown_bib_and_a_second_import_need_no_reason(
+    database: Database, db_path: Path
+) -> None:
+    await _loaded(database)
+    await SignoffService(database).sign(SLUG, "10K", "Claire")
+    await PassingService(database).import_csv(
+        SLUG, BACKUP_FILE, point="FINISH", reason="backup timer's sheet", by="Claire"
+    )
+    # The same file again adds nothing, so it changes nothing and needs no reason.
+    report = await PassingService(database).import_csv(SLUG, BACKUP_FILE, point="FINISH")
+    assert report.added == 0
+    # A bib nobody wears touches no race's results.
+    await ManualEntryService(database).enter(SLUG, "FINISH", "999")
+    assert _count(db_path, "SELECT count(*) FROM results_version") == 2
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    settings = Settings(db=tmp_path / "edge.db", role_file=tmp_path / "reader.json")
+    with TestClient(app=create_app(settings)) as test_client:
+        event = (ROOT / "docs/examples/spring-10k.yaml").read_bytes()
+        assert test_client.post("/api/v1/events", content=event).status_code == 201
+        entrants = (ROOT / "docs/examples/entrants.csv").read_bytes()
+        assert test_client.post(f"{BASE}/entrants/import", content=entrants).status_code == 201
+        yield test_client
+
+
+def test_api_signoff_reason_required_is_400_and_history_is_csv(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert client.post(f"{BASE}/results/10K/signoff", json={"name": ""}).status_code == 422
+    signed = client.post(f"{BASE}/results/10K/signoff", json={"name": "Claire Arbitre"})
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["label"] == "Official v1"
+    assert client.post(f"{BASE}/results/10K/signoff", json={"name": "X"}).status_code == 409
+
+    add = {"kind": "add", "bib": "3", "point": "FINISH", "time": "10:20:00", "by": "Paul"}
+    refused = client.post(f"{BASE}/corrections/", json=add)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "ReasonRequired"
+    assert "give a reason" in refused.json()["detail"]
+    manual = client.post(f"{BASE}/points/FINISH/manual/", json={"bib": "4"})
+    assert manual.status_code == 400
+    status = client.put(f"{BASE}/entrants/1/status", json={"status": "DNF"})
+    assert status.status_code == 400
+    imported = client.post(f"{BASE}/passings/import?point=FINISH", content=BACKUP_FILE)
+    assert imported.status_code == 400
+
+    made = client.post(f"{BASE}/corrections/", json={**add, "reason": "missed by the mat"})
+    assert made.status_code == 201, made.text
+    states = client.get(f"{BASE}/results/state").json()
+    assert [(s["race"], s["state"], s["version"], s["reason"]) for s in states] == [
+        ("10K", "provisional", 2, "missed by the mat")
+    ]
+    history = client.get(f"{BASE}/results/history?race=10K")
+    assert history.headers["content-type"].startswith("text/csv")
+    assert "attachment" in history.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(history.text)))
+    assert [(r["action"], r["version"], r["reason"]) for r in rows] == [
+        ("signoff", "1", ""),
+        ("reopen", "2", "missed by the mat"),
+        ("correction", "2", "missed by the mat"),
+    ]
+    assert rows[2]["time"] == "10:20:00.0"
+    assert rows[2]["point"] == "FINISH"
+
+
+def test_cli_signoff_state_history_and_exit_65_without_a_reason(tmp_path: Path) -> None:
+    db = tmp_path / "edge.db"
+
+    def chrono(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    chrono("event", "load", str(ROOT / "docs/examples/spring-10k.yaml"))
+    chrono("entrants", "import", str(ROOT / "docs/examples/entrants.csv"), "--event", SLUG)
+    out = chrono("results", "signoff", "--event", SLUG, "--race", "10K", "--name", "Claire")
+    assert "Official v1" in out
+    assert "Claire" in out
+    refused = chrono("entrants", "set-status", "--event", SLUG, "--bib", "2", "DSQ", code=65)
+    assert "give a reason" in refused
+    chrono("entrants", "set-status", "--event", SLUG, "--bib", "2", "DSQ",
+           "--reason", "no bib worn", "--by", "Paul")  # fmt: skip
+    state = list(csv.DictReader(io.StringIO(chrono("results", "state", "--event", SLUG))))
+    assert [(s["race"], s["state"], s["version"], s["reason"]) for s in state] == [
+        ("10K", "provisional", "2", "no bib worn")
+    ]
+    history = chrono("results", "history", "--event", SLUG, "--race", "10K")
+    rows = list(csv.DictReader(io.StringIO(history)))
+    assert [(r["action"], r["version"], r["by"]) for r in rows] == [
+        ("signoff", "1", "Claire"),
+        ("reopen", "2", "Paul"),
+    ]
