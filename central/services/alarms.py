@@ -66,6 +66,7 @@ async def record_alarms(
         DeviceAlarm.device_id == device_id, col(DeviceAlarm.cleared_us).is_(None)
     )
     open_rows = {row.key: row for row in (await session.exec(query)).all()}
+    raised: list[DeviceAlarm] = []
     for alarm in reported:
         row = open_rows.pop(alarm.key, None)
         if row is not None:
@@ -86,11 +87,15 @@ async def record_alarms(
             updated_us=now,
         )
         session.add(row)
-        _queue(session, row.id, "raise", channels, now)
+        raised.append(row)
     for row in open_rows.values():
         row.cleared_us = now
         row.updated_us = now
         session.add(row)
+    await session.flush()  # the alarms first: their pushes refer to them
+    for row in raised:
+        _queue(session, row.id, "raise", channels, now)
+    for row in open_rows.values():
         _queue(session, row.id, "clear", channels, now)
 
 
