@@ -15,9 +15,11 @@ from litestar.template.config import TemplateConfig
 
 from central.backups.service import BackupService
 from central.backups.store import FileSystemBackupStore
+from central.services.alarms import AlarmService, alarm_channels
 from central.services.devices import DeviceService
 from central.services.enrollment import EnrollmentService
 from central.services.fleet import FleetService
+from central.services.notify import AlarmNotifier, alarm_pusher
 from central.services.public import PublicResultsService
 from central.services.replication import ReplicationService
 from central.services.sessions import session_pruner
@@ -71,7 +73,10 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     devices = DeviceService(database)
     replication = ReplicationService(database)
     users = UserService(database)
-    fleet = FleetService(database, hub)
+    channels = alarm_channels(settings.alarm_webhooks, settings.alarm_mail_to, settings.smtp_host)
+    fleet = FleetService(database, hub, channels)
+    alarms = AlarmService(database)
+    pusher = alarm_pusher(AlarmNotifier(database, settings), settings.alarm_push_every_s)
     public = PublicResultsService(database)
     throttle = LoginThrottle(database.engine)
     updates = UpdateService(database, settings.ota_repo)
@@ -113,14 +118,15 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "backups": Provide(lambda: backups, sync_to_thread=False),
             "users": Provide(lambda: users, sync_to_thread=False),
             "fleet": Provide(lambda: fleet, sync_to_thread=False),
+            "alarms": Provide(lambda: alarms, sync_to_thread=False),
             "public": Provide(lambda: public, sync_to_thread=False),
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
         request_max_body_size=settings.request_max_bytes,
-        on_startup=[migrate_database, refresher.start, pruner.start],
-        on_shutdown=[refresher.stop, pruner.stop, database.close],
+        on_startup=[migrate_database, refresher.start, pruner.start, pusher.start],
+        on_shutdown=[refresher.stop, pruner.stop, pusher.stop, database.close],
         openapi_config=OpenAPIConfig(
             title="ChronoEdge central API", version=VERSION, path="/schema"
         ),

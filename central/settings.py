@@ -93,6 +93,40 @@ class CentralSettings(BaseSettings):
         description="Largest request body accepted (413 beyond it), but for sync batches and"
         " backup chunks, which have their own bounds (8 MiB and 4 MiB).",
     )
+    alarm_webhooks: list[str] = Field(
+        default_factory=list,
+        description="URLs central POSTs each alarm raise and clear to, as JSON (env: a JSON"
+        ' list, e.g. ["https://chat.example/hooks/timing"]). Empty: no webhook.',
+    )
+    alarm_mail_to: list[str] = Field(
+        default_factory=list,
+        description="Addresses e-mailed on each alarm raise and clear (env: a JSON list)."
+        " Empty: no e-mail. Sent through smtp_host.",
+    )
+    alarm_mail_from: str = Field(
+        default="chronoedge@localhost", description="The From: of alarm e-mails."
+    )
+    alarm_push_every_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often central sends the alarm notifications waiting (a failed one"
+        " is tried again, up to alarm_push_attempts rounds).",
+    )
+    alarm_push_attempts: int = Field(
+        default=20,
+        ge=1,
+        description="Rounds after which a notification that keeps failing is given up (its"
+        " error stays on the dashboard's alarm history).",
+    )
+    smtp_host: str = Field(
+        default="", description="SMTP server for alarm e-mails; empty: no e-mail is sent."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="The SMTP server's port.")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS before logging in."
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty: no login.")
+    smtp_password: str = Field(default="", description="SMTP password (with smtp_username).")
 
     @property
     def ota_repo(self) -> Path:

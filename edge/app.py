@@ -23,6 +23,7 @@ from edge.services.jobs import JobService
 from edge.settings import Settings, get_settings
 from edge.store import migrate
 from edge.store.database import Database
+from edge.web.api.alarms import AlarmController
 from edge.web.api.arrivals import ArrivalController
 from edge.web.api.corrections import CorrectionController
 from edge.web.api.entrants import EntrantController
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PassingStreamController,
             ConsolePages,
             ReaderController,
+            AlarmController,
             ResultController,
             SignoffController,
             Router(path="/", route_handlers=[IngestController, LanguagePages], opt=PUBLIC),

@@ -67,6 +67,25 @@ class Settings(BaseSettings):
         description="Backup line: a chip passing this close to a backup passing is the same"
         " crossing; with none this close, the backup passing fills a missing one.",
     )
+    alarm_no_read_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="Alarm when a point (or one of its antennas) reads nothing for this long"
+        " while its race is open; a point's no_read_alarm_s in the event file overrides it."
+        " 0: no such alarm (docs/race-day.md, Alarms).",
+    )
+    alarm_disk_free_pct: float = Field(
+        default=10.0,
+        ge=0,
+        le=100,
+        description="Alarm when less than this percentage of the data disk is free.",
+    )
+    alarm_backlog_age_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Alarm when a change has waited this long in the outbox (to the MASTER on"
+        " a SLAVE, to central on an enrolled MASTER): the backlog grows, nothing drains it.",
+    )
     tunnel_check_every_s: float = Field(
         default=30.0, gt=0, description="How often the worker brings a fallen tunnel back up."
     )

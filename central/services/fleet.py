@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from central.services.alarms import AlarmIn, record_alarms
 from central.services.event_scope import check_event
 from central.store.database import CentralDatabase
 from central.store.models import Backup, CentralEvent, Device, DeviceStatus
@@ -51,6 +52,8 @@ class StatusIn(BaseModel):
     disk_free_pct: float | None = Field(default=None, ge=0, le=100)
     last_backup_us: int | None = Field(default=None, ge=0, le=SQL_INT_MAX)
     event: EventIn | None = None
+    # None: a box too old to report alarms (its open alarms are left as they are).
+    alarms: list[AlarmIn] | None = Field(default=None, max_length=200)
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,12 @@ class Alert:
 class FleetService:
     """Device reports, the dashboard's view and the alerts."""
 
-    def __init__(self, db: CentralDatabase, hub: HubService | None = None) -> None:
+    def __init__(
+        self, db: CentralDatabase, hub: HubService | None = None, channels: list[str] | None = None
+    ) -> None:
         self.db = db
         self.hub = hub
+        self.channels = channels or []  # where alarm raises and clears are pushed
 
     async def report(self, device: Device, status: StatusIn) -> None:
         """Store a box's report; the box is seen now. Only its own event may be named."""
@@ -134,6 +140,8 @@ class FleetService:
             session.add(row)
             if status.event is not None:
                 await _record_event(session, device.id, status.event, now)
+            if status.alarms is not None:
+                await record_alarms(session, device.id, status.alarms, self.channels, now)
             stored = await session.get(Device, device.id)
             assert stored is not None
             stored.last_seen_us = now

@@ -200,3 +200,44 @@ class OtaReport(CentralModel, table=True):
 
 failed_attempt = failed_attempt_table(metadata)
 """Failed admin logins per address, kept across restarts (``edge.auth.limiter``)."""
+
+
+class DeviceAlarm(CentralModel, table=True):
+    """An alarm a box reported: raised when first reported, cleared when no longer reported.
+
+    One row per raise; while ``cleared_us`` is None it is open, and the box's reports
+    update its message. The rows are the alarms' history on the dashboard.
+    """
+
+    __tablename__ = "device_alarm"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    device_id: str = Field(foreign_key="device.id", index=True)
+    key: str  # code and subject, as the box names it ("no_read:point FINISH")
+    code: str
+    severity: str
+    subject: str
+    message: str  # English, as last reported
+    since_us: int | None = Micros()  # when the box says the condition began
+    raised_us: int = Micros()  # when central first heard of it
+    cleared_us: int | None = Micros()
+    updated_us: int = Micros()
+
+
+class AlarmPush(CentralModel, table=True):
+    """One notification to send for an alarm's raise or clear, on one channel (an outbox).
+
+    Written in the same transaction as the raise or the clear, so each is pushed once per
+    channel however many reports repeat it; ``sent_us`` is set once the channel took it.
+    """
+
+    __tablename__ = "alarm_push"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    alarm_id: str = Field(foreign_key="device_alarm.id", index=True)
+    transition: str  # raise | clear
+    channel: str  # "webhook <url>" or "email"
+    created_us: int = Micros()
+    sent_us: int | None = Micros()
+    attempts: int = 0
+    last_error: str = ""

@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from central.errors import Unauthorized
+from central.services.alarms import AlarmService
 from central.services.fleet import FleetService
 from central.services.public import PublicResultsService
 from central.services.rollouts import COLUMNS
@@ -89,8 +90,9 @@ class PageController(Controller):
         users: NamedDependency[UserService],
         throttle: NamedDependency[LoginThrottle],
         fleet: NamedDependency[FleetService],
+        alarms: NamedDependency[AlarmService],
     ) -> Response[Any]:
-        """Devices per event with their state, and the alerts (refreshes every 10 s)."""
+        """Devices per event with their state, the boxes' alarms and the alerts (every 10 s)."""
         try:
             user = await admin_of(request, users, throttle)
         except Unauthorized:
@@ -100,6 +102,8 @@ class PageController(Controller):
         context = {
             "user": user,
             "alerts": await fleet.alerts(),
+            "alarms": await alarms.alarms(),
+            "time_of": lambda us: from_us(us).strftime("%H:%M:%S") if us else "",
             "today": await fleet.events_of_the_day(),
             "events": events,
             "refresh": 10,

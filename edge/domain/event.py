@@ -68,6 +68,9 @@ class TimingPoint(SQLModel, table=True):
     quiet_gap_us: int = 400_000
     stray_limit_us: int = 8_000_000
     repeat_window_us: int = 3_000_000
+    # Alarm when the point reads nothing this long while its race is open (edge.alarms);
+    # None: the box's alarm_no_read_s setting, 0: never.
+    no_read_alarm_us: int | None = None
 
 
 class Race(SQLModel, table=True):

@@ -27,6 +27,7 @@ class PointDefinition:
     kind: PointKind
     distance_m: int
     crossing: CrossingDefinition = CrossingDefinition()
+    no_read_alarm_us: int | None = None  # None: the box's setting (edge.alarms), 0: never
 
 
 @dataclass(frozen=True)

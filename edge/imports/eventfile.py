@@ -39,7 +39,7 @@ WAVE_DISTANCE_DAYS = 2
 
 
 EVENT_KEYS = {"slug", "name", "date", "timezone", "age_reference", "timing_points", "races"}
-POINT_KEYS = {"code", "kind", "distance_m", "crossing"}
+POINT_KEYS = {"code", "kind", "distance_m", "crossing", "no_read_alarm_s"}
 CROSSING_KEYS = {"method", "quiet_gap_s", "stray_limit_s", "repeat_window_s"}
 RACE_KEYS = {"code", "name", "timing", "min_time", "cutoff", "points", "waves", "categories"}
 RACE_KEYS |= {"teams"} | FORMAT_KEYS
@@ -132,11 +132,25 @@ def _points(check: Checker, root: dict[str, Any]) -> tuple[list[str], dict[str, 
         kind = check.choice(entry, (*path, "kind"), PointKind, None)
         distance = check.integer(entry, (*path, "distance_m"), default=0, minimum=0)
         crossing = _crossing(check, entry, (*path, "crossing"))
+        alarm = _no_read_alarm(check, entry, (*path, "no_read_alarm_s"))
         if code is not None:
             known.append(code)
-        if code is not None and kind is not None and distance is not None and crossing is not None:
-            points[code] = PointDefinition(code, kind, distance, crossing)
+        if code is None or kind is None or distance is None or crossing is None:
+            continue
+        if alarm != _INVALID:
+            points[code] = PointDefinition(code, kind, distance, crossing, alarm)
     return known, points
+
+
+_INVALID = -1
+
+
+def _no_read_alarm(check: Checker, point: dict[str, Any], path: Path) -> int | None:
+    """The point's ``no_read_alarm_s`` in µs; None when absent (the box's setting applies)."""
+    if "no_read_alarm_s" not in point:
+        return None
+    found = check.seconds(point, path, default=0, maximum_s=86_400)
+    return _INVALID if found is None else found
 
 
 def _crossing(check: Checker, point: dict[str, Any], path: Path) -> CrossingDefinition | None:

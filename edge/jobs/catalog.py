@@ -23,6 +23,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlmodel import select as select_rows
 
+from edge.alarms.service import alarm_json, current_alarms
 from edge.auth.session_files import SessionFolder
 from edge.backup.snapshot import take_snapshot
 from edge.backup.upload import upload_snapshot
@@ -185,6 +186,8 @@ async def _report_status(
         "disk_free_pct": 100.0 * disk.free / disk.total,
         "last_backup_us": last_backup,
         "event": event,
+        # Every report lists what is wrong now; central raises what is new, clears the rest.
+        "alarms": [alarm_json(a) for a in await current_alarms(get_settings(), box_paths(ctx))],
     }
     headers = {"Authorization": f"Bearer {role.central.device_token}"}
     async with httpx.AsyncClient(timeout=10.0) as client:

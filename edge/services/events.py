@@ -157,6 +157,7 @@ class EventService:
                 "quiet_gap_us": spec.crossing.quiet_gap_us,
                 "stray_limit_us": spec.crossing.stray_limit_us,
                 "repeat_window_us": spec.crossing.repeat_window_us,
+                "no_read_alarm_us": spec.no_read_alarm_us,
             }
             point = existing.get(spec.code)
             if point is None:

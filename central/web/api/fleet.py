@@ -1,4 +1,5 @@
-"""/api/v1/devices and /api/v1/alerts: the fleet's state (boxes report, admins read)."""
+"""/api/v1/devices, /api/v1/alerts and /api/v1/alarms: the fleet's state (boxes report,
+admins read)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromHeader, JSONBody
+from litestar.params import FromHeader, FromQuery, JSONBody
 
+from central.services.alarms import AlarmService
 from central.services.devices import DeviceService
 from central.services.fleet import Alert, FleetService, StatusIn
 from central.services.users import UserService
@@ -81,3 +83,17 @@ class FleetController(Controller):
         """Silent devices, disconnected readers, sync lag > 60 s, disk < 10 % (admin)."""
         await admin_of(request, users, throttle)
         return await fleet.alerts()
+
+    @get("/alarms")
+    async def list_alarms(
+        self,
+        request: Request[Any, Any, Any],
+        users: NamedDependency[UserService],
+        throttle: NamedDependency[LoginThrottle],
+        alarms: NamedDependency[AlarmService],
+        open_only: FromQuery[bool] = False,
+    ) -> list[dict[str, Any]]:
+        """Alarms the boxes reported: open ones, then the cleared history (admin)."""
+        await admin_of(request, users, throttle)
+        found = await alarms.alarms(open_only=open_only)
+        return [dataclasses.asdict(a) | {"open": a.open} for a in found]

@@ -1,0 +1,54 @@
+"""The box's alarms now, as the console and the status report to central ask for them.
+
+Other modules add their alarms here: a function ``now_us -> alarms`` in
+:data:`EXTRA_SOURCES` is merged with the box's own rules (``edge.alarms.rules.merge``),
+and :func:`clock_state` is where a clock check tells whether the box's clock is
+synchronised. Both are empty until such a module is wired in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from edge.alarms.gather import AlarmSource, box_alarms, thresholds_of
+from edge.alarms.model import Alarm, ClockState
+from edge.paths import BoxPaths
+from edge.settings import Settings
+
+EXTRA_SOURCES: tuple[AlarmSource, ...] = ()
+"""Alarms from other modules (the clock offsets of a SLAVE to its MASTER, say)."""
+
+
+def clock_state(paths: BoxPaths) -> ClockState:
+    """Whether the box's clock is synchronised; unknown until a clock check is wired in."""
+    return ClockState()
+
+
+async def current_alarms(settings: Settings, paths: BoxPaths | None = None) -> list[Alarm]:
+    """Every alarm of the box now (reads the box's files in a thread)."""
+    paths = settings.paths if paths is None else paths
+
+    def look() -> list[Alarm]:
+        return box_alarms(
+            paths, thresholds_of(settings), clock=clock_state(paths), sources=EXTRA_SOURCES
+        )
+
+    return await asyncio.to_thread(look)
+
+
+def alarm_json(alarm: Alarm, say: Callable[..., str] = str) -> dict[str, Any]:
+    """An alarm as JSON: ``message`` said by ``say`` (a page's translator), ``message_en`` too."""
+    return {
+        "key": alarm.key,
+        "code": str(alarm.code),
+        "severity": alarm.severity.value,
+        "subject": alarm.subject,
+        "point": alarm.point,
+        "antenna": alarm.antenna,
+        "reader": alarm.reader,
+        "message": say(alarm.message),
+        "message_en": str(alarm.message),
+        "since_us": alarm.since_us,
+    }

@@ -1,0 +1,27 @@
+"""/api/v1/alarms: what is wrong on this box now (the console's banner polls it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+
+from edge.alarms.service import alarm_json, current_alarms
+from edge.settings import Settings
+from edge.web.i18n import language_of, translator
+
+
+class AlarmController(Controller):
+    """The box's active alarms."""
+
+    path = "/api/v1/alarms"
+    tags = ["alarms"]  # noqa: RUF012 (Litestar reads a class attribute)
+
+    @get("/")
+    async def list_alarms(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> list[dict[str, Any]]:
+        """Active alarms, critical first; ``message`` in the page's language."""
+        say = translator(language_of(request))
+        return [alarm_json(alarm, say) for alarm in await current_alarms(settings)]
