@@ -24,6 +24,7 @@ from edge.settings import Settings, get_settings
 from edge.store import migrate
 from edge.store.database import Database
 from edge.web.api.arrivals import ArrivalController
+from edge.web.api.clock import ClockController
 from edge.web.api.corrections import CorrectionController
 from edge.web.api.entrants import EntrantController
 from edge.web.api.events import EventController
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ResultController,
             Router(path="/", route_handlers=[IngestController, LanguagePages], opt=PUBLIC),
             RoleController,
+            ClockController,
             JobController,
             ExportController,
             ExportPages,

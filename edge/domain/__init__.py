@@ -19,6 +19,7 @@ from edge.domain.event import (
 from edge.domain.health import ReaderHealth
 from edge.domain.passing import Passing, PassingMethod, PassingStatus
 from edge.domain.read import TagRead
+from edge.domain.slave_clock import SlaveClockRow
 from edge.domain.sync import ChangeOp, OutboxEntry, SyncAck, SyncInbox
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "RacePoint",
     "ReaderHealth",
     "Sex",
+    "SlaveClockRow",
     "SyncAck",
     "SyncInbox",
     "TagRead",

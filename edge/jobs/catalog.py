@@ -75,7 +75,9 @@ async def forward_to_master(ctx: JobContext, payload: dict[str, Any]) -> dict[st
     if not role.master_url:
         role = role.model_copy(update={"master_url": await _find_master(role)})
     try:
-        async with Forwarder.from_role(role, "master", db_path) as forwarder:
+        every_s = get_settings().clock_probe_every_s
+        forwarding = Forwarder.from_role(role, "master", db_path, clock_every_s=every_s)
+        async with forwarding as forwarder:
             pushing = asyncio.create_task(forwarder.push_once())
             leaving = asyncio.create_task(_until_no_longer(role_file, role))
             try:
