@@ -4,7 +4,9 @@
 best measurement so far (its report); the MASTER stores the report and answers t2 (when
 it received the request) and t3 (when it answers). A round is a few exchanges back to
 back, so the best of the window (smallest round trip) is known at once and reported within
-the round. See ``edge.clocks.ntp`` for the arithmetic.
+the round. The first exchange of a round is not measured: it may open the connection,
+whose handshake would lengthen the way out only and skew the sample. See
+``edge.clocks.ntp`` for the arithmetic.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from edge.clocks.ntp import ClockSample, OffsetFilter
 from edge.errors import InvalidInput, Problem
 
 CLOCK_PATH = "/api/v1/ingest/clock"
-BURST = 3
-"""Exchanges per round."""
+BURST = 4
+"""Exchanges measured per round, after one that only warms the connection up."""
 _US_MAX = 2**62
 
 
@@ -95,8 +97,9 @@ async def measure_round(
     window: OffsetFilter,
     burst: int = BURST,
 ) -> ClockSample:
-    """Run ``burst`` exchanges, each reporting the best so far; return the window's best."""
-    for _ in range(burst):
+    """Run ``burst`` exchanges after a warm-up one, each reporting the best so far; return
+    the window's best."""
+    for exchange in range(burst + 1):
         probe = ClockProbe(device_id=device_id, point=point, t1_us=0, report=report_of(window))
         probe.t1_us = wall_us()
         try:
@@ -114,5 +117,6 @@ async def measure_round(
             raise ProbeFailed(f"an unreadable answer: {response.text[:200]}") from error
         if reply.t1_us != probe.t1_us:
             raise ProbeFailed("the MASTER answered another exchange")
-        window.add(ClockSample.from_timestamps(reply.t1_us, reply.t2_us, reply.t3_us, t4))
+        if exchange:  # the warm-up carried the report only
+            window.add(ClockSample.from_timestamps(reply.t1_us, reply.t2_us, reply.t3_us, t4))
     return window.best()

@@ -13,6 +13,7 @@ declared in ``edge.jobs.box``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import shutil
 from contextlib import suppress
@@ -26,6 +27,7 @@ from sqlmodel import select as select_rows
 from edge.auth.sessions import SessionFiles
 from edge.backup.snapshot import take_snapshot
 from edge.backup.upload import upload_snapshot
+from edge.clocks.alarms import clock_alarms
 from edge.domain import Event
 from edge.errors import InvalidInput
 from edge.jobs.context import JobContext
@@ -34,6 +36,7 @@ from edge.jobs.queue import J, JobQueue
 from edge.jobs.worker import ensure_periodic
 from edge.paths import BoxPaths
 from edge.roleconfig import Role, RoleConfig, load_role, watch_role
+from edge.services.clocks import ClockService
 from edge.services.readers import ReaderHealthService
 from edge.services.results_cache import ResultsCache
 from edge.settings import get_settings
@@ -157,6 +160,10 @@ async def _report_status(
     event: dict[str, str] | None = None
     try:
         readers = await ReaderHealthService(database).list_readers()
+        tolerance_us = round(get_settings().clock_tolerance_ms * 1000)
+        clocks = ClockService(database, tolerance_us)
+        state = await clocks.state(role.device_id, master=role.role is not Role.SLAVE)
+        alarms = [dataclasses.asdict(a) for a in clock_alarms(state, tolerance_us)]
         if role.event:
             async with database.read() as session:
                 found = await session.exec(select_rows(Event).where(Event.slug == role.event))
@@ -186,6 +193,7 @@ async def _report_status(
         "disk_free_pct": 100.0 * disk.free / disk.total,
         "last_backup_us": last_backup,
         "event": event,
+        "clock_alarms": alarms,  # its own clock's, and its SLAVEs' offsets (edge.clocks)
     }
     headers = {"Authorization": f"Bearer {role.central.device_token}"}
     async with httpx.AsyncClient(timeout=10.0) as client:

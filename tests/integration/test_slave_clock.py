@@ -5,7 +5,8 @@ process really sees its clock 250 ms ahead (checked first). It forwards its read
 live MASTER (``chrono-edge serve``), measuring the clocks the NTP way on the way: on
 loopback the offset it measures is within 5 ms of the skew, the MASTER raises the
 ``clock_offset`` alarm and marks the passings made from that SLAVE's reads. The same
-SLAVE without a skew measures about nothing and nothing is marked.
+SLAVE without a skew measures about nothing and nothing is marked. Through the MASTER's
+status report, the alarm reaches central (PostgreSQL) within 30 s.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.roleconfig import RoleConfig, save_role
+from edge.roleconfig import RoleConfig, VpnConfig, save_role
+from tests.e2e.test_public_results_browser import enrolled
 from tests.integration.test_slave_forwarding import KEY, SECOND, master_process
-from tests.servers import free_port
+from tests.servers import box_worker, central_on, chrono_central, free_port
 from tests.syncbox import SLUG, W1_US, crossing, load_box, query, record
 
 pytestmark = pytest.mark.integration
@@ -31,6 +33,9 @@ pytestmark = pytest.mark.integration
 SLAVE = "slave-km5-skewed"
 SKEW_US = 250_000
 WITHIN_US = 5_000
+ADMIN = ("ops", "a long enough password")
+ALARM_WITHIN_S = 30.0
+"""The issue's bound: a skewed SLAVE's alarm reaches central within 30 s."""
 NEEDS = "needs libfaketime: apt install faketime (CI installs it)"
 
 
@@ -139,3 +144,43 @@ def test_a_skewed_slave_is_measured_and_its_passings_marked(tmp_path: Path) -> N
         shown = {s["device_id"]: s["offset_us"] for s in body["clock"]["slaves"]}
         assert abs(shown[SLAVE] - SKEW_US) <= WITHIN_US
         assert body["clock"]["tolerance_us"] == 20_000
+
+
+def central_alerts(base: str, kind: str) -> list[dict[str, str]]:
+    """Central's alerts of ``kind`` now (as its admin)."""
+    answer = httpx.get(f"{base}/api/v1/alerts", auth=ADMIN, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return [a for a in answer.json() if a["kind"] == kind]
+
+
+def test_the_skewed_slave_alarm_reaches_central_on_postgresql(tmp_path: Path) -> None:
+    """The MASTER's worker reports the SLAVE's offset with its status; central raises it."""
+    _faketime_or_skip()
+    with central_on("postgresql", tmp_path) as (central, database_url):
+        chrono_central(database_url, "user", "create", ADMIN[0], "--password-stdin", stdin=ADMIN[1])
+        link = enrolled(central, database_url, SLUG)
+        master = load_box(tmp_path / "master" / "edge.db")
+        master_role = tmp_path / "master" / "reader.json"
+        role = RoleConfig(
+            role="master",
+            event=SLUG,
+            point="FINISH",
+            event_key=KEY,
+            central=link,
+            vpn=VpnConfig(enabled=False),
+        )
+        save_role(master_role, role)
+        with (
+            master_process(master, master_role, free_port()) as base,
+            box_worker(master, master_role, tmp_path / "master"),
+        ):
+            skewed_db, skewed_role = slave_box(tmp_path, SLAVE, base, first_tag=1)
+            forward_once(skewed_db, skewed_role, SKEW_US)
+            started = time.monotonic()
+            while not (alerts := central_alerts(central, "clock_offset")):
+                if time.monotonic() - started > ALARM_WITHIN_S:
+                    pytest.fail(f"no clock_offset alert on central within {ALARM_WITHIN_S} s")
+                time.sleep(0.5)
+    [alert] = alerts
+    assert alert["device_id"] == link.device_id  # the MASTER reports its SLAVE
+    assert alert["detail"].startswith(f"{SLAVE}: the SLAVE at KM5 is +2")  # +249.x / +250.x ms
