@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edge.clocks.chrony import ChronyState
+from edge.phrase import Phrase
 
 DEFAULT_TOLERANCE_US = 20_000
 """A SLAVE or a reader further off than this (20 ms) raises an alarm."""
@@ -78,9 +79,14 @@ def clock_alarms(state: ClockState, tolerance_us: int = DEFAULT_TOLERANCE_US) ->
                 ClockAlarm(
                     "clock_offset",
                     slave.device_id,
-                    f"the SLAVE at {slave.point or '?'} is {slave.offset_us / 1000:+.1f} ms off"
-                    f" the MASTER's clock (tolerance {ms:g} ms): its passings are marked;"
-                    " check chrony on the SLAVE (`chronyc sources`)",
+                    Phrase(
+                        "the SLAVE at {point} is {offset:+.1f} ms off the MASTER's clock"
+                        " (tolerance {tolerance:g} ms): its passings are marked; check chrony"
+                        " on the SLAVE (`chronyc sources`)",
+                        point=slave.point or "?",
+                        offset=slave.offset_us / 1000,
+                        tolerance=ms,
+                    ),
                 )
             )
     for reader in state.readers:
@@ -90,8 +96,13 @@ def clock_alarms(state: ClockState, tolerance_us: int = DEFAULT_TOLERANCE_US) ->
                 ClockAlarm(
                     "reader_clock_drift",
                     reader.reader,
-                    f"reader {reader.reader}'s clock drifted {reader.drift_us / 1000:+.1f} ms"
-                    f" since connect (tolerance {ms:g} ms): reconnect it to measure it again",
+                    Phrase(
+                        "reader {reader}'s clock drifted {drift:+.1f} ms since connect"
+                        " (tolerance {tolerance:g} ms): reconnect it to measure it again",
+                        reader=reader.reader,
+                        drift=reader.drift_us / 1000,
+                        tolerance=ms,
+                    ),
                 )
             )
     return alarms
@@ -103,12 +114,12 @@ def unsynchronised_reason(chrony: ChronyState) -> str:
         return chrony.problem
     tracking = chrony.tracking
     if tracking is not None and tracking.local:
-        return (
+        return Phrase(
             "no time source: this box serves its own clock to the event LAN (after a power cut"
             " without network it may be hours off); connect it to the internet or a GPS, or"
             " check the time before the start"
         )
-    return (
+    return Phrase(
         "the clock is not synchronised: no time source is reachable (the MASTER for a SLAVE,"
         " the internet or a GPS for the MASTER); check the network, then `chronyc sources`"
     )

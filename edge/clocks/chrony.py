@@ -18,6 +18,7 @@ import shutil
 from dataclasses import dataclass, field
 
 from edge.clocks.errors import ChronyUnreadable
+from edge.phrase import Phrase
 
 CHRONYC = "chronyc"
 TIMEOUT_S = 3.0
@@ -181,16 +182,22 @@ async def read_chrony(
     """
     if shutil.which(chronyc) is None:
         return ChronyState(
-            problem=f"{chronyc} is not installed (Debian: apt install chrony): clock state unknown"
+            problem=Phrase(
+                "{tool} is not installed (Debian: apt install chrony): clock state unknown",
+                tool=chronyc,
+            )
         )
     try:
         tracking = parse_tracking(await _chronyc(chronyc, host, "tracking", timeout_s))
         sources = parse_sources(await _chronyc(chronyc, host, "sources", timeout_s))
     except _NotRunning as error:
         return ChronyState(
-            problem=f"chronyd is not running ({error}): clock state unknown;"
-            " start it with `systemctl start chrony`"
+            problem=Phrase(
+                "chronyd is not running ({error}): clock state unknown;"
+                " start it with `systemctl start chrony`",
+                error=str(error),
+            )
         )
     except (ChronyUnreadable, OSError) as error:
-        return ChronyState(problem=f"clock state unknown: {error}")
+        return ChronyState(problem=Phrase("clock state unknown: {error}", error=str(error)))
     return ChronyState(tracking, sources)
