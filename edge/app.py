@@ -25,6 +25,7 @@ from edge.store import migrate
 from edge.store.database import Database
 from edge.web.api.alarms import AlarmController
 from edge.web.api.arrivals import ArrivalController
+from edge.web.api.clock import ClockController
 from edge.web.api.corrections import CorrectionController
 from edge.web.api.entrants import EntrantController
 from edge.web.api.events import EventController
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SignoffController,
             Router(path="/", route_handlers=[IngestController, LanguagePages], opt=PUBLIC),
             RoleController,
+            ClockController,
             JobController,
             ExportController,
             ExportPages,

@@ -86,6 +86,19 @@ class Settings(BaseSettings):
         description="Alarm when a change has waited this long in the outbox (to the MASTER on"
         " a SLAVE, to central on an enrolled MASTER): the backlog grows, nothing drains it.",
     )
+    clock_tolerance_ms: float = Field(
+        default=20.0,
+        gt=0,
+        description="Clocks: a SLAVE further than this from its MASTER's clock, or a reader"
+        " whose clock drifted this far since connect, raises an alarm; that SLAVE's passings"
+        " are marked on the MASTER (docs/race-day.md, Clocks).",
+    )
+    clock_probe_every_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Clocks: how often a SLAVE measures its clock's offset to the MASTER's"
+        " (one request and its answer, the NTP way) and reports it.",
+    )
     tunnel_check_every_s: float = Field(
         default=30.0, gt=0, description="How often the worker brings a fallen tunnel back up."
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
@@ -32,6 +32,14 @@ class ReaderState(BaseModel):
     connected: bool
 
 
+class ClockAlarmIn(BaseModel):
+    """A clock alarm of the box (edge.clocks.alarms): its code, what it is about, what to do."""
+
+    code: str = Field(pattern=r"^[a-z_]{1,40}$")  # clock_unsynchronised | clock_offset | ...
+    subject: str = Field(max_length=100)  # "box", a SLAVE's device id, a reader
+    detail: str = Field(max_length=500)
+
+
 class EventIn(BaseModel):
     """The event the box is timing, as its event file names it."""
 
@@ -54,6 +62,7 @@ class StatusIn(BaseModel):
     event: EventIn | None = None
     # None: a box too old to report alarms (its open alarms are left as they are).
     alarms: list[AlarmIn] | None = Field(default=None, max_length=200)
+    clock_alarms: list[ClockAlarmIn] = Field(default_factory=list, max_length=64)
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class DeviceView:
     readers: list[dict[str, object]]
     hub_running: bool = False
     handshake_age_s: float | None = None  # None: never, or no hub
+    clock_alarms: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def heartbeat_fresh(self) -> bool:
@@ -108,7 +118,7 @@ class Alert:
     device_id: str
     hostname: str
     event: str
-    kind: str  # silent | tunnel_down | reader_disconnected | sync_lag | disk_low
+    kind: str  # silent | tunnel_down | reader_disconnected | sync_lag | disk_low | clock_...
     detail: str
 
 
@@ -137,6 +147,7 @@ class FleetService:
             row.disk_free_pct = status.disk_free_pct
             row.last_backup_us = status.last_backup_us
             row.received_us = now
+            row.clock_alarms = json.dumps([a.model_dump() for a in status.clock_alarms])
             session.add(row)
             if status.event is not None:
                 await _record_event(session, device.id, status.event, now)
@@ -175,7 +186,8 @@ class FleetService:
         return sorted(today, key=lambda e: e.name)
 
     async def alerts(self, *, now: int | None = None) -> list[Alert]:
-        """Alerts: silent > 60 s, tunnel down > 180 s, reader off, sync lag > 60 s, disk < 10 %."""
+        """Alerts: silent > 60 s, tunnel down > 180 s, reader off, sync lag > 60 s, disk < 10 %,
+        and the clock alarms the box reported (edge.clocks.alarms: unsynchronised, offset)."""
         found: list[Alert] = []
         for view in await self.devices(now=now):
 
@@ -194,6 +206,9 @@ class FleetService:
                 alert("sync_lag", f"{view.pending_changes} changes wait, oldest {view.lag_s:.0f} s")
             if view.disk_free_pct is not None and view.disk_free_pct < DISK_ALERT_PCT:
                 alert("disk_low", f"{view.disk_free_pct:.1f} % of the disk is free")
+            if view.heartbeat_fresh:  # a silent box's last word on its clocks is stale
+                for clock in view.clock_alarms:
+                    alert(clock["code"], f"{clock['subject']}: {clock['detail']}")
         return found
 
 
@@ -243,4 +258,5 @@ def _view(
         readers=json.loads(status.readers) if status else [],
         hub_running=handshakes is not None,
         handshake_age_s=handshakes.get(device.id) if handshakes is not None else None,
+        clock_alarms=json.loads(status.clock_alarms or "[]") if status else [],
     )

@@ -96,6 +96,7 @@ class DeviceStatus(CentralModel, table=True):
     disk_free_pct: float | None = None
     last_backup_us: int | None = Micros()
     received_us: int = Micros()
+    clock_alarms: str | None = None  # JSON list of {code, subject, detail}; None: never said
 
 
 class Backup(CentralModel, table=True):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import box_paths, database_path, role_file_option
+from edge.cli.base import box_paths, box_settings, database_path, role_file_option
 from edge.cli.output import print_json
 from edge.store import migrate
 
@@ -39,9 +39,11 @@ def push_outbox(
     path = database_path(ctx)
     migrate.upgrade(path)
     role = load_role(role_file or box_paths(ctx).role_file)
+    clock_every_s = box_settings(ctx).clock_probe_every_s
 
     async def _main() -> None:
-        async with Forwarder.from_role(role, target, path) as forwarder:
+        forwarding = Forwarder.from_role(role, target, path, clock_every_s=clock_every_s)
+        async with forwarding as forwarder:
             if once:
                 acked = await forwarder.push_once()
                 lag = await asyncio.to_thread(forwarder.outbox.lag)

@@ -21,6 +21,7 @@ from edge.domain.health import ReaderHealth
 from edge.domain.passing import Passing, PassingMethod, PassingStatus
 from edge.domain.read import TagRead
 from edge.domain.signoff import ResultsState, ResultsVersion
+from edge.domain.slave_clock import SlaveClockRow
 from edge.domain.sync import ChangeOp, OutboxEntry, SyncAck, SyncInbox
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ResultsState",
     "ResultsVersion",
     "Sex",
+    "SlaveClockRow",
     "SyncAck",
     "SyncInbox",
     "TagRead",

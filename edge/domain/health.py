@@ -13,7 +13,8 @@ class ReaderHealth(SQLModel, table=True):
 
     ``reads_per_s`` is a JSON object antenna -> reads per second over the last
     interval; ``clock_offset_us`` is box time minus reader time, measured at
-    connect (a reader without a real-time clock is off by decades).
+    connect (a reader without a real-time clock is off by decades); ``clock_drift_us`` how
+    far reader time minus box time (at receipt of its reports) moved since then.
     """
 
     __tablename__ = "reader_health"
@@ -32,3 +33,4 @@ class ReaderHealth(SQLModel, table=True):
     last_error: str = ""
     pid: int = 0
     updated_us: int = 0
+    clock_drift_us: int | None = None  # how far the reader's offset moved since connect

@@ -53,3 +53,6 @@ class Passing(SQLModel, table=True):
     created_us: int
     # A backup-line passing's pair: the stored passing it confirms or disagrees with.
     pair_id: str | None = None
+    # Derived on a MASTER from a SLAVE's reads while that SLAVE's clock was further from
+    # the MASTER's than the tolerance: its offset then (µs, SLAVE minus MASTER). None: trusted.
+    clock_offset_us: int | None = None

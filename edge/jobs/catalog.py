@@ -13,6 +13,7 @@ declared in ``edge.jobs.box``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import shutil
 from contextlib import suppress
@@ -27,6 +28,7 @@ from edge.alarms.service import alarm_json, current_alarms
 from edge.auth.session_files import SessionFolder
 from edge.backup.snapshot import take_snapshot
 from edge.backup.upload import upload_snapshot
+from edge.clocks.alarms import clock_alarms
 from edge.domain import Event
 from edge.errors import InvalidInput
 from edge.heap import give_back_free_memory
@@ -36,6 +38,7 @@ from edge.jobs.queue import J, JobQueue
 from edge.jobs.worker import ensure_periodic
 from edge.paths import BoxPaths
 from edge.roleconfig import Role, RoleConfig, load_role, watch_role
+from edge.services.clocks import ClockService
 from edge.services.readers import ReaderHealthService
 from edge.services.results_cache import ResultsCache
 from edge.settings import get_settings
@@ -77,7 +80,9 @@ async def forward_to_master(ctx: JobContext, payload: dict[str, Any]) -> dict[st
     if not role.master_url:
         role = role.model_copy(update={"master_url": await _find_master(role)})
     try:
-        async with Forwarder.from_role(role, "master", db_path) as forwarder:
+        every_s = get_settings().clock_probe_every_s
+        forwarding = Forwarder.from_role(role, "master", db_path, clock_every_s=every_s)
+        async with forwarding as forwarder:
             pushing = asyncio.create_task(forwarder.push_once())
             leaving = asyncio.create_task(_until_no_longer(role_file, role))
             try:
@@ -157,6 +162,10 @@ async def _report_status(
     event: dict[str, str] | None = None
     try:
         readers = await ReaderHealthService(database).list_readers()
+        tolerance_us = round(get_settings().clock_tolerance_ms * 1000)
+        clocks = ClockService(database, tolerance_us)
+        state = await clocks.state(role.device_id, master=role.role is not Role.SLAVE)
+        alarms = [dataclasses.asdict(a) for a in clock_alarms(state, tolerance_us)]
         if role.event:
             async with database.read() as session:
                 found = await session.exec(select_rows(Event).where(Event.slug == role.event))
@@ -188,6 +197,7 @@ async def _report_status(
         "event": event,
         # Every report lists what is wrong now; central raises what is new, clears the rest.
         "alarms": [alarm_json(a) for a in await current_alarms(get_settings(), box_paths(ctx))],
+        "clock_alarms": alarms,  # its own clock's, and its SLAVEs' offsets (edge.clocks)
     }
     headers = {"Authorization": f"Bearer {role.central.device_token}"}
     async with httpx.AsyncClient(timeout=10.0) as client:

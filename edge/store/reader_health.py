@@ -30,6 +30,7 @@ class HealthRow:
     last_error: str
     pid: int
     updated_us: int
+    clock_drift_us: int | None = None  # how far reader minus box time moved since connect
 
 
 _COLUMNS = [field.name for field in fields(HealthRow)]

@@ -8,6 +8,9 @@ the MASTER takes only two kinds of change from it:
   recomputes *its own* derived passings of the tags concerned at that point;
 - **manual passings** (a bib typed on the SLAVE), upserted and deleted by id.
 
+The passings derived from a SLAVE's reads while its last clock report
+(``slave_clock``, edge.clocks) was beyond the tolerance are marked with that offset.
+
 Passings the SLAVE *derived* from its reads (quadreg, strongest, first) and
 imported ones are skipped, though acknowledged: the MASTER derives passings
 from the very same reads with the point's settings, so applying the SLAVE's
@@ -39,11 +42,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from edge.auth.limiter import LastingLimiter
+from edge.clocks.alarms import DEFAULT_TOLERANCE_US
 from edge.domain import Event, PassingMethod, PassingStatus, TimingPoint
 from edge.domain.clock import now_us
 from edge.errors import InvalidInput, NotFound, Problem, Unauthorized
 from edge.roleconfig import Role, RoleConfig, load_role
 from edge.services import reads as read_service
+from edge.services.clocks import mark_passings
 from edge.store.database import Database
 from edge.sync.protocol import (
     Ack,
@@ -80,11 +85,17 @@ class InboxService:
     """Receives SLAVEs' batches on the MASTER (``POST /api/v1/ingest/batches``)."""
 
     def __init__(
-        self, db: Database, role_file: Path, key_attempts: LastingLimiter | None = None
+        self,
+        db: Database,
+        role_file: Path,
+        key_attempts: LastingLimiter | None = None,
+        *,
+        clock_tolerance_us: int = DEFAULT_TOLERANCE_US,
     ) -> None:
         self.db = db
         self.role_file = role_file
         self.key_attempts = key_attempts  # wrong event keys per client address
+        self.clock_tolerance_us = clock_tolerance_us  # beyond it a SLAVE's passings are marked
 
     async def authenticate(self, authorization: str | None, client: str = "?") -> None:
         """Check the event key before the body is read (a stranger's costs nothing); wrong
@@ -128,6 +139,12 @@ class InboxService:
                 settings = read_service.point_settings(point)
                 # The same session, so passings move in the reads' own transaction.
                 await read_service.rebuild_point(session, event, point, settings, epcs=epcs)
+                # A SLAVE whose clock is off: its passings are marked, not silently trusted.
+                times = [r["corrected_time_us"] for r in plan.reads if r["point_id"] == point_id]
+                span = (min(times), max(times))
+                await mark_passings(
+                    session, batch.device_id, point_id, epcs, span, self.clock_tolerance_us
+                )
             await connection.execute(
                 text(
                     "INSERT INTO sync_inbox (device_id, last_seq, updated_us)"

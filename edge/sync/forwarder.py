@@ -12,6 +12,11 @@ costs a resend, never a change: the receiver applies each seq once.
 
 ``run_forever`` retries for ever with exponential backoff and jitter (0.5 s
 doubling up to 30 s) and never drops a change because of its age or size.
+
+Towards the MASTER, each push first measures this box's clock against the MASTER's (a
+round of NTP-style exchanges, every ``clock_every_s``; edge.clocks.probe) and reports it,
+so the MASTER knows the offset before it applies the reads: it marks the passings of a
+SLAVE further off than the tolerance. A failed measurement never stops the push.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -32,7 +38,10 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from edge.clocks.ntp import OffsetFilter
+from edge.clocks.probe import ProbeFailed, measure_round, wall_us
 from edge.roleconfig import Role, RoleConfig
+from edge.store.slave_clocks import record_clock
 from edge.sync.errors import (
     OutboxDiverged,
     SyncError,
@@ -75,6 +84,11 @@ _READS: dict[str, int] = {}
 """The newest version each receiver (by URL) named, for this process: the worker runs a
 Forwarder per job, and each would otherwise first try its newest version on an older
 receiver. Any answer updates it (a receiver updated meanwhile is read at once)."""
+CLOCK_EVERY_S = 5.0
+"""How often a SLAVE measures its clock against the MASTER's (settings.clock_probe_every_s)."""
+_CLOCKS: dict[str, tuple[OffsetFilter, list[float]]] = {}
+"""Per MASTER URL and device: the recent clock samples and when the last round ran (the
+worker runs a Forwarder per job; the window must outlive each)."""
 
 
 class Forwarder:
@@ -93,6 +107,8 @@ class Forwarder:
         backoff_initial_s: float = BACKOFF_INITIAL_S,
         backoff_max_s: float = BACKOFF_MAX_S,
         protocol: int = PROTOCOL_VERSION,
+        point: str = "",
+        clock_every_s: float | None = None,
     ) -> None:
         if target_name not in PATHS:
             raise ValueError(f"unknown target {target_name!r} (targets: {', '.join(PATHS)})")
@@ -118,16 +134,35 @@ class Forwarder:
             "Content-Encoding": "gzip",
         }
         self._client = httpx.AsyncClient(base_url=self.url, timeout=TIMEOUT)
+        self.point = point
+        # Only towards a MASTER: central's clock is not the event's reference.
+        self.clock_every_s = clock_every_s if target_name == "master" else None
+        self.db_path = db_path
 
     @classmethod
-    def from_role(cls, role: RoleConfig, target_name: str, db_path: Path) -> Forwarder:
+    def from_role(
+        cls,
+        role: RoleConfig,
+        target_name: str,
+        db_path: Path,
+        *,
+        clock_every_s: float = CLOCK_EVERY_S,
+    ) -> Forwarder:
         """The forwarder reader.json describes: a SLAVE's to its MASTER, or the box's to central."""
         if target_name == "master":
             if role.role is not Role.SLAVE or not role.master_url:
                 raise SyncNotConfigured(
                     "this box is the MASTER: only a SLAVE forwards (set role and master_url)"
                 )
-            return cls("master", role.master_url, role.event_key, db_path, device_id=role.device_id)
+            return cls(
+                "master",
+                role.master_url,
+                role.event_key,
+                db_path,
+                device_id=role.device_id,
+                point=role.point or "",
+                clock_every_s=clock_every_s,
+            )
         if target_name == "central":
             if role.central is None:
                 raise SyncNotConfigured("this box is not enrolled: run `chrono-edge enroll` first")
@@ -158,11 +193,42 @@ class Forwarder:
         SyncRejected when it refuses a batch; the failure is recorded in
         ``sync_ack`` and the changes stay pending.
         """
+        await self.measure_clock()
         try:
             return await self._drain()
         except SyncError as error:
             await asyncio.to_thread(self.outbox.record_failure, error.message)
             raise
+
+    async def measure_clock(self, *, force: bool = False) -> None:
+        """Towards a MASTER: a round of clock exchanges if ``clock_every_s`` passed (or
+        ``force``), the best recent sample reported to it and kept in this box's database."""
+        if self.clock_every_s is None:
+            return
+        window, last = _CLOCKS.setdefault(f"{self.url}|{self.device_id}", (OffsetFilter(), [0.0]))
+        now = time.monotonic()
+        if not force and last[0] and now - last[0] < self.clock_every_s:
+            return
+        last[0] = now
+        headers = {"Authorization": self._headers["Authorization"]}
+        headers["Content-Type"] = "application/json"
+        try:
+            best = await measure_round(
+                self._client, headers, device_id=self.device_id, point=self.point, window=window
+            )
+        except ProbeFailed as error:
+            log.warning("cannot measure the clock against the MASTER at %s: %s", self.url, error)
+            return
+        values = {
+            "device_id": self.device_id,
+            "point": self.point,
+            "offset_us": best.offset_us,
+            "delay_us": best.delay_us,
+            "samples": len(window),
+            "measured_us": best.measured_us,
+            "received_us": wall_us(),
+        }
+        await asyncio.to_thread(record_clock, self.db_path, values)
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = IDLE_S) -> None:
         """Push until ``stop`` is set: drain, look again every ``idle_s``, retry failures."""

@@ -36,6 +36,7 @@ class DeviceOut:
     readers: list[dict[str, object]]
     hub_running: bool
     handshake_age_s: float | None
+    clock_alarms: list[dict[str, str]]  # the box's clock alarms, as it last reported them
     online: bool
     tunnel: str  # "no tunnel", "never" or the handshake's age
 

@@ -9,6 +9,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromHeader
 
 from edge.auth.limiter import LastingLimiter
+from edge.clocks.probe import ClockReply, read_probe, wall_us
+from edge.services.clocks import ClockService
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.sync.apply import InboxService
@@ -24,7 +26,8 @@ def provide_inbox(
     key_attempts: NamedDependency[LastingLimiter],
 ) -> InboxService:
     """Dependency: the inbox of SLAVEs' batches, checked against this box's reader.json."""
-    return InboxService(db, settings.paths.role_file, key_attempts)
+    tolerance_us = round(settings.clock_tolerance_ms * 1000)
+    return InboxService(db, settings.paths.role_file, key_attempts, clock_tolerance_us=tolerance_us)
 
 
 class IngestController(Controller):
@@ -58,3 +61,21 @@ class IngestController(Controller):
         return await inbox.receive(
             body, headers.get("content-encoding"), headers.get(PROTOCOL_HEADER)
         )
+
+    @post("/clock", status_code=200)
+    async def exchange_clock(
+        self,
+        request: Request[Any, Any, Any],
+        authorization: FromHeader[str | None],
+        inbox: NamedDependency[InboxService],
+    ) -> ClockReply:
+        """A SLAVE's clock exchange: t2 and t3 on this MASTER's clock; its report stored.
+
+        The NTP way (edge.clocks.probe): the SLAVE computes its offset from t1..t4 and
+        reports its best recent one in the next exchange.
+        """
+        received = wall_us()
+        await inbox.authenticate(authorization, client_address(request))  # before the body
+        probe = read_probe(await request.body())
+        await ClockService(inbox.db).record_report(probe)
+        return ClockReply(t1_us=probe.t1_us, t2_us=received, t3_us=wall_us())

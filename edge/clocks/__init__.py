@@ -1,0 +1,1 @@
+"""Clocks the operator can trust: chrony's state, a SLAVE's offset to its MASTER, alarms."""
