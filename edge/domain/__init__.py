@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from edge.domain.archive import ArchiveState, EventArchive
 from edge.domain.attempts import FAILED_ATTEMPT
 from edge.domain.correction import Correction, CorrectionKind
 from edge.domain.entrant import Entrant, ManualStatus, Sex
@@ -24,12 +25,14 @@ from edge.domain.sync import ChangeOp, OutboxEntry, SyncAck, SyncInbox
 __all__ = [
     "FAILED_ATTEMPT",
     "AgeReference",
+    "ArchiveState",
     "Category",
     "ChangeOp",
     "Correction",
     "CorrectionKind",
     "Entrant",
     "Event",
+    "EventArchive",
     "ManualStatus",
     "OutboxEntry",
     "Passing",
