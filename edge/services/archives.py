@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,8 @@ JOB_KIND = "archive.event"
 QUEUE = "backup"  # with the snapshots: one upload to central at a time
 UPLOAD_TRIES = 3  # quick retries of a dropped link inside one run; the job queue retries later
 IN_PROGRESS = (ArchiveState.BUILDING, ArchiveState.UPLOADING)
+DERIVED = ("results_snapshot",)
+"""Outbox rows computed from the event's data (published results): not changes to archive."""
 
 Step = Callable[[int, str], Awaitable[None]]
 
@@ -264,15 +267,19 @@ class ArchiveService:
         for path in files:
             path.unlink(missing_ok=True)
         (self.paths.archives_folder / archive_file_name(slug, row.id)).unlink(missing_ok=True)
+        # The live-results documents hold the entrants' names too (ResultsCache's folder).
+        await asyncio.to_thread(
+            shutil.rmtree, self.paths.cache_folder / "results" / slug, ignore_errors=True
+        )
         return PurgeReport(slug, row.id, rows, len(files))
 
     def _changes_after(self, slug: str, seq: int) -> int:
         connection = connect(self.db.path)
         try:
             row = connection.execute(
-                "SELECT count(*) FROM outbox"
-                " WHERE seq > ? AND json_extract(payload, '$.event') = ?",
-                [seq, slug],
+                "SELECT count(*) FROM outbox WHERE seq > ? AND table_name NOT IN"
+                f" ({', '.join('?' * len(DERIVED))}) AND json_extract(payload, '$.event') = ?",
+                [seq, *DERIVED, slug],
             ).fetchone()
         finally:
             connection.close()
