@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -13,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from central.backups.archives import ArchiveService
 from central.backups.service import BackupService
 from central.backups.store import FileSystemBackupStore
 from central.services.alarms import AlarmService, alarm_channels
@@ -30,6 +32,7 @@ from central.settings import CentralSettings, get_settings
 from central.store import migrate
 from central.store.database import CentralDatabase
 from central.vpn.service import HubService
+from central.web.api.archives import ArchiveController
 from central.web.api.backups import BackupController
 from central.web.api.enroll import EnrollController
 from central.web.api.fleet import FleetController
@@ -48,6 +51,8 @@ from edge.web.sessions import login_sessions
 
 VERSION = version("chronoedge")
 TEMPLATES = Path(__file__).with_name("web") / "templates"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -84,11 +89,22 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     sessions = SessionFiles(settings.data_dir / "sessions")
     pruner = session_pruner(sessions, settings.sessions_prune_s)
     backups = BackupService(
-        database, FileSystemBackupStore(settings.data_dir / "backups"), settings.backups_keep
+        database,
+        FileSystemBackupStore(settings.data_dir / "backups"),
+        settings.backups_keep,
+        settings.backup_recipient,
     )
+    archives = ArchiveService(backups)
 
     async def migrate_database() -> None:
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
+
+    async def seal_stored_backups() -> None:
+        # Backups stored before the fleet key was set are sealed now (docs/operations.md).
+        if settings.backup_recipient:
+            sealed = await backups.seal_stored()
+            if sealed:
+                log.warning("sealed %d stored backups with the fleet backup key", sealed)
 
     return Litestar(
         route_handlers=[
@@ -96,6 +112,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             EnrollController,
             SyncController,
             BackupController,
+            ArchiveController,
             FleetController,
             PublicController,
             PageController,
@@ -116,6 +133,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "devices": Provide(lambda: devices, sync_to_thread=False),
             "replication": Provide(lambda: replication, sync_to_thread=False),
             "backups": Provide(lambda: backups, sync_to_thread=False),
+            "archives": Provide(lambda: archives, sync_to_thread=False),
             "users": Provide(lambda: users, sync_to_thread=False),
             "fleet": Provide(lambda: fleet, sync_to_thread=False),
             "alarms": Provide(lambda: alarms, sync_to_thread=False),
@@ -125,7 +143,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
         request_max_body_size=settings.request_max_bytes,
-        on_startup=[migrate_database, refresher.start, pruner.start, pusher.start],
+        on_startup=[migrate_database, seal_stored_backups, refresher.start, pruner.start, pusher.start],
         on_shutdown=[refresher.stop, pruner.stop, pusher.stop, database.close],
         openapi_config=OpenAPIConfig(
             title="ChronoEdge central API", version=VERSION, path="/schema"

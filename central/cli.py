@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from importlib.metadata import version
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -232,6 +233,55 @@ def enroll_token_create(event_slug: str, ttl_s: int | None, as_json: bool) -> No
         click.echo(issued.token)
         expires = from_us(issued.expires_us).isoformat()
         click.echo(f"event {issued.event_slug}, single use, expires {expires}", err=True)
+
+
+@cli.group("backup-key")
+def backup_key() -> None:
+    """The fleet backup key: backups and event archives are sealed with its recipient."""
+
+
+@backup_key.command("new")
+@click.argument("identity", type=click.Path(dir_okay=False, path_type=Path))
+def backup_key_new(identity: Path) -> None:
+    """Write a new key's IDENTITY file (0600; keep it off central, with a copy offline) and
+    print its recipient, the public part boxes and central are given."""
+    from edge.sealing import SealError, new_identity
+
+    try:
+        recipient = new_identity(identity)
+    except SealError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(recipient)
+    click.echo(
+        f"identity written to {identity}: whoever holds it reads every backup and archive,"
+        " and without it none can be restored (docs/operations.md)",
+        err=True,
+    )
+
+
+@cli.group()
+def backups() -> None:
+    """Backups of the fleet's boxes as central stores them."""
+
+
+@backups.command("seal")
+def backups_seal() -> None:
+    """Seal with the fleet key every backup still stored as its box sent it (also at start-up)."""
+    from central.backups.service import BackupService
+    from central.backups.store import FileSystemBackupStore
+
+    settings = get_settings()
+    if not settings.backup_recipient:
+        raise click.ClickException(
+            "CHRONO_CENTRAL_BACKUP_RECIPIENT is not set: `chrono-central backup-key new` makes one"
+        )
+    store = FileSystemBackupStore(settings.data_dir / "backups")
+    count = _run(
+        lambda db: BackupService(
+            db, store, settings.backups_keep, settings.backup_recipient
+        ).seal_stored()
+    )
+    click.echo(f"{count} backups sealed with the fleet backup key")
 
 
 def main() -> None:

@@ -70,6 +70,12 @@ class CentralSettings(BaseSettings):
     backups_keep: int = Field(
         default=5, ge=1, le=1000, description="Complete backups kept per device (older pruned)."
     )
+    backup_recipient: str = Field(
+        default="",
+        description="The fleet backup key's public recipient (age1..., printed by `chrono-central"
+        " backup-key new`): every backup is sealed with it at rest, and stored plaintext ones at"
+        " start-up. Empty: backups stay as the boxes sent them (docs/operations.md).",
+    )
     ota_dir: Path | None = Field(
         default=None,
         description="The update repository central serves (chrono-ota --repo); empty: "

@@ -6,7 +6,7 @@ object has two roots (docs/operations.md, "Where a box keeps its files"):
 
     /etc/chronoedge/       config: reader.json, keys/, setup-pin.txt
     /var/lib/chronoedge/   state: edge.db, admin.json, sessions/, cache/, exports/,
-                           backups/, ota/
+                           backups/, archives/, ota/
 
 A setting naming one file or folder (``CHRONO_EDGE_DB``, ``CHRONO_EDGE_ROLE_FILE``,
 ...) overrides that one path and nothing else.
@@ -43,6 +43,7 @@ class BoxPaths:
     cache_folder: Path  # live-results documents (results/<event>/<race>.json)
     exports_folder: Path
     backups_folder: Path  # snapshots on their way to central
+    archives_folder: Path  # sealed event archives on their way to central (kept until purged)
     ota_folder: Path  # over-the-air updates: state files, TUF metadata, bundles (ota.layout)
     downloads_folder: Path  # OTA release bundles on their way in
 
@@ -65,6 +66,7 @@ class BoxPaths:
             "cache_folder": data_dir / "cache",
             "exports_folder": data_dir / "exports",
             "backups_folder": data_dir / "backups",
+            "archives_folder": data_dir / "archives",
             "ota_folder": data_dir / "ota",
             "downloads_folder": data_dir / "ota" / "downloads",
         }

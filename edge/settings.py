@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     backup_every_s: float = Field(
         default=900.0, gt=0, description="How often a snapshot is uploaded to central."
     )
+    backup_recipient: str = Field(
+        default="",
+        description="The fleet backup key's public recipient (age1..., printed by `chrono-central"
+        " backup-key new`; Ansible sets it): event archives are sealed with it. Empty: archiving"
+        " is refused until it is set (docs/race-day.md).",
+    )
     backup_tolerance_s: float = Field(
         default=1.0,
         ge=0,

@@ -100,19 +100,25 @@ class DeviceStatus(CentralModel, table=True):
 
 
 class Backup(CentralModel, table=True):
-    """A compressed SQLite snapshot of a box, uploaded in chunks; complete once verified."""
+    """A file a box uploaded in chunks, complete once verified: a compressed SQLite snapshot
+    (kind "snapshot"), or an event's archive the box sealed itself (kind "archive")."""
 
     __tablename__ = "backup"
 
     id: str = Field(default_factory=new_id, primary_key=True)
     device_id: str = Field(foreign_key="device.id", index=True)
-    sha256: str  # of the compressed file
+    sha256: str  # of the file as stored (once sealed at rest: of the sealed file)
     size: int = Field(sa_type=BigInteger)
     received: int = Field(default=0, sa_type=BigInteger)
     seq: int = Field(default=0, sa_type=BigInteger)  # last outbox seq inside the snapshot
     complete: bool = False
     created_us: int = Micros()
     completed_us: int | None = Micros()
+    kind: str = "snapshot"
+    event_slug: str | None = None  # an archive's event
+    sealed: bool = False
+    uploaded_sha256: str | None = None  # a snapshot sealed at rest: the sha256 the box sent
+    verified_us: int | None = Micros()  # an archive: when central last re-read and checked it
 
 
 class PublicResults(CentralModel, table=True):

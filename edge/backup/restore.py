@@ -19,6 +19,7 @@ from edge.errors import ChronoEdgeError
 from edge.fleet.http import answer_json
 from edge.fleet.identity import device_serial
 from edge.roleconfig import CentralLink, load_role, save_role
+from edge.sealing import AGE_MAGIC, SealError, is_sealed, load_identity, open_file
 from edge.store.files import move_into_place, sync_file
 from edge.store.sqlite import private_database
 from edge.vpn.keys import ensure_keypair
@@ -44,9 +45,16 @@ class RestoreReport:
 
 
 def restore_from_central(
-    central_url: str, device_id: str, auth: tuple[str, str], db_path: Path
+    central_url: str,
+    device_id: str,
+    auth: tuple[str, str],
+    db_path: Path,
+    identity: Path | None = None,
 ) -> RestoreReport:
-    """Download, verify and replay into a new file, then move it into place (never half done)."""
+    """Download, verify and replay into a new file, then move it into place (never half done).
+
+    A backup central sealed at rest opens only with the fleet backup key's ``identity``.
+    """
     if db_path.exists() and db_path.stat().st_size > 0:
         raise RestoreFailed(f"{db_path} already exists; move it away to restore into a fresh box")
     base = f"{central_url.rstrip('/')}/api/v1/devices/{device_id}"
@@ -57,6 +65,7 @@ def restore_from_central(
         with httpx.Client(auth=auth, timeout=TIMEOUT_S) as client:
             latest = _json(client.get(f"{base}/backups/latest"))
             _download(client, f"{base}/backups/{latest['id']}/file", packed, latest["sha256"])
+            _unseal(packed, identity)
             private_database(work)  # the restored entrants' data: the owner's alone
             with gzip.open(packed, "rb") as source, work.open("wb") as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
@@ -154,6 +163,24 @@ def _download(client: httpx.Client, url: str, target: Path, sha256: str) -> None
             file.write(chunk)
     if digest.hexdigest() != sha256:
         raise RestoreFailed("the downloaded snapshot does not match its sha256")
+
+
+def _unseal(packed: Path, identity: Path | None) -> None:
+    """Open ``packed`` in place when central sealed it with the fleet backup key."""
+    with packed.open("rb") as file:
+        if not is_sealed(file.read(len(AGE_MAGIC))):
+            return  # stored before central had the fleet key: as the box sent it
+    if identity is None:
+        raise RestoreFailed(
+            "this backup is sealed with the fleet backup key: give the key's identity file"
+            " (--identity; the fleet admin holds it); nothing was restored"
+        )
+    opened = packed.with_name(packed.name + ".open")
+    try:
+        open_file(packed, opened, load_identity(identity))
+    except SealError as error:
+        raise RestoreFailed(f"{error}; nothing was restored") from error
+    opened.replace(packed)
 
 
 def _check(connection: sqlite3.Connection, what: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from edge.cli.base import cli
 
 COMMANDS = {
+    "archive": "edge.cli.archive:archive",
     "backup": "edge.cli.fleet:backup",
     "db": "edge.cli.server:db",
     "enroll": "edge.cli.fleet:enroll",

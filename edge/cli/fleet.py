@@ -60,6 +60,12 @@ def backup(ctx: click.Context, role_file: Path | None) -> None:
     envvar="CHRONO_CENTRAL_PASSWORD",
     help="Admin password (asked when absent; or $CHRONO_CENTRAL_PASSWORD).",
 )
+@click.option(
+    "--identity",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The fleet backup key's identity file (central seals backups with its recipient).",
+)
 @role_file_option
 @click.pass_context
 def restore(
@@ -68,13 +74,16 @@ def restore(
     device_id: str,
     user: str,
     password: str,
+    identity: Path | None,
     role_file: Path | None,
 ) -> None:
     """Rebuild this (replacement) box from central's latest backup of DEVICE, then become it."""
     from edge.backup.restore import adopt_identity, restore_from_central
 
     paths = box_paths(ctx)
-    report = restore_from_central(central_url, device_id, (user, password), paths.database)
+    report = restore_from_central(
+        central_url, device_id, (user, password), paths.database, identity
+    )
     click.echo(
         f"restored backup {report.backup_id}: snapshot up to change {report.snapshot_seq}, "
         f"{report.changes_replayed} changes replayed up to {report.last_seq}; "

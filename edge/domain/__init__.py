@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from edge.domain.archive import ArchiveState, EventArchive
 from edge.domain.attempts import FAILED_ATTEMPT
 from edge.domain.checkin import Checkin
 from edge.domain.correction import Correction, CorrectionKind
@@ -27,6 +28,7 @@ from edge.domain.sync import ChangeOp, OutboxEntry, SyncAck, SyncInbox
 __all__ = [
     "FAILED_ATTEMPT",
     "AgeReference",
+    "ArchiveState",
     "Category",
     "ChangeOp",
     "Checkin",
@@ -34,6 +36,7 @@ __all__ = [
     "CorrectionKind",
     "Entrant",
     "Event",
+    "EventArchive",
     "ManualStatus",
     "OutboxEntry",
     "Passing",

@@ -30,6 +30,7 @@ def box_registry(settings: Settings) -> JobRegistry:
             Kind("sync.forward", "edge.jobs.catalog:forward_to_master", "sync", 5),
             Kind("sync.central", "edge.jobs.catalog:push_to_central", "sync", 5),
             Kind("backup.upload", "edge.jobs.catalog:upload_backup", "backup", 5),
+            Kind("archive.event", "edge.jobs.archives:archive_event", "backup", 10),
             Kind("vpn.keep_up", "edge.jobs.catalog:keep_tunnel_up", "vpn", 1),
             Kind("results.cache", "edge.jobs.catalog:refresh_results", "results", 3),
             Kind("ota.check", "edge.jobs.updates:check_update", OTA_QUEUE, 1),

@@ -22,6 +22,7 @@ SHARED_WITH_CENTRAL = (
     "edge.ids",
     "edge.heartbeat",
     "edge.errors",
+    "edge.sealing",
     "edge.web.errors",
     "edge.web.forgery",
     "edge.web.headers",
