@@ -1,7 +1,7 @@
 """results versions: a race's results provisional, then official once signed off
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 11:40:00
 
 A new table only: a release before this one runs on this schema unchanged.
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

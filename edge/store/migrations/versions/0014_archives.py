@@ -1,7 +1,7 @@
 """archives: an event's sealed archive, central's confirmation, the purge
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-04 12:00:00
 
 A new table only: a release before this one runs on the new schema untouched.
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision = "0010"
-down_revision = "0009"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """event archives beside backups; backups sealed at rest with the fleet backup key
 
-Revision ID: c0010
-Revises: c0009
+Revision ID: c0012
+Revises: c0011
 Create Date: 2026-12-04 12:00:00
 
 New columns only, with defaults for the rows already there (older releases ignore
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision = "c0010"
-down_revision = "c0009"
+revision = "c0012"
+down_revision = "c0011"
 branch_labels = None
 depends_on = None
 

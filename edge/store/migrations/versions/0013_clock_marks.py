@@ -1,7 +1,7 @@
 """clock marks: SLAVEs' clock offsets on the MASTER, passings made on an untrusted clock
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04 11:40:00
 
 Expand-only: a new table (``slave_clock``) and two nullable columns
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision = "0010"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

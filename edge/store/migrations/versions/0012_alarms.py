@@ -1,7 +1,7 @@
 """alarms: a timing point's own "no read for N seconds" alarm
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04 12:00:00
 
 One new nullable column (None: the box's alarm_no_read_s setting): a release before this
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

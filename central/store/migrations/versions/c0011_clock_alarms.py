@@ -1,7 +1,7 @@
 """device status carries the box's clock alarms (unsynchronised clock, a SLAVE's offset)
 
-Revision ID: c0010
-Revises: c0009
+Revision ID: c0011
+Revises: c0010
 Create Date: 2026-12-04 11:50:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision = "c0010"
-down_revision = "c0009"
+revision = "c0011"
+down_revision = "c0010"
 branch_labels = None
 depends_on = None
 
