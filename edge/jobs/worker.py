@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from edge.domain.clock import now_us
 from edge.jobs.admin import HEARTBEAT_S, W
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 POLL_S = 0.2
 GRACE_S = 10.0
+BUSY_PAUSE_S = 1.0
+"""How long the worker waits before trying again when the job queue's database is busy."""
 
 
 class Worker:
@@ -68,34 +71,49 @@ class Worker:
         next_beat = loop.time() + HEARTBEAT_S
         try:
             while not stop.is_set():
-                if self.periodic:
-                    await self._enqueue_periodic(loop.time())
-                claimed: list[Claimed] = []
-                free = self.concurrency - len(self.running)
-                if free <= 0:
-                    await self._flush()
-                else:
-                    # Finished jobs are recorded in the claim's transaction: one commit a turn.
-                    done, self._done = self._done, []
-                    try:
-                        claimed = await self.queue.claim(self.queues, free, completed=done)
-                    except BaseException:
-                        self._done[:0] = done  # not recorded: keep them for the next try
-                        raise
-                    for job in claimed:
-                        task = asyncio.create_task(self._execute(job))
-                        self.running[job.id] = (job, task)
-                if loop.time() >= next_beat:
-                    next_beat = loop.time() + HEARTBEAT_S
-                    await self._heartbeat()
-                if claimed and len(claimed) == free:
-                    await asyncio.sleep(0)  # a full claim: there may be more at once
-                    continue
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._either(stop), self.poll_s)
+                try:
+                    next_beat = await self._turn(stop, loop.time(), next_beat)
+                except OperationalError as error:
+                    # The database busy past its timeout (SQLite's write lock held by a
+                    # long write in another process under load) or the server gone: the
+                    # same turn again after a pause, never the worker's end.
+                    log.warning(
+                        "job queue unavailable, retrying in %.1f s: %s", BUSY_PAUSE_S, error
+                    )
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), BUSY_PAUSE_S)
         finally:
             await self._drain()
+
+    async def _turn(self, stop: asyncio.Event, now: float, next_beat: float) -> float:
+        """Claim and start what can run, beat when due, wait for work; the next beat's time."""
+        if self.periodic:
+            await self._enqueue_periodic(now)
+        claimed: list[Claimed] = []
+        free = self.concurrency - len(self.running)
+        if free <= 0:
+            await self._flush()
+        else:
+            # Finished jobs are recorded in the claim's transaction: one commit a turn.
+            done, self._done = self._done, []
+            try:
+                claimed = await self.queue.claim(self.queues, free, completed=done)
+            except BaseException:
+                self._done[:0] = done  # not recorded: keep them for the next try
+                raise
+            for job in claimed:
+                task = asyncio.create_task(self._execute(job))
+                self.running[job.id] = (job, task)
+        if now >= next_beat:
+            next_beat = now + HEARTBEAT_S
+            await self._heartbeat()
+        if claimed and len(claimed) == free:
+            await asyncio.sleep(0)  # a full claim: there may be more at once
+            return next_beat
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._either(stop), self.poll_s)
+        return next_beat
 
     async def _either(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ from edge.jobs.admin import JobAdmin, W
 from edge.jobs.queue import LEASE_S, J, JobQueue
 from edge.jobs.store import create_tables, engine_for
 from edge.store import migrate
+from edge.store.sqlite import BUSY_TIMEOUT_MS
 from tests.jobkinds import with_box
 from tests.servers import postgres_database
 
@@ -263,3 +265,38 @@ async def test_sigterm_stops_claiming_lets_short_jobs_finish_and_releases_the_re
     async with queue.engine.connect() as connection:
         status = await connection.execute(select(W.c.status).where(W.c.pid == process.pid))
         assert status.scalar_one() == "stopped"
+
+
+@pytest.mark.parametrize("target", ["sqlite"], indirect=True)  # SQLite's write lock
+async def test_a_worker_outlives_a_database_locked_past_its_busy_timeout(
+    queue: JobQueue, target: Path | str, tmp_path: Path
+):
+    assert isinstance(target, Path)
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    with worker_process(target, tmp_path, "locked") as worker:
+
+        async def beating() -> bool:
+            async with queue.engine.connect() as connection:
+                found = await connection.execute(
+                    select(func.count()).where(W.c.status == "running")
+                )
+                return int(found.scalar_one()) == 1
+
+        await poll(beating, "worker up", 30, tmp_path)
+        # Another process holds the write lock longer than the busy timeout (5 s): what a
+        # long write does on a loaded Pi. The worker's claim fails with "database is locked".
+        blocker = sqlite3.connect(target, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        await asyncio.sleep(BUSY_TIMEOUT_MS / 1000 + 2)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        assert worker.poll() is None, worker_logs(tmp_path)
+        job_id = await queue.enqueue("test.record", {"folder": str(folder)})
+
+        async def done() -> bool:
+            return bool((await job(queue, job_id))["state"] == "completed")
+
+        await poll(done, "job completed after the lock", 30, tmp_path)
+        assert "job queue unavailable, retrying" in (tmp_path / "locked.log").read_text()
+        assert stop(worker) == 0
