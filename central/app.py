@@ -143,7 +143,13 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
         request_max_body_size=settings.request_max_bytes,
-        on_startup=[migrate_database, seal_stored_backups, refresher.start, pruner.start, pusher.start],
+        on_startup=[
+            migrate_database,
+            seal_stored_backups,
+            refresher.start,
+            pruner.start,
+            pusher.start,
+        ],
         on_shutdown=[refresher.stop, pruner.stop, pusher.stop, database.close],
         openapi_config=OpenAPIConfig(
             title="ChronoEdge central API", version=VERSION, path="/schema"
