@@ -26,6 +26,7 @@ from edge.rfid.service import Tuning
 from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import CheckinConfig, ReaderConfig, Role, RoleConfig, save_role
 from edge.services.checkins import CheckinService
+from edge.services.live import ChangeWatch
 from edge.store.checkins import record_checkins
 from edge.store.database import Database
 from edge.store.reads import ReadIn, connect
@@ -206,3 +207,20 @@ async def test_a_slave_checkin_table_forwards_its_checkins_to_the_master(
     finally:
         await db.close()
     assert [(c.state, c.bib) for c in board.recent] == [("unknown", None), ("checked", "1")]
+
+
+async def test_a_checkin_moves_no_result_a_swap_does(db_file: Path) -> None:
+    db = Database(db_file)
+    try:
+        watch = ChangeWatch(db)
+        before = await watch.version()
+        with closing(connect(db_file)) as connection:
+            (event_id,) = connection.execute("SELECT id FROM event").fetchone()
+            record_checkins(connection, event_id, [ReadIn(BIB_1, 4, -50.0, W1_US, W1_US)])
+        # Pages, screens and the results cache recompute nothing for a check-in...
+        assert await watch.version() == before
+        # ...but a swap changes whose passings are whose.
+        await CheckinService(db).swap(SLUG, BIB_1, "2", "bibs swapped", "Anne")
+        assert await watch.version() > before
+    finally:
+        await db.close()
