@@ -27,7 +27,7 @@ from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import CheckinConfig, ReaderConfig, Role, RoleConfig, save_role
 from edge.services.checkins import CheckinService
 from edge.services.live import ChangeWatch
-from edge.store.checkins import record_checkins
+from edge.store.checkins import PASS_GAP_US, record_checkins
 from edge.store.database import Database
 from edge.store.reads import ReadIn, connect
 from edge.sync.outbox import Outbox
@@ -224,3 +224,26 @@ async def test_a_checkin_moves_no_result_a_swap_does(db_file: Path) -> None:
         assert await watch.version() > before
     finally:
         await db.close()
+
+
+def test_a_pass_grows_until_the_chip_is_gone_and_a_replay_adds_nothing(db_file: Path) -> None:
+    def chip(at_us: int) -> ReadIn:
+        return ReadIn(BIB_1, 4, -50.0, at_us, at_us)
+
+    with closing(connect(db_file)) as connection:
+        (event_id,) = connection.execute("SELECT id FROM event").fetchone()
+        first = [chip(W1_US + n * 100_000) for n in range(5)]
+        assert record_checkins(connection, event_id, first) == 1
+        assert record_checkins(connection, event_id, first) == 0  # the same batch again
+        # Read on within the gap: the same pass; past it: the runner came back.
+        assert record_checkins(connection, event_id, [chip(W1_US + PASS_GAP_US)]) == 0
+        back = W1_US + 3 * PASS_GAP_US
+        assert record_checkins(connection, event_id, [chip(back), chip(back + 50_000)]) == 1
+    assert rows(db_file, "SELECT first_us, last_us, read_count FROM checkin ORDER BY first_us") == [
+        (W1_US, W1_US + PASS_GAP_US, 6),
+        (back, back + 50_000, 2),
+    ]
+    # One outbox row per pass and batch, not one per read: opened, grown, opened again.
+    assert rows(db_file, "SELECT op, count(*) FROM outbox WHERE table_name = 'checkin'") == [
+        ("upsert", 3)
+    ]
