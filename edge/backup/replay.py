@@ -26,6 +26,8 @@ _ENTRANT_COLUMNS += ("category_override", "manual_status")
 # Columns added since (0008: a relay runner's leg): a snapshot taken before has no such
 # column and a change written before has no such key, so each is replayed only if present.
 _ENTRANT_LATER_COLUMNS: tuple[str, ...] = ("leg",)
+_CHECKIN_COLUMNS: tuple[str, ...] = ("id", "device_id", "epc", "antenna", "first_us")
+_CHECKIN_COLUMNS += ("last_us", "read_count", "created_us")
 _CORRECTION_COLUMNS: tuple[str, ...] = ("id", "kind", "passing_id", "target_epc")
 _CORRECTION_COLUMNS += ("target_time_us", "time_us", "bib", "status", "reason", "created_by")
 _CORRECTION_COLUMNS += ("created_us", "undone_by", "undone_us")
@@ -78,6 +80,16 @@ def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str
             connection.execute("DELETE FROM entrant WHERE id = ?", [change["row_id"]])
         elif table == "correction" and op == "upsert":
             _replay_correction(connection, places, payload)
+        elif table == "checkin" and op == "upsert":
+            columns = ", ".join(_CHECKIN_COLUMNS)
+            updates = ", ".join(f"{c} = excluded.{c}" for c in _CHECKIN_COLUMNS[1:])
+            connection.execute(
+                f"INSERT INTO checkin (event_id, {columns}) VALUES (?"
+                + ", ?" * len(_CHECKIN_COLUMNS) + f") ON CONFLICT(id) DO UPDATE SET {updates}",
+                [places.event(payload), *(payload[c] for c in _CHECKIN_COLUMNS)],
+            )  # fmt: skip
+        elif table == "checkin" and op == "delete":
+            connection.execute("DELETE FROM checkin WHERE id = ?", [change["row_id"]])
         elif table == "correction" and op == "delete":
             connection.execute("DELETE FROM correction WHERE id = ?", [change["row_id"]])
         applied.append(change)

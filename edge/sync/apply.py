@@ -6,7 +6,9 @@ the MASTER takes only two kinds of change from it:
 - **tag reads**, stored as they are (the SLAVE's row id and device id kept)
   with INSERT OR IGNORE on the reads' natural key, after which the MASTER
   recomputes *its own* derived passings of the tags concerned at that point;
-- **manual passings** (a bib typed on the SLAVE), upserted and deleted by id.
+- **manual passings** (a bib typed on the SLAVE), upserted and deleted by id;
+- **check-ins** (a SLAVE at the check-in table), upserted by id: the MASTER holds the
+  entrants the check-in page names, and a pass's later reads update its row.
 
 The passings derived from a SLAVE's reads while its last clock report
 (``slave_clock``, edge.clocks) was beyond the tolerance are marked with that offset.
@@ -54,6 +56,7 @@ from edge.sync.protocol import (
     Ack,
     BatchIn,
     ChangeIn,
+    CheckinPayload,
     DeletedPayload,
     PassingPayload,
     ReadPayload,
@@ -76,6 +79,14 @@ _UPSERT_MANUAL = text(
     " epc = excluded.epc, time_us = excluded.time_us, source = excluded.source,"
     " read_count = excluded.read_count, status = excluded.status"
     " WHERE passing.method = 'manual'"
+)
+# A pass only grows (its last read, its count): a late or replayed change never shrinks it.
+_UPSERT_CHECKIN = text(
+    "INSERT INTO checkin (id, event_id, device_id, epc, antenna, first_us, last_us, read_count,"
+    " created_us) VALUES (:id, :event_id, :device_id, :epc, :antenna, :first_us, :last_us,"
+    " :read_count, :created_us) ON CONFLICT (id) DO UPDATE SET"
+    " last_us = max(checkin.last_us, excluded.last_us),"
+    " read_count = max(checkin.read_count, excluded.read_count)"
 )
 _DELETE_MANUAL = text("DELETE FROM passing WHERE id = :id AND method = 'manual'")
 _STATUSES = frozenset(s.value for s in PassingStatus)
@@ -132,6 +143,8 @@ class InboxService:
             plan = await _plan(session, batch.device_id, new)
             if plan.reads:
                 await connection.execute(_INSERT_READ, plan.reads)
+            if plan.checkins:
+                await connection.execute(_UPSERT_CHECKIN, plan.checkins)
             for statement, values in plan.passings:
                 await connection.execute(statement, values)
             for (event_id, point_id), epcs in plan.tags.items():
@@ -177,6 +190,7 @@ class _Plan:
     """What a batch's new changes do, with every name resolved to this box's ids."""
 
     reads: list[dict[str, Any]] = field(default_factory=list)
+    checkins: list[dict[str, Any]] = field(default_factory=list)
     passings: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
     tags: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     events: dict[str, Event] = field(default_factory=dict)
@@ -204,7 +218,22 @@ async def _plan(session: AsyncSession, device_id: str, changes: list[ChangeIn]) 
     }
     places = await _places(session, names)
     plan = _Plan()
+    events = await _events(session, {p.event for _, p in parsed if isinstance(p, CheckinPayload)})
     for change, payload in parsed:
+        if isinstance(payload, CheckinPayload):
+            event = events.get(payload.event or "")
+            if event is None:
+                reason = (
+                    f"no event {payload.event!r} on this MASTER: load the SLAVE's event file"
+                    " with `chrono-edge event load`"
+                )
+                where = f"seq {change.seq} ({change.table})"
+                problems.setdefault(str(payload.event), Problem(where, reason))
+                continue
+            values = payload.model_dump(exclude={"event"}) | {"event_id": event.id}
+            values["device_id"] = payload.device_id or device_id
+            plan.checkins.append(values)
+            continue
         if isinstance(payload, DeletedPayload):
             plan.passings.append((_DELETE_MANUAL, {"id": payload.id}))
             continue
@@ -241,6 +270,7 @@ def _payload(change: ChangeIn, problems: dict[str, Problem]) -> BaseModel | None
         ("tag_read", "upsert"): ReadPayload,
         ("passing", "upsert"): PassingPayload,
         ("passing", "delete"): DeletedPayload,
+        ("checkin", "upsert"): CheckinPayload,
     }
     if change.table in MASTER_OWNED:
         return None  # acknowledged, not applied: the MASTER keeps its own
@@ -260,6 +290,15 @@ def _payload(change: ChangeIn, problems: dict[str, Problem]) -> BaseModel | None
         problems.setdefault(where, Problem(where, f"unknown passing status {payload.status!r}"))
         return None
     return payload
+
+
+async def _events(session: AsyncSession, slugs: set[str | None]) -> dict[str, Event]:
+    """This box's events by slug, for the slugs named."""
+    wanted = sorted(slug for slug in slugs if slug)
+    if not wanted:
+        return {}
+    found = await session.exec(select(Event).where(col(Event.slug).in_(wanted)))
+    return {event.slug: event for event in found.all()}
 
 
 async def _places(

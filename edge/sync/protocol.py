@@ -161,6 +161,23 @@ class PassingPayload(BaseModel):
     pair_id: str | None = None
 
 
+class CheckinPayload(BaseModel):
+    """A ``checkin`` upsert (a chip's pass at the check-in point), as the outbox trigger of
+    migration 0010 writes it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    event: str | None
+    device_id: str = ""
+    epc: str
+    antenna: int
+    first_us: int
+    last_us: int
+    read_count: int
+    created_us: int
+
+
 class DeletedPayload(BaseModel):
     """A ``passing`` delete: the row's id and where it was."""
 

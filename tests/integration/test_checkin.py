@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -25,9 +26,19 @@ from edge.rfid.service import Tuning
 from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import CheckinConfig, ReaderConfig, Role, RoleConfig, save_role
 from edge.services.checkins import CheckinService
+from edge.services.live import ChangeWatch
+from edge.store.checkins import PASS_GAP_US, record_checkins
 from edge.store.database import Database
+from edge.store.reads import ReadIn, connect
+from edge.sync.outbox import Outbox
+from edge.sync.protocol import INGEST_PATH
+from tests.integration.test_slave_forwarding import KEY, SLAVE, boxes, forwarder, master_process
+from tests.servers import free_port
+from tests.syncbox import W1_US
 
 pytestmark = pytest.mark.integration
+
+__all__ = ["boxes"]  # the fixture: a SLAVE's and a MASTER's databases, the MASTER's reader.json
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "spring-10k-2026"
@@ -152,3 +163,87 @@ async def test_a_whole_box_checkin_point_stores_no_race_read(tmp_path: Path, db_
     ]
     assert rows(db_file, "SELECT count(*) FROM tag_read") == [(0,)]
     assert rows(db_file, "SELECT count(*) FROM passing") == [(0,)]
+
+
+async def test_a_slave_checkin_table_forwards_its_checkins_to_the_master(
+    boxes: tuple[Path, Path, Path],
+) -> None:
+    slave, master, role_file = boxes
+    entrants = str(ROOT / "docs/examples/entrants.csv")
+    # The command line runs its own event loop: in a thread, away from the test's.
+    await asyncio.to_thread(chrono, master, "entrants", "import", entrants, "--event", SLUG)
+    start = W1_US - 30 * 60 * 1_000_000  # half an hour before the start
+    with closing(connect(slave)) as connection:
+        (event_id,) = connection.execute("SELECT id FROM event").fetchone()
+        for at in (start, start + 40_000):  # two batches of one pass: an insert, an update
+            batch = [ReadIn(BIB_1, 2, -50.0, at + n * 20_000, at + n * 20_000) for n in range(2)]
+            record_checkins(connection, event_id, batch, device_id=SLAVE)
+        later = start + 1_000_000
+        record_checkins(connection, event_id, [ReadIn(STRANGER, 2, -60.0, later, later)])
+    columns = "id, epc, antenna, first_us, last_us, read_count"
+    stored = rows(slave, f"SELECT {columns} FROM checkin ORDER BY epc")
+    assert [(epc, count) for _, epc, *_, count in stored] == [(BIB_1, 4), (STRANGER, 1)]
+
+    with master_process(master, role_file, free_port()) as base:
+        async with forwarder(slave, base) as pushing:
+            assert await pushing.push_once() == Outbox(slave, "master").last_seq()
+        assert rows(master, f"SELECT {columns} FROM checkin ORDER BY epc") == stored
+        assert rows(master, "SELECT DISTINCT device_id FROM checkin") == [(SLAVE,)]
+        # A replayed batch is acknowledged and changes nothing.
+        batch = Outbox(slave, "master").pending(SLAVE, after=0)
+        assert batch is not None
+        async with httpx.AsyncClient() as client:
+            replay = await client.post(
+                f"{base}{INGEST_PATH}",
+                content=batch.model_dump_json().encode(),
+                headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+            )
+        assert replay.status_code == 200, replay.text
+        assert rows(master, f"SELECT {columns} FROM checkin ORDER BY epc") == stored
+
+    db = Database(master)
+    try:
+        board = await CheckinService(db).board(SLUG)
+    finally:
+        await db.close()
+    assert [(c.state, c.bib) for c in board.recent] == [("unknown", None), ("checked", "1")]
+
+
+async def test_a_checkin_moves_no_result_a_swap_does(db_file: Path) -> None:
+    db = Database(db_file)
+    try:
+        watch = ChangeWatch(db)
+        before = await watch.version()
+        with closing(connect(db_file)) as connection:
+            (event_id,) = connection.execute("SELECT id FROM event").fetchone()
+            record_checkins(connection, event_id, [ReadIn(BIB_1, 4, -50.0, W1_US, W1_US)])
+        # Pages, screens and the results cache recompute nothing for a check-in...
+        assert await watch.version() == before
+        # ...but a swap changes whose passings are whose.
+        await CheckinService(db).swap(SLUG, BIB_1, "2", "bibs swapped", "Anne")
+        assert await watch.version() > before
+    finally:
+        await db.close()
+
+
+def test_a_pass_grows_until_the_chip_is_gone_and_a_replay_adds_nothing(db_file: Path) -> None:
+    def chip(at_us: int) -> ReadIn:
+        return ReadIn(BIB_1, 4, -50.0, at_us, at_us)
+
+    with closing(connect(db_file)) as connection:
+        (event_id,) = connection.execute("SELECT id FROM event").fetchone()
+        first = [chip(W1_US + n * 100_000) for n in range(5)]
+        assert record_checkins(connection, event_id, first) == 1
+        assert record_checkins(connection, event_id, first) == 0  # the same batch again
+        # Read on within the gap: the same pass; past it: the runner came back.
+        assert record_checkins(connection, event_id, [chip(W1_US + PASS_GAP_US)]) == 0
+        back = W1_US + 3 * PASS_GAP_US
+        assert record_checkins(connection, event_id, [chip(back), chip(back + 50_000)]) == 1
+    assert rows(db_file, "SELECT first_us, last_us, read_count FROM checkin ORDER BY first_us") == [
+        (W1_US, W1_US + PASS_GAP_US, 6),
+        (back, back + 50_000, 2),
+    ]
+    # One outbox row per pass and batch, not one per read: opened, grown, opened again.
+    assert rows(db_file, "SELECT op, count(*) FROM outbox WHERE table_name = 'checkin'") == [
+        ("upsert", 3)
+    ]

@@ -7,6 +7,7 @@ import gzip
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from edge.backup.upload import upload_snapshot
 from edge.cli import cli as edge_cli
 from edge.roleconfig import CentralLink, load_role
 from edge.settings import get_settings
+from edge.store.checkins import record_checkins
 from edge.store.reads import ReadIn, connect, record_reads
 from tests.servers import central_process, free_port, postgres_database
 
@@ -139,6 +141,11 @@ def test_restored_box_equals_the_original(central: tuple[str, str], tmp_path: Pa
     with sqlite3.connect(original) as connection:  # corrections after the backup
         connection.execute("UPDATE entrant SET manual_status = 'DSQ' WHERE bib = '3'")
         connection.execute("DELETE FROM entrant WHERE bib = '6'")
+    with closing(connect(original)) as connection:  # check-ins: a pass opened, then extended
+        (event_id,) = connection.execute("SELECT id FROM event").fetchone()
+        for at in (1_775_979_000_000_000, 1_775_979_000_500_000):
+            checkin = ReadIn("E2801160600002000000A002", 4, -50.0, at, at)
+            record_checkins(connection, event_id, [checkin], device_id="original")
     last = push_outbox(original, link, sent)
     assert last > snapshot.seq > 0
 
@@ -154,6 +161,7 @@ def test_restored_box_equals_the_original(central: tuple[str, str], tmp_path: Pa
         "SELECT * FROM tag_read",
         "SELECT * FROM passing",
         "SELECT * FROM entrant",
+        "SELECT * FROM checkin",
     ):
         assert table(replacement, query) == table(original, query), query
     assert outbox(replacement) == outbox(original)  # seq for seq, same changes
