@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
+from openpyxl import load_workbook
 
 from edge.app import create_app
 from edge.cli import cli
@@ -21,6 +23,7 @@ from edge.imports.eventfile import load_event_file
 from edge.services.corrections import CorrectionRequest, CorrectionService
 from edge.services.entrants import EntrantService
 from edge.services.events import EventService
+from edge.services.exports import ExportRequest, ExportService
 from edge.services.manual import ManualEntryService
 from edge.services.passings import NewPassing, PassingService
 from edge.services.results import ResultService
@@ -214,3 +217,46 @@ def test_cli_signoff_state_history_and_exit_65_without_a_reason(tmp_path: Path) 
         ("signoff", "1", "Claire"),
         ("reopen", "2", "Paul"),
     ]
+
+
+async def _no_progress(percent: int, stage: str) -> None:
+    return None
+
+
+def _pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+async def test_exports_and_certificates_say_provisional_or_official(
+    database: Database, tmp_path: Path
+) -> None:
+    await _loaded(database)
+    exports = ExportService(database, tmp_path / "exports")
+
+    async def made(kind: str, fmt: str, language: str | None = None) -> Path:
+        request = ExportRequest(SLUG, "10K", kind, fmt, language)
+        return exports.path_of((await exports.produce(request, _no_progress)).name)
+
+    rows = list(csv.DictReader(io.StringIO((await made("scratch", "csv")).read_text("utf-8-sig"))))
+    assert {r["results_state"] for r in rows} == {"Provisional results"}
+    assert "Provisional results" in _pdf_text(await made("certificates", "pdf"))
+
+    await SignoffService(database).sign(SLUG, "10K", "Claire Arbitre")
+    rows = list(csv.DictReader(io.StringIO((await made("scratch", "csv")).read_text("utf-8-sig"))))
+    assert {r["results_state"] for r in rows} == {"Official results (v1)"}
+    assert [r["bib"] for r in rows if r["status"] == "FIN"] == ["2", "1"]
+    french = (await made("scratch", "csv", "fr")).read_text("utf-8-sig").splitlines()
+    assert french[0].endswith(",Résultats")
+    assert french[1].endswith(",Résultats officiels (v1)")
+    book = load_workbook(await made("scratch", "xlsx"))
+    sheet = book["Scratch"]
+    assert [c.value for c in sheet[1]][-1] == "Results"
+    assert [c.value for c in sheet[2]][-1] == "Official results (v1)"
+    assert "Official results (v1)" in _pdf_text(await made("scratch", "pdf"))
+    certificates = _pdf_text(await made("certificates", "pdf", "fr"))
+    assert certificates.count("Résultats officiels (v1)") == 2  # one per finisher's page
+
+    dsq = CorrectionRequest(kind="status", bib="2", status="DSQ", reason="no bib worn")
+    await CorrectionService(database).apply(SLUG, dsq, "Paul")
+    assert "Provisional results (v2)" in _pdf_text(await made("scratch", "pdf"))
