@@ -260,3 +260,36 @@ async def test_exports_and_certificates_say_provisional_or_official(
     dsq = CorrectionRequest(kind="status", bib="2", status="DSQ", reason="no bib worn")
     await CorrectionService(database).apply(SLUG, dsq, "Paul")
     assert "Provisional results (v2)" in _pdf_text(await made("scratch", "pdf"))
+
+
+def test_a_reader_log_after_the_signoff_needs_a_reason_before_any_read_is_stored(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "edge.db"
+
+    def chrono(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    chrono("event", "load", str(ROOT / "docs/examples/spring-10k.yaml"))
+    chrono("entrants", "import", str(ROOT / "docs/examples/entrants.csv"), "--event", SLUG)
+    chrono("results", "signoff", "--event", SLUG, "--race", "10K", "--name", "Claire")
+    peak = parse_instant("2026-04-12T10:20:00+02:00")
+    lines = ["epc,antenna,rssi,timestamp_us"] + [
+        f"E2801160600002000000A003,1,{-50 - 8 * (step / 10) ** 2:.1f},{peak + step * 50_000}"
+        for step in range(-10, 11)
+    ]
+    log = tmp_path / "reads.csv"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    imported = ["reads", "import", str(log), "--event", SLUG, "--point", "FINISH"]
+    assert "give a reason" in chrono(*imported, code=65)
+    assert _count(db, "SELECT count(*) FROM tag_read") == 0
+    assert _count(db, "SELECT count(*) FROM passing") == 0
+    out = chrono(*imported, "--reason", "the finish reader's log, copied after the race")
+    assert "1 added" in out
+    state = list(csv.DictReader(io.StringIO(chrono("results", "state", "--event", SLUG))))
+    assert [(s["state"], s["version"]) for s in state] == [("provisional", "2")]
+    # The same passings again: a rebuild that changes nothing needs no reason.
+    chrono("results", "signoff", "--event", SLUG, "--race", "10K", "--name", "Claire")
+    assert "0 added, 0 removed" in chrono("passings", "rebuild", "--event", SLUG)
