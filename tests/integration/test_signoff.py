@@ -293,3 +293,29 @@ def test_a_reader_log_after_the_signoff_needs_a_reason_before_any_read_is_stored
     # The same passings again: a rebuild that changes nothing needs no reason.
     chrono("results", "signoff", "--event", SLUG, "--race", "10K", "--name", "Claire")
     assert "0 added, 0 removed" in chrono("passings", "rebuild", "--event", SLUG)
+
+
+def test_results_page_shows_the_state_and_the_entrant_form_asks_for_a_reason(
+    client: TestClient,  # type: ignore[type-arg]
+) -> None:
+    page = client.get(f"/results?event={SLUG}&race=10K")
+    assert page.status_code == 200
+    assert 'data-state="provisional"' in page.text
+    assert "Provisional results" in page.text
+    assert client.post(f"{BASE}/results/10K/signoff", json={"name": "Claire"}).is_success
+    page = client.get(f"/results?event={SLUG}&race=10K", headers={"Accept-Language": "fr"})
+    assert 'data-state="official"' in page.text
+
+    form = {"event": SLUG, "last_name": "Lefebvre", "first_name": "Hélène", "sex": "F",
+            "race": "10K", "wave": "W1"}  # fmt: skip
+    refused = client.post("/entrants/1/edit", data=form, follow_redirects=False)
+    assert refused.status_code == 400
+    assert "give a reason" in refused.text
+    assert 'name="reason"' in refused.text
+    entrants = client.get(f"{BASE}/entrants", params={"q": "1"}).json()
+    assert next(e for e in entrants if e["bib"] == "1")["last_name"] != "Lefebvre"
+    saved = client.post("/entrants/1/edit", data={**form, "reason": "name misspelt"},
+                        follow_redirects=False)  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    states = client.get(f"{BASE}/results/state").json()
+    assert [(s["version"], s["reason"]) for s in states] == [(2, "name misspelt")]
