@@ -280,11 +280,20 @@ def passings_export(ctx: click.Context, slug: str, point: str | None, fmt: str) 
     default="quadreg",
     show_default=True,
 )
+@REASON
+@BY
 @click.pass_context
-def passings_rebuild(ctx: click.Context, slug: str, point: str | None, method: str) -> None:
+def passings_rebuild(
+    ctx: click.Context, slug: str, point: str | None, method: str, reason: str, by: str | None
+) -> None:
     """Recompute the passings derived from raw reads (manual and imported ones are kept)."""
     settings = CrossingSettings(method=method)
-    reports = run(ctx, lambda db: ReadService(db).rebuild(slug, point, settings=settings))
+    reports = run(
+        ctx,
+        lambda db: ReadService(db).rebuild(
+            slug, point, settings=settings, reason=reason, by=operator(by)
+        ),
+    )
     for r in reports:
         click.echo(
             f"{r.point}: {r.reads} reads -> {r.passings} passings "
@@ -301,11 +310,18 @@ def reads() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @EVENT
 @click.option("--point", required=True, help="Timing point the reader was at.")
+@REASON
+@BY
 @click.pass_context
-def reads_import(ctx: click.Context, file: Path, slug: str, point: str) -> None:
+def reads_import(
+    ctx: click.Context, file: Path, slug: str, point: str, reason: str, by: str | None
+) -> None:
     """Import ``epc,antenna,rssi,timestamp_us`` reads (idempotent) and derive passings."""
     data = _read(file)
-    report = run(ctx, lambda db: ReadService(db).import_csv(slug, point, data))
+    report = run(
+        ctx,
+        lambda db: ReadService(db).import_csv(slug, point, data, reason=reason, by=operator(by)),
+    )
     r = report.rebuild
     click.echo(f"{report.added} reads added, {report.already_present} already present")
     click.echo(f"{r.point}: {r.passings} passings ({r.added} added, {r.removed} removed)")

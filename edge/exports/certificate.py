@@ -189,8 +189,9 @@ def _leg_line(leg: LegResult, ran: int, words: Words) -> str:
 class CertificateBook:
     """A PDF being filled one certificate page at a time (so a job can report progress)."""
 
-    def __init__(self, language: str = "en") -> None:
+    def __init__(self, language: str = "en", *, results: str = "") -> None:
         self.words = WORDS.get(language, WORDS["en"])
+        self.results = results  # "Provisional results", "Official results (v1)": on every page
         self.pdf: FPDF = new_pdf("landscape")
         self.pages = 0
 
@@ -221,6 +222,9 @@ class CertificateBook:
         pdf.ln(4)
         for name, rank, total in cert.ranks:
             self._line(f"{name}: {rank} {words.of} {total}", 16)
+        if self.results:
+            pdf.ln(4)
+            self._line(self.results, 11, color=(90, 90, 90))
         self.pages += 1
 
     def _line(self, value: str, size: float, *, bold: bool = False, color: Rgb = (0, 0, 0)) -> None:

@@ -30,6 +30,7 @@ class Headings:
     lap: str  # "Lap {n}"
     leg_bib: str  # "{leg} bib"
     leg_rank: str  # "{leg} rank"
+    results_state: str  # provisional or official, and the version (edge.services.signoff)
 
 
 _PATTERNS = frozenset({"lap", "leg_bib", "leg_rank"})
@@ -48,6 +49,8 @@ class SheetWords:
     not_classified: str
     no_category: str
     results: str
+    provisional: str  # "Provisional results", then "... (v{n})" from version 2
+    official: str  # "Official results (v{n})"
 
     def heading(self, column: str) -> str:
         """A column's heading for people; a split column reads as its point (``KM5``).
@@ -67,6 +70,12 @@ class SheetWords:
                 return self.headings.leg_rank.format(leg=leg.removesuffix("_rank"))
             return leg
         return column.removeprefix("split_").removeprefix("seg_")
+
+    def state(self, state: str, version: int) -> str:
+        """What the results are: ``Official results (v1)``, ``Provisional results (v2)``..."""
+        if state == "official":
+            return self.official.format(n=version)
+        return self.provisional + (f" (v{version})" if version > 1 else "")
 
     def kind(self, kind: str) -> str:
         """The name of an export kind (``scratch``, ``category``, ``teams``)."""
@@ -98,6 +107,7 @@ ENGLISH = SheetWords(
         lap="Lap {n}",
         leg_bib="{leg} bib",
         leg_rank="{leg} rank",
+        results_state="Results",
     ),
     scratch="Scratch",
     by_category="By category",
@@ -105,6 +115,8 @@ ENGLISH = SheetWords(
     not_classified="Not classified",
     no_category="No category",
     results="Results",
+    provisional="Provisional results",
+    official="Official results (v{n})",
 )
 FRENCH = SheetWords(
     language="fr",
@@ -131,6 +143,7 @@ FRENCH = SheetWords(
         lap="Tour {n}",
         leg_bib="Dossard {leg}",
         leg_rank="Clt {leg}",
+        results_state="Résultats",
     ),
     scratch="Scratch",
     by_category="Par catégorie",
@@ -138,6 +151,8 @@ FRENCH = SheetWords(
     not_classified="Non classés",
     no_category="Sans catégorie",
     results="Résultats",
+    provisional="Résultats provisoires",
+    official="Résultats officiels (v{n})",
 )
 SHEET_WORDS = {words.language: words for words in (ENGLISH, FRENCH)}
 

@@ -23,6 +23,7 @@ from edge.exports.words import SheetWords, sheet_words
 from edge.roleconfig import load_role
 from edge.services.events import EventService, get_event, get_race
 from edge.services.results import RaceSheet, ResultService
+from edge.services.signoff import SignoffService
 from edge.store.database import Database
 from edge.timing.model import RaceFormat
 
@@ -41,6 +42,8 @@ RESULTS_JOB = "exports.results"
 QUEUE = "exports"
 LANGUAGES = ("en", "fr")
 PAGES_PER_REPORT = 25
+STATE_COLUMN = "results_state"
+"""The last column of CSV and XLSX exports: provisional or official, and the version."""
 Progress = Callable[[int, str], Awaitable[None]]
 
 
@@ -121,11 +124,14 @@ class ExportService:
         await self.check(request)
         await progress(5, "computing results")
         sheet = await ResultService(self.db).race_sheet(request.event, request.race)
+        # Provisional or official: every file says which (edge.services.signoff).
+        state = await SignoffService(self.db).state(request.event, request.race)
+        said = sheet_words(request.language).state(state.state.value, state.version)
         await progress(30, "writing")
         if request.kind == "certificates":
-            data = await _certificates(sheet, request.language, progress)
+            data = await _certificates(sheet, request.language, progress, said)
         else:
-            data = await asyncio.to_thread(_sheet_bytes, sheet, request)
+            data = await asyncio.to_thread(_sheet_bytes, sheet, request, said)
         await progress(95, "saving")
         path = await asyncio.to_thread(write_export, self.folder, request.file_name(), data)
         stat = path.stat()
@@ -168,9 +174,19 @@ def _tables(sheet: RaceSheet, kind: str, words: SheetWords) -> list[Table]:
     return scratch_tables(sheet.results, spec, words)
 
 
-def _sheet_bytes(sheet: RaceSheet, request: ExportRequest) -> bytes:
+def _stamped(tables: list[Table], said: str) -> list[Table]:
+    """The tables with a last column saying whether the results are provisional or official."""
+    return [
+        Table(t.title, (*t.columns, STATE_COLUMN), [{**r, STATE_COLUMN: said} for r in t.rows])
+        for t in tables
+    ]
+
+
+def _sheet_bytes(sheet: RaceSheet, request: ExportRequest, said: str) -> bytes:
     words = sheet_words(request.language)
     tables = _tables(sheet, request.kind, words)
+    if request.format != "pdf":  # a PDF says it once, under its heading
+        tables = _stamped(tables, said)
     heading = f"{sheet.event.name} — {sheet.race.race.name}"
     if request.format == "csv":
         # English keeps the machine column names scripts read (the API's, central's JSON's).
@@ -183,11 +199,13 @@ def _sheet_bytes(sheet: RaceSheet, request: ExportRequest) -> bytes:
         return xlsx_bytes(tables, heading, words)
     from edge.exports.document import pdf_bytes
 
-    subheading = f"{sheet.event.date.isoformat()} · {words.kind(request.kind)}"
+    subheading = f"{sheet.event.date.isoformat()} · {words.kind(request.kind)} · {said}"
     return pdf_bytes(tables, heading, subheading, words)
 
 
-async def _certificates(sheet: RaceSheet, language: str | None, progress: Progress) -> bytes:
+async def _certificates(
+    sheet: RaceSheet, language: str | None, progress: Progress, said: str
+) -> bytes:
     from edge.exports.certificate import CertificateBook, certificates_of, relay_certificates
 
     language = language or "en"
@@ -196,7 +214,7 @@ async def _certificates(sheet: RaceSheet, language: str | None, progress: Progre
         made = relay_certificates(sheet.relay, event, date, race, language)
     else:
         made = certificates_of(sheet.results, event, date, race, language, spec=sheet.spec)
-    book = CertificateBook(language)
+    book = CertificateBook(language, results=said)
     for done, certificate in enumerate(made, start=1):
         book.add(certificate)
         if done % PAGES_PER_REPORT == 0:

@@ -15,6 +15,7 @@ from edge.errors import InvalidInput
 from edge.imports.reads_csv import parse_reads_csv
 from edge.services.events import get_event
 from edge.services.passings import canonical_point, points_by_code
+from edge.services.signoff import refuse_without_reason, require_reason
 from edge.store import reads as raw
 from edge.store.database import Database
 from edge.store.points import PointRow
@@ -39,9 +40,20 @@ class ReadService:
         self.db = db
 
     async def import_csv(
-        self, slug: str, point: str, data: bytes, *, settings: CrossingSettings | None = None
+        self,
+        slug: str,
+        point: str,
+        data: bytes,
+        *,
+        settings: CrossingSettings | None = None,
+        reason: str = "",
+        by: str = "operator",
     ) -> ReadsImportReport:
-        """Store a reader log's reads (a read already stored is skipped), then derive passings."""
+        """Store a reader log's reads (a read already stored is skipped), then derive passings.
+
+        Once a race of the event is signed off it needs a ``reason`` (checked before any
+        read is stored).
+        """
         parsed = parse_reads_csv(data)
         if parsed.problems:
             raise InvalidInput(
@@ -53,26 +65,39 @@ class ReadService:
             points = await points_by_code(session, event)
             code = canonical_point(points, point)
             point_id = points[code].id
+            await refuse_without_reason(session, event, None, reason)
         added = await asyncio.to_thread(_store, self.db, event.id, point_id, parsed.reads)
-        report = await self.rebuild(slug, code, settings=settings)
+        report = await self.rebuild(slug, code, settings=settings, reason=reason, by=by)
         return ReadsImportReport(
             added=added, already_present=len(parsed.reads) - added, rebuild=report[0]
         )
 
     async def rebuild(
-        self, slug: str, point: str | None = None, *, settings: CrossingSettings | None = None
+        self,
+        slug: str,
+        point: str | None = None,
+        *,
+        settings: CrossingSettings | None = None,
+        reason: str = "",
+        by: str = "operator",
     ) -> list[RebuildReport]:
-        """Recompute the derived passings of one point (or every point) from the raw reads."""
+        """Recompute the derived passings of one point (or every point) from the raw reads.
+
+        A rebuild that adds or removes passings once a race is signed off needs a ``reason``.
+        """
         async with self.db.write() as session:
             event = await get_event(session, slug)
             points = await points_by_code(session, event)
             codes = [canonical_point(points, point)] if point else list(points)
-            return [
+            reports = [
                 await rebuild_point(
                     session, event, points[code], settings or point_settings(points[code])
                 )
                 for code in codes
             ]
+            if any(r.added or r.removed for r in reports):
+                await require_reason(session, event, None, reason, by)
+            return reports
 
     async def rebuild_tags(
         self,

@@ -118,27 +118,10 @@ async def require_reason(
     change, so the change and the re-opening are stored together or not at all. Returns
     the codes of the races re-opened.
     """
-    query = select(Race).where(Race.event_id == event.id)
-    if race_ids is not None:
-        if not race_ids:
-            return []
-        query = query.where(col(Race.id).in_(list(race_ids)))
-    races = (await session.exec(query.order_by(col(Race.position)))).all()
-    latest = await latest_versions(session, [r.id for r in races])
-    official = [
-        (race, row)
-        for race in races
-        if (row := latest.get(race.id)) is not None and row.state == ResultsState.OFFICIAL
-    ]
+    official = await refuse_without_reason(session, event, race_ids, reason)
     if not official:
         return []
     why = (reason or "").strip()
-    if not why:
-        signed = ", ".join(f"{race.code} (official v{row.version})" for race, row in official)
-        raise ReasonRequired(
-            f"the results of {signed} are signed off: give a reason for this change;"
-            " it will then re-open them as a new provisional version. Nothing was changed."
-        )
     now = now_us()
     for race, row in official:
         session.add(
@@ -153,6 +136,35 @@ async def require_reason(
         )
     await session.flush()
     return [race.code for race, _ in official]
+
+
+async def refuse_without_reason(
+    session: AsyncSession, event: Event, race_ids: Collection[str] | None, reason: str | None
+) -> list[tuple[Race, ResultsVersion]]:
+    """The official races among ``race_ids`` (None: all); ReasonRequired if any and no reason.
+
+    Writes nothing: a change that stores something before its results change (a reader
+    log's reads) checks with this first, then calls :func:`require_reason`.
+    """
+    query = select(Race).where(Race.event_id == event.id)
+    if race_ids is not None:
+        if not race_ids:
+            return []
+        query = query.where(col(Race.id).in_(list(race_ids)))
+    races = (await session.exec(query.order_by(col(Race.position)))).all()
+    latest = await latest_versions(session, [r.id for r in races])
+    official = [
+        (race, row)
+        for race in races
+        if (row := latest.get(race.id)) is not None and row.state == ResultsState.OFFICIAL
+    ]
+    if official and not (reason or "").strip():
+        signed = ", ".join(f"{race.code} (official v{row.version})" for race, row in official)
+        raise ReasonRequired(
+            f"the results of {signed} are signed off: give a reason for this change;"
+            " it will then re-open them as a new provisional version. Nothing was changed."
+        )
+    return official
 
 
 class SignoffService:

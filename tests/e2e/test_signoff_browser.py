@@ -7,6 +7,7 @@ import io
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -68,6 +69,26 @@ def test_close_the_race_then_a_change_needs_a_reason(tmp_path: Path) -> None:
         assert "missed by the mat" in (page.locator(f"{ROW} .signed").text_content() or "")
         assert _state(box.url) == ("provisional", 2)
 
+        # Signed off again, a one-click action asks for the reason, then re-opens v3.
+        page.fill("#signoff-form input[name=name]", "Claire Arbitre")
+        page.click("#close-race")
+        wait_for_js(page, f"document.querySelector('{ROW}').dataset.state === 'official'")
+        assert page.locator(f"{ROW} .state").text_content() == "Official v2"
+        asked: list[str] = []
+
+        def answer(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.accept("photo shows bib 1 stopped before the mat")
+
+        page.once("dialog", answer)
+        row = page.locator('#passings tr[data-point="FINISH"][data-bib="1"]')
+        row.locator("button[data-ignore]").click()
+        wait_for_js(page, f"document.querySelector('{ROW}').dataset.version === '3'")
+        assert "official" in asked[0]
+        assert "give a reason" in asked[0]
+        assert page.locator(f"{ROW} .state").text_content() == "Provisional v3"
+        assert _state(box.url) == ("provisional", 3)
+
         # The history of corrections is a download from the console.
         href = page.get_attribute("#history-link", "href")
         history = httpx.get(box.url + str(href))
@@ -76,4 +97,7 @@ def test_close_the_race_then_a_change_needs_a_reason(tmp_path: Path) -> None:
             ("signoff", "1", "Claire Arbitre", ""),
             ("reopen", "2", "Paul", "missed by the mat, marshal's sheet"),
             ("correction", "2", "Paul", "missed by the mat, marshal's sheet"),
+            ("signoff", "2", "Claire Arbitre", ""),
+            ("reopen", "3", "Paul", "photo shows bib 1 stopped before the mat"),
+            ("correction", "3", "Paul", "photo shows bib 1 stopped before the mat"),
         ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
+from openpyxl import load_workbook
 
 from edge.app import create_app
 from edge.cli import cli
@@ -21,6 +23,7 @@ from edge.imports.eventfile import load_event_file
 from edge.services.corrections import CorrectionRequest, CorrectionService
 from edge.services.entrants import EntrantService
 from edge.services.events import EventService
+from edge.services.exports import ExportRequest, ExportService
 from edge.services.manual import ManualEntryService
 from edge.services.passings import NewPassing, PassingService
 from edge.services.results import ResultService
@@ -214,3 +217,105 @@ def test_cli_signoff_state_history_and_exit_65_without_a_reason(tmp_path: Path) 
         ("signoff", "1", "Claire"),
         ("reopen", "2", "Paul"),
     ]
+
+
+async def _no_progress(percent: int, stage: str) -> None:
+    return None
+
+
+def _pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+async def test_exports_and_certificates_say_provisional_or_official(
+    database: Database, tmp_path: Path
+) -> None:
+    await _loaded(database)
+    exports = ExportService(database, tmp_path / "exports")
+
+    async def made(kind: str, fmt: str, language: str | None = None) -> Path:
+        request = ExportRequest(SLUG, "10K", kind, fmt, language)
+        return exports.path_of((await exports.produce(request, _no_progress)).name)
+
+    rows = list(csv.DictReader(io.StringIO((await made("scratch", "csv")).read_text("utf-8-sig"))))
+    assert {r["results_state"] for r in rows} == {"Provisional results"}
+    assert "Provisional results" in _pdf_text(await made("certificates", "pdf"))
+
+    await SignoffService(database).sign(SLUG, "10K", "Claire Arbitre")
+    rows = list(csv.DictReader(io.StringIO((await made("scratch", "csv")).read_text("utf-8-sig"))))
+    assert {r["results_state"] for r in rows} == {"Official results (v1)"}
+    assert [r["bib"] for r in rows if r["status"] == "FIN"] == ["2", "1"]
+    french = (await made("scratch", "csv", "fr")).read_text("utf-8-sig").splitlines()
+    assert french[0].endswith(",Résultats")
+    assert french[1].endswith(",Résultats officiels (v1)")
+    book = load_workbook(await made("scratch", "xlsx"))
+    sheet = book["Scratch"]
+    assert [c.value for c in sheet[1]][-1] == "Results"
+    assert [c.value for c in sheet[2]][-1] == "Official results (v1)"
+    assert "Official results (v1)" in _pdf_text(await made("scratch", "pdf"))
+    certificates = _pdf_text(await made("certificates", "pdf", "fr"))
+    assert certificates.count("Résultats officiels (v1)") == 2  # one per finisher's page
+
+    dsq = CorrectionRequest(kind="status", bib="2", status="DSQ", reason="no bib worn")
+    await CorrectionService(database).apply(SLUG, dsq, "Paul")
+    assert "Provisional results (v2)" in _pdf_text(await made("scratch", "pdf"))
+
+
+def test_a_reader_log_after_the_signoff_needs_a_reason_before_any_read_is_stored(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "edge.db"
+
+    def chrono(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    chrono("event", "load", str(ROOT / "docs/examples/spring-10k.yaml"))
+    chrono("entrants", "import", str(ROOT / "docs/examples/entrants.csv"), "--event", SLUG)
+    chrono("results", "signoff", "--event", SLUG, "--race", "10K", "--name", "Claire")
+    peak = parse_instant("2026-04-12T10:20:00+02:00")
+    lines = ["epc,antenna,rssi,timestamp_us"] + [
+        f"E2801160600002000000A003,1,{-50 - 8 * (step / 10) ** 2:.1f},{peak + step * 50_000}"
+        for step in range(-10, 11)
+    ]
+    log = tmp_path / "reads.csv"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    imported = ["reads", "import", str(log), "--event", SLUG, "--point", "FINISH"]
+    assert "give a reason" in chrono(*imported, code=65)
+    assert _count(db, "SELECT count(*) FROM tag_read") == 0
+    assert _count(db, "SELECT count(*) FROM passing") == 0
+    out = chrono(*imported, "--reason", "the finish reader's log, copied after the race")
+    assert "1 added" in out
+    state = list(csv.DictReader(io.StringIO(chrono("results", "state", "--event", SLUG))))
+    assert [(s["state"], s["version"]) for s in state] == [("provisional", "2")]
+    # The same passings again: a rebuild that changes nothing needs no reason.
+    chrono("results", "signoff", "--event", SLUG, "--race", "10K", "--name", "Claire")
+    assert "0 added, 0 removed" in chrono("passings", "rebuild", "--event", SLUG)
+
+
+def test_results_page_shows_the_state_and_the_entrant_form_asks_for_a_reason(
+    client: TestClient,  # type: ignore[type-arg]
+) -> None:
+    page = client.get(f"/results?event={SLUG}&race=10K")
+    assert page.status_code == 200
+    assert 'data-state="provisional"' in page.text
+    assert "Provisional results" in page.text
+    assert client.post(f"{BASE}/results/10K/signoff", json={"name": "Claire"}).is_success
+    page = client.get(f"/results?event={SLUG}&race=10K", headers={"Accept-Language": "fr"})
+    assert 'data-state="official"' in page.text
+
+    form = {"event": SLUG, "last_name": "Lefebvre", "first_name": "Hélène", "sex": "F",
+            "race": "10K", "wave": "W1"}  # fmt: skip
+    refused = client.post("/entrants/1/edit", data=form, follow_redirects=False)
+    assert refused.status_code == 400
+    assert "give a reason" in refused.text
+    assert 'name="reason"' in refused.text
+    entrants = client.get(f"{BASE}/entrants", params={"q": "1"}).json()
+    assert next(e for e in entrants if e["bib"] == "1")["last_name"] != "Lefebvre"
+    saved = client.post("/entrants/1/edit", data={**form, "reason": "name misspelt"},
+                        follow_redirects=False)  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    states = client.get(f"{BASE}/results/state").json()
+    assert [(s["version"], s["reason"]) for s in states] == [(2, "name misspelt")]

@@ -17,6 +17,7 @@ from litestar.response import Template
 from edge.errors import NotFound
 from edge.services.arrivals import role_event
 from edge.services.results_view import ResultsPage, ResultsView
+from edge.services.signoff import SignoffService
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.i18n import language_of, translator
@@ -44,7 +45,11 @@ class ResultPages(Controller):
     ) -> Template:
         """One race's results; ``?event=&race=&tab=&q=&page=`` choose what is shown."""
         shown = await _results(request, db, settings, event, race, tab, q, page, per_page)
-        return render(request, "results.html", {"page": shown, "per_page": per_page})
+        state = None
+        if shown.event and shown.race:  # provisional or official (edge.services.signoff)
+            state = await SignoffService(db).state(shown.event, shown.race)
+        context = {"page": shown, "per_page": per_page, "state": state}
+        return render(request, "results.html", context)
 
     @get("/results/rows")
     async def results_rows(
