@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         description="Clocks: how often a SLAVE measures its clock's offset to the MASTER's"
         " (one request and its answer, the NTP way) and reports it.",
     )
+    chrony_socket: str = Field(
+        default="",
+        description="Clocks: chronyd's command socket or address that chronyc asks (chronyc"
+        " -h); empty: the system's chronyd.",
+    )
     tunnel_check_every_s: float = Field(
         default=30.0, gt=0, description="How often the worker brings a fallen tunnel back up."
     )

@@ -160,10 +160,9 @@ async def _report_status(
     event: dict[str, str] | None = None
     try:
         readers = await ReaderHealthService(database).list_readers()
-        tolerance_us = round(get_settings().clock_tolerance_ms * 1000)
-        clocks = ClockService(database, tolerance_us)
+        clocks = ClockService.from_settings(database, get_settings())
         state = await clocks.state(role.device_id, master=role.role is not Role.SLAVE)
-        alarms = [dataclasses.asdict(a) for a in clock_alarms(state, tolerance_us)]
+        alarms = [dataclasses.asdict(a) for a in clock_alarms(state, clocks.tolerance_us)]
         if role.event:
             async with database.read() as session:
                 found = await session.exec(select_rows(Event).where(Event.slug == role.event))

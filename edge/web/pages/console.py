@@ -15,6 +15,7 @@ from edge.services.corrections import CorrectionService
 from edge.services.passing_feed import PassingFeed, describe
 from edge.settings import Settings
 from edge.store.database import Database
+from edge.web.pages.clock import clock_of
 from edge.web.pages.render import render
 
 CORRECTIONS_SHOWN = 20
@@ -35,8 +36,9 @@ class ConsolePages(Controller):
         """The event of reader.json (else the latest one) with its passings, live."""
         console = ConsoleService(db, settings.paths.role_file)
         event = await console.current_event()
+        clock = await clock_of(request, db, settings)
         if event is None:
-            return render(request, "console.html", {"event": None})
+            return render(request, "console.html", {"event": None, "clock": clock})
         rows, cursor = await PassingFeed(db).recent(event.slug)
         board = await console.board(event)
         corrections = await CorrectionService(db).list_corrections(event.slug)
@@ -49,5 +51,6 @@ class ConsolePages(Controller):
             "cursor": cursor,
             "corrections": [describe(c) for c in corrections[:CORRECTIONS_SHOWN]],
             "review": await BackupReviewService(db).review_list(event.slug),
+            "clock": clock,
         }
         return render(request, "console.html", context)
