@@ -10,13 +10,14 @@ the SLAVE's follows it over loopback. Each box asks its own chronyd
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from edge.clock import now_us
 from edge.store.slave_clocks import record_clock
-from tests.browser import browser_page, live_box
+from tests.browser import EXAMPLE_SLUG, browser_page, live_box
 from tests.chronyd import master_chronyd, ntp_port, slave_chronyd
 from tests.integration.test_chrony_state import until_synchronised
 
@@ -40,6 +41,11 @@ def test_an_unsynchronised_box_says_so_in_red_then_green_once_it_follows_a_sourc
                       "delay_us": 800, "samples": 4, "measured_us": now_us(),
                       "received_us": now_us()}  # fmt: skip
             record_clock(box.db, values)
+            # One of its passings, marked as the MASTER marks them (edge.sync.apply).
+            box.cli("passings", "add", "--event", EXAMPLE_SLUG, "--point", "FINISH",
+                    "--bib", "1", "--time", "2026-04-12T10:10:05+02:00")  # fmt: skip
+            with sqlite3.connect(box.db) as connection:
+                connection.execute("UPDATE passing SET clock_offset_us = 250000")
 
             page.goto(f"{box.url}/setup")
             panel = page.locator("#clock-panel")
@@ -60,6 +66,9 @@ def test_an_unsynchronised_box_says_so_in_red_then_green_once_it_follows_a_sourc
             assert "clock-over" in (row.get_attribute("class") or "")
             assert "+250.0" in row.inner_text()
             assert row.evaluate("e => getComputedStyle(e.cells[2]).color") == RED
+            mark = page.locator("#passings .clock-mark")
+            mark.wait_for()
+            assert mark.inner_text() == "clock +250.0 ms"
 
             page.goto(f"{box.url}/lang/fr")
             page.goto(f"{box.url}/setup")

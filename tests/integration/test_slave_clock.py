@@ -11,6 +11,7 @@ status report, the alarm reaches central (PostgreSQL) within 30 s.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -131,6 +132,13 @@ def test_a_skewed_slave_is_measured_and_its_passings_marked(tmp_path: Path) -> N
         assert len(skewed_marks) == 5
         assert all(m is not None and abs(m - SKEW_US) <= WITHIN_US for m in skewed_marks)
         assert marks(master, "slave-km5-straight") == [None] * 5
+        exported = subprocess.run(
+            [sys.executable, "-m", "edge.cli", "--db", str(master), "passings", "export",
+             "--event", SLUG, "--point", "KM5", "--format", "json"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        shown = sorted(row["clock_offset_us"] is not None for row in json.loads(exported.stdout))
+        assert shown == [False] * 5 + [True] * 5  # the export says which ones to check
 
         # The MASTER raises the alarm (the alarms framework takes it from here).
         answer = httpx.get(f"{base}/api/v1/clock/", timeout=10)
