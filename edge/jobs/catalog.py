@@ -49,7 +49,7 @@ from edge.vpn.route import sync_url
 
 log = logging.getLogger(__name__)
 
-ROLE_JOBS = ("sync.forward", "sync.central", "results.cache")
+ROLE_JOBS = ("sync.forward", "sync.central", "results.cache", "clock.event_lan")
 """Periodic kinds whose work depends on the role: run at once when it changes."""
 ROLE_CHECK_S = 0.25
 """How often a running forward job checks that the box is still a SLAVE."""
@@ -111,6 +111,11 @@ async def _until_no_longer(role_file: Path, role: RoleConfig) -> None:
             continue  # a file being fixed by hand: the last valid role stays in force
         if now.role is not Role.SLAVE or (now.master_url or role.master_url) != role.master_url:
             return
+
+
+def discovered_master(event: str | None) -> str | None:
+    """The URL of the event's MASTER this worker found by mDNS, if any (none typed)."""
+    return _discovered.get(event or "")
 
 
 async def _find_master(role: RoleConfig) -> str:

@@ -1,7 +1,8 @@
 """The clock state read from real chronyd daemons (``chronyd -x``: the host clock untouched).
 
 A MASTER serving its own clock (``local stratum 10``) and a SLAVE following it over
-loopback, as on the event LAN; then chronyd gone, and chronyc missing.
+loopback, as on the event LAN; the role's source written for chronyd; then chronyd gone,
+and chronyc missing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import pytest
 
 from edge.clocks.alarms import ClockState, clock_alarms
 from edge.clocks.chrony import read_chrony
-from tests.chronyd import chrony_or_skip, master_chronyd, ntp_port, slave_chronyd
+from edge.clocks.errors import ClockError
+from edge.clocks.eventlan import SOURCES_FILE, apply_event_lan
+from edge.roleconfig import Role, RoleConfig
+from tests.chronyd import Chronyd, chrony_or_skip, master_chronyd, ntp_port, slave_chronyd
 
 pytestmark = pytest.mark.integration
 
@@ -61,3 +65,40 @@ def test_chronyc_missing_is_said_plainly() -> None:
     state = asyncio.run(read_chrony(chronyc="chronyc-not-installed"))
     assert not state.synchronised
     assert "apt install chrony" in state.problem
+
+
+def test_the_role_chosen_on_setup_sets_chronys_event_lan_source(tmp_path: Path) -> None:
+    """A SLAVE's worker writes its MASTER as chrony's source and chronyd takes it at once;
+    the same box turned MASTER has none (the file removed, chronyd told again)."""
+    chrony_or_skip()
+    sources = tmp_path / "sources"
+    sources.mkdir(mode=0o755)
+    daemon = Chronyd(tmp_path / "box", f"port 0\nlocal stratum 10\nsourcedir {sources}")
+    try:
+        slave = RoleConfig(
+            role="slave", event="spring-10k-2026", point="KM5",
+            master_url="http://127.0.0.1:8000", event_key="k",
+        )  # fmt: skip
+        applied = apply_event_lan(slave, sources, socket=daemon.socket)
+        assert applied.changed
+        assert "server 127.0.0.1 iburst prefer" in (sources / SOURCES_FILE).read_text()
+        assert (sources / SOURCES_FILE).stat().st_mode & 0o777 == 0o644  # chronyd's user reads it
+        state = asyncio.run(read_chrony(host=daemon.socket))
+        assert [s.name for s in state.sources] == ["127.0.0.1"]
+        assert not apply_event_lan(slave, sources, socket=daemon.socket).changed  # idempotent
+
+        master = slave.model_copy(update={"role": Role.MASTER, "master_url": None})
+        assert apply_event_lan(master, sources, socket=daemon.socket).changed
+        assert not (sources / SOURCES_FILE).exists()
+        assert asyncio.run(read_chrony(host=daemon.socket)).sources == ()
+    finally:
+        daemon.stop()
+
+
+def test_a_refused_reload_says_why(tmp_path: Path) -> None:
+    chrony_or_skip()
+    slave = RoleConfig(
+        role="slave", event="e", point="KM5", master_url="http://10.1.2.3", event_key="k"
+    )
+    with pytest.raises(ClockError, match="chronyc reload sources failed"):
+        apply_event_lan(slave, tmp_path, socket=str(tmp_path / "no-chronyd.sock"))
