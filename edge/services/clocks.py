@@ -39,6 +39,10 @@ _MARK = text(
 ).bindparams(bindparam("epcs", expanding=True))
 
 
+REPORT_FRESH_S = 300
+"""A SLAVE's clock report older than this is not shown (a SLAVE of an earlier event)."""
+
+
 class ClockService:
     """Clock reports on the MASTER, and the clock state of this box."""
 
@@ -100,7 +104,8 @@ class ClockService:
         """This box's clock state; ``device_id``'s own report is its offset to the MASTER."""
         if chrony is None:
             chrony = await read_chrony(host=self.chrony_socket or None)
-        slaves = await self.slaves()
+        fresh_after = now_us() - REPORT_FRESH_S * 1_000_000
+        slaves = [s for s in await self.slaves() if s.measured_us >= fresh_after]
         own = next((s for s in slaves if s.device_id == device_id), None)
         others = tuple(s for s in slaves if s.device_id != device_id) if master else ()
         return ClockState(
