@@ -51,6 +51,7 @@ from edge.web.errors import EXCEPTION_HANDLERS, login_required_handler
 from edge.web.forgery import refuse_forgery
 from edge.web.headers import add_security_headers, use_script_nonce
 from edge.web.pages.checkin import CheckinPages
+from edge.web.pages.clock import ClockPages
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CorrectionController,
             PassingStreamController,
             ConsolePages,
+            ClockPages,
             ReaderController,
             AlarmController,
             ResultController,

@@ -105,6 +105,22 @@ class Settings(BaseSettings):
         description="Clocks: how often a SLAVE measures its clock's offset to the MASTER's"
         " (one request and its answer, the NTP way) and reports it.",
     )
+    chrony_socket: str = Field(
+        default="",
+        description="Clocks: chronyd's command socket or address that chronyc asks (chronyc"
+        " -h); empty: the system's chronyd.",
+    )
+    chrony_sources_dir: Path | None = Field(
+        default=None,
+        description="Clocks: chrony's sourcedir where a SLAVE's worker writes its MASTER as"
+        " time source (on a Pi: /var/lib/chronoedge-chrony). None: chrony is left alone.",
+    )
+    clock_role_every_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Clocks: how often the worker checks chrony's event-LAN source against"
+        " the role (also at once when the role changes).",
+    )
     tunnel_check_every_s: float = Field(
         default=30.0, gt=0, description="How often the worker brings a fallen tunnel back up."
     )

@@ -265,9 +265,11 @@ def passings_add(
 @FORMAT
 @click.pass_context
 def passings_export(ctx: click.Context, slug: str, point: str | None, fmt: str) -> None:
-    """Print passings in time order (bib resolved from the tag when read by RFID)."""
+    """Print passings in time order (bib resolved from the tag when read by RFID);
+    clock_offset_us marks one made on a SLAVE whose clock was off the MASTER's."""
     rows = run(ctx, lambda db: PassingService(db).export_rows(slug, point=point))
     columns = ["point", "bib", "epc", "timestamp_us", "method", "reads", "status", "time"]
+    columns.append("clock_offset_us")
     print_rows(rows, columns, fmt)
 
 

@@ -32,6 +32,7 @@ def box_registry(settings: Settings) -> JobRegistry:
             Kind("backup.upload", "edge.jobs.catalog:upload_backup", "backup", 5),
             Kind("archive.event", "edge.jobs.archives:archive_event", "backup", 10),
             Kind("vpn.keep_up", "edge.jobs.catalog:keep_tunnel_up", "vpn", 1),
+            Kind("clock.event_lan", "edge.jobs.clockrole:apply_clock_role", "vpn", 1),
             Kind("results.cache", "edge.jobs.catalog:refresh_results", "results", 3),
             Kind("ota.check", "edge.jobs.updates:check_update", OTA_QUEUE, 1),
             Kind("ota.download", "edge.jobs.updates:download_update", OTA_QUEUE, 20),
@@ -45,6 +46,7 @@ def box_registry(settings: Settings) -> JobRegistry:
             Periodic("results.cache", settings.results_cache_every_s),
             Periodic("backup.upload", settings.backup_every_s),
             Periodic("vpn.keep_up", settings.tunnel_check_every_s),
+            Periodic("clock.event_lan", settings.clock_role_every_s),
             Periodic("ota.check", get_ota_settings().check_every_s),
         ],
     )

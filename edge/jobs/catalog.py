@@ -51,7 +51,7 @@ from edge.vpn.route import sync_url
 
 log = logging.getLogger(__name__)
 
-ROLE_JOBS = ("sync.forward", "sync.central", "results.cache")
+ROLE_JOBS = ("sync.forward", "sync.central", "results.cache", "clock.event_lan")
 """Periodic kinds whose work depends on the role: run at once when it changes."""
 ROLE_CHECK_S = 0.25
 """How often a running forward job checks that the box is still a SLAVE."""
@@ -115,6 +115,11 @@ async def _until_no_longer(role_file: Path, role: RoleConfig) -> None:
             return
 
 
+def discovered_master(event: str | None) -> str | None:
+    """The URL of the event's MASTER this worker found by mDNS, if any (none typed)."""
+    return _discovered.get(event or "")
+
+
 async def _find_master(role: RoleConfig) -> str:
     """The URL of this event's MASTER announced on the LAN (remembered until a push fails)."""
     from edge.fleet.discovery import discover_masters  # zeroconf only where it is used
@@ -162,10 +167,9 @@ async def _report_status(
     event: dict[str, str] | None = None
     try:
         readers = await ReaderHealthService(database).list_readers()
-        tolerance_us = round(get_settings().clock_tolerance_ms * 1000)
-        clocks = ClockService(database, tolerance_us)
+        clocks = ClockService.from_settings(database, get_settings())
         state = await clocks.state(role.device_id, master=role.role is not Role.SLAVE)
-        alarms = [dataclasses.asdict(a) for a in clock_alarms(state, tolerance_us)]
+        alarms = [dataclasses.asdict(a) for a in clock_alarms(state, clocks.tolerance_us)]
         if role.event:
             async with database.read() as session:
                 found = await session.exec(select_rows(Event).where(Event.slug == role.event))

@@ -15,6 +15,7 @@ import logging
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
@@ -36,6 +37,8 @@ CONTENT = {"EnableAntennaID": True, "EnablePeakRSSI": True, "EnableFirstSeenTime
 """What every TagReportData must carry for a read to be stored."""
 
 _POLL_S = 0.05
+DRIFT_WINDOW_US = 10_000_000
+"""The reports of the last 10 s estimate the drift (the least delayed of them wins)."""
 
 
 def box_now_us() -> int:
@@ -95,6 +98,11 @@ class ReaderClient:
         self._inventorying = threading.Event()
         self._ended = threading.Event()
         self.clock_offset_us: int | None = None  # box time minus reader time, at connect
+        # How far reader minus box time moved since connect: a report's newest read was seen
+        # just before it was sent, so of the recent reports the largest reader-minus-box is
+        # the one least delayed on the way (as the best NTP sample is the fastest).
+        self.clock_drift_us: int | None = None
+        self._lags: deque[tuple[int, int]] = deque()  # (received, reader minus box)
         self.connected_us: int | None = None
         self.last_message_us: int | None = None
         self.last_read_us: int | None = None
@@ -210,8 +218,20 @@ class ReaderClient:
                 continue
             reads.append(read)
         if reads:
-            self.last_read_us = box_now_us()
+            self.last_read_us = received = box_now_us()
+            newest = max(read.reader_time_us for read in reads)
+            self._measure_drift(received, newest - received)
             self._sink(reads)
+
+    def _measure_drift(self, received_us: int, reader_minus_box_us: int) -> None:
+        if self.clock_offset_us is None:
+            return
+        lags = self._lags
+        lags.append((received_us, reader_minus_box_us))
+        while received_us - lags[0][0] > DRIFT_WINDOW_US:
+            lags.popleft()
+        # At connect, reader minus box was -clock_offset_us.
+        self.clock_drift_us = max(lag for _, lag in lags) + self.clock_offset_us
 
 
 def _read_from(tag: dict[str, Any], offset_us: int) -> ReadIn | None:

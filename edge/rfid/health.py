@@ -48,6 +48,7 @@ class HealthMonitor:
         self._ever_connected = False
         self.connected_since_us: int | None = None
         self.clock_offset_us: int | None = None
+        self.clock_drift_us: int | None = None
         self.last_read_us: int | None = None
         self.last_message_us: int | None = None
         self.reconnects = 0
@@ -64,6 +65,7 @@ class HealthMonitor:
         self._client = client
         self.connected_since_us = client.connected_us
         self.clock_offset_us = client.clock_offset_us
+        self.clock_drift_us = None  # measured again on each connection
 
     def disconnected(self, error: str = "") -> None:
         """Note that the connection ended, and why (empty: the service stopped it)."""
@@ -105,6 +107,7 @@ class HealthMonitor:
             last_error=self.last_error,
             pid=os.getpid(),
             updated_us=box_now_us(),
+            clock_drift_us=self.clock_drift_us,
         )
 
     async def write(self) -> None:
@@ -127,6 +130,8 @@ class HealthMonitor:
         if client is not None:
             self.last_read_us = client.last_read_us or self.last_read_us
             self.last_message_us = client.last_message_us or self.last_message_us
+            if client.clock_drift_us is not None:
+                self.clock_drift_us = client.clock_drift_us
 
 
 def _write(path: Path, row: HealthRow) -> None:

@@ -28,6 +28,7 @@ from edge.clocks.chrony import ChronyState, read_chrony
 from edge.clocks.probe import ClockProbe
 from edge.domain import ReaderHealth, SlaveClockRow
 from edge.domain.clock import now_us
+from edge.settings import Settings
 from edge.store.database import Database
 from edge.store.slave_clocks import UPSERT
 
@@ -38,12 +39,24 @@ _MARK = text(
 ).bindparams(bindparam("epcs", expanding=True))
 
 
+REPORT_FRESH_S = 300
+"""A SLAVE's clock report older than this is not shown (a SLAVE of an earlier event)."""
+
+
 class ClockService:
     """Clock reports on the MASTER, and the clock state of this box."""
 
-    def __init__(self, db: Database, tolerance_us: int = DEFAULT_TOLERANCE_US) -> None:
+    def __init__(
+        self, db: Database, tolerance_us: int = DEFAULT_TOLERANCE_US, chrony_socket: str = ""
+    ) -> None:
         self.db = db
         self.tolerance_us = tolerance_us
+        self.chrony_socket = chrony_socket  # chronyc -h; "": the system's chronyd
+
+    @classmethod
+    def from_settings(cls, db: Database, settings: Settings) -> ClockService:
+        """The service with the settings' tolerance and chronyd."""
+        return cls(db, round(settings.clock_tolerance_ms * 1000), settings.chrony_socket)
 
     async def record_report(self, probe: ClockProbe) -> None:
         """Store a SLAVE's report of its offset to this MASTER (nothing when it has none yet)."""
@@ -89,8 +102,10 @@ class ClockService:
         self, device_id: str, *, chrony: ChronyState | None = None, master: bool = True
     ) -> ClockState:
         """This box's clock state; ``device_id``'s own report is its offset to the MASTER."""
-        chrony = await read_chrony() if chrony is None else chrony
-        slaves = await self.slaves()
+        if chrony is None:
+            chrony = await read_chrony(host=self.chrony_socket or None)
+        fresh_after = now_us() - REPORT_FRESH_S * 1_000_000
+        slaves = [s for s in await self.slaves() if s.measured_us >= fresh_after]
         own = next((s for s in slaves if s.device_id == device_id), None)
         others = tuple(s for s in slaves if s.device_id != device_id) if master else ()
         return ClockState(

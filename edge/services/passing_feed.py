@@ -53,6 +53,7 @@ class PassingRow:
     original_time: str | None  # the time before a move
     original_point: str | None
     correction_id: str | None  # the active correction to undo
+    clock_offset_us: int | None = None  # made on a SLAVE this far off the MASTER's clock
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,7 @@ class _Rows:
             original_time=time_of_day(passing.time_us, self.event.timezone) if moved else None,
             original_point=self.codes.get(passing.point_id) if moved else None,
             correction_id=correction_id,
+            clock_offset_us=passing.clock_offset_us,
         )
 
     def _added(self, correction: Correction) -> PassingRow:

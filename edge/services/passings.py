@@ -165,7 +165,8 @@ class PassingService:
             return added[0] if added else None
 
     async def export_rows(self, slug: str, *, point: str | None = None) -> list[dict[str, Any]]:
-        """Passings in time order as rows ``point,bib,epc,timestamp_us,method,reads,status``."""
+        """Passings in time order as rows ``point,bib,epc,timestamp_us,method,reads,status``
+        and ``clock_offset_us`` (a SLAVE's clock offset when it was beyond the tolerance)."""
         async with self.db.read() as session:
             event = await get_event(session, slug)
             points = await points_by_code(session, event)
@@ -185,6 +186,7 @@ class PassingService:
                     "method": p.method,
                     "reads": p.read_count,
                     "status": p.status,
+                    "clock_offset_us": p.clock_offset_us,
                 }
                 for p in (await session.exec(query)).all()
             ]

@@ -122,6 +122,22 @@ def test_boxes_playbook_installs_a_box_that_runs(
         sudoers = box.file("/etc/sudoers.d/chronoedge-update").read_text()
         assert "NOPASSWD: /usr/bin/systemctl start --no-block chronoedge-update.service" in sudoers
         assert owner_mode(box.file("/etc/chronoedge/ota")) == ("root", "chronoedge", "0o750")
+        # Clocks on the event LAN: every box serves the private LAN and falls back on its own
+        # clock; a SLAVE's MASTER goes in the sourcedir its worker writes, then reloads.
+        chrony = box.file("/etc/chrony/conf.d/chronoedge.conf").read_text()
+        assert "local stratum 10" in chrony.splitlines()
+        assert "allow 192.168.0.0/16" in chrony.splitlines()
+        assert "sourcedir /var/lib/chronoedge-chrony" in chrony.splitlines()
+        assert "# refclock SHM 0 refid GPS" in chrony  # gpsd: documented, off until plugged in
+        parsed = box.run("chronyd", "-p", "-f", "/etc/chrony/chrony.conf")
+        assert "sourcedir /var/lib/chronoedge-chrony" in parsed.stdout, parsed.stderr
+        sources = box.file("/var/lib/chronoedge-chrony")
+        assert owner_mode(sources) == ("chronoedge", "chronoedge", "0o755")
+        sudo_chrony = box.file("/etc/sudoers.d/chronoedge-chrony").read_text()
+        assert "NOPASSWD: /usr/bin/chronyc reload sources" in sudo_chrony
+        worker = box.file("/etc/systemd/system/chronoedge-worker.service").read_text()
+        assert "Environment=CHRONO_EDGE_CHRONY_SOURCES_DIR=/var/lib/chronoedge-chrony" in worker
+        assert "ReadWritePaths=-/var/lib/chronoedge-chrony" in worker
         assert (
             "SystemMaxUse=" in box.file("/etc/systemd/journald.conf.d/chronoedge.conf").read_text()
         )

@@ -11,6 +11,8 @@ status report, the alarm reaches central (PostgreSQL) within 30 s.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import shutil
@@ -22,7 +24,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from edge.clocks.alarms import clock_alarms
+from edge.clocks.chrony import ChronyState
+from edge.clocks.probe import wall_us
 from edge.roleconfig import RoleConfig, VpnConfig, save_role
+from edge.services.clocks import ClockService
+from edge.store.database import Database
+from edge.store.slave_clocks import record_clock
 from tests.e2e.test_public_results_browser import enrolled
 from tests.integration.test_slave_forwarding import KEY, SECOND, master_process
 from tests.servers import box_worker, central_on, chrono_central, free_port
@@ -131,6 +139,13 @@ def test_a_skewed_slave_is_measured_and_its_passings_marked(tmp_path: Path) -> N
         assert len(skewed_marks) == 5
         assert all(m is not None and abs(m - SKEW_US) <= WITHIN_US for m in skewed_marks)
         assert marks(master, "slave-km5-straight") == [None] * 5
+        exported = subprocess.run(
+            [sys.executable, "-m", "edge.cli", "--db", str(master), "passings", "export",
+             "--event", SLUG, "--point", "KM5", "--format", "json"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        shown = sorted(row["clock_offset_us"] is not None for row in json.loads(exported.stdout))
+        assert shown == [False] * 5 + [True] * 5  # the export says which ones to check
 
         # The MASTER raises the alarm (the alarms framework takes it from here).
         answer = httpx.get(f"{base}/api/v1/clock/", timeout=10)
@@ -184,3 +199,22 @@ def test_the_skewed_slave_alarm_reaches_central_on_postgresql(tmp_path: Path) ->
     [alert] = alerts
     assert alert["device_id"] == link.device_id  # the MASTER reports its SLAVE
     assert alert["detail"].startswith(f"{SLAVE}: the SLAVE at KM5 is +2")  # +249.x / +250.x ms
+
+
+async def test_a_slave_of_an_earlier_event_raises_nothing(tmp_path: Path) -> None:
+    """Only reports of the last minutes count: yesterday's skewed SLAVE is not an alarm."""
+    box = await asyncio.to_thread(load_box, tmp_path / "master" / "edge.db")  # its own loop
+    now = wall_us()
+    for device, age_s in (("yesterday", 86_400), ("now", 2)):
+        received = now - age_s * SECOND
+        values = {"device_id": device, "point": "KM5", "offset_us": 90_000, "delay_us": 500,
+                  "samples": 8, "measured_us": now, "received_us": received}  # fmt: skip
+        record_clock(box, values)
+    db = Database(box)
+    try:
+        state = await ClockService(db).state("the-master", chrony=ChronyState(problem="x"))
+    finally:
+        await db.close()
+    assert [s.device_id for s in state.slaves] == ["now"]
+    offsets = [a.subject for a in clock_alarms(state) if a.code == "clock_offset"]
+    assert offsets == ["now"]

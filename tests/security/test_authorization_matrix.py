@@ -140,6 +140,7 @@ BOX: dict[str, str] = {
     "POST /jobs/{job_id}/retry": ADMIN_ONLY,
     "GET /lang/{code}": OPEN,
     "GET /setup": ADMIN_ONLY,
+    "GET /clock/panel": ADMIN_ONLY,
     "POST /setup/claim": "login ok ok ok",  # a wrong PIN, then 409: claimed already
     "POST /setup/role": ADMIN_ONLY,
     "POST /setup/enroll": ADMIN_ONLY,

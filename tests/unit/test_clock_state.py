@@ -9,7 +9,9 @@ import pytest
 from edge.clocks.alarms import ClockState, ReaderClock, SlaveClock, clock_alarms
 from edge.clocks.chrony import ChronyState, parse_sources, parse_tracking
 from edge.clocks.errors import ChronyUnreadable
+from edge.clocks.eventlan import event_lan_sources
 from edge.clocks.ntp import ClockSample, OffsetFilter
+from edge.roleconfig import RoleConfig
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "chrony"
 
@@ -136,3 +138,14 @@ def test_offsets_beyond_the_tolerance_raise_alarms_either_way() -> None:
     assert "+25.0 ms" in alarms[0].detail
     assert "START" in alarms[0].detail
     assert clock_alarms(ClockState(synced, slaves=slaves), tolerance_us=30_000) == []
+
+
+def test_only_a_slave_has_an_event_lan_source_its_master() -> None:
+    slave = RoleConfig(
+        role="slave", event="e", point="KM5", master_url="http://192.168.50.1:80", event_key="k"
+    )
+    lines = [line for line in event_lan_sources(slave).splitlines() if not line.startswith("#")]
+    assert lines == ["server 192.168.50.1 iburst prefer minpoll 2 maxpoll 6"]
+    assert event_lan_sources(RoleConfig(role="master", event="e", event_key="k")) == ""
+    found = slave.model_copy(update={"master_url": None, "discovery": True})
+    assert event_lan_sources(found) == ""  # found by mDNS: no address to give chrony yet

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from edge.jobs import archives, builtin, catalog, exports, updates
+from edge.jobs import builtin, catalog, clockrole, exports, updates
 from edge.jobs.box import box_registry
 from edge.jobs.context import JobContext
 from edge.jobs.errors import UnknownKind
@@ -56,6 +57,7 @@ def test_the_box_registry_declares_every_handler_the_worker_can_run():
     written = {
         handler
         for module in (archives, builtin, catalog, exports, updates)
+        for module in (builtin, catalog, clockrole, exports, updates)
         for handler in _handlers_in(module)
     }
     assert written == declared, "a job handler is written but not declared, or the reverse"
@@ -67,7 +69,11 @@ def test_the_box_registry_schedules_the_periodic_kinds_at_the_settings_periods(
     monkeypatch: pytest.MonkeyPatch,
 ):
     settings = Settings(
-        sync_every_s=3, results_cache_every_s=4, backup_every_s=5, tunnel_check_every_s=6
+        sync_every_s=3,
+        results_cache_every_s=4,
+        backup_every_s=5,
+        tunnel_check_every_s=6,
+        clock_role_every_s=8,
     )
     monkeypatch.setenv("CHRONO_OTA_CHECK_EVERY_S", "7")
     get_ota_settings.cache_clear()
@@ -84,6 +90,7 @@ def test_the_box_registry_schedules_the_periodic_kinds_at_the_settings_periods(
         "backup.upload": 5,
         "vpn.keep_up": 6,
         "ota.check": 7,
+        "clock.event_lan": 8,
     }
     assert set(catalog.ROLE_JOBS) <= set(periods)  # follow_role runs them on a role change
 

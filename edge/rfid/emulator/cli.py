@@ -118,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     clock = parser.add_mutually_exclusive_group()
     clock.add_argument("--clock-year", type=int, help="the reader clock starts on 1 Jan YEAR")
     clock.add_argument("--clock-offset", type=float, default=0.0, help="reader clock − host, s")
+    parser.add_argument(
+        "--clock-drift-ppm",
+        type=float,
+        default=0.0,
+        help="the reader clock runs this many µs per second fast (negative: slow)",
+    )
     faults = parser.add_argument_group("faults (counted in reports on a connection)")
     faults.add_argument("--drop-after", type=int, metavar="N", help="drop the TCP connection")
     faults.add_argument("--silent-after", type=int, metavar="N", help="hang: answer nothing")
@@ -182,7 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(
             serve_emulator(
-                args.host, args.port, scenario, clock_offset_us=offset_us, profile=profile
+                args.host,
+                args.port,
+                scenario,
+                clock_offset_us=offset_us,
+                profile=profile,
+                clock_drift_ppm=args.clock_drift_ppm,
             )
         )
     except KeyboardInterrupt:

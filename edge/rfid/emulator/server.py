@@ -33,9 +33,10 @@ class EmulatorServer:
         port: int = LLRP_PORT,
         clock_offset_us: int = 0,
         profile: ReaderProfile | None = None,
+        clock_drift_ppm: float = 0.0,
     ) -> None:
         self.context = ReaderContext(
-            scenario, profile or ReaderProfile(), ReaderClock(clock_offset_us)
+            scenario, profile or ReaderProfile(), ReaderClock(clock_offset_us, clock_drift_ppm)
         )
         self._host = host
         self._port = port
@@ -115,10 +116,16 @@ async def serve_emulator(
     *,
     clock_offset_us: int = 0,
     profile: ReaderProfile | None = None,
+    clock_drift_ppm: float = 0.0,
 ) -> None:
     """Run an emulated LLRP reader on host:port until cancelled."""
     async with EmulatorServer(
-        scenario, host=host, port=port, clock_offset_us=clock_offset_us, profile=profile
+        scenario,
+        host=host,
+        port=port,
+        clock_offset_us=clock_offset_us,
+        profile=profile,
+        clock_drift_ppm=clock_drift_ppm,
     ) as server:
         await server.serve_forever()
 
@@ -135,9 +142,15 @@ class BackgroundEmulator:
         clock_offset_us: int = 0,
         profile: ReaderProfile | None = None,
         timeout_s: float = 5.0,
+        clock_drift_ppm: float = 0.0,
     ) -> None:
         self._server = EmulatorServer(
-            scenario, host=host, port=port, clock_offset_us=clock_offset_us, profile=profile
+            scenario,
+            host=host,
+            port=port,
+            clock_offset_us=clock_offset_us,
+            profile=profile,
+            clock_drift_ppm=clock_drift_ppm,
         )
         self._timeout_s = timeout_s
         self._ready = threading.Event()

@@ -25,18 +25,23 @@ def offset_for_year(year: int, *, now_us: int | None = None) -> int:
 
 
 class ReaderClock:
-    """A reader's UTC clock: the host clock shifted by a fixed offset (no RTC, no NTP)."""
+    """A reader's UTC clock: the host clock shifted by an offset (no RTC, no NTP), and
+    running ``drift_ppm`` µs per second fast (negative: slow) from when it was made, as a
+    reader's quartz does."""
 
-    def __init__(self, offset_us: int = 0) -> None:
+    def __init__(self, offset_us: int = 0, drift_ppm: float = 0.0) -> None:
         self.offset_us = offset_us
+        self.drift_ppm = drift_ppm
+        self._origin_us = host_now_us()
 
     def now_us(self) -> int:
         """Return the reader's current UTC time in microseconds since the epoch."""
-        return host_now_us() + self.offset_us
+        return self.at(host_now_us())
 
     def at(self, host_us: int) -> int:
         """Return what the reader's clock reads at a host wall-clock instant."""
-        return host_us + self.offset_us
+        drift = round((host_us - self._origin_us) * self.drift_ppm / 1_000_000)
+        return host_us + self.offset_us + drift
 
 
 class Timeline:

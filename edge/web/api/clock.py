@@ -23,7 +23,7 @@ def provide_clocks(
     db: NamedDependency[Database], settings: NamedDependency[Settings]
 ) -> ClockService:
     """Dependency: the clock service, with the tolerance of the settings."""
-    return ClockService(db, round(settings.clock_tolerance_ms * 1000))
+    return ClockService.from_settings(db, settings)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from edge.services.signoff import SignoffService
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.api.signoff import state_out
+from edge.web.pages.clock import clock_of
 from edge.web.pages.render import render
 
 CORRECTIONS_SHOWN = 20
@@ -37,8 +38,9 @@ class ConsolePages(Controller):
         """The event of reader.json (else the latest one) with its passings, live."""
         console = ConsoleService(db, settings.paths.role_file)
         event = await console.current_event()
+        clock = await clock_of(request, db, settings)
         if event is None:
-            return render(request, "console.html", {"event": None})
+            return render(request, "console.html", {"event": None, "clock": clock})
         rows, cursor = await PassingFeed(db).recent(event.slug)
         board = await console.board(event)
         corrections = await CorrectionService(db).list_corrections(event.slug)
@@ -55,5 +57,6 @@ class ConsolePages(Controller):
                 dataclasses.asdict(state_out(s))
                 for s in (await SignoffService(db).states(event.slug)).values()
             ],
+            "clock": clock,
         }
         return render(request, "console.html", context)

@@ -19,6 +19,7 @@ from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.api.setup import provide_setup
 from edge.web.auth import PUBLIC, client_address, logged_in, start_session
+from edge.web.pages.clock import clock_of
 from edge.web.pages.notices import Notice, done, failed
 from edge.web.pages.render import render
 
@@ -39,6 +40,7 @@ async def setup_page(
         "ota": await updates.status(),
         "notice": notice,
         "logged_in": credential is not None and logged_in(request, credential),
+        "clock": await clock_of(request, setup.db),
         **extra,
     }
     page = render(request, "setup.html", context)

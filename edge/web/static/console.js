@@ -42,6 +42,12 @@
     else if (row.status === "confirms") badge = '<span class="badge ok">' + esc(T.confirms) + "</span>";
     else if (row.status === "review") badge = '<span class="badge warn">' + esc(T.review) + "</span>";
     else if (row.status !== "valid") badge = '<span class="badge">' + esc(T.stray) + "</span>";
+    if (row.clock_offset_us !== null && row.clock_offset_us !== undefined) {
+      // Made on a SLAVE whose clock was off the MASTER's: shown, not silently trusted.
+      var offset = (row.clock_offset_us >= 0 ? "+" : "") + (row.clock_offset_us / 1000).toFixed(1);
+      badge += ' <span class="badge bad clock-mark" title="' + esc(T.clockMarkTitle) + '">' +
+        esc(fill(T.clockMark, { offset: offset })) + "</span>";
+    }
     var who = row.bib ? esc(row.name) : '<span class="muted">' + esc(T.unknownTag) + " " + esc(row.epc || "") + "</span>";
     var actions = "";
     if (row.correction_id) actions += '<button type="button" class="secondary" data-undo="' + esc(row.correction_id) + '">' + esc(T.undo) + "</button> ";
