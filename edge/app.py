@@ -23,6 +23,7 @@ from edge.services.jobs import JobService
 from edge.settings import Settings, get_settings
 from edge.store import migrate
 from edge.store.database import Database
+from edge.web.api.archives import ArchiveController
 from edge.web.api.arrivals import ArrivalController
 from edge.web.api.corrections import CorrectionController
 from edge.web.api.entrants import EntrantController
@@ -47,6 +48,7 @@ from edge.web.auth import (
 from edge.web.errors import EXCEPTION_HANDLERS, login_required_handler
 from edge.web.forgery import refuse_forgery
 from edge.web.headers import add_security_headers, use_script_nonce
+from edge.web.pages.archive import ArchivePages
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages
@@ -143,7 +145,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RoleController,
             JobController,
             ExportController,
+            ArchiveController,
             ExportPages,
+            ArchivePages,
             JobPages,
             ArrivalController,
             ResultPages,
