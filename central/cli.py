@@ -284,6 +284,46 @@ def backups_seal() -> None:
     click.echo(f"{count} backups sealed with the fleet backup key")
 
 
+@cli.group()
+def archives() -> None:
+    """Event archives the boxes sealed and uploaded (opened with the fleet key's identity)."""
+
+
+@archives.command("list")
+@click.option("--event", default=None, help="Only this event's archives.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def archives_list(event: str | None, as_json: bool) -> None:
+    """Every complete archive: its event, box, size, sha256, and the file that holds it."""
+    from central.backups.archives import ArchiveService
+    from central.backups.service import BackupService
+    from central.backups.store import FileSystemBackupStore
+
+    settings = get_settings()
+    folder = settings.data_dir / "backups"
+    store = FileSystemBackupStore(folder)
+    rows = _run(
+        lambda db: ArchiveService(BackupService(db, store, settings.backups_keep)).listed(event)
+    )
+    listed = [
+        {
+            "id": row.id,
+            "event": row.event_slug,
+            "device_id": row.device_id,
+            "size": row.size,
+            "sha256": row.sha256,
+            "completed": from_us(row.completed_us).isoformat() if row.completed_us else None,
+            "verified": from_us(row.verified_us).isoformat() if row.verified_us else None,
+            "file": str((folder / row.id).resolve()),
+        }
+        for row in rows
+    ]
+    if as_json:
+        click.echo(json.dumps(listed))
+        return
+    for item in listed:
+        click.echo(f"{item['event']}\t{item['completed']}\t{item['size']} bytes\t{item['file']}")
+
+
 def main() -> None:
     """Entry point of the ``chrono-central`` console script."""
     cli(prog_name="chrono-central")

@@ -24,6 +24,7 @@ from edge.settings import Settings, get_settings
 from edge.store import migrate
 from edge.store.database import Database
 from edge.web.api.alarms import AlarmController
+from edge.web.api.archives import ArchiveController
 from edge.web.api.arrivals import ArrivalController
 from edge.web.api.clock import ClockController
 from edge.web.api.corrections import CorrectionController
@@ -52,6 +53,7 @@ from edge.web.forgery import refuse_forgery
 from edge.web.headers import add_security_headers, use_script_nonce
 from edge.web.pages.checkin import CheckinPages
 from edge.web.pages.clock import ClockPages
+from edge.web.pages.archive import ArchivePages
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages
@@ -152,7 +154,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClockController,
             JobController,
             ExportController,
+            ArchiveController,
             ExportPages,
+            ArchivePages,
             JobPages,
             ArrivalController,
             ResultPages,

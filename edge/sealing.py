@@ -120,7 +120,7 @@ def is_sealed(head: bytes) -> bool:
 
 
 def check_header(head: bytes) -> int:
-    """Parse an age header (no key needed): how many recipient stanzas; SealError if malformed.
+    """Parse an age header (no key needed): how many stanzas; SealError if malformed.
 
     What central can tell about a sealed file without the identity: it is an age file
     whose header is complete (stanzas, then the ``---`` line with its MAC).

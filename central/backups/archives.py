@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from sqlmodel import col, select
+
 from central.backups.service import ARCHIVE, BackupService
 from central.errors import Invalid, NotFound
 from central.store.models import Backup, Device
@@ -81,6 +83,15 @@ class ArchiveService:
             assert row is not None
             row.verified_us = verified
         return _state(backup, confirmed=True, problem="", verified_us=verified)
+
+    async def listed(self, event: str | None = None) -> list[Backup]:
+        """Every complete archive (of ``event``), newest first: what an admin opens."""
+        query = select(Backup).where(Backup.kind == ARCHIVE, col(Backup.complete).is_(True))
+        if event:
+            query = query.where(Backup.event_slug == event)
+        async with self.backups.db.read() as session:
+            found = await session.exec(query.order_by(col(Backup.completed_us).desc()))
+            return list(found.all())
 
     async def _archive(self, device: Device, archive_id: str) -> Backup:
         async with self.backups.db.read() as session:

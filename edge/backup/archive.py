@@ -98,6 +98,8 @@ def _event_database(db_path: Path, slug: str, copy: Path) -> tuple[int, dict[str
         target.execute("DELETE FROM outbox WHERE json_extract(payload, '$.event') IS NOT ?", [slug])
         target.execute("DELETE FROM job_log")
         target.execute("DELETE FROM job")
+        target.execute("DELETE FROM event_archive WHERE event_slug != ?", [slug])
+        target.execute("DELETE FROM failed_attempt")  # logins to the box, not the event's
         target.execute("COMMIT")
         target.execute("VACUUM")  # the removed rows' bytes go too
         check = target.execute("PRAGMA integrity_check").fetchone()[0]

@@ -167,9 +167,12 @@ class ArchiveService:
         row = await self._row(archive_id)
         if row.state in (ArchiveState.CONFIRMED, ArchiveState.PURGED):
             return _view(row)
+        built = self.paths.archives_folder / row.file_name if row.file_name else None
+        if row.state == ArchiveState.FAILED:  # a retry: the page shows it under way again
+            again = ArchiveState.UPLOADING if built and built.exists() else ArchiveState.BUILDING
+            await self._save(archive_id, state=again, error="")
         try:
             link, url = await self._central()
-            built = self.paths.archives_folder / row.file_name if row.file_name else None
             if built is None or not built.exists():
                 await step(5, "building the archive")
                 await self.build(archive_id)

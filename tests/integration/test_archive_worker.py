@@ -97,7 +97,8 @@ def test_archive_job_survives_an_outage_and_a_restart_then_purge(
         slugs = connection.execute("SELECT slug FROM event").fetchall()
     assert slugs == [("heure-du-parc-2026",)]
     # The fleet admin opens central's copy with the key.
-    stored = tmp_path / "central/var/central/backups" / status["central_id"]
+    stored = Path(central_archive(url, tmp_path / "central/var/central")["file"])
+    assert stored.name == status["central_id"]
     opened = tmp_path / "opened"
     chrono(db, "archive", "open", str(stored), "--identity", str(fleet_key[0]), "--to", str(opened))
     manifest = json.loads((opened / "manifest.json").read_text())
@@ -121,3 +122,25 @@ def chrono_fails(db: Path, *args: str) -> str:
         get_settings.cache_clear()
     assert result.exit_code != 0, result.output
     return result.output
+
+
+def central_archive(url: str, data_dir: Path) -> dict[str, object]:
+    """The one archive ``chrono-central archives list`` shows for the event."""
+    from click.testing import CliRunner
+
+    from central.cli import cli as central_cli
+    from central.settings import get_settings as central_settings
+
+    env = {"CHRONO_CENTRAL_DATABASE_URL": url, "CHRONO_CENTRAL_DATA_DIR": str(data_dir)}
+    central_settings.cache_clear()
+    try:
+        listed = CliRunner(env=env).invoke(
+            central_cli, ["archives", "list", "--event", SLUG, "--json"]
+        )
+    finally:
+        central_settings.cache_clear()
+    assert listed.exit_code == 0, listed.output
+    [archive] = json.loads(listed.stdout)
+    assert archive["event"] == SLUG
+    assert archive["verified"] is not None
+    return dict(archive)

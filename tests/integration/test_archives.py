@@ -19,14 +19,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.backup.upload import BackupUploadFailed
+from edge.backup.upload import BackupUploadFailed, upload_file
 from edge.domain import PassingMethod
 from edge.domain.clock import parse_instant
 from edge.errors import Conflict, InvalidInput, NotFound
 from edge.imports.eventfile import load_event_file
 from edge.paths import BoxPaths
 from edge.roleconfig import CentralLink, RoleConfig, load_role, save_role
-from edge.sealing import AGE_MAGIC, SealError, load_identity, new_identity, open_file
+from edge.sealing import (
+    AGE_MAGIC,
+    SealError,
+    file_sha256,
+    load_identity,
+    new_identity,
+    open_file,
+)
 from edge.services.archives import ArchiveService
 from edge.services.corrections import CorrectionRequest, CorrectionService
 from edge.services.entrants import EntrantService
@@ -341,3 +348,15 @@ async def test_archiving_needs_the_fleet_key_and_an_enrolled_box(
     started = await box.archives.start(SLUG, "Ana", _NoJobs())
     again = await box.archives.start(SLUG, "Bob", _NoJobs())
     assert again.id == started.id  # one under way at a time
+
+
+async def test_central_refuses_an_archive_that_is_not_sealed(
+    box: Box, central: tuple[str, str, Path], tmp_path: Path
+) -> None:
+    link = await enrolled(box, central, "archive-plaintext")
+    plain = tmp_path / "event.tar.gz"
+    plain.write_bytes(b"\x1f\x8b" + b"entrants: Dupont " * 100)
+    start = {"size": plain.stat().st_size, "sha256": file_sha256(plain), "event": SLUG}
+    with pytest.raises(BackupUploadFailed, match="is not sealed with the fleet backup key"):
+        await asyncio.to_thread(upload_file, plain, start, link, "archives")
+    assert not [p for p in central[2].iterdir() if b"Dupont" in p.read_bytes()]
