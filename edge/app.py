@@ -51,9 +51,9 @@ from edge.web.auth import (
 from edge.web.errors import EXCEPTION_HANDLERS, login_required_handler
 from edge.web.forgery import refuse_forgery
 from edge.web.headers import add_security_headers, use_script_nonce
+from edge.web.pages.archive import ArchivePages
 from edge.web.pages.checkin import CheckinPages
 from edge.web.pages.clock import ClockPages
-from edge.web.pages.archive import ArchivePages
 from edge.web.pages.console import ConsolePages
 from edge.web.pages.entrants import EntrantPages
 from edge.web.pages.exports import ExportPages

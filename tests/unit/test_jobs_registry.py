@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from edge.jobs import archives, builtin, catalog, exports, updates
-from edge.jobs import builtin, catalog, clockrole, exports, updates
+from edge.jobs import archives, builtin, catalog, clockrole, exports, updates
 from edge.jobs.box import box_registry
 from edge.jobs.context import JobContext
 from edge.jobs.errors import UnknownKind
@@ -56,8 +55,7 @@ def test_the_box_registry_declares_every_handler_the_worker_can_run():
     declared = {kind.handler for kind in registry.kinds.values()}
     written = {
         handler
-        for module in (archives, builtin, catalog, exports, updates)
-        for module in (builtin, catalog, clockrole, exports, updates)
+        for module in (archives, builtin, catalog, clockrole, exports, updates)
         for handler in _handlers_in(module)
     }
     assert written == declared, "a job handler is written but not declared, or the reverse"
