@@ -1,9 +1,10 @@
 """The box's alarms now, as the console and the status report to central ask for them.
 
 Other modules add their alarms here: a function ``now_us -> alarms`` in
-:data:`EXTRA_SOURCES` is merged with the box's own rules (``edge.alarms.rules.merge``),
-and :func:`clock_state` is where a clock check tells whether the box's clock is
-synchronised. Both are empty until such a module is wired in.
+:data:`EXTRA_SOURCES` is merged with the box's own rules (``edge.alarms.rules.merge``).
+The clocks (``edge.clocks``, measured by ``edge.services.clocks``) come in as ``clocks``:
+whether the box's clock is synchronised, SLAVEs off the MASTER's clock, readers' drift
+(``edge.alarms.clocks``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from edge.alarms.clocks import clock_alarms, own_clock
 from edge.alarms.gather import AlarmSource, box_alarms, thresholds_of
 from edge.alarms.model import Alarm, ClockState
+from edge.clocks.alarms import ClockState as Clocks
 from edge.paths import BoxPaths
 from edge.settings import Settings
 
@@ -21,19 +24,22 @@ EXTRA_SOURCES: tuple[AlarmSource, ...] = ()
 """Alarms from other modules (the clock offsets of a SLAVE to its MASTER, say)."""
 
 
-def clock_state(paths: BoxPaths) -> ClockState:
-    """Whether the box's clock is synchronised; unknown until a clock check is wired in."""
-    return ClockState()
-
-
-async def current_alarms(settings: Settings, paths: BoxPaths | None = None) -> list[Alarm]:
-    """Every alarm of the box now (reads the box's files in a thread)."""
+async def current_alarms(
+    settings: Settings, paths: BoxPaths | None = None, clocks: Clocks | None = None
+) -> list[Alarm]:
+    """Every alarm of the box now (reads the box's files in a thread); ``clocks``: the
+    clock state measured now (None: not measured, no clock alarm)."""
     paths = settings.paths if paths is None else paths
+    clock = ClockState()
+    sources = list(EXTRA_SOURCES)
+    if clocks is not None:
+        clock = own_clock(clocks.chrony)
+        tolerance_us = round(settings.clock_tolerance_ms * 1000)
+        measured = clock_alarms(clocks, tolerance_us)
+        sources.append(lambda _now: measured)
 
     def look() -> list[Alarm]:
-        return box_alarms(
-            paths, thresholds_of(settings), clock=clock_state(paths), sources=EXTRA_SOURCES
-        )
+        return box_alarms(paths, thresholds_of(settings), clock=clock, sources=sources)
 
     return await asyncio.to_thread(look)
 

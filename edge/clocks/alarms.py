@@ -58,6 +58,7 @@ class ClockAlarm:
     code: str  # clock_unsynchronised | clock_offset | reader_clock_drift
     subject: str  # "box", a SLAVE's device id, a reader's host:port
     detail: str
+    point: str | None = None  # a SLAVE's timing point
 
 
 def over_tolerance(offset_us: int | None, tolerance_us: int = DEFAULT_TOLERANCE_US) -> bool:
@@ -87,6 +88,7 @@ def clock_alarms(state: ClockState, tolerance_us: int = DEFAULT_TOLERANCE_US) ->
                         offset=slave.offset_us / 1000,
                         tolerance=ms,
                     ),
+                    point=slave.point or None,
                 )
             )
     for reader in state.readers:

@@ -200,7 +200,9 @@ async def _report_status(
         "last_backup_us": last_backup,
         "event": event,
         # Every report lists what is wrong now; central raises what is new, clears the rest.
-        "alarms": [alarm_json(a) for a in await current_alarms(get_settings(), box_paths(ctx))],
+        "alarms": [
+            alarm_json(a) for a in await current_alarms(get_settings(), box_paths(ctx), state)
+        ],
         "clock_alarms": alarms,  # its own clock's, and its SLAVEs' offsets (edge.clocks)
     }
     headers = {"Authorization": f"Bearer {role.central.device_token}"}

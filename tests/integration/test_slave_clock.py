@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -160,6 +161,13 @@ def test_a_skewed_slave_is_measured_and_its_passings_marked(tmp_path: Path) -> N
         assert abs(shown[SLAVE] - SKEW_US) <= WITHIN_US
         assert body["clock"]["tolerance_us"] == 20_000
 
+        # The console's alarm banner says it too, about the SLAVE's point, as critical.
+        banner = httpx.get(f"{base}/api/v1/alarms/", timeout=10)
+        assert banner.status_code == 200, banner.text
+        offsets = [a for a in banner.json() if a["code"] == "clock_offset"]
+        assert [(a["point"], a["severity"]) for a in offsets] == [("KM5", "critical")]
+        assert "ms off the MASTER's clock" in offsets[0]["message_en"]
+
 
 def central_alerts(base: str, kind: str) -> list[dict[str, str]]:
     """Central's alerts of ``kind`` now (as its admin)."""
@@ -196,9 +204,27 @@ def test_the_skewed_slave_alarm_reaches_central_on_postgresql(tmp_path: Path) ->
                 if time.monotonic() - started > ALARM_WITHIN_S:
                     pytest.fail(f"no clock_offset alert on central within {ALARM_WITHIN_S} s")
                 time.sleep(0.5)
+            # The same report raised it among the box's alarms (history, pushes).
+            while not (raised := central_alarms(central, "clock_offset")):
+                if time.monotonic() - started > ALARM_WITHIN_S:
+                    pytest.fail(f"no clock_offset alarm on central within {ALARM_WITHIN_S} s")
+                time.sleep(0.5)
     [alert] = alerts
     assert alert["device_id"] == link.device_id  # the MASTER reports its SLAVE
     assert alert["detail"].startswith(f"{SLAVE}: the SLAVE at KM5 is +2")  # +249.x / +250.x ms
+    [alarm] = raised
+    assert (alarm["device_id"], alarm["subject"], alarm["open"]) == (
+        link.device_id,
+        "point KM5",
+        True,
+    )
+
+
+def central_alarms(base: str, code: str) -> list[dict[str, Any]]:
+    """Central's open alarms with ``code`` (as its admin)."""
+    answer = httpx.get(f"{base}/api/v1/alarms?open_only=true", auth=ADMIN, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return [a for a in answer.json() if a["code"] == code]
 
 
 async def test_a_slave_of_an_earlier_event_raises_nothing(tmp_path: Path) -> None:

@@ -9,7 +9,9 @@ from litestar.di import NamedDependency
 
 from edge.alarms.service import alarm_json, current_alarms
 from edge.settings import Settings
+from edge.store.database import Database
 from edge.web.i18n import language_of, translator
+from edge.web.pages.clock import measure_clocks
 
 
 class AlarmController(Controller):
@@ -20,8 +22,13 @@ class AlarmController(Controller):
 
     @get("/")
     async def list_alarms(
-        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        settings: NamedDependency[Settings],
     ) -> list[dict[str, Any]]:
         """Active alarms, critical first; ``message`` in the page's language."""
         say = translator(language_of(request))
-        return [alarm_json(alarm, say) for alarm in await current_alarms(settings)]
+        _, clocks = await measure_clocks(request, db, settings)
+        found = await current_alarms(settings, clocks=clocks)
+        return [alarm_json(alarm, say) for alarm in found]
