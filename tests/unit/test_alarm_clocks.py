@@ -26,9 +26,7 @@ def test_an_unsynchronised_clock_raises_the_critical_alarm_with_chronys_reason()
     assert "not synchronised" in alarm.message
 
 
-def test_offsets_and_drifts_over_the_tolerance_are_alarms_about_their_point_and_reader() -> (
-    None
-):
+def test_offsets_and_drifts_over_the_tolerance_are_alarms_about_their_point_and_reader() -> None:
     state = ClockState(
         UNKNOWN,
         readers=(ReaderClock("10.0.0.9:5084", 1_000, 25_000), ReaderClock("r2:5084", 0, 3_000)),
