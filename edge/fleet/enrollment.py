@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -14,7 +15,7 @@ from edge.fleet.errors import CentralUnreachable as CentralUnreachable
 from edge.fleet.errors import EnrollmentRefused as EnrollmentRefused
 from edge.fleet.http import answer_json
 from edge.fleet.identity import device_serial
-from edge.roleconfig import CentralLink, load_role, save_role
+from edge.roleconfig import CentralLink, RoleConfig, load_role, save_role
 from edge.vpn.errors import VpnError
 from edge.vpn.keys import ensure_keypair
 from edge.vpn.route import central_url as route_to_central
@@ -38,8 +39,19 @@ class Connection:
     central_url: str  # where the box now sends its sync: the tunnel's URL when up
 
 
-def enroll(central_url: str, token: str, role_file: Path, key_folder: Path) -> CentralLink:
-    """Enroll this box with central and save the result in reader.json (all or nothing)."""
+def enroll(
+    central_url: str,
+    token: str,
+    role_file: Path,
+    key_folder: Path,
+    *,
+    before_save: Callable[[CentralLink, RoleConfig], None] | None = None,
+) -> CentralLink:
+    """Enroll this box with central and save the result in reader.json (all or nothing).
+
+    ``before_save`` runs once central granted the enrollment, before reader.json names
+    central: every process follows that file, and the worker syncs as soon as it does.
+    """
     base = central_url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise EnrollmentRefused(f"central URL {central_url!r} must start with http:// or https://")
@@ -65,6 +77,8 @@ def enroll(central_url: str, token: str, role_file: Path, key_folder: Path) -> C
         hub_public_key=granted.get("hub_public_key", ""),
         hub_endpoint=granted.get("hub_endpoint", ""),
     )
+    if before_save is not None:
+        before_save(link, config)
     update: dict[str, object] = {"central": link}
     if config.event is None:
         update["event"] = granted.get("event_slug")
@@ -86,17 +100,25 @@ def enroll_and_connect(
     come up (no hub on central, tools missing) leaves the box enrolled, syncing
     over central's public URL, and says why.
     """
-    link = enroll(central_url, token, role_file, key_folder)
+    down: list[VpnError] = []
+
+    def tunnel_first(link: CentralLink, config: RoleConfig) -> None:
+        # Up before reader.json names central: the worker's first sync then goes
+        # through the tunnel, not to the public URL in the moment wg-quick takes.
+        try:
+            if not config.vpn.enabled:
+                raise VpnError("the tunnel is turned off in reader.json (vpn.enabled)")
+            connect(link, key_folder, interface or config.vpn.interface)
+        except VpnError as error:
+            down.append(error)
+
+    link = enroll(central_url, token, role_file, key_folder, before_save=tunnel_first)
     role = load_role(role_file)
     interface = interface or role.vpn.interface
     event = role.event
-    try:
-        if not role.vpn.enabled:
-            raise VpnError("the tunnel is turned off in reader.json (vpn.enabled)")
-        connect(link, key_folder, interface)
-    except VpnError as error:
+    if down:
         return Connection(
-            link.device_id, event, link.tunnel_address, "down", str(error), None, link.url
+            link.device_id, event, link.tunnel_address, "down", str(down[0]), None, link.url
         )
     deadline = time.monotonic() + HANDSHAKE_WAIT_S
     state = tunnel_status(role_file, interface=interface)
