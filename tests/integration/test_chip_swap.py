@@ -21,6 +21,7 @@ from edge.roleconfig import load_file_role
 from edge.services.checkins import CheckinService
 from edge.services.corrections import CorrectionService
 from edge.services.live import LiveResults
+from edge.services.passing_feed import PassingFeed
 from edge.services.passings import PassingService
 from edge.services.reads import ReadService
 from edge.services.results import ResultService
@@ -80,9 +81,16 @@ async def test_a_swap_moves_earlier_and_later_passings_to_the_new_bib(tmp_path: 
         assert before["2"][2]["KM5"] is not None
         assert before["5"][2]["KM5"] is None
 
+        feed = PassingFeed(db)
+        _, cursor = await feed.recent(SLUG)
         swap = await CheckinService(db).swap(
             SLUG, CHIP_2.lower(), "5", "bibs 2 and 5 swapped at the start", "Anne"
         )
+        # The console hears of it: the swap, and the chip's passing now bib 5's.
+        told = await feed.changes(SLUG, cursor)
+        assert [(i.event, i.data["bib"]) for i in told] == [("passing", "5"), ("correction", "5")]
+        assert told[0].data["name"] == "Chloé Bernard"
+        assert told[1].data["chip"] == CHIP_2
         assert (swap.kind, swap.epc, swap.bib, swap.created_by) == ("swap", CHIP_2, "5", "Anne")
         assert swap.reason == "bibs 2 and 5 swapped at the start"
         assert abs(swap.created_us - now_us()) < 60_000_000
