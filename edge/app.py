@@ -24,6 +24,7 @@ from edge.settings import Settings, get_settings
 from edge.store import migrate
 from edge.store.database import Database
 from edge.web.api.arrivals import ArrivalController
+from edge.web.api.checkins import CheckinController
 from edge.web.api.corrections import CorrectionController
 from edge.web.api.entrants import EntrantController
 from edge.web.api.events import EventController
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             ManualEntryController,
             CorrectionController,
+            CheckinController,
             PassingStreamController,
             ConsolePages,
             ReaderController,

@@ -222,6 +222,14 @@ def test_swap_through_the_api_and_the_checkin_page(tmp_path: Path) -> None:
             "5",
             "Zoé",
         )
+        board = client.get(f"{base}/checkins", params={"missing": 2})
+        assert board.status_code == 200, board.text
+        [race] = board.json()["races"]
+        assert (race["code"], race["checked"], race["entrants"]) == ("10K", 0, 6)
+        assert [m["bib"] for m in race["missing"]] == ["1", "2"]
+        assert board.json()["recent"] == []
+        assert client.get(f"{base}/checkins", params={"missing": -1}).status_code == 400
+        assert client.get("/api/v1/events/nope/checkins").status_code == 404
         listed = client.get("/checkin")
         assert "bibs swapped" in listed.text
         assert "Zoé" in listed.text
