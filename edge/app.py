@@ -26,6 +26,7 @@ from edge.store.database import Database
 from edge.web.api.alarms import AlarmController
 from edge.web.api.archives import ArchiveController
 from edge.web.api.arrivals import ArrivalController
+from edge.web.api.checkins import CheckinController
 from edge.web.api.clock import ClockController
 from edge.web.api.corrections import CorrectionController
 from edge.web.api.entrants import EntrantController
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             ManualEntryController,
             CorrectionController,
+            CheckinController,
             PassingStreamController,
             ConsolePages,
             ClockPages,

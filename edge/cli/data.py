@@ -14,6 +14,7 @@ from edge.domain.clock import US_PER_SECOND, from_us, parse_instant
 from edge.errors import InvalidInput, Problem
 from edge.imports.eventfile import load_event_file
 from edge.services.backup_review import BackupReviewService
+from edge.services.checkins import CheckinService
 from edge.services.corrections import CHOICES, CorrectionRequest, CorrectionService, operator
 from edge.services.entrants import EntrantService, ImportReport
 from edge.services.events import EventService
@@ -32,6 +33,10 @@ REASON = click.option(
     help="Why: required once the race's results are signed off (re-opens them).",
 )
 BY = click.option("--by", "by", default=None, help="Who makes the change (default: operator).")
+
+
+EVERYONE = 1_000_000
+"""More runners than any race has: the whole list."""
 
 
 def _read(path: Path) -> bytes:
@@ -146,6 +151,42 @@ def entrants_set_status(
         ),
     )
     click.echo(f"bib {entrant.bib}: status {entrant.manual_status or 'computed from passings'}")
+
+
+@entrants.command("unchecked")
+@EVENT
+@click.option("--race", default=None, help="Only this race (its code).")
+@FORMAT
+@click.pass_context
+def entrants_unchecked(ctx: click.Context, slug: str, race: str | None, fmt: str) -> None:
+    """List the runners not seen at the check-in point yet, race by race, in bib order."""
+    board = run(ctx, lambda db: CheckinService(db).board(slug, recent=0, missing=EVERYONE))
+    if race is not None and race.casefold() not in {r.code.casefold() for r in board.races}:
+        known = ", ".join(r.code for r in board.races)
+        raise InvalidInput([Problem("--race", f"no race {race!r} (races: {known})")])
+    rows = [
+        {"race": r.code} | dataclasses.asdict(m)
+        for r in board.races
+        if race is None or r.code.casefold() == race.casefold()
+        for m in r.missing
+    ]
+    print_rows(rows, ["race", "bib", "name", "club", "wave"], fmt)
+
+
+@entrants.command("swap-chip")
+@EVENT
+@click.option("--epc", required=True, help="The chip (EPC, hexadecimal).")
+@click.option("--bib", required=True, help="The bib it counts for from now on.")
+@click.option("--reason", required=True, help="Why (kept with the correction).")
+@click.option("--by", "by", default=None, help="Who (default: operator).")
+@click.pass_context
+def entrants_swap_chip(
+    ctx: click.Context, slug: str, epc: str, bib: str, reason: str, by: str | None
+) -> None:
+    """Give a chip to another bib (swapped bibs): every passing of it follows, nothing rewritten."""
+    request = CorrectionRequest(kind="swap", epc=epc, bib=bib, reason=reason)
+    view = run(ctx, lambda db: CorrectionService(db).apply(slug, request, operator(by)))
+    click.echo(f"correction {view.id}: chip {view.epc} now counts for bib {view.bib}")
 
 
 @click.group()

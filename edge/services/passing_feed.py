@@ -105,6 +105,16 @@ class PassingFeed:
             corrections = await _by_id(session, Correction, correction_ids, event)
             passing_ids |= {c.passing_id for c in corrections if c.passing_id}
             passings = await _by_id(session, Passing, passing_ids, event)
+            # A chip swap (or its undo) gives every passing of the chip another bib.
+            chips = sorted(
+                c.target_epc for c in corrections if c.kind == CorrectionKind.SWAP and c.target_epc
+            )
+            if chips:
+                swapped = select(Passing).where(
+                    Passing.event_id == event.id, col(Passing.epc).in_(chips)
+                )
+                known = {p.id for p in passings}
+                passings += [p for p in (await session.exec(swapped)).all() if p.id not in known]
             adds = [c for c in corrections if c.kind == CorrectionKind.ADD]
             table = await _Rows.load(session, event, passings, adds)
             rows = table.rows(passings, adds, include_undone=True)

@@ -21,10 +21,24 @@ import pytest
 from click.testing import CliRunner
 
 from edge.cli import cli
-from edge.rfid.emulator import BackgroundEmulator, ScriptedScenario, TagRead, offset_for_year
+from edge.rfid.emulator import (
+    BackgroundEmulator,
+    BurstScenario,
+    Scenario,
+    ScriptedScenario,
+    TagRead,
+    offset_for_year,
+)
 from edge.rfid.service import Tuning
 from edge.rfid.supervisor import Choice, supervise
-from edge.roleconfig import CheckinConfig, ReaderConfig, Role, RoleConfig, save_role
+from edge.roleconfig import (
+    CheckinConfig,
+    ReaderConfig,
+    Role,
+    RoleConfig,
+    load_file_role,
+    save_role,
+)
 from edge.services.checkins import CheckinService
 from edge.services.live import ChangeWatch
 from edge.store.checkins import PASS_GAP_US, record_checkins
@@ -89,7 +103,7 @@ def reads(epc: str, antenna: int, start_s: float, count: int) -> list[TagRead]:
 
 @asynccontextmanager
 async def box_reading(
-    db_file: Path, role_file: Path, scenario: ScriptedScenario, checkin: CheckinConfig
+    db_file: Path, role_file: Path, scenario: Scenario, checkin: CheckinConfig
 ) -> AsyncIterator[BackgroundEmulator]:
     """The reader service of a MASTER at FINISH whose reader.json sets ``checkin``."""
     with BackgroundEmulator(scenario, clock_offset_us=offset_for_year(2000)) as emulator:
@@ -247,3 +261,27 @@ def test_a_pass_grows_until_the_chip_is_gone_and_a_replay_adds_nothing(db_file: 
     assert rows(db_file, "SELECT op, count(*) FROM outbox WHERE table_name = 'checkin'") == [
         ("upsert", 3)
     ]
+
+
+async def test_check_in_over_the_reads_time_the_race_and_none_is_lost(
+    tmp_path: Path, db_file: Path
+) -> None:
+    """/setup switches the check-in antenna back to timing: the reader follows without a
+    restart, and every read the reader sent is stored, as a check-in or as a race read."""
+    burst = BurstScenario(tags=4, start_s=0.0, duration_s=60.0, reads_per_s=200.0, antennas=(2,))
+    role_file = tmp_path / "reader.json"
+    async with box_reading(db_file, role_file, burst, CheckinConfig(antennas=[2])) as emulator:
+        await until(lambda: checkin_reads(db_file) > 50, "check-ins")
+        assert rows(db_file, "SELECT count(*) FROM tag_read") == [(0,)]
+        role = load_file_role(role_file)
+        save_role(role_file, role.model_copy(update={"checkin": CheckinConfig()}))
+        await until(lambda: rows(db_file, "SELECT count(*) FROM tag_read")[0][0] > 50, "reads")
+    checked = checkin_reads(db_file)
+    timed = rows(db_file, "SELECT count(*) FROM tag_read")[0][0]
+    assert checked + timed == emulator.stats.reports_sent
+    assert emulator.stats.connections == 2  # the inventory restarted for the new role
+    assert rows(db_file, "SELECT DISTINCT antenna FROM tag_read") == [(2,)]
+
+
+def checkin_reads(db: Path) -> int:
+    return int(rows(db, "SELECT coalesce(sum(read_count), 0) FROM checkin")[0][0])

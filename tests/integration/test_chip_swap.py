@@ -6,11 +6,12 @@ correction with who/when/why, undoable, and reaches central like every other cor
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
+import json
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from litestar.testing import TestClient
 
 from edge.app import create_app
@@ -21,6 +22,7 @@ from edge.roleconfig import load_file_role
 from edge.services.checkins import CheckinService
 from edge.services.corrections import CorrectionService
 from edge.services.live import LiveResults
+from edge.services.passing_feed import PassingFeed
 from edge.services.passings import PassingService
 from edge.services.reads import ReadService
 from edge.services.results import ResultService
@@ -80,9 +82,16 @@ async def test_a_swap_moves_earlier_and_later_passings_to_the_new_bib(tmp_path: 
         assert before["2"][2]["KM5"] is not None
         assert before["5"][2]["KM5"] is None
 
+        feed = PassingFeed(db)
+        _, cursor = await feed.recent(SLUG)
         swap = await CheckinService(db).swap(
             SLUG, CHIP_2.lower(), "5", "bibs 2 and 5 swapped at the start", "Anne"
         )
+        # The console hears of it: the swap, and the chip's passing now bib 5's.
+        told = await feed.changes(SLUG, cursor)
+        assert [(i.event, i.data["bib"]) for i in told] == [("passing", "5"), ("correction", "5")]
+        assert told[0].data["name"] == "Chloé Bernard"
+        assert told[1].data["chip"] == CHIP_2
         assert (swap.kind, swap.epc, swap.bib, swap.created_by) == ("swap", CHIP_2, "5", "Anne")
         assert swap.reason == "bibs 2 and 5 swapped at the start"
         assert abs(swap.created_us - now_us()) < 60_000_000
@@ -214,6 +223,14 @@ def test_swap_through_the_api_and_the_checkin_page(tmp_path: Path) -> None:
             "5",
             "Zoé",
         )
+        board = client.get(f"{base}/checkins", params={"missing": 2})
+        assert board.status_code == 200, board.text
+        [race] = board.json()["races"]
+        assert (race["code"], race["checked"], race["entrants"]) == ("10K", 0, 6)
+        assert [m["bib"] for m in race["missing"]] == ["1", "2"]
+        assert board.json()["recent"] == []
+        assert client.get(f"{base}/checkins", params={"missing": -1}).status_code == 400
+        assert client.get("/api/v1/events/nope/checkins").status_code == 404
         listed = client.get("/checkin")
         assert "bibs swapped" in listed.text
         assert "Zoé" in listed.text
@@ -227,3 +244,36 @@ def test_swap_through_the_api_and_the_checkin_page(tmp_path: Path) -> None:
         assert saved.status_code == 200, saved.text
         assert load_file_role(settings.paths.role_file).checkin.antennas == [3, 4]
         assert 'id="checkin-setup"' not in client.get("/checkin").text
+
+
+def test_swap_and_unchecked_from_the_command_line(tmp_path: Path) -> None:
+    box = loaded_box(tmp_path / "edge.db")
+    with closing(connect(box)) as connection:
+        (event_id,) = connection.execute("SELECT id FROM event").fetchone()
+        record_checkins(connection, event_id, [ReadIn(CHIP_2, 4, -55.0, TEN_AM, TEN_AM)])
+
+    def chrono(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["--db", str(box), *args])
+
+    unchecked = chrono("entrants", "unchecked", "--event", SLUG, "--format", "json")
+    assert unchecked.exit_code == 0, unchecked.output
+    bibs = [row["bib"] for row in json.loads(unchecked.output)]
+    assert bibs == ["1", "3", "4", "5", "6"]  # bib 2's chip was checked
+    wrong = chrono("entrants", "unchecked", "--event", SLUG, "--race", "42K")
+    assert wrong.exit_code != 0
+    assert "no race '42K' (races: 10K)" in wrong.output
+
+    refused = chrono("entrants", "swap-chip", "--event", SLUG, "--epc", CHIP_2, "--bib", "2",
+                     "--reason", "typo")  # fmt: skip
+    assert refused.exit_code != 0
+    assert "already counts for bib 2" in refused.output
+    done = chrono("entrants", "swap-chip", "--event", SLUG, "--epc", CHIP_2, "--bib", "5",
+                  "--reason", "bibs swapped", "--by", "Anne")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert f"chip {CHIP_2} now counts for bib 5" in done.output
+    csv = chrono("entrants", "unchecked", "--event", SLUG).output.splitlines()
+    assert csv[0] == "race,bib,name,club,wave"
+    assert [line.split(",")[1] for line in csv[1:]] == ["1", "2", "3", "4", "6"]
+    assert query(box, "SELECT kind, target_epc, bib, created_by FROM correction") == [
+        ("swap", CHIP_2, "5", "Anne")
+    ]
