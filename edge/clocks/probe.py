@@ -1,5 +1,8 @@
 """The clock exchange on the forwarding link: the SLAVE asks, the MASTER stamps its answer.
 
+The wire models, which the MASTER's web process reads without an HTTP client; the SLAVE's
+side is ``edge.clocks.exchange``.
+
 ``POST /api/v1/ingest/clock`` (event key, like the batches) carries t1 and the SLAVE's
 best measurement so far (its report); the MASTER stores the report and answers t2 (when
 it received the request) and t3 (when it answers). A round is a few exchanges back to
@@ -13,15 +16,12 @@ from __future__ import annotations
 
 import time
 
-import httpx
 from pydantic import BaseModel, Field, ValidationError
 
-from edge.clocks.ntp import ClockSample, OffsetFilter
+from edge.clocks.ntp import OffsetFilter
 from edge.errors import InvalidInput, Problem
 
 CLOCK_PATH = "/api/v1/ingest/clock"
-BURST = 4
-"""Exchanges measured per round, after one that only warms the connection up."""
 _US_MAX = 2**62
 
 
@@ -82,41 +82,3 @@ def report_of(window: OffsetFilter) -> ClockReport | None:
         samples=len(window),
         measured_us=best.measured_us,
     )
-
-
-class ProbeFailed(Exception):
-    """An exchange got no usable answer (the batch push says why to the operator)."""
-
-
-async def measure_round(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    *,
-    device_id: str,
-    point: str,
-    window: OffsetFilter,
-    burst: int = BURST,
-) -> ClockSample:
-    """Run ``burst`` exchanges after a warm-up one, each reporting the best so far; return
-    the window's best."""
-    for exchange in range(burst + 1):
-        probe = ClockProbe(device_id=device_id, point=point, t1_us=0, report=report_of(window))
-        probe.t1_us = wall_us()
-        try:
-            response = await client.post(
-                CLOCK_PATH, content=probe.model_dump_json(), headers=headers
-            )
-            t4 = wall_us()
-        except httpx.HTTPError as error:
-            raise ProbeFailed(str(error) or type(error).__name__) from error
-        if response.status_code != 200:
-            raise ProbeFailed(f"HTTP {response.status_code}: {response.text[:200]}")
-        try:
-            reply = ClockReply.model_validate_json(response.content)
-        except ValidationError as error:
-            raise ProbeFailed(f"an unreadable answer: {response.text[:200]}") from error
-        if reply.t1_us != probe.t1_us:
-            raise ProbeFailed("the MASTER answered another exchange")
-        if exchange:  # the warm-up carried the report only
-            window.add(ClockSample.from_timestamps(reply.t1_us, reply.t2_us, reply.t3_us, t4))
-    return window.best()

@@ -37,6 +37,10 @@ _MARK = text(
     " AND method IN ('quadreg', 'strongest', 'first') AND epc IN :epcs"
     " AND time_us BETWEEN :low AND :high AND clock_offset_us IS NULL"
 ).bindparams(bindparam("epcs", expanding=True))
+_MARK_MANUAL = text(
+    "UPDATE passing SET clock_offset_us = :offset WHERE id IN :ids AND method = 'manual'"
+    " AND clock_offset_us IS NULL"
+).bindparams(bindparam("ids", expanding=True))
 
 
 REPORT_FRESH_S = 300
@@ -116,6 +120,31 @@ class ClockService:
         )
 
 
+async def mark_manual(
+    session: AsyncSession, device_id: str, ids: Collection[str], tolerance_us: int
+) -> int:
+    """Mark the manual passings ``ids`` (typed on ``device_id``, stamped by its clock) when
+    its last clock report is beyond the tolerance; return how many."""
+    offset = await _offset_beyond(session, device_id, tolerance_us)
+    if offset is None or not ids:
+        return 0
+    connection = await session.connection()
+    done = await connection.execute(_MARK_MANUAL, {"offset": offset, "ids": sorted(ids)})
+    return int(done.rowcount or 0)
+
+
+async def _offset_beyond(session: AsyncSession, device_id: str, tolerance_us: int) -> int | None:
+    """``device_id``'s last reported offset if beyond the tolerance, else None."""
+    connection = await session.connection()
+    found = await connection.execute(
+        text("SELECT offset_us FROM slave_clock WHERE device_id = :device"), {"device": device_id}
+    )
+    offset = found.scalar()
+    if offset is None or not over_tolerance(int(offset), tolerance_us):
+        return None
+    return int(offset)
+
+
 async def mark_passings(
     session: AsyncSession,
     device_id: str,
@@ -126,17 +155,13 @@ async def mark_passings(
 ) -> int:
     """Mark the derived passings of ``epcs`` at the point within ``span_us`` when
     ``device_id``'s last clock report is beyond the tolerance; return how many."""
-    connection = await session.connection()
-    found = await connection.execute(
-        text("SELECT offset_us FROM slave_clock WHERE device_id = :device"), {"device": device_id}
-    )
-    offset = found.scalar()
-    if offset is None or not over_tolerance(int(offset), tolerance_us) or not epcs:
+    offset = await _offset_beyond(session, device_id, tolerance_us)
+    if offset is None or not epcs:
         return 0
     low, high = span_us
+    connection = await session.connection()
     done = await connection.execute(
-        _MARK,
-        {"offset": int(offset), "point": point_id, "epcs": sorted(epcs), "low": low, "high": high},
+        _MARK, {"offset": offset, "point": point_id, "epcs": sorted(epcs), "low": low, "high": high}
     )
     return int(done.rowcount or 0)
 

@@ -10,8 +10,9 @@ the MASTER takes only two kinds of change from it:
 - **check-ins** (a SLAVE at the check-in table), upserted by id: the MASTER holds the
   entrants the check-in page names, and a pass's later reads update its row.
 
-The passings derived from a SLAVE's reads while its last clock report
-(``slave_clock``, edge.clocks) was beyond the tolerance are marked with that offset.
+The passings derived from a SLAVE's reads, and its manual ones, applied while its last
+clock report (``slave_clock``, edge.clocks) was beyond the tolerance are marked with
+that offset.
 
 Passings the SLAVE *derived* from its reads (quadreg, strongest, first) and
 imported ones are skipped, though acknowledged: the MASTER derives passings
@@ -50,7 +51,7 @@ from edge.domain.clock import now_us
 from edge.errors import InvalidInput, NotFound, Problem, Unauthorized
 from edge.roleconfig import Role, RoleConfig, load_role
 from edge.services import reads as read_service
-from edge.services.clocks import mark_passings
+from edge.services.clocks import mark_manual, mark_passings
 from edge.store.database import Database
 from edge.sync.protocol import (
     Ack,
@@ -147,6 +148,9 @@ class InboxService:
                 await connection.execute(_UPSERT_CHECKIN, plan.checkins)
             for statement, values in plan.passings:
                 await connection.execute(statement, values)
+            manual = [v["id"] for statement, v in plan.passings if statement is _UPSERT_MANUAL]
+            # Typed on the SLAVE, so stamped by its clock: marked like its reads' passings.
+            await mark_manual(session, batch.device_id, manual, self.clock_tolerance_us)
             for (event_id, point_id), epcs in plan.tags.items():
                 event, point = plan.events[event_id], plan.points[point_id]
                 settings = read_service.point_settings(point)

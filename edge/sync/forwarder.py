@@ -38,8 +38,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from edge.clocks.exchange import ProbeFailed, measure_round
 from edge.clocks.ntp import OffsetFilter
-from edge.clocks.probe import ProbeFailed, measure_round, wall_us
+from edge.clocks.probe import wall_us
 from edge.roleconfig import Role, RoleConfig
 from edge.store.slave_clocks import record_clock
 from edge.sync.errors import (

@@ -124,6 +124,12 @@ def test_a_skewed_slave_is_measured_and_its_passings_marked(tmp_path: Path) -> N
     with master_process(master, master_role, free_port()) as base:
         skewed_db, skewed_role = slave_box(tmp_path, SLAVE, base, first_tag=1)
         straight_db, straight_role = slave_box(tmp_path, "slave-km5-straight", base, first_tag=11)
+        # A bib typed on the skewed SLAVE: stamped by its clock too.
+        subprocess.run(
+            [sys.executable, "-m", "edge.cli", "--db", str(skewed_db), "passings", "add",
+             "--event", SLUG, "--point", "KM5", "--bib", "7", "--time", "2026-04-12T09:50:00Z"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
         forward_once(skewed_db, skewed_role, SKEW_US)
         forward_once(straight_db, straight_role, 0)
 
@@ -140,13 +146,15 @@ def test_a_skewed_slave_is_measured_and_its_passings_marked(tmp_path: Path) -> N
         assert len(skewed_marks) == 5
         assert all(m is not None and abs(m - SKEW_US) <= WITHIN_US for m in skewed_marks)
         assert marks(master, "slave-km5-straight") == [None] * 5
+        [(typed,)] = query(master, "SELECT clock_offset_us FROM passing WHERE method = 'manual'")
+        assert abs(typed - SKEW_US) <= WITHIN_US
         exported = subprocess.run(
             [sys.executable, "-m", "edge.cli", "--db", str(master), "passings", "export",
              "--event", SLUG, "--point", "KM5", "--format", "json"],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         shown = sorted(row["clock_offset_us"] is not None for row in json.loads(exported.stdout))
-        assert shown == [False] * 5 + [True] * 5  # the export says which ones to check
+        assert shown == [False] * 5 + [True] * 6  # the export says which ones to check
 
         # The MASTER raises the alarm (the alarms framework takes it from here).
         answer = httpx.get(f"{base}/api/v1/clock/", timeout=10)
