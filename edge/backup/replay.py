@@ -92,6 +92,10 @@ def replay_changes(connection: sqlite3.Connection, changes: Iterable[Mapping[str
             connection.execute("DELETE FROM checkin WHERE id = ?", [change["row_id"]])
         elif table == "correction" and op == "delete":
             connection.execute("DELETE FROM correction WHERE id = ?", [change["row_id"]])
+        elif table == "results_version" and op == "upsert":
+            _replay_results_version(connection, places, payload)
+        elif table == "results_version" and op == "delete":
+            connection.execute("DELETE FROM results_version WHERE id = ?", [change["row_id"]])
         applied.append(change)
     if first_seq is None:
         return 0
@@ -136,6 +140,25 @@ def _replay_correction(
     )
 
 
+_RESULTS_VERSION_COLUMNS = ("id", "version", "state", "reason", "opened_by", "opened_us",
+                            "signed_by", "signed_us")  # fmt: skip
+
+
+def _replay_results_version(
+    connection: sqlite3.Connection, places: _Places, payload: Mapping[str, Any]
+) -> None:
+    """Upsert a race's results version (a sign-off arrives as a second upsert of the row)."""
+    _, race_id = places.race(payload)
+    columns = ", ".join(_RESULTS_VERSION_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in ("race_id", *_RESULTS_VERSION_COLUMNS[1:]))
+    connection.execute(
+        f"INSERT INTO results_version (race_id, {columns}) VALUES (?"
+        + ", ?" * len(_RESULTS_VERSION_COLUMNS)
+        + f") ON CONFLICT(id) DO UPDATE SET {updates}",
+        [race_id, *(payload.get(c) for c in _RESULTS_VERSION_COLUMNS)],
+    )
+
+
 class _Places:
     """Event and point ids by slug and code, as the snapshot has them."""
 
@@ -152,13 +175,17 @@ class _Places:
         waves = connection.execute("SELECT race_id, code, id FROM wave").fetchall()
         self.waves = {(race_id, code): wave_id for race_id, code, wave_id in waves}
 
-    def entrant(self, payload: Mapping[str, Any]) -> tuple[str, str, str | None]:
-        """(event id, race id, wave id) of an entrant change."""
+    def race(self, payload: Mapping[str, Any]) -> tuple[str, str]:
+        """(event id, race id) of a change naming its event and race."""
         key = (payload.get("event"), payload.get("race"))
         if key not in self.races:
             problem = Problem("change", f"event {key[0]!r} race {key[1]!r} is not in the snapshot")
             raise InvalidInput([problem], "a replicated change names an unknown race")
-        event_id, race_id = self.races[key]
+        return self.races[key]
+
+    def entrant(self, payload: Mapping[str, Any]) -> tuple[str, str, str | None]:
+        """(event id, race id, wave id) of an entrant change."""
+        event_id, race_id = self.race(payload)
         wave = payload.get("wave")
         return event_id, race_id, self.waves.get((race_id, wave)) if wave else None
 

@@ -29,7 +29,7 @@ from edge.store.database import Database
 from edge.timing.model import PassingInfo
 from edge.timing.results import RaceResults
 
-NOT_RESULTS = ("tag_read", "results_snapshot", "checkin")
+NOT_RESULTS = ("tag_read", "results_snapshot", "checkin", "results_version")
 """Outbox tables whose changes do not move any result."""
 _SKIP = ", ".join(f"'{name}'" for name in NOT_RESULTS)
 _CHANGES = text(

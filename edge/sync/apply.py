@@ -201,10 +201,11 @@ class _Plan:
     points: dict[str, TimingPoint] = field(default_factory=dict)
 
 
-MASTER_OWNED = frozenset({"entrant", "results_snapshot", "correction"})
+MASTER_OWNED = frozenset({"entrant", "results_snapshot", "correction", "results_version"})
 """Tables a SLAVE replicates (its outbox is one sequence) that the MASTER owns itself:
-entrants are managed on the MASTER, results are computed there and corrected there (a
-SLAVE's correction names the SLAVE's own derived passings, which the MASTER never takes)."""
+entrants are managed on the MASTER, results are computed there, corrected there (a
+SLAVE's correction names the SLAVE's own derived passings, which the MASTER never takes)
+and signed off there."""
 
 
 async def _plan(session: AsyncSession, device_id: str, changes: list[ChangeIn]) -> _Plan:

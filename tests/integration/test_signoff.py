@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 
 from edge.app import create_app
+from edge.backup.replay import replay_changes
 from edge.cli import cli
 from edge.domain import ManualStatus, PassingMethod
 from edge.domain.clock import parse_instant
@@ -31,6 +34,8 @@ from edge.services.results_history import ResultsHistoryService
 from edge.services.signoff import SignoffService
 from edge.settings import Settings
 from edge.store.database import Database
+from edge.sync.apply import InboxService
+from edge.sync.protocol import BatchIn, ChangeIn
 
 pytestmark = pytest.mark.integration
 
@@ -319,3 +324,61 @@ def test_results_page_shows_the_state_and_the_entrant_form_asks_for_a_reason(
     assert saved.status_code == 303, saved.text
     states = client.get(f"{BASE}/results/state").json()
     assert [(s["version"], s["reason"]) for s in states] == [(2, "name misspelt")]
+
+
+async def test_signoffs_replay_onto_a_snapshot_and_a_slave_batch_is_only_acknowledged(
+    database: Database, db_path: Path, tmp_path: Path
+) -> None:
+    await _loaded(database)
+    await database.close()
+    snapshot = tmp_path / "snapshot.db"
+    shutil.copy(db_path, snapshot)
+    seq = _count(db_path, "SELECT coalesce(max(seq), 0) FROM outbox")
+    await SignoffService(database).sign(SLUG, "10K", "Claire")
+    dsq = CorrectionRequest(kind="status", bib="2", status="DSQ", reason="no bib worn")
+    await CorrectionService(database).apply(SLUG, dsq, "Paul")
+    await SignoffService(database).sign(SLUG, "10K", "Claire")
+    with sqlite3.connect(db_path) as connection:
+        rows = connection.execute(
+            "SELECT seq, table_name, op, row_id, payload FROM outbox WHERE seq > ? ORDER BY seq",
+            [seq],
+        ).fetchall()
+    changes = [{"seq": s, "table": t, "op": o, "row_id": r, "payload": json.loads(p)}
+               for s, t, o, r, p in rows]  # fmt: skip
+    versions = [c["payload"] for c in changes if c["table"] == "results_version"]
+    assert [(v["event"], v["race"], v["version"], v["state"]) for v in versions] == [
+        (SLUG, "10K", 1, "official"),
+        (SLUG, "10K", 2, "provisional"),
+        (SLUG, "10K", 2, "official"),
+    ]
+
+    with sqlite3.connect(snapshot) as connection:
+        replay_changes(connection, changes)
+        connection.commit()
+    query = "SELECT * FROM results_version ORDER BY version"
+    with sqlite3.connect(snapshot) as copy, sqlite3.connect(db_path) as original:
+        assert copy.execute(query).fetchall() == original.execute(query).fetchall()
+    restored = Database(snapshot)
+    try:
+        assert (await SignoffService(restored).state(SLUG, "10K")).label == "Official v2"
+    finally:
+        await restored.close()
+
+    # Results are signed off on the MASTER: a SLAVE's rows are acknowledged, not applied.
+    batch = BatchIn(
+        device_id="slave-1",
+        seq_from=1,
+        seq_to=len(changes),
+        changes=[ChangeIn(**{**c, "seq": i + 1}) for i, c in enumerate(changes)],
+    )
+    master = tmp_path / "master.db"
+    shutil.copy(snapshot, master)
+    with sqlite3.connect(master) as connection:
+        connection.execute("DELETE FROM results_version")
+        connection.execute("DELETE FROM correction")
+    inbox = InboxService(Database(master), tmp_path / "reader.json")
+    try:
+        assert (await inbox.apply(batch)).acked_seq == len(changes)
+        assert _count(master, "SELECT count(*) FROM results_version") == 0
+    finally:
+        await inbox.db.close()

@@ -20,6 +20,7 @@ from edge.services.results_cache import ResultsCache
 from edge.services.signoff import SignoffService
 from edge.store.database import Database
 from edge.sync.outbox import Outbox
+from tests.integration.test_backup_line_central import held_payloads
 from tests.integration.test_central_sync import database_url, enroll, pusher
 from tests.servers import central_process, free_port
 from tests.syncbox import SLUG, load_box
@@ -88,8 +89,9 @@ async def test_the_results_state_reaches_central_and_its_public_page(
             await SignoffService(db).sign(SLUG, "10K", "Claire Arbitre")
         finally:
             await db.close()
-        # Nothing in the rows changed: the sign-off alone makes a new snapshot, published.
-        assert await _publish(box, cache, base, token, device) == 1
+        # Nothing in the rows changed: the sign-off alone makes a new snapshot, published
+        # after the sign-off's own row.
+        assert await _publish(box, cache, base, token, device) == 2
         state, version, line, _ = await asyncio.to_thread(_shown, base)
         assert (state, version) == ("official", 1)
         assert "Official results (v1)" in line
@@ -104,3 +106,9 @@ async def test_the_results_state_reaches_central_and_its_public_page(
         state, version, line, _ = await asyncio.to_thread(_shown, base)
         assert (state, version) == ("provisional", 2)
         assert "Provisional results (v2)" in line
+        held = await held_payloads(database_url, device, "results_version")
+    # Central also holds the versions themselves: who signed, what re-opened them and why.
+    assert [(v["race"], v["version"], v["state"], v["signed_by"], v["reason"]) for v in held] == [
+        ("10K", 1, "official", "Claire Arbitre", ""),
+        ("10K", 2, "provisional", None, "no bib worn"),
+    ]
