@@ -256,6 +256,13 @@ class ArchiveService:
                 f"the archive of {slug} is {row.state}{why}, not confirmed by central:"
                 " nothing was deleted; archive the event again"
             )
+        role = await asyncio.to_thread(load_role, self.paths.role_file)
+        if role.event == slug:
+            raise Conflict(
+                f"this box is still set to {slug} (reader.json): its reader would write reads"
+                " of a deleted event. Set it to another event, or none, on /setup, then purge;"
+                " nothing was deleted"
+            )
         changed = await asyncio.to_thread(self._changes_after, slug, row.seq)
         if changed:
             raise Conflict(
