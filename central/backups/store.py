@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from edge.sealing import Sealed, is_sealed, seal_stream
+from edge.store.files import move_into_place
 
 CHUNK = 1024 * 1024
 
@@ -92,13 +93,8 @@ class FileSystemBackupStore:
         return self.root / f".{key}.staged"
 
     def replace(self, key: str, staged: Path) -> None:
-        """Rename ``staged`` over the blob, then fsync the folder."""
-        os.replace(staged, self._path(key))
-        folder = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        """Rename ``staged`` (written and fsynced) over the blob, then fsync the folder."""
+        move_into_place(staged, self._path(key))
 
 
 class _BlobReader(io.RawIOBase):

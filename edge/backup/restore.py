@@ -180,7 +180,7 @@ def _unseal(packed: Path, identity: Path | None) -> None:
         open_file(packed, opened, load_identity(identity))
     except SealError as error:
         raise RestoreFailed(f"{error}; nothing was restored") from error
-    opened.replace(packed)
+    move_into_place(opened, packed)
 
 
 def _check(connection: sqlite3.Connection, what: str) -> None:

@@ -1,5 +1,8 @@
 """After the event: archive it (sealed, uploaded, confirmed by central), then purge it.
 
+The web process lists archives and queues them: what builds, uploads and purges
+(edge.backup) is imported only where it runs, in the worker or at the purge.
+
 ``start`` records an archive and queues the ``archive.event`` job, which ``run``s it:
 build the sealed file, upload it (resuming), and ask central to confirm it holds a copy
 whose sha256 matches. ``purge`` deletes the event from the box only when its newest
@@ -16,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from sqlmodel import col, select
 from tenacity import (
     AsyncRetrying,
@@ -25,20 +27,11 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from edge.backup.archive import ArchiveFailed, archive_file_name, build_archive, event_exports
-from edge.backup.purge import purge_event_rows
-from edge.backup.upload import (
-    BackupUploadFailed,
-    CentralUnreachable,
-    confirm_archive,
-    upload_file,
-)
 from edge.domain import ArchiveState, EventArchive
 from edge.domain.clock import now_us
 from edge.errors import Conflict, InvalidInput, NotFound, Problem
 from edge.paths import BoxPaths
 from edge.roleconfig import CentralLink, load_role
-from edge.sealing import SealError, parse_recipient
 from edge.services.events import get_event
 from edge.services.jobs import JobService
 from edge.store.database import Database
@@ -106,6 +99,10 @@ def _view(row: EventArchive) -> ArchiveView:
 
 
 def _is_link_down(error: BaseException) -> bool:
+    import httpx
+
+    from edge.backup.upload import BackupUploadFailed
+
     return isinstance(error, BackupUploadFailed) and isinstance(
         error.__cause__, httpx.TransportError
     )
@@ -121,6 +118,8 @@ class ArchiveService:
 
     async def start(self, slug: str, created_by: str, jobs: JobService) -> ArchiveView:
         """Record an archive of ``slug`` and queue its job (the one under way, if there is one)."""
+        from edge.sealing import SealError, parse_recipient
+
         if not self.recipient.strip():
             problem = Problem("backup_recipient", "the fleet backup key is not set on this box")
             raise InvalidInput(
@@ -186,6 +185,8 @@ class ArchiveService:
 
     async def build(self, archive_id: str) -> ArchiveView:
         """Make the sealed file of an archive (any earlier one of it is replaced)."""
+        from edge.backup.archive import build_archive
+
         row = await self._row(archive_id)
         built = await asyncio.to_thread(
             build_archive,
@@ -209,6 +210,8 @@ class ArchiveService:
 
     async def upload(self, archive_id: str, link: CentralLink, url: str) -> ArchiveView:
         """Send the sealed file to central (from where central's copy stands)."""
+        from edge.backup.upload import upload_file
+
         row = await self._row(archive_id)
         path = self.paths.archives_folder / row.file_name
         start = {"size": row.size, "sha256": row.sha256, "event": row.event_slug}
@@ -224,6 +227,9 @@ class ArchiveService:
 
     async def confirm(self, archive_id: str, link: CentralLink, url: str) -> ArchiveView:
         """Ask central to check its copy now: confirmed, or failed with central's reason."""
+        from edge.backup.archive import ArchiveFailed
+        from edge.backup.upload import confirm_archive
+
         row = await self._row(archive_id)
         answer = await asyncio.to_thread(confirm_archive, link, row.central_id, url=url)
         if answer.confirmed and answer.sha256 == row.sha256:
@@ -236,6 +242,9 @@ class ArchiveService:
 
     async def purge(self, slug: str) -> PurgeReport:
         """Delete ``slug`` from the box: only with an archive central confirms now."""
+        from edge.backup.archive import archive_file_name, event_exports
+        from edge.backup.upload import CentralUnreachable, confirm_archive
+
         row = await self._latest(slug)
         if row is None:
             raise Conflict(f"{slug} was never archived: archive the event first; nothing deleted")
@@ -246,6 +255,13 @@ class ArchiveService:
             raise Conflict(
                 f"the archive of {slug} is {row.state}{why}, not confirmed by central:"
                 " nothing was deleted; archive the event again"
+            )
+        role = await asyncio.to_thread(load_role, self.paths.role_file)
+        if role.event == slug:
+            raise Conflict(
+                f"this box is still set to {slug} (reader.json): its reader would write reads"
+                " of a deleted event. Set it to another event, or none, on /setup, then purge;"
+                " nothing was deleted"
             )
         changed = await asyncio.to_thread(self._changes_after, slug, row.seq)
         if changed:
@@ -289,6 +305,8 @@ class ArchiveService:
         return int(row[0])
 
     def _purge_rows(self, slug: str, archive_id: str) -> dict[str, int]:
+        from edge.backup.purge import purge_event_rows
+
         connection = connect(self.db.path)
         try:
             with write_transaction(connection):

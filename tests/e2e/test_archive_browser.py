@@ -48,6 +48,11 @@ def test_archive_then_purge_from_the_page(tmp_path: Path) -> None:
             assert "type the event's slug" in (page.text_content("#archive-notice") or "")
             page.fill("#purge-confirm", EXAMPLE_SLUG)
             page.click("#purge-start")
+            wait_for_js(
+                page, "/still set to/.test(document.getElementById('archive-notice').textContent)"
+            )
+            save_role(box.role_file, RoleConfig(central=link))  # the box leaves the event
+            page.click("#purge-start")
             wait_for_js(page, "document.getElementById('archive').dataset.state === 'purged'")
             assert "Purged" in (page.text_content("#archive-notice") or "")
             assert page.is_disabled("#purge-start")

@@ -91,6 +91,9 @@ def test_archive_job_survives_an_outage_and_a_restart_then_purge(
     status = json.loads(chrono(db, "archive", "status", SLUG, "--json"))
     assert status["id"] == started["id"]
     assert status["state"] == "confirmed"
+    refused = chrono_fails(db, "archive", "purge", SLUG, "--yes")
+    assert "still set to" in refused  # the box times this event: its reader would write on
+    save_role(role_file, RoleConfig(event="heure-du-parc-2026", point="FINISH", central=link))
     purged = chrono(db, "archive", "purge", SLUG, "--yes")
     assert f"{SLUG} purged" in purged
     with sqlite3.connect(db) as connection:

@@ -143,7 +143,7 @@ async def box(tmp_path: Path, fleet_key: tuple[Path, str]) -> AsyncIterator[Box]
 async def enrolled(box: Box, central: tuple[str, str, Path], serial: str) -> CentralLink:
     # The CLI runs its own event loop: in a thread, out of the test's.
     link = await asyncio.to_thread(enroll, central[0], central[1], serial)
-    save_role(box.paths.role_file, RoleConfig(event=SLUG, point="FINISH", central=link))
+    save_role(box.paths.role_file, RoleConfig(event=OTHER, point="FINISH", central=link))
     return link
 
 
@@ -295,7 +295,7 @@ async def test_purge_is_refused_while_central_is_unreachable(
     before = box.rows_of(SLUG)
     await archived(box)
     gone = link.model_copy(update={"url": f"http://127.0.0.1:{free_port()}"})
-    save_role(box.paths.role_file, RoleConfig(event=SLUG, central=gone))
+    save_role(box.paths.role_file, RoleConfig(event=OTHER, central=gone))
     with pytest.raises(Conflict, match=r"cannot be reached.*nothing was deleted"):
         await box.archives.purge(SLUG)
     assert box.rows_of(SLUG) == before
@@ -360,3 +360,15 @@ async def test_central_refuses_an_archive_that_is_not_sealed(
     with pytest.raises(BackupUploadFailed, match="is not sealed with the fleet backup key"):
         await asyncio.to_thread(upload_file, plain, start, link, "archives")
     assert not [p for p in central[2].iterdir() if b"Dupont" in p.read_bytes()]
+
+
+async def test_purge_is_refused_while_the_box_is_set_to_the_event(
+    box: Box, central: tuple[str, str, Path]
+) -> None:
+    link = await enrolled(box, central, "archive-still-timing")
+    await archived(box)
+    save_role(box.paths.role_file, RoleConfig(event=SLUG, point="FINISH", central=link))
+    before = box.rows_of(SLUG)
+    with pytest.raises(Conflict, match=r"still set to spring-10k-2026.*nothing was deleted"):
+        await box.archives.purge(SLUG)
+    assert box.rows_of(SLUG) == before

@@ -128,6 +128,7 @@ def test_the_web_lists_and_enqueues_jobs_without_importing_what_they_run(tmp_pat
     loaded = set(json.loads(done.stdout))
     handlers = {str(k.handler).partition(":")[0] for k in box_registry(Settings()).kinds.values()}
     assert handlers == {
+        "edge.jobs.archives",
         "edge.jobs.builtin",
         "edge.jobs.catalog",
         "edge.jobs.exports",

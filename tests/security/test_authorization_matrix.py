@@ -116,6 +116,9 @@ BOX: dict[str, str] = {
     "GET /api/v1/exports": ADMIN_ONLY,
     "POST /api/v1/exports": ADMIN_ONLY,
     "GET /api/v1/exports/files/{name}": ADMIN_ONLY,
+    "GET /api/v1/archives/{slug}": "hidden login login hidden",  # never archived: 404
+    "POST /api/v1/archives/{slug}": ADMIN_ONLY,
+    "POST /api/v1/archives/{slug}/purge": ADMIN_ONLY,
     "GET /api/v1/setup": ADMIN_ONLY,
     "POST /api/v1/setup/claim": OPEN,
     "POST /api/v1/setup/login": OPEN,
@@ -130,6 +133,7 @@ BOX: dict[str, str] = {
     "GET /results/rows": ADMIN_ONLY,
     "GET /screen/arrivals": OPEN,
     "GET /exports": ADMIN_ONLY,
+    "GET /archive": ADMIN_ONLY,
     "GET /entrants": ADMIN_ONLY,
     "GET /entrants/rows": ADMIN_ONLY,
     "POST /entrants/import": ADMIN_ONLY,
@@ -186,6 +190,9 @@ CENTRAL: dict[str, str] = {
     "POST /api/v1/backups": DEVICES,
     "PUT /api/v1/backups/{backup_id}": OWN_BACKUP,
     "GET /api/v1/backups/latest": OWN_BACKUP,  # the others have none of their own
+    "POST /api/v1/archives": DEVICES,
+    "PUT /api/v1/archives/{archive_id}": OWN_BACKUP,
+    "GET /api/v1/archives/{archive_id}": OWN_BACKUP,
     "POST /api/v1/devices/status": OUR_DEVICES,
     "GET /api/v1/ota/offer": DEVICES,
     "POST /api/v1/ota/report": DEVICES,
@@ -420,6 +427,7 @@ def batch(device_id: str, event: str) -> dict[str, Any]:
 
 CONTENT = b"abc"
 BACKUP = {"size": len(CONTENT), "sha256": hashlib.sha256(CONTENT).hexdigest(), "seq": 0}
+ARCHIVE = {"size": len(CONTENT), "sha256": hashlib.sha256(CONTENT).hexdigest(), "event": OURS}
 REPLACEMENT = {"version": "0.1.0", "wg_public_key": WG_KEY}
 OUR_EVENT = {"slug": OURS, "name": "Our 10K", "date": "2026-12-03", "timezone": "UTC"}
 CENTRAL_BODIES: dict[str, Body] = {
@@ -427,6 +435,8 @@ CENTRAL_BODIES: dict[str, Body] = {
     "POST /api/v1/sync/batches": lambda caller: {"json": batch(caller.device_id, OURS)},
     "POST /api/v1/backups": lambda caller: {"json": BACKUP},
     "PUT /api/v1/backups/{backup_id}": lambda caller: {"params": {"offset": 3}, "content": b""},
+    "POST /api/v1/archives": lambda caller: {"json": ARCHIVE},
+    "PUT /api/v1/archives/{archive_id}": lambda caller: {"params": {"offset": 3}, "content": b""},
     "POST /api/v1/devices/status": lambda caller: {"json": {"role": "master", "event": OUR_EVENT}},
     "GET /api/v1/ota/offer": lambda caller: {
         "params": {"channel": "stable", "target": "linux-x86_64-cp311"}
@@ -513,6 +523,8 @@ def central(central_url: str, tmp_path: Path) -> Iterator[Central]:
         )
         assert pushed.status_code == 200, pushed.text
         backup = upload_backup(client, own)
+        archive = client.post("/api/v1/archives", json=ARCHIVE, headers=own.headers)
+        assert archive.is_success, archive.text  # started: its chunks still to come
         login = client.post("/login", data=dict(zip(("username", "password"), ADMIN, strict=True)))
         session = client.cookies.get("session")
         assert session, login.text
@@ -520,6 +532,7 @@ def central(central_url: str, tmp_path: Path) -> Iterator[Central]:
         values = {
             "slug": OURS,
             "backup_id": backup,
+            "archive_id": str(archive.json()["id"]),
             "device_id": own.device_id,
             "channel": "stable",
             "folder": "metadata",
