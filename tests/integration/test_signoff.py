@@ -382,3 +382,25 @@ async def test_signoffs_replay_onto_a_snapshot_and_a_slave_batch_is_only_acknowl
         assert _count(master, "SELECT count(*) FROM results_version") == 0
     finally:
         await inbox.db.close()
+
+
+async def test_a_chip_swap_after_the_signoff_reopens_the_race_with_its_reason(
+    database: Database, db_path: Path
+) -> None:
+    await _loaded(database)
+    signoff = SignoffService(database)
+    await signoff.sign(SLUG, "10K", "Claire Arbitre")
+    with sqlite3.connect(db_path) as connection:
+        (chip,) = connection.execute("SELECT tag1 FROM entrant WHERE bib = '1'").fetchone()
+    corrections = CorrectionService(database)
+    # A swap always says why: the reason re-opens the official race as version 2.
+    swap = CorrectionRequest(kind="swap", bib="3", epc=chip, reason="bibs 1 and 3 swapped")
+    await corrections.apply(SLUG, swap, "Paul")
+    reopened = await signoff.state(SLUG, "10K")
+    assert (reopened.state.value, reopened.version) == ("provisional", 2)
+    assert reopened.reason == "bibs 1 and 3 swapped"
+    history = await ResultsHistoryService(database).history(SLUG, "10K")
+    assert [(e.action, e.version, e.kind) for e in history][-2:] == [
+        ("reopen", 2, ""),
+        ("correction", 2, "swap"),
+    ]
