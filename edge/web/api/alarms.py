@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 
-from edge.alarms.service import alarm_json, current_alarms
+from edge.alarms.service import AlarmOut, alarm_out, current_alarms
 from edge.settings import Settings
 from edge.web.i18n import language_of, translator
 
@@ -21,7 +21,7 @@ class AlarmController(Controller):
     @get("/")
     async def list_alarms(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
-    ) -> list[dict[str, Any]]:
+    ) -> list[AlarmOut]:
         """Active alarms, critical first; ``message`` in the page's language."""
         say = translator(language_of(request))
-        return [alarm_json(alarm, say) for alarm in await current_alarms(settings)]
+        return [alarm_out(alarm, say) for alarm in await current_alarms(settings)]
