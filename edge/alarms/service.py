@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from edge.alarms.clocks import clock_alarms, own_clock
@@ -44,17 +45,38 @@ async def current_alarms(
     return await asyncio.to_thread(look)
 
 
-def alarm_json(alarm: Alarm, say: Callable[..., str] = str) -> dict[str, Any]:
-    """An alarm as JSON: ``message`` said by ``say`` (a page's translator), ``message_en`` too."""
-    return {
-        "key": alarm.key,
-        "code": str(alarm.code),
-        "severity": alarm.severity.value,
-        "subject": alarm.subject,
-        "point": alarm.point,
-        "antenna": alarm.antenna,
-        "reader": alarm.reader,
-        "message": say(alarm.message),
-        "message_en": str(alarm.message),
-        "since_us": alarm.since_us,
-    }
+@dataclass
+class AlarmOut:
+    """An alarm as the API and the status report show it (times in µs since the epoch, UTC)."""
+
+    key: str  # code and subject: the same while the condition holds
+    code: str
+    severity: str  # critical | warning
+    subject: str  # "box", "reader H:P", "point P" or "point P antenna N"
+    point: str | None
+    antenna: int | None
+    reader: str | None
+    message: str  # in the page's language
+    message_en: str
+    since_us: int | None
+
+
+def alarm_out(alarm: Alarm, say: Callable[..., str] = str) -> AlarmOut:
+    """An alarm for the API: ``message`` said by ``say`` (a page's translator), in English too."""
+    return AlarmOut(
+        key=alarm.key,
+        code=str(alarm.code),
+        severity=alarm.severity.value,
+        subject=alarm.subject,
+        point=alarm.point,
+        antenna=alarm.antenna,
+        reader=alarm.reader,
+        message=str(say(alarm.message)),
+        message_en=str(alarm.message),
+        since_us=alarm.since_us,
+    )
+
+
+def alarm_json(alarm: Alarm) -> dict[str, Any]:
+    """An alarm as JSON, in English (the status report to central)."""
+    return asdict(alarm_out(alarm))

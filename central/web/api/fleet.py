@@ -41,6 +41,26 @@ class DeviceOut:
     tunnel: str  # "no tunnel", "never" or the handshake's age
 
 
+@dataclasses.dataclass
+class AlarmOut:
+    """An alarm a box reported, open or cleared (times in µs since the epoch, UTC)."""
+
+    id: str
+    device_id: str
+    hostname: str
+    event: str
+    code: str
+    severity: str
+    subject: str
+    message: str
+    since_us: int | None
+    raised_us: int
+    cleared_us: int | None
+    pushes_waiting: int  # notifications not yet taken by their channel
+    push_error: str  # the last error of one of them
+    open: bool
+
+
 class FleetController(Controller):
     """Device reports and what admins see of them."""
 
@@ -93,8 +113,8 @@ class FleetController(Controller):
         throttle: NamedDependency[LoginThrottle],
         alarms: NamedDependency[AlarmService],
         open_only: FromQuery[bool] = False,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AlarmOut]:
         """Alarms the boxes reported: open ones, then the cleared history (admin)."""
         await admin_of(request, users, throttle)
         found = await alarms.alarms(open_only=open_only)
-        return [dataclasses.asdict(a) | {"open": a.open} for a in found]
+        return [AlarmOut(**dataclasses.asdict(a), open=a.open) for a in found]

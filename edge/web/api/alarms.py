@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 
-from edge.alarms.service import alarm_json, current_alarms
+from edge.alarms.service import AlarmOut, alarm_out, current_alarms
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.i18n import language_of, translator
@@ -26,9 +26,9 @@ class AlarmController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[Database],
         settings: NamedDependency[Settings],
-    ) -> list[dict[str, Any]]:
+    ) -> list[AlarmOut]:
         """Active alarms, critical first; ``message`` in the page's language."""
         say = translator(language_of(request))
         _, clocks = await measure_clocks(request, db, settings)
         found = await current_alarms(settings, clocks=clocks)
-        return [alarm_json(alarm, say) for alarm in found]
+        return [alarm_out(alarm, say) for alarm in found]
