@@ -21,6 +21,7 @@ from edge.clock import now_us
 from edge.ids import new_id
 from edge.store import reads as raw
 from edge.store.points import PointRow, find_point
+from edge.store.reopen import reopen_official
 from edge.timing.crossing import CrossingSettings, RawRead, estimate_crossings
 
 DERIVED = ("quadreg", "strongest", "first")
@@ -62,6 +63,7 @@ class RebuildReport:
     passings: int
     added: int
     removed: int
+    changed_epcs: frozenset[str] = frozenset()  # chips whose passings were added or removed
 
 
 class TagPassings:
@@ -93,7 +95,11 @@ class TagPassings:
             with raw.write_transaction(connection):
                 found = find_point(connection, slug, point)
                 cursor = connection.cursor()
-                return rebuild_passings(cursor, found, settings or found.crossing, epcs=epcs)
+                report = rebuild_passings(cursor, found, settings or found.crossing, epcs=epcs)
+                if report.changed_epcs:
+                    # No operator to give a reason here: a signed-off race re-opens itself.
+                    reopen_official(cursor, found.event_id, report.changed_epcs, point)
+                return report
         finally:
             connection.close()
 
@@ -175,12 +181,15 @@ def rebuild_passings(
     ]
     if new:
         cursor.executemany(_INSERT, new)
+    gone = {key[0] for key in existing if key not in wanted and key[0]}
+    changed = gone | {c.epc for key, c in wanted.items() if key not in existing}
     return RebuildReport(
         point=point.point_code,
         reads=len(reads),
         passings=len(crossings),
         added=len(new),
         removed=len(stale),
+        changed_epcs=frozenset(changed),
     )
 
 

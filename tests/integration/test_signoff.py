@@ -34,8 +34,10 @@ from edge.services.results_history import ResultsHistoryService
 from edge.services.signoff import SignoffService
 from edge.settings import Settings
 from edge.store.database import Database
+from edge.store.tag_passings import TagPassings
 from edge.sync.apply import InboxService
 from edge.sync.protocol import BatchIn, ChangeIn
+from tests.syncbox import crossing, record
 
 pytestmark = pytest.mark.integration
 
@@ -404,3 +406,35 @@ async def test_a_chip_swap_after_the_signoff_reopens_the_race_with_its_reason(
         ("reopen", 2, ""),
         ("correction", 2, "swap"),
     ]
+
+
+async def test_chip_passings_the_reader_settles_after_the_signoff_reopen_the_race(
+    database: Database, db_path: Path
+) -> None:
+    await _loaded(database)
+    signoff = SignoffService(database)
+    await signoff.sign(SLUG, "10K", "Claire Arbitre")
+    with sqlite3.connect(db_path) as connection:
+        (chip,) = connection.execute("SELECT tag1 FROM entrant WHERE bib = '3'").fetchone()
+    # Bib 3 crosses the finish mat after the sign-off: the reader stores the reads and
+    # settles the tag, as the reader service does; nobody is there to give a reason.
+    peak = parse_instant("2026-04-12T10:25:00+02:00")
+    record(db_path, "FINISH", crossing(chip, peak), "")
+    report = await TagPassings(db_path).rebuild_tags(SLUG, "FINISH", [chip])
+    assert report.added == 1
+    reopened = await signoff.state(SLUG, "10K")
+    assert (reopened.state.value, reopened.version) == ("provisional", 2)
+    assert reopened.reason == "chip passings at FINISH after the sign-off"
+    sheet = await ResultService(database).race_sheet(SLUG, "10K")
+    assert {r.entrant.bib: r.status.value for r in sheet.results}["3"] == "FIN"
+    # Settling the same tag again changes nothing: no version 3.
+    again = await TagPassings(db_path).rebuild_tags(SLUG, "FINISH", [chip])
+    assert (again.added, again.removed) == (0, 0)
+    assert (await signoff.state(SLUG, "10K")).version == 2
+    history = await ResultsHistoryService(database).history(SLUG, "10K")
+    assert [(e.action, e.version, e.reason, e.by) for e in history][-1] == (
+        "reopen",
+        2,
+        "chip passings at FINISH after the sign-off",
+        "reader",
+    )
