@@ -54,5 +54,8 @@ def clock_alarms(state: clocks.ClockState, tolerance_us: int) -> list[Alarm]:
 
 
 def _phrase(detail: str) -> Phrase:
-    """The clock's words as a Phrase (pages say it in French): they are one already."""
-    return detail if isinstance(detail, Phrase) else Phrase(detail)
+    """The clock's words as a Phrase (pages say it in French): edge.clocks writes them so;
+    words from elsewhere are said as they are, after "Clock:"."""
+    if isinstance(detail, Phrase):
+        return detail
+    return Phrase("Clock: {detail}", detail=detail)

@@ -131,6 +131,7 @@ def test_the_web_lists_and_enqueues_jobs_without_importing_what_they_run(tmp_pat
         "edge.jobs.archives",
         "edge.jobs.builtin",
         "edge.jobs.catalog",
+        "edge.jobs.clockrole",
         "edge.jobs.exports",
         "edge.jobs.updates",
     }

@@ -32,7 +32,7 @@ def chrono(db: Path, *args: str) -> None:
 
 def counts(connection: sqlite3.Connection, slug: str) -> dict[str, int]:
     event = "(SELECT id FROM event WHERE slug = ?)"
-    tables = ("passing", "entrant", "race", "timing_point", "checkin")
+    tables = ("passing", "entrant", "race", "timing_point", "chip_loan")
     return {
         t: connection.execute(
             f"SELECT count(*) FROM {t} WHERE event_id = {event}", [slug]
@@ -54,22 +54,22 @@ def test_a_purge_removes_one_event_with_tables_added_since_and_replicates_nothin
                "--time", "2026-04-12T10:20:00+02:00")  # fmt: skip
     connection = connect(db)
     try:
-        # A table a later feature adds (a check-in of chips): it points at the event and,
+        # A table a later feature adds (chips lent to runners): it points at the event and,
         # RESTRICT, at an entrant, so it must go before the entrants do.
         connection.execute(
-            "CREATE TABLE checkin (id TEXT PRIMARY KEY,"
+            "CREATE TABLE chip_loan (id TEXT PRIMARY KEY,"
             " event_id TEXT NOT NULL REFERENCES event(id) ON DELETE CASCADE,"
             " entrant_id TEXT NOT NULL REFERENCES entrant(id) ON DELETE RESTRICT)"
         )
         connection.execute(
-            "INSERT INTO checkin SELECT 'c-' || id, event_id, id FROM entrant WHERE bib = '1'"
+            "INSERT INTO chip_loan SELECT 'c-' || id, event_id, id FROM entrant WHERE bib = '1'"
         )
         other_before = counts(connection, OTHER)
         outbox_before = connection.execute("SELECT * FROM outbox ORDER BY seq").fetchall()
         event_id = connection.execute("SELECT id FROM event WHERE slug = ?", [SLUG]).fetchone()[0]
         with write_transaction(connection):
             purged = purge_event_rows(connection, event_id, SLUG)
-        assert purged.tables["checkin"] == 1
+        assert purged.tables["chip_loan"] == 1
         assert purged.tables["passing"] == 1
         assert purged.tables["event"] == 1
         assert counts(connection, SLUG) == dict.fromkeys(other_before, 0)
