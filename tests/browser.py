@@ -103,10 +103,22 @@ def wait_for_js(page: Page, expression: str, timeout_ms: float = 30_000) -> None
     through DevTools, which the policy does not govern.
     """
     deadline = time.monotonic() + timeout_ms / 1000
-    while not page.evaluate(expression):
+    while not _evaluate_between_pages(page, expression):
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout_ms / 1000:.0f} s: {expression}")
         page.wait_for_timeout(100)
+
+
+def _evaluate_between_pages(page: Page, expression: str) -> object:
+    """``expression`` in ``page``, or None while a navigation replaces its document."""
+    from playwright.sync_api import Error
+
+    try:
+        return page.evaluate(expression)
+    except Error as error:
+        if "context was destroyed" not in error.message:
+            raise
+        return None
 
 
 def box_env(workdir: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import EXAMPLE_SLUG, LiveBox, browser_page, live_box
+from tests.browser import EXAMPLE_SLUG, LiveBox, browser_page, live_box, wait_for_js
 
 pytestmark = [pytest.mark.e2e]
 
@@ -98,8 +98,12 @@ def test_an_edit_is_checked_then_saved_and_replicated(box: LiveBox, tmp_path: Pa
     with browser_page() as page:
         page.goto(f"{box.url}/entrants")
         page.fill("#search", "nu")
+        page.evaluate("window.typedOn = true")  # gone once Enter has loaded the new page
         page.press("#search", "Enter")
-        page.wait_for_url("**q=nu**")
+        # Typing already rewrites the URL and fetches rows, so the URL alone does not say
+        # the page Enter asked for has arrived: wait for a fresh document instead.
+        wait_for_js(page, "window.typedOn === undefined && document.readyState === 'complete'")
+        assert "q=nu" in page.url
         assert page.locator("#entrants tr[data-bib]").count() == 1  # Nuñez only
         page.click('#entrants tr[data-bib="3"] a')
         page.fill("input[name=club]", "Paris Running")
