@@ -9,6 +9,7 @@ silently trusted. ``state`` gathers what /setup and the console show, and what
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -45,6 +46,22 @@ _MARK_MANUAL = text(
 
 REPORT_FRESH_S = 300
 """A SLAVE's clock report older than this is not shown (a SLAVE of an earlier event)."""
+CHRONY_FRESH_S = 2.0
+"""How long what chronyd said is reused: every open console asks for the alarms every 3 s
+and each answer would otherwise run chronyc twice (tracking, sources); chrony itself
+updates its estimates every few seconds at best."""
+_chrony_said: dict[str, tuple[float, ChronyState]] = {}
+"""chronyd's last answer per command socket ("": the system's), with when it was asked."""
+
+
+async def recent_chrony(socket: str) -> ChronyState:
+    """What chronyd at ``socket`` says, asked again only when the last answer is stale."""
+    said = _chrony_said.get(socket)
+    if said is not None and time.monotonic() - said[0] < CHRONY_FRESH_S:
+        return said[1]
+    state = await read_chrony(host=socket or None)
+    _chrony_said[socket] = (time.monotonic(), state)
+    return state
 
 
 class ClockService:
@@ -107,7 +124,7 @@ class ClockService:
     ) -> ClockState:
         """This box's clock state; ``device_id``'s own report is its offset to the MASTER."""
         if chrony is None:
-            chrony = await read_chrony(host=self.chrony_socket or None)
+            chrony = await recent_chrony(self.chrony_socket)
         fresh_after = now_us() - REPORT_FRESH_S * 1_000_000
         slaves = [s for s in await self.slaves() if s.measured_us >= fresh_after]
         own = next((s for s in slaves if s.device_id == device_id), None)

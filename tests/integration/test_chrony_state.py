@@ -18,6 +18,9 @@ from edge.clocks.chrony import read_chrony
 from edge.clocks.errors import ClockError
 from edge.clocks.eventlan import SOURCES_FILE, apply_event_lan
 from edge.roleconfig import Role, RoleConfig
+from edge.services import clocks as clock_service
+from edge.services.clocks import ClockService
+from edge.store.database import Database
 from tests.chronyd import Chronyd, chrony_or_skip, master_chronyd, ntp_port, slave_chronyd
 
 pytestmark = pytest.mark.integration
@@ -102,3 +105,24 @@ def test_a_refused_reload_says_why(tmp_path: Path) -> None:
     )
     with pytest.raises(ClockError, match="chronyc reload sources failed"):
         apply_event_lan(slave, tmp_path, socket=str(tmp_path / "no-chronyd.sock"))
+
+
+async def test_consoles_polling_share_one_answer_of_chronyd_for_a_moment(
+    tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every console asks for the alarms every 3 s: chronyc runs once for all of them."""
+    clocks = ClockService(database, chrony_socket="")
+    monkeypatch.setattr(clock_service, "CHRONY_FRESH_S", 3600.0)  # no race with a slow host
+    with master_chronyd(tmp_path / "master", ntp_port()) as master:
+        clocks.chrony_socket = master.socket
+        first = await clocks.state("finish-box")
+        assert first.chrony.tracking is not None
+        assert first.chrony.tracking.local
+    # chronyd is gone now; the answer of a moment ago is still the one given...
+    assert (await clocks.state("finish-box")).chrony is first.chrony
+    # ...until it is stale: then chronyd is asked again, and its absence is said.
+    monkeypatch.setattr(clock_service, "CHRONY_FRESH_S", 0.0)
+    later = await clocks.state("finish-box")
+    assert later.chrony.tracking is None
+    assert later.chrony.problem is not None
+    assert "not running" in str(later.chrony.problem)
