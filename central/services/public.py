@@ -283,8 +283,9 @@ class PublicResultsService:
                 found.append(PublicEvent(slug, slug, None, None, sorted(codes), today=False))
                 continue
             today = event.date == local_date(now, event.timezone)
-            place = getattr(event, "place", None)
-            found.append(PublicEvent(slug, event.name, event.date, place, sorted(codes), today))
+            found.append(
+                PublicEvent(slug, event.name, event.date, event.place, sorted(codes), today)
+            )
         # today's first, then the most recent dates, then the undated
         found.sort(key=lambda e: (not e.today, e.date is None, _descending(e.date), e.name))
         return found

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from central.services.public_view import view
+from tests.integration.test_central_fleet import enroll, report
 from tests.publicevent import NAME, SLUG, published_central
 from tests.servers import central_process, free_port
 
@@ -19,11 +20,16 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     folder = tmp_path_factory.mktemp("public-pages")
     url = published_central(folder, dt.datetime.now(dt.UTC).date().isoformat())
     with central_process(url, free_port(), folder) as base:
-        yield base
+        yield base, url
+
+
+@pytest.fixture(scope="module")
+def central(served: tuple[str, str]) -> str:
+    return served[0]
 
 
 def bibs(page: str) -> list[str]:
@@ -138,3 +144,17 @@ def test_a_long_race_is_paged() -> None:
     beyond = view(document, "scratch", "", 9)
     assert beyond.page == 3
     assert len(beyond.groups[0].rows) == 50
+
+
+def test_the_place_a_box_reports_is_on_the_list_and_an_older_box_reports_none(
+    served: tuple[str, str],
+) -> None:
+    base, url = served
+    _, token = enroll(base, url, "f-place", event=SLUG)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    event = {"slug": SLUG, "name": NAME, "date": today, "timezone": "UTC"}
+    report(base, token, role="master", event={**event, "place": "Col de la Faucille"})
+    listed = httpx.get(f"{base}/public", params={"lang": "en"}).text
+    assert '<span class="place">Col de la Faucille</span>' in listed
+    report(base, token, role="master", event=event)  # a box older than issue 24
+    assert 'class="place"' not in httpx.get(f"{base}/public", params={"lang": "en"}).text
