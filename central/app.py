@@ -42,6 +42,7 @@ from central.web.api.restore import RestoreController
 from central.web.api.sync import SyncController
 from central.web.auth import SESSION_MAX_AGE_S, LoginThrottle
 from central.web.pages import PageController
+from central.web.public_pages import PublicPages
 from central.web.repository import RepositoryController
 from edge.auth.sessions import SessionFiles
 from edge.web.errors import EXCEPTION_HANDLERS
@@ -116,6 +117,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             FleetController,
             PublicController,
             PageController,
+            PublicPages,
             RestoreController,
             OtaController,
             RepositoryController,

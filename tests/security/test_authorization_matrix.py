@@ -217,6 +217,7 @@ CENTRAL: dict[str, str] = {
     "POST /login": "login login login login login",  # a wrong password, whoever sends it
     "POST /logout": ANYBODY,
     "GET /public/events/{slug}": ANYBODY,
+    "GET /public": ANYBODY,
     "GET /schema": ANYBODY,
     "GET /schema/openapi.json": ANYBODY,
     "GET /schema/openapi.yaml": ANYBODY,

@@ -38,6 +38,7 @@ CENTRAL_PATHS = [
     "/healthz",
     "/api/v1/devices",
     "/public/events/none?race=none",
+    "/public",
     "/no/such/page",
     "/schema/openapi.json",
 ]
