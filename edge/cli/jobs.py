@@ -55,6 +55,8 @@ def _with_queue(
     work: Callable[[Any], Awaitable[T]],
     url: str | None = None,
     registry: JobRegistry | None = None,
+    *,
+    service: bool = False,
 ) -> T:
     from edge.jobs.queue import JobQueue
     from edge.jobs.store import create_tables, engine_for
@@ -62,7 +64,10 @@ def _with_queue(
     registry = registry or ctx.find_object(JobRegistry) or job_registry(ctx)
     if url is None:
         path = database_path(ctx)
-        migrate.upgrade(path)
+        if service:  # the worker starts on a full disk too, and waits for room
+            migrate.upgrade_unless_full(path)
+        else:
+            migrate.upgrade(path)
 
     async def _main() -> T:
         queue = JobQueue(engine_for(url or path), registry)
@@ -130,7 +135,7 @@ def worker(
             stop.set()
             await follower
 
-    _with_queue(ctx, run, queue_url, registry)
+    _with_queue(ctx, run, queue_url, registry, service=True)
 
 
 @click.group()
