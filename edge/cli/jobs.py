@@ -105,6 +105,7 @@ def worker(
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from edge.heap import WORKER_ARENAS, limit_arenas
     from edge.jobs.catalog import follow_role
+    from edge.jobs.fulldisk import FullDiskReport
     from edge.jobs.worker import Worker
 
     limit_arenas(WORKER_ARENAS)  # before any thread starts: edge.heap says why
@@ -130,7 +131,17 @@ def worker(
         # A role change made on /setup runs the role's jobs at once, not at their next period.
         follower = asyncio.create_task(follow_role(queue, paths.role_file, stop))
         try:
-            await Worker(queue, names, concurrency, grace_s=grace_s, resources=resources).run(stop)
+            # On a full disk no job runs: the alarms reach central all the same.
+            report = FullDiskReport(settings, paths, settings.sync_every_s)
+            working = Worker(
+                queue,
+                names,
+                concurrency,
+                grace_s=grace_s,
+                resources=resources,
+                on_unavailable=report,
+            )
+            await working.run(stop)
         finally:
             stop.set()
             await follower

@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import traceback
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import insert, select, update
@@ -43,8 +43,11 @@ class Worker:
         grace_s: float = GRACE_S,
         periodic: bool = True,
         resources: dict[str, Any] | None = None,
+        on_unavailable: Callable[[Exception], Awaitable[None]] | None = None,
     ) -> None:
         self.queue = queue
+        # Told each time the job queue refuses a turn (a full disk: see edge.jobs.fulldisk).
+        self.on_unavailable = on_unavailable
         self.queues = list(queues)
         self.concurrency = concurrency
         self.poll_s = poll_s
@@ -84,10 +87,19 @@ class Worker:
                     log.warning(
                         "job queue unavailable, retrying in %.1f s: %s", BUSY_PAUSE_S, error
                     )
+                    await self._unavailable(error)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), BUSY_PAUSE_S)
         finally:
             await self._drain()
+
+    async def _unavailable(self, error: Exception) -> None:
+        if self.on_unavailable is None:
+            return
+        try:
+            await self.on_unavailable(error)
+        except Exception:
+            log.exception("the job queue's fallback failed")
 
     async def _start(self) -> bool:
         """Put back dead workers' jobs and say this one runs; False if the database refused."""
@@ -100,6 +112,7 @@ class Worker:
             log.warning(
                 "job queue unavailable at start, retrying in %.1f s: %s", BUSY_PAUSE_S, error
             )
+            await self._unavailable(error)
             return False
         return True
 

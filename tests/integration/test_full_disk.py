@@ -8,6 +8,7 @@ against the LLRP emulator; a filler file takes every free byte, then is removed.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -24,11 +25,19 @@ from click.testing import CliRunner
 
 from edge.cli import cli
 from edge.rfid.emulator import BackgroundEmulator, BurstScenario
+from edge.roleconfig import CentralLink, ReaderConfig, RoleConfig, save_role
 from edge.store.held import HeldReads, read_held
 from edge.store.reads import connect_for_reading
 from tests import diskfill
+from tests.integration.test_central_sync import enroll
 from tests.integration.test_reader_service import EVENT, SLUG, Key, expected_keys, relative
-from tests.servers import free_port, wait_http
+from tests.servers import (
+    central_process,
+    chrono_central,
+    free_port,
+    postgres_database,
+    wait_http,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -243,3 +252,67 @@ def test_started_on_a_full_disk_the_box_reads_and_serves_and_drops_past_its_boun
     assert relative(keys, order[0][2]) == set(order[:stored])
     log = (tmp_path / "reader.log").read_text(encoding="utf-8")
     assert f"{held.dropped} reads were dropped while it was full (bound {bound})" in log
+
+
+ADMIN = ("ops", "a long enough password")
+
+
+def central_alarms(base: str) -> dict[str, dict[str, Any]]:
+    response = httpx.get(f"{base}/api/v1/alarms", params={"open_only": "true"}, auth=ADMIN)
+    assert response.status_code == 200, response.text
+    return {alarm["code"]: alarm for alarm in response.json()}
+
+
+def test_the_disk_full_alarm_reaches_central_though_no_job_can_run(
+    small_box: Path, tmp_path: Path, emulate: Callable[..., BackgroundEmulator]
+) -> None:
+    """A claim is a write: on a full disk the worker runs no job, sync.central included.
+    It reports the box's alarms to central directly instead (edge.jobs.fulldisk)."""
+    burst = BurstScenario(tags=50, start_s=3.0, duration_s=2.0, reads_per_s=500.0)
+    expected = expected_keys(burst)
+    database = small_box / "edge.db"
+    emulator = emulate(burst)
+    with postgres_database() as url:
+        chrono_central(url, "user", "create", ADMIN[0], "--password-stdin", stdin=ADMIN[1])
+        with central_process(url, free_port(), tmp_path) as base, ExitStack() as stack:
+            device, token = asyncio.run(enroll(url, f"full-{tmp_path.name}"))
+            link = CentralLink(
+                url=base, device_id=device, device_token=token, tunnel_address="10.77.0.3/32"
+            )
+            reader = ReaderConfig(host="127.0.0.1", port=emulator.port, keepalive_s=0.2)
+            role = RoleConfig(
+                role="master", event=SLUG, point="FINISH", reader=reader, central=link
+            )
+            save_role(small_box / "reader.json", role)
+            fast = {"CHRONO_EDGE_SYNC_EVERY_S": "0.5"}
+            worker = stack.enter_context(box_process(small_box, tmp_path, "worker", env=fast))
+
+            def reported() -> bool:
+                devices = httpx.get(f"{base}/api/v1/devices", auth=ADMIN).json()
+                return devices[0]["last_seen_age_s"] is not None
+
+            wait_for(reported, "the box's first status report")
+            reading = stack.enter_context(box_process(small_box, tmp_path, "reader"))
+            log = tmp_path / "reader.log"
+            wait_for(lambda: " connected: FINISH" in log.read_text(encoding="utf-8"), "reader")
+            diskfill.fill(small_box)
+
+            wait_for(lambda: emulator.stats.reports_sent == len(expected), "every read sent")
+            held = wait_for(
+                lambda: accounted(database, len(expected), dropped=False),
+                "every read either stored or held",
+            )
+            alarm = wait_for(lambda: central_alarms(base).get("disk_full"), "the alarm on central")
+            assert alarm["severity"] == "critical"
+            assert alarm["hostname"] == f"box-full-{tmp_path.name}"
+            assert "reads held in memory" in alarm["message"]
+            assert held.held > 0
+            still_running(worker, reading)
+
+            diskfill.free(small_box)
+            wait_for(lambda: len(stored_keys(database)) == len(expected), "the held reads stored")
+            wait_for(lambda: "disk_full" not in central_alarms(base), "the alarm cleared")
+            still_running(worker, reading)
+    keys = stored_keys(database)
+    assert len(keys) == len(set(keys)) == len(expected)
+    assert "reported to central directly" in (tmp_path / "worker.log").read_text(encoding="utf-8")
