@@ -66,6 +66,7 @@ class HeldNotice:
     def __init__(self, database: Path) -> None:
         self.path = held_file(database)
         self._fd: int | None = None
+        self._warned = False  # a full disk refuses every try: say it once
 
     def open(self) -> bool:
         """Make the file with its full size (a no-op once done); False if the disk refuses."""
@@ -74,7 +75,7 @@ class HeldNotice:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as err:
-            log.warning("cannot make %s: %s", self.path, err)
+            self._warn(err)
             return False
         try:
             if os.fstat(fd).st_size < NOTICE_BYTES:
@@ -83,10 +84,15 @@ class HeldNotice:
                 os.fsync(fd)
         except OSError as err:
             os.close(fd)
-            log.warning("cannot give %s its room: %s", self.path, err)
+            self._warn(err)
             return False
         self._fd = fd
         return True
+
+    def _warn(self, err: OSError) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("cannot make %s (the console will not see a full disk): %s", self.path, err)
 
     def write(self, state: HeldReads) -> None:
         """Overwrite the notice with ``state``; never raises (it is only a notice)."""
