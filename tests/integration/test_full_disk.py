@@ -102,6 +102,11 @@ def stored_keys(database: Path) -> list[Key]:
         return [(e, a, t) for e, a, t in connection.execute(sql)]
 
 
+def passing_tags(database: Path) -> int:
+    with closing(connect_for_reading(database)) as connection:
+        return int(connection.execute("select count(distinct epc) from passing").fetchone()[0])
+
+
 def accounted(database: Path, sent: int, *, dropped: bool) -> HeldReads | None:
     """The reader's notice once every read sent is stored or held (or dropped)."""
     notice = read_held(database)
@@ -186,6 +191,8 @@ def test_a_full_disk_holds_the_reads_in_memory_with_an_alarm_then_stores_each_on
         wait_for(lambda: len(stored_keys(database)) == len(expected), "every held read stored")
         wait_for(lambda: "disk_full" not in alarms_of(base), "the alarm to clear")
         assert 'id="disk-full"' not in httpx.get(f"{base}/setup", timeout=10).text
+        # The live passings of the held reads are settled too: one tag, one passing here.
+        wait_for(lambda: passing_tags(database) == burst.tags, "every tag's passing")
         still_running(serve, worker, reader)
         reader.send_signal(signal.SIGTERM)
         assert reader.wait(WAIT_S) == 0
