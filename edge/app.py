@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database = Database(paths.database)
 
     def migrate_database() -> None:
-        migrate.upgrade(paths.database)
+        migrate.upgrade_unless_full(paths.database)  # a full disk: pages answer 503 till room
 
     def provide_db() -> Database:
         return database

@@ -76,6 +76,20 @@ class Busy(ChronoEdgeError):
         return {"Retry-After": str(self.retry_after_s), "Connection": "close"}
 
 
+class DiskFull(ChronoEdgeError):
+    """The disk is full: nothing can be saved until space is freed on it; retry then."""
+
+    http_status = 503
+
+    def __init__(self, message: str | None = None, retry_after_s: int = 30) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+    def headers(self) -> dict[str, str]:
+        """``Retry-After``: worth trying again once someone had time to free space."""
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in an input file: where it is and why."""

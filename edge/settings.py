@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         description="Alarm when a change has waited this long in the outbox (to the MASTER on"
         " a SLAVE, to central on an enrolled MASTER): the backlog grows, nothing drains it.",
     )
+    reader_hold_reads: int = Field(
+        default=200_000,
+        ge=1,
+        description="Full disk: how many reads the reader keeps in memory at most while it"
+        " cannot store them (~250 bytes each: 200,000 is ~50 MB); past it, newer reads are"
+        " dropped and counted (docs/race-day.md, Full disk).",
+    )
     clock_tolerance_ms: float = Field(
         default=20.0,
         gt=0,

@@ -17,6 +17,7 @@ from edge.alarms.model import (
     BoxSnapshot,
     ClockState,
     DiskState,
+    HeldState,
     PointWatch,
     ReaderWatch,
     Thresholds,
@@ -29,6 +30,8 @@ from edge.heartbeat import STALE_AFTER_S
 from edge.paths import BoxPaths
 from edge.roleconfig import Role, RoleConfig, load_role
 from edge.settings import Settings
+from edge.store.held import HeldReads, read_held
+from edge.store.sqlite import out_of_space
 from edge.timing.course import race_live
 
 ANTENNA_MEMORY_S = 3600
@@ -70,14 +73,21 @@ def gather(paths: BoxPaths, thresholds: Thresholds, *, clock: ClockState, now: i
         role = None
     database = paths.database
     disk = _disk(database.parent if database.parent.exists() else paths.data_dir)
+    held = held_state(database, now)
     if not database.exists():
-        return BoxSnapshot(now, clock=clock, disk=disk)
+        return BoxSnapshot(now, clock=clock, disk=disk, held=held)
     from edge.store.reads import connect
 
-    connection = connect(database)
+    try:
+        connection = connect(database)
+    except sqlite3.Error as err:
+        if not out_of_space(err, database):
+            raise
+        # Too full for SQLite to open the database: the disk's alarms are what matter.
+        return BoxSnapshot(now, clock=clock, disk=disk, held=held)
     try:
         points = _points(connection, role, thresholds, now)
-        readers = _readers(connection, role, now)
+        readers = _readers(connection, role, now, reader_alive=held is not None)
         worker = _worker(connection, now)
     finally:
         connection.close()
@@ -87,9 +97,29 @@ def gather(paths: BoxPaths, thresholds: Thresholds, *, clock: ClockState, now: i
         readers=readers,
         clock=clock,
         disk=disk,
+        held=held,
         backlog=_backlog(database, role),
         worker=worker,
     )
+
+
+def held_state(database: Path, now: int | None = None) -> HeldState | None:
+    """The reads the box's running reader holds because its disk is full (None: none)."""
+    return _held(_notice(database, now_us() if now is None else now))
+
+
+def _notice(database: Path, now: int) -> HeldReads | None:
+    notice = read_held(database)
+    if notice is not None and not notice.fresh(now):
+        return None  # from a reader process that stopped: it holds nothing now
+    return notice
+
+
+def _held(notice: HeldReads | None) -> HeldState | None:
+    """The reads the running reader holds because the disk is full (None: it holds none)."""
+    if notice is None or notice.since_us is None:
+        return None
+    return HeldState(notice.held, notice.dropped, notice.bound, notice.since_us)
 
 
 def _disk(folder: Path) -> DiskState | None:
@@ -147,9 +177,14 @@ def _points(
 
 
 def _readers(
-    connection: sqlite3.Connection, role: RoleConfig | None, now: int
+    connection: sqlite3.Connection, role: RoleConfig | None, now: int, *, reader_alive: bool
 ) -> list[ReaderWatch]:
-    """The reader of reader.json, when the box reads at a point."""
+    """The reader of reader.json, when the box reads at a point.
+
+    ``reader_alive``: the reader process wrote its held-reads notice recently. On a full
+    disk it cannot write its health row, yet it runs: that is the disk's alarm, not the
+    reader's.
+    """
     if role is None or role.role is Role.UNCONFIGURED or not role.point:
         return []
     address = f"{role.reader.host}:{role.reader.port}"
@@ -161,16 +196,19 @@ def _readers(
         ).fetchone()
     except sqlite3.Error:
         row = None
+    fresh = row is not None and now - row[1] <= STALE_AFTER_S * US_PER_SECOND
+    if reader_alive and not fresh:
+        return []  # its connection is unknown: the "disk full" alarm says what is wrong
     if row is None:
         return [ReaderWatch(address, role.point, reported=False)]
-    connected, updated, last_message, last_error = row
+    connected, _, last_message, last_error = row
     return [
         ReaderWatch(
             address,
             role.point,
             reported=True,
             connected=bool(connected),
-            service_running=now - updated <= STALE_AFTER_S * US_PER_SECOND,
+            service_running=fresh,
             last_message_us=last_message,
             last_error=last_error or "",
         )

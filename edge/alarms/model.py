@@ -22,6 +22,7 @@ class AlarmCode(StrEnum):
     READER_DISCONNECTED = "reader_disconnected"
     CLOCK_UNSYNCHRONISED = "clock_unsynchronised"
     DISK_LOW = "disk_low"
+    DISK_FULL = "disk_full"
     OUTBOX_BACKLOG = "outbox_backlog"
     WORKER_DOWN = "worker_down"
 
@@ -110,6 +111,16 @@ class DiskState:
 
 
 @dataclass(frozen=True)
+class HeldState:
+    """Reads the reader holds in memory because the disk is full (``edge.store.held``)."""
+
+    held: int
+    dropped: int  # refused past the bound: lost
+    bound: int
+    since_us: int
+
+
+@dataclass(frozen=True)
 class BacklogState:
     """Changes waiting for the target this box sends to ("master" or "central")."""
 
@@ -136,5 +147,6 @@ class BoxSnapshot:
     readers: list[ReaderWatch] = field(default_factory=list)
     clock: ClockState = ClockState()
     disk: DiskState | None = None
+    held: HeldState | None = None  # None: the reader holds no read it could not store
     backlog: BacklogState | None = None
     worker: WorkerState | None = None  # None: not looked at

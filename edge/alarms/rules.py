@@ -16,6 +16,7 @@ from edge.alarms.model import (
     BoxSnapshot,
     ClockState,
     DiskState,
+    HeldState,
     PointWatch,
     ReaderWatch,
     Severity,
@@ -41,6 +42,8 @@ def evaluate(
     found += clock_unsynchronised(snapshot.clock)
     if snapshot.disk is not None:
         found += disk_low(snapshot.disk, thresholds)
+    if snapshot.held is not None:
+        found += disk_full(snapshot.held)
     if snapshot.backlog is not None:
         found += outbox_backlog(snapshot.backlog, thresholds)
     if snapshot.worker is not None:
@@ -162,6 +165,26 @@ def disk_low(disk: DiskState, thresholds: Thresholds) -> list[Alarm]:
         mb=disk.free_bytes // _MB,
     )
     return [Alarm(AlarmCode.DISK_LOW, Severity.WARNING, message)]
+
+
+def disk_full(held: HeldState) -> list[Alarm]:
+    """The reader cannot store its reads (the disk is full): it holds them in memory."""
+    if held.dropped:
+        message = Phrase(
+            "Disk full: {held} reads held in memory, not stored yet; {dropped} newer reads"
+            " dropped (at most {bound} held). Free space on the box now",
+            held=held.held,
+            dropped=held.dropped,
+            bound=held.bound,
+        )
+    else:
+        message = Phrase(
+            "Disk full: {held} reads held in memory, not stored yet (at most {bound});"
+            " free space on the box, they are stored once there is room",
+            held=held.held,
+            bound=held.bound,
+        )
+    return [Alarm(AlarmCode.DISK_FULL, Severity.CRITICAL, message, held.since_us)]
 
 
 def outbox_backlog(backlog: BacklogState, thresholds: Thresholds) -> list[Alarm]:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from edge.alarms.clocks import clock_alarms, own_clock
-from edge.alarms.gather import AlarmSource, box_alarms, thresholds_of
+from edge.alarms.gather import AlarmSource, box_alarms, held_state, thresholds_of
 from edge.alarms.model import Alarm, ClockState
+from edge.alarms.rules import disk_full
 from edge.clocks.alarms import ClockState as Clocks
 from edge.paths import BoxPaths
 from edge.settings import Settings
@@ -43,6 +45,12 @@ async def current_alarms(
         return box_alarms(paths, thresholds_of(settings), clock=clock, sources=sources)
 
     return await asyncio.to_thread(look)
+
+
+async def disk_full_alarms(database: Path) -> list[Alarm]:
+    """The "disk full" alarm alone (reads held in memory), as /setup shows it."""
+    held = await asyncio.to_thread(held_state, database)
+    return disk_full(held) if held is not None else []
 
 
 @dataclass

@@ -55,6 +55,8 @@ def _with_queue(
     work: Callable[[Any], Awaitable[T]],
     url: str | None = None,
     registry: JobRegistry | None = None,
+    *,
+    service: bool = False,
 ) -> T:
     from edge.jobs.queue import JobQueue
     from edge.jobs.store import create_tables, engine_for
@@ -62,7 +64,10 @@ def _with_queue(
     registry = registry or ctx.find_object(JobRegistry) or job_registry(ctx)
     if url is None:
         path = database_path(ctx)
-        migrate.upgrade(path)
+        if service:  # the worker starts on a full disk too, and waits for room
+            migrate.upgrade_unless_full(path)
+        else:
+            migrate.upgrade(path)
 
     async def _main() -> T:
         queue = JobQueue(engine_for(url or path), registry)
@@ -100,6 +105,7 @@ def worker(
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from edge.heap import WORKER_ARENAS, limit_arenas
     from edge.jobs.catalog import follow_role
+    from edge.jobs.fulldisk import FullDiskReport
     from edge.jobs.worker import Worker
 
     limit_arenas(WORKER_ARENAS)  # before any thread starts: edge.heap says why
@@ -125,12 +131,22 @@ def worker(
         # A role change made on /setup runs the role's jobs at once, not at their next period.
         follower = asyncio.create_task(follow_role(queue, paths.role_file, stop))
         try:
-            await Worker(queue, names, concurrency, grace_s=grace_s, resources=resources).run(stop)
+            # On a full disk no job runs: the alarms reach central all the same.
+            report = FullDiskReport(settings, paths, settings.sync_every_s)
+            working = Worker(
+                queue,
+                names,
+                concurrency,
+                grace_s=grace_s,
+                resources=resources,
+                on_unavailable=report,
+            )
+            await working.run(stop)
         finally:
             stop.set()
             await follower
 
-    _with_queue(ctx, run, queue_url, registry)
+    _with_queue(ctx, run, queue_url, registry, service=True)
 
 
 @click.group()

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import click
 
-from edge.cli.base import box_paths, current_database, role_file_option
+from edge.cli.base import box_paths, box_settings, database_path, role_file_option
+from edge.rfid.service import Tuning
 from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import load_role
+from edge.store import migrate
 from edge.store.reads import SqliteFile
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -46,7 +48,10 @@ def reader(
     _configure_logging(verbose)
 
     # The reader stores with plain sqlite3: SQLAlchemy and the data model stay unloaded.
-    db = SqliteFile(current_database(ctx))
+    # On a full disk it starts all the same and holds its reads in memory.
+    db = SqliteFile(database_path(ctx))
+    migrate.upgrade_unless_full(db.path)
+    tuning = Tuning(hold_reads=box_settings(ctx).reader_hold_reads)
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -54,7 +59,7 @@ def reader(
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await supervise(db, path, choice, stop)
+            await supervise(db, path, choice, stop, tuning=tuning)
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)

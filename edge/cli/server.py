@@ -11,6 +11,7 @@ from edge.cli.base import box_paths, box_settings, database_path
 from edge.cli.output import print_json
 from edge.settings import Settings
 from edge.store import migrate
+from edge.store.sqlite import out_of_space
 
 
 @click.group()
@@ -59,7 +60,15 @@ def announce_setup_pin(settings: Settings) -> None:
     from edge.services.admin import AdminService
 
     admin = AdminService(settings.paths, settings.boot_folder)
-    pin = admin.prepare()
+    try:
+        pin = admin.prepare()
+    except OSError as err:
+        if not out_of_space(err):
+            raise
+        # Serving goes on (a full disk must not make systemd restart serve in a loop):
+        # the PIN is made at the first start with room.
+        click.echo(f"No setup PIN yet: the disk is full ({err}); free space, then restart")
+        return
     if pin is not None:
         where = [str(admin.pin_file)]
         if admin.boot_folder is not None:
@@ -79,7 +88,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     # The app announces the MASTER (mDNS) at the address and port it really listens on.
     where = {"host": host or settings.host, "port": port or settings.port}
     settings = settings.model_copy(update=where)
-    migrate.upgrade(settings.paths.database)
+    migrate.upgrade_unless_full(settings.paths.database)  # a full disk: pages say 503
     announce_setup_pin(settings)
     connections = files_for(settings.connections_max)
     uvicorn.run(

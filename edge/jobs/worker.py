@@ -7,8 +7,8 @@ import contextlib
 import json
 import logging
 import traceback
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import OperationalError
@@ -26,6 +26,7 @@ POLL_S = 0.2
 GRACE_S = 10.0
 BUSY_PAUSE_S = 1.0
 """How long the worker waits before trying again when the job queue's database is busy."""
+T = TypeVar("T")
 
 
 class Worker:
@@ -42,8 +43,11 @@ class Worker:
         grace_s: float = GRACE_S,
         periodic: bool = True,
         resources: dict[str, Any] | None = None,
+        on_unavailable: Callable[[Exception], Awaitable[None]] | None = None,
     ) -> None:
         self.queue = queue
+        # Told each time the job queue refuses a turn (a full disk: see edge.jobs.fulldisk).
+        self.on_unavailable = on_unavailable
         self.queues = list(queues)
         self.concurrency = concurrency
         self.poll_s = poll_s
@@ -63,10 +67,13 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then drain within the grace period."""
-        rescued = await self.queue.rescue(self.lease_s)
-        if rescued:
-            log.warning("rescued %d jobs from dead workers", rescued)
-        await self._beat("running")
+        while not await self._start():
+            # A full disk (or a long lock) at start: wait for it, never exit and be
+            # restarted in a loop by systemd.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), BUSY_PAUSE_S)
+            if stop.is_set():
+                return
         loop = asyncio.get_running_loop()
         next_beat = loop.time() + HEARTBEAT_S
         try:
@@ -80,10 +87,34 @@ class Worker:
                     log.warning(
                         "job queue unavailable, retrying in %.1f s: %s", BUSY_PAUSE_S, error
                     )
+                    await self._unavailable(error)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), BUSY_PAUSE_S)
         finally:
             await self._drain()
+
+    async def _unavailable(self, error: Exception) -> None:
+        if self.on_unavailable is None:
+            return
+        try:
+            await self.on_unavailable(error)
+        except Exception:
+            log.exception("the job queue's fallback failed")
+
+    async def _start(self) -> bool:
+        """Put back dead workers' jobs and say this one runs; False if the database refused."""
+        try:
+            rescued = await self.queue.rescue(self.lease_s)
+            if rescued:
+                log.warning("rescued %d jobs from dead workers", rescued)
+            await self._beat("running")
+        except OperationalError as error:
+            log.warning(
+                "job queue unavailable at start, retrying in %.1f s: %s", BUSY_PAUSE_S, error
+            )
+            await self._unavailable(error)
+            return False
+        return True
 
     async def _turn(self, stop: asyncio.Event, now: float, next_beat: float) -> float:
         """Claim and start what can run, beat when due, wait for work; the next beat's time."""
@@ -129,16 +160,31 @@ class Worker:
             result = await self._handler(job.kind)(ctx, job.payload)
             self._done.append((job, result))
         except JobCancelled:
-            await self.queue.cancelled(job)
+            await self._record(job, self.queue.cancelled(job))
         except asyncio.CancelledError:
             raise  # shutdown: the job is released by _drain
         except Exception as error:
             detail = "".join(traceback.format_exception_only(error)).strip()
-            state = await self.queue.fail(job, detail)
+            state = await self._record(job, self.queue.fail(job, detail))
             log.warning("job %d (%s) failed -> %s: %s", job.id, job.kind, state, detail)
         finally:
             self.running.pop(job.id, None)
             self._wake.set()
+
+    async def _record(self, job: Claimed, outcome: Coroutine[Any, Any, T]) -> T | None:
+        """Record how a job ended; a database that refuses (a full disk) leaves the job
+        running in the queue, where its lease runs out and ``rescue`` retries it later."""
+        try:
+            return await outcome
+        except OperationalError as error:
+            log.warning(
+                "job %d (%s): its end cannot be recorded now, it is retried once its lease"
+                " runs out: %s",
+                job.id,
+                job.kind,
+                error,
+            )
+            return None
 
     def _handler(self, kind: str) -> Handler:
         """The handler of ``kind``, imported at its first job."""
@@ -171,19 +217,28 @@ class Worker:
             await ensure_periodic(self.queue, spec)
 
     async def _drain(self) -> None:
-        await self._beat("draining")
+        try:
+            await self._beat("draining")
+        except OperationalError as error:  # a full disk: stop all the same
+            log.warning("cannot record the worker draining: %s", error)
         pending = [task for _, task in self.running.values()]
+        stuck: list[Claimed] = []
         if pending:
             _, late = await asyncio.wait(pending, timeout=self.grace_s)
             stuck = [job for job, task in self.running.values() if task in late]
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-            await self.queue.release(stuck)
+        try:
             if stuck:
+                await self.queue.release(stuck)
                 log.warning("released %d running jobs for retry at shutdown", len(stuck))
-        await self._flush()
-        await self._beat("stopped")
+            await self._flush()
+            await self._beat("stopped")
+        except OperationalError as error:
+            # Finished jobs not recorded run again after their lease: stopping on a full
+            # disk must not make the worker fail (and systemd restart it in a loop).
+            log.warning("cannot record the worker's last jobs and its stop: %s", error)
 
     async def _beat(self, status: str) -> None:
         holder = self.queue.holder

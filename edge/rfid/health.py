@@ -56,6 +56,7 @@ class HealthMonitor:
         self.reads_total = 0  # committed by this process
         self._per_antenna: Counter[int] = Counter()
         self._window_start = time.monotonic()
+        self._write_error = ""  # why the last write failed, said once
 
     def connected(self, client: ReaderClient) -> None:
         """Note a new connection (each one after the first is a reconnect)."""
@@ -116,7 +117,13 @@ class HealthMonitor:
         try:
             await asyncio.to_thread(_write, self._db.path, row)
         except sqlite3.Error as err:
-            log.warning("reader %s: cannot write health: %s", self.reader, err)
+            if str(err) != self._write_error:  # once per cause: a full disk lasts
+                log.warning("reader %s: cannot write health: %s", self.reader, err)
+            self._write_error = str(err)
+            return
+        if self._write_error:
+            log.info("reader %s: health written again", self.reader)
+            self._write_error = ""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Write the row every interval until ``stop`` is set."""

@@ -23,13 +23,21 @@ from pathlib import Path
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from edge.heartbeat import HEALTH_INTERVAL_S
-from edge.rfid.batcher import LINGER_S, MAX_BATCH, Destination, GroupCommitter, ReadQueue
+from edge.rfid.batcher import (
+    HOLD_READS,
+    LINGER_S,
+    MAX_BATCH,
+    Destination,
+    GroupCommitter,
+    ReadQueue,
+)
 from edge.rfid.client import ReaderClient
 from edge.rfid.errors import ReaderLost, ReaderSilent, RfidError
 from edge.rfid.health import HealthMonitor
 from edge.rfid.live import LivePassings
 from edge.roleconfig import ReaderConfig
 from edge.store import reads as raw
+from edge.store.held import HeldNotice
 from edge.store.points import PointRow, find_point
 from edge.store.reads import DatabaseFile, ReadIn
 from edge.store.tag_passings import TagPassings
@@ -67,7 +75,7 @@ async def resolve_target(db: DatabaseFile, slug: str, point: str, device_id: str
 
 
 def _find_point(path: Path, slug: str, point: str) -> PointRow:
-    connection = raw.connect(path)
+    connection = raw.connect_for_reading(path)  # a full disk: reads are held in memory
     try:
         with raw.read_transaction(connection):
             return find_point(connection, slug, point)
@@ -86,6 +94,7 @@ class Tuning:
     max_batch: int = MAX_BATCH
     linger_s: float = LINGER_S
     health_interval_s: float = HEALTH_INTERVAL_S
+    hold_reads: int = HOLD_READS  # reads held in memory at most while the disk is full
 
 
 class ReaderService:
@@ -123,7 +132,7 @@ class ReaderService:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Read and commit until ``stop`` is set, then commit everything received and return."""
-        queue = self.queue = ReadQueue()
+        queue = self.queue = ReadQueue(self.tuning.hold_reads)
         target = self.target
         destination = self.destination = Destination(
             self._db.path,
@@ -139,6 +148,7 @@ class ReaderService:
             on_commit=self._on_commit,
             max_batch=self.tuning.max_batch,
             linger_s=self.tuning.linger_s,
+            notice=HeldNotice(self._db.path),
         )
         done_reading, done_writing = asyncio.Event(), asyncio.Event()
         writing = asyncio.create_task(writer.run(done_reading), name="reader-writer")
@@ -166,10 +176,11 @@ class ReaderService:
         self.health.disconnected()
         await self.health.write()
         log.info(
-            "reader service stopped: %d reads received, %d committed (%d new)",
+            "reader service stopped: %d reads received, %d committed (%d new), %d dropped",
             queue.received,
             writer.committed,
             writer.added,
+            queue.dropped,
         )
 
     def _on_commit(self, reads: Sequence[ReadIn]) -> None:

@@ -11,11 +11,20 @@ SQLAlchemy, which the reader service does without.
 from __future__ import annotations
 
 import ast
+import logging
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edge.store.sqlite import BUSY_TIMEOUT_MS, install_sqlite_rules, private_database
+from edge.store.held import reserve_notice
+from edge.store.sqlite import (
+    BUSY_TIMEOUT_MS,
+    install_sqlite_rules,
+    out_of_space,
+    private_database,
+)
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -118,4 +127,19 @@ def upgrade(path: Path) -> tuple[str | None, str]:
         from alembic import command
 
         command.upgrade(alembic_config(path), "head")
+    reserve_notice(path)  # the reader's "disk full" notice needs its room made beforehand
     return before, head
+
+
+def upgrade_unless_full(path: Path) -> bool:
+    """``upgrade`` for the box's services (serve, worker, reader): on a full disk SQLite
+    cannot even read (it must make its -shm file), so say so and start all the same; the
+    schema is checked at their next start. False if it was not checked."""
+    try:
+        upgrade(path)
+    except Exception as err:
+        if not out_of_space(err, path):
+            raise
+        log.error("the disk is full (%s): %s is not checked or migrated now", err, path)
+        return False
+    return True

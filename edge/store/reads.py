@@ -17,7 +17,7 @@ from typing import Protocol
 
 from edge.clock import now_us
 from edge.ids import new_id
-from edge.store.sqlite import BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, private_database
+from edge.store.sqlite import BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, out_of_space, private_database
 
 _INSERT = (
     "INSERT OR IGNORE INTO tag_read (id, event_id, point_id, device_id, epc, antenna, rssi_dbm,"
@@ -61,6 +61,19 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def connect_for_reading(path: Path) -> sqlite3.Connection:
+    """``connect``; on a disk too full for SQLite to make its -shm file, the database file
+    alone, read-only (``immutable``). That happens when no process has the database open:
+    the last one to close it copied its WAL into the file, which holds every page then."""
+    try:
+        return connect(path)
+    except sqlite3.Error as err:
+        if not out_of_space(err, path):
+            raise
+    uri = f"{path.resolve().as_uri()}?immutable=1"
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+
+
 @contextmanager
 def write_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` on a raw connection; committed if the block succeeds, else rolled
@@ -70,7 +83,10 @@ def write_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connec
         yield connection
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        # SQLite rolls back by itself on some errors (SQLITE_FULL): a ROLLBACK then would
+        # fail and hide the error that matters behind "no transaction is active".
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
 
 

@@ -12,7 +12,10 @@ the -wal and -shm files SQLite creates beside it with the database's own mode.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +68,52 @@ def private_database(path: Path) -> None:
                 file.chmod(PRIVATE_DATABASE_MODE)
         except (FileNotFoundError, PermissionError):
             continue  # absent, or another user's file (theirs to keep)
+
+
+NO_SPACE_BYTES = 1024 * 1024
+"""Below this much free space, a disk I/O error of SQLite is taken for a full disk."""
+_NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_PG_DISK_FULL = "53100"  # PostgreSQL's disk_full (asyncpg's DiskFullError)
+
+
+def out_of_space(error: BaseException, where: Path | None = None) -> bool:
+    """Whether ``error`` (or what caused it) says the disk is full.
+
+    SQLite says SQLITE_FULL when a write finds no room, and SQLITE_IOERR_SHMSIZE when it
+    cannot make its -shm file (even to read); another disk I/O error counts as a full
+    disk when ``where`` (a file or folder on that disk) has almost no room left.
+    SQLAlchemy's errors are looked through (their ``orig``), and so are chained ones.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, sqlite3.Error):
+            extended = getattr(current, "sqlite_errorcode", 0)
+            code = extended & 0xFF
+            if code == sqlite3.SQLITE_FULL or extended == sqlite3.SQLITE_IOERR_SHMSIZE:
+                return True
+            if code == sqlite3.SQLITE_IOERR and where is not None and _no_room(where):
+                return True
+        if isinstance(current, OSError) and current.errno in _NO_SPACE_ERRNOS:
+            return True
+        if getattr(current, "sqlstate", None) == _PG_DISK_FULL:  # central on PostgreSQL
+            return True
+        orig = getattr(current, "orig", None)
+        pending += [orig if isinstance(orig, BaseException) else None]
+        pending += [current.__cause__, current.__context__]
+    return False
+
+
+def _no_room(where: Path) -> bool:
+    folder = where if where.is_dir() else where.parent
+    try:
+        return shutil.disk_usage(folder).free < NO_SPACE_BYTES
+    except OSError:
+        return False
 
 
 def install_sqlite_rules(engine: Engine) -> None:

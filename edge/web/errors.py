@@ -6,9 +6,10 @@ module holds no table: a new error class is rendered right by declaring them.
 
 Anything else a handler lets escape is a bug or a bad input nothing caught:
 :func:`internal_error_handler` answers a JSON body nested past the decoder's
-recursion limit with 400, and logs every other one with its traceback before
-answering a 500 that tells nothing of the internals. :data:`EXCEPTION_HANDLERS`
-is the map both apps (the box's and central's) install.
+recursion limit with 400, a full disk (SQLite's or PostgreSQL's) with 503 ``DiskFull``
+and ``Retry-After`` (the operator can fix it), and logs every other one with its
+traceback before answering a 500 that tells nothing of the internals.
+:data:`EXCEPTION_HANDLERS` is the map both apps (the box's and central's) install.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from litestar.status_codes import (
 )
 from litestar.types import ExceptionHandlersMap
 
-from edge.errors import ChronoEdgeError
+from edge.errors import ChronoEdgeError, DiskFull
+from edge.store.sqlite import out_of_space
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,11 @@ def internal_error_handler(request: Request[Any, Any, Any], error: Exception) ->
         detail = "the JSON body is nested too deeply; send a flat document as documented in /schema"
         body = {"status_code": HTTP_400_BAD_REQUEST, "error": "InvalidInput", "detail": detail}
         return Response(body, status_code=HTTP_400_BAD_REQUEST)
+    if out_of_space(error):
+        # Not a bug: the operator must free space (docs/race-day.md, "Full disk").
+        full = DiskFull()
+        log.warning("%s %s refused: %s (%s)", request.method, request.url.path, full, error)
+        return Response(error_body(full), status_code=full.http_status, headers=full.headers())
     _log_failure(request, error)
     detail = "internal error; it is logged with its trace on the server, nothing more is shown here"
     body = {

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from edge.alarms.service import AlarmOut, alarm_out, current_alarms
 from edge.settings import Settings
 from edge.store.database import Database
+from edge.store.sqlite import out_of_space
 from edge.web.i18n import language_of, translator
 from edge.web.pages.clock import measure_clocks
 
@@ -29,6 +30,11 @@ class AlarmController(Controller):
     ) -> list[AlarmOut]:
         """Active alarms, critical first; ``message`` in the page's language."""
         say = translator(language_of(request))
-        _, clocks = await measure_clocks(request, db, settings)
+        try:
+            _, clocks = await measure_clocks(request, db, settings)
+        except Exception as err:
+            if not out_of_space(err):
+                raise
+            clocks = None  # the database cannot be read: the disk's alarms still show
         found = await current_alarms(settings, clocks=clocks)
         return [alarm_out(alarm, say) for alarm in found]

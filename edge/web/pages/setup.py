@@ -10,6 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import MultipartBody, URLEncodedBody
 from litestar.response import Template
 
+from edge.alarms.service import alarm_out, disk_full_alarms
 from edge.errors import ChronoEdgeError, InvalidInput, Problem
 from edge.services.admin import AdminService
 from edge.services.readercheck import check_reader
@@ -19,6 +20,7 @@ from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.api.setup import provide_setup
 from edge.web.auth import PUBLIC, client_address, logged_in, start_session
+from edge.web.i18n import language_of, translator
 from edge.web.pages.clock import clock_of
 from edge.web.pages.notices import Notice, done, failed
 from edge.web.pages.render import render
@@ -35,8 +37,10 @@ async def setup_page(
     """The page, with what the last action did."""
     status = await setup.status(admin.claimed())
     credential = admin.credential()
+    say = translator(language_of(request))
     context = {
         "status": status,
+        "disk_full": [alarm_out(a, say) for a in await disk_full_alarms(setup.db.path)],
         "ota": await updates.status(),
         "notice": notice,
         "logged_in": credential is not None and logged_in(request, credential),
