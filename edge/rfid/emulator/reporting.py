@@ -80,8 +80,11 @@ class ReportStream:
         timeline: Timeline,
         clock: ReaderClock,
         send: SendReport,
+        *,
+        on_missed: Callable[[int], None] | None = None,
     ) -> None:
         self._spec = spec
+        self._on_missed = on_missed  # told how many reads played before this stream began
         self._scenario = scenario
         self._timeline = timeline
         self._send = send
@@ -101,8 +104,15 @@ class ReportStream:
         self._aispec_start_us = self._period_start_us = start_us
         end_us = start_us + self._spec.duration_ms * 1000 if self._spec.duration_ms else None
         antennas = self._spec.antennas
+        missed = 0
         for read in self._scenario.reads():
-            if read.offset_us < start_us or (antennas and read.antenna_id not in antennas):
+            if read.offset_us < start_us:
+                missed += 1  # played while no client was inventorying
+                continue
+            if missed and self._on_missed is not None:
+                self._on_missed(missed)
+                missed = 0
+            if antennas and read.antenna_id not in antennas:
                 continue
             if end_us is not None and read.offset_us >= end_us:
                 break
