@@ -91,8 +91,9 @@ def run_campaign(seed: int, minutes: float, folder: Path, *, calm: bool = False)
         injector = Injector(running)
         report.largest_backlog = _storm(running, injector, faults, minutes * 60)
         report.done, report.skipped = injector.done, injector.skipped
+        calm_from = time.monotonic()
         _end_of_storm(running)
-        report.converged_s = _converge(running)
+        report.converged_s = _converge(running, calm_from)
         _check_processes(running, report)
         _check_sync_status(running, report)
         report.lines = _tallies(running, injector)
@@ -113,7 +114,7 @@ def _storm(rig: Rig, injector: Injector, faults: list[Fault], length_s: float) -
                 next_sample = now + SAMPLE_EVERY_S
             time.sleep(min(0.2, at_s - now))
         if starting == 1:
-            print(f"  {time.monotonic() - started:7.1f} s  {faults[n]}", flush=True)
+            print(f"  now {time.monotonic() - started:5.1f} s: {faults[n]}", flush=True)
             tokens[n] = injector.apply(faults[n])
         elif starting == 0:
             injector.heal(faults[n], tokens.pop(n))
@@ -141,10 +142,9 @@ def _end_of_storm(rig: Rig) -> None:
         rig.run.stop(f"{box.name}-emulator")
 
 
-def _converge(rig: Rig) -> float | None:
-    """Seconds until every queue is drained and central holds the MASTER's reads; None if
-    the deadline passed."""
-    started = time.monotonic()
+def _converge(rig: Rig, started: float) -> float | None:
+    """Seconds from ``started`` (the end of the storm) until every queue is drained and
+    central holds the MASTER's reads; None if the deadline passed."""
     master = rig.boxes["finish"]
     while time.monotonic() - started < CONVERGE_DEADLINE_S:
         slaves_done = all(
