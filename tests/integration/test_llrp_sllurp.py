@@ -359,3 +359,9 @@ def test_sent_log_holds_every_read_sllurp_received_and_the_reads_no_one_was_ther
     assert kinds[:3] == [("open", 1), ("close", 1), ("open", 2)]
     (missed,) = [x["count"] for x in lines if x["kind"] == "missed"]
     assert missed > 0
+    # Missed: exactly the reads the race played between the two connections' reads.
+    played = [r for r in race.reads() if r.antenna_id in CONFIG["antennas"]]
+    zero_us = logged[1][0][2] - played[0].offset_us
+    offsets = [t - zero_us for conn in (1, 2) for _, _, t in logged[conn]]
+    between = [r for r in played if offsets[4] < r.offset_us < offsets[5]]
+    assert missed == len(between)
