@@ -19,8 +19,18 @@ from pathlib import Path
 from edge.roleconfig import Role
 from edge.sync.outbox import Outbox
 from tests.chaos.faults import KINDS, Fault, Injector, schedule
+from tests.chaos.heldout import HeldOut, compare
 from tests.chaos.rig import BOXES, UNITS, Rig, rig
-from tests.chaos.truth import Tally, box_reads, central_reads, ground_truth, tally
+from tests.chaos.truth import (
+    Tally,
+    box_passings,
+    box_reads,
+    central_passings,
+    central_reads,
+    ground_truth,
+    passing_differences,
+    tally,
+)
 from tests.e2e.eventlab import edge
 
 RUNNERS = 300
@@ -41,6 +51,7 @@ class Report:
     converged_s: float | None = None
     largest_backlog: int = 0
     crashes: dict[str, int] = field(default_factory=dict)
+    held_out: list[HeldOut] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -65,6 +76,9 @@ class Report:
         converged = "MISSED" if self.converged_s is None else f"{self.converged_s:.1f} s"
         out.append(f"convergence: {converged} (deadline {CONVERGE_DEADLINE_S:g} s); "
                    f"largest backlog: {self.largest_backlog} changes")  # fmt: skip
+        for held in self.held_out:
+            out.append(f"passings at {held.point} on central: {held.matched} of {held.intact} "
+                       f"intact runners within 0.15 s of the true crossing")  # fmt: skip
         crashed = ", ".join(f"{n} x{c}" for n, c in self.crashes.items() if c) or "none"
         out.append(f"processes that exited by themselves: {crashed}")
         for line in self.lines:
@@ -97,6 +111,8 @@ def run_campaign(seed: int, minutes: float, folder: Path, *, calm: bool = False)
         _check_processes(running, report)
         _check_sync_status(running, report)
         report.lines = _tallies(running, injector)
+        _check_passings(running, report)
+        report.held_out = _check_held_out(running, report)
     return report
 
 
@@ -182,6 +198,34 @@ def _check_sync_status(rig: Rig, report: Report) -> None:
         (lag,) = [lag for lag in json.loads(done.stdout) if lag["target"] == target]
         if lag["pending"]:
             report.failures.append(f"{box.name}: sync status says {lag}")
+
+
+def _check_passings(rig: Rig, report: Report) -> None:
+    """Central's passings are the MASTER's; at each SLAVE's point, the SLAVE's own."""
+    master = box_passings(rig.boxes["finish"].db)
+    held = central_passings(rig.central_url)
+    if not master:
+        report.failures.append("the MASTER computed no passing")
+    report.failures += passing_differences("central", master, held)
+    for box in rig.boxes.values():
+        if box.plan.role is Role.SLAVE:
+            mine = box_passings(box.db)
+            report.failures += passing_differences(f"{box.name}'s own", held, mine, box.plan.point)
+
+
+def _check_held_out(rig: Rig, report: Report) -> list[HeldOut]:
+    """Central's passings against each emulator's race (heldout.py)."""
+    held = central_passings(rig.central_url)
+    found = []
+    for box in rig.boxes.values():
+        point = box.plan.point
+        truth = ground_truth(box.sent_log, point)
+        compared = compare(point, box.race, truth, box_reads(box.db), held)
+        if not compared.intact:
+            report.failures.append(f"{point}: no runner to compare with the truth")
+        report.failures += compared.errors
+        found.append(compared)
+    return found
 
 
 def _tallies(rig: Rig, injector: Injector) -> list[Tally]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from edge.rfid.emulator import RaceScenario
 from edge.roleconfig import Role, RoleConfig, VpnConfig, load_role, save_role
 from edge.vpn.keys import PRIVATE_KEY, ensure_keypair
 from tests.chaos.pgbridge import PostgresBridge
@@ -74,6 +75,7 @@ class Box:
     db: Path
     env: dict[str, str]
     sent_log: Path
+    race: RaceScenario  # what its emulator plays
     link: tuple[Namespace, str]  # (namespace, device) of the box's own end of its cable
 
     @property
@@ -148,12 +150,14 @@ def _bring_up(lab: Lab, run: Supervisor, folder: Path, database: tuple[str, str]
         else:
             link = (finish, uplink)
         db, env = prepare_box(folder / plan.name, _planned_role(plan, lab))
-        box = Box(plan, host, db, env, folder / plan.name / "sent.jsonl", link)
+        race = RaceScenario(runners=runners, first_finish_s=5.0, spread_s=float(round(race_s)),
+                            antennas=(1, 2), seed=seed * 10 + len(boxes))  # fmt: skip
+        box = Box(plan, host, db, env, folder / plan.name / "sent.jsonl", race, link)
         boxes[plan.name] = box
         _start_services(run, box)
     _enroll(boxes["finish"], central, token)  # before the reads pour in, as on race morning
-    for number, box in enumerate(boxes.values()):
-        _start_reading(run, box, runners, race_s, seed * 10 + number)
+    for box in boxes.values():
+        _start_reading(run, box)
     return Rig(lab, run, central, database[1], boxes, (finish, uplink))
 
 
@@ -173,7 +177,10 @@ def _start_central(run: Supervisor, hq: Namespace, folder: Path, hub: str, url: 
     env = {
         **os.environ, **USERSPACE,
         "CHRONO_CENTRAL_DATABASE_URL": url,
-        "CHRONO_CENTRAL_DATA_DIR": str(folder / "central"),
+        # Not "central": processes run in ``folder``, where a folder of that name would
+        # shadow the package for `python -m central` (found first on sys.path, as a
+        # namespace package) once central had created it: every restart failed.
+        "CHRONO_CENTRAL_DATA_DIR": str(folder / "central-data"),
         "CHRONO_CENTRAL_HUB_INTERFACE": hub,
         "CHRONO_CENTRAL_HUB_PRIVATE_KEY_FILE": str(folder / "hub" / PRIVATE_KEY),
         "CHRONO_CENTRAL_HUB_ENDPOINT": f"{HQ_LAN}:{HUB_PORT}",
@@ -197,11 +204,13 @@ def _start_services(run: Supervisor, box: Box) -> None:
     wait_healthy(box.host, f"http://127.0.0.1:{BOX_PORT}")
 
 
-def _start_reading(run: Supervisor, box: Box, runners: int, race_s: float, seed: int) -> None:
+def _start_reading(run: Supervisor, box: Box) -> None:
     """The box's emulated reader (never faulted: the reader is its own hardware) playing
     its race, and the box's reader process."""
-    race = ["--scenario", "race", "--runners", str(runners), "--first-finish", "5",
-            "--spread", f"{race_s:.0f}", "--antennas", "2", "--seed", str(seed)]  # fmt: skip
+    plays = box.race
+    race = ["--scenario", "race", "--runners", str(plays.runners),
+            "--first-finish", str(plays.first_finish_s), "--spread", str(plays.spread_s),
+            "--antennas", str(len(plays.antennas)), "--seed", str(plays.seed)]  # fmt: skip
     emulator = ["simulate-reader", "--host", "127.0.0.1", "--port", READER_PORT, "--quiet",
                 *race, "--sent-log", str(box.sent_log)]  # fmt: skip
     folder, env, name = box.folder, box.env, box.name

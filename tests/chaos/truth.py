@@ -169,3 +169,73 @@ def tally(
 def _example(line: Tally, text: str) -> None:
     if len(line.examples) < 5:
         line.examples.append(text)
+
+
+PassingKey = tuple[str, str, str, int, str, str]  # point, EPC, bib, time_us, method, status
+
+
+def box_passings(db: Path) -> Counter[PassingKey]:
+    """Every passing a box computed (duplicates counted)."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        rows = connection.execute(
+            "SELECT p.code, x.epc, x.bib, x.time_us, x.method, x.status FROM passing x"
+            " JOIN timing_point p ON p.id = x.point_id"
+        ).fetchall()
+    return Counter(_passing_key(*row) for row in rows)
+
+
+def central_passings(url: str) -> Counter[PassingKey]:
+    """The passings central holds: every box's replicated passing changes, folded in order."""
+    sql = (
+        "SELECT device_id, row_id, op, payload FROM device_change"
+        " WHERE table_name = 'passing' ORDER BY device_id, seq"
+    )
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        with closing(sqlite3.connect(f"file:{parsed.database}?mode=ro", uri=True)) as connection:
+            rows = connection.execute(sql).fetchall()
+    else:
+        rows = asyncio.run(_postgres_records(url, sql))
+    held: dict[tuple[str, str], dict[str, object]] = {}
+    for device, row_id, op, payload in rows:
+        if op == "delete":
+            held.pop((device, row_id), None)
+        else:
+            held[(device, row_id)] = json.loads(payload) if isinstance(payload, str) else payload
+    return Counter(
+        _passing_key(p["point"], p["epc"], p["bib"], p["time_us"], p["method"], p["status"])
+        for p in held.values()
+    )
+
+
+def _passing_key(*fields: object) -> PassingKey:
+    point, epc, bib, time_us, method, status = fields
+    return (str(point), str(epc or ""), str(bib or ""), int(str(time_us)), str(method), str(status))
+
+
+async def _postgres_records(url: str, sql: str) -> list[tuple[object, ...]]:
+    import asyncpg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        return [tuple(row) for row in await connection.fetch(sql)]
+    finally:
+        await connection.close()
+
+
+def passing_differences(name: str, mine: Counter[PassingKey], theirs: Counter[PassingKey],
+                        point: str | None = None) -> list[str]:  # fmt: skip
+    """What differs between two boxes' (or a box's and central's) passings, at ``point``."""
+    if point is not None:
+        mine = Counter({k: n for k, n in mine.items() if k[0] == point})
+        theirs = Counter({k: n for k, n in theirs.items() if k[0] == point})
+    if mine == theirs:
+        return []
+    only_mine, only_theirs = mine - theirs, theirs - mine
+    where = f" at {point}" if point else ""
+    return [
+        f"passings{where} differ from {name}: {sum(only_mine.values())} only here"
+        f" (e.g. {next(iter(only_mine), None)}), {sum(only_theirs.values())} only there"
+        f" (e.g. {next(iter(only_theirs), None)})"
+    ]
