@@ -18,7 +18,7 @@ PLATFORM_x86_64 := x86_64-manylinux_2_28
 PLATFORM_aarch64 := aarch64-manylinux_2_36
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run test lint format bench screenshots arm64-check image image-test clean
+.PHONY: help install lock run test lint format bench chaos screenshots arm64-check image image-test clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,13 @@ bench: $(STAMP) ## run every benchmark under bench/, each figure next to its goa
 		echo "== $$b"; $(BIN)/python -m bench.$$b || failed="$$failed $$b"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "over their goals:$$failed"; exit 1; fi
+
+# `make chaos SEED=7 MINUTES=30`: as root (namespaces, WireGuard); central on PostgreSQL
+# when CHRONO_TEST_POSTGRES_URL is set. docs/chaos.md says how to read and replay it.
+SEED ?= 1
+MINUTES ?= 5
+chaos: $(STAMP) ## a seeded fault campaign over a real event network, its table (SEED=1 MINUTES=5)
+	$(BIN)/python -m tests.chaos --seed $(SEED) --minutes $(MINUTES)
 
 screenshots: $(STAMP) ## run the make run demo 4 minutes, photograph its pages into docs/screenshots/
 	$(BIN)/python scripts/screenshots.py

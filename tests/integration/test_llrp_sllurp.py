@@ -8,11 +8,13 @@ the recorded frames are checked offline in ``test_llrp_emulator.py``.
 
 from __future__ import annotations
 
+import json
 import socket
 import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, suppress
 from datetime import UTC, datetime
@@ -322,3 +324,44 @@ def test_simulate_reader_command_serves_sllurp_a_race(sllurp):
             run.close()
         finally:
             process.terminate()
+
+
+def test_sent_log_holds_every_read_sllurp_received_and_the_reads_no_one_was_there_for(
+    emulate, sllurp, tmp_path
+):
+    """The ground truth of tests/chaos: the log names each read a client got, per connection."""
+    sent = tmp_path / "sent.jsonl"
+    faults = Faults(drop_after_reports=5)
+    race = RaceScenario(runners=10, first_finish_s=0.05, spread_s=1.5, faults=faults)
+    emulator = emulate(race, sent_log=sent)
+    first = sllurp(emulator.port)
+    assert first.disconnected.wait(WAIT_S)
+    first.client.join(WAIT_S)
+    time.sleep(0.3)  # the scenario goes on playing while no client is there
+    second = sllurp(emulator.port)
+    assert second.wait(lambda r: len(r.reports) > 5)
+    second.close()
+    lines = [json.loads(line) for line in sent.read_text().splitlines()]
+    got = {
+        conn: [(t["EPC"].decode().upper(), t["AntennaID"], t["FirstSeenTimestampUTC"])
+               for t in run.tags]
+        for conn, run in ((1, first), (2, second))
+    }  # fmt: skip
+    logged = {
+        conn: [(x["epc"], x["antenna"], x["reader_time_us"]) for x in lines
+               if x["kind"] == "read" and x["conn"] == conn]
+        for conn in (1, 2)
+    }  # fmt: skip
+    assert len(got[1]) == 5
+    assert logged[1] == got[1]
+    assert logged[2][: len(got[2])] == got[2]  # the log may run ahead of sllurp's callbacks
+    kinds = [(x["kind"], x["conn"]) for x in lines if x["kind"] != "read"]
+    assert kinds[:3] == [("open", 1), ("close", 1), ("open", 2)]
+    (missed,) = [x["count"] for x in lines if x["kind"] == "missed"]
+    assert missed > 0
+    # Missed: exactly the reads the race played between the two connections' reads.
+    played = [r for r in race.reads() if r.antenna_id in CONFIG["antennas"]]
+    zero_us = logged[1][0][2] - played[0].offset_us
+    offsets = [t - zero_us for conn in (1, 2) for _, _, t in logged[conn]]
+    between = [r for r in played if offsets[4] < r.offset_us < offsets[5]]
+    assert missed == len(between)

@@ -23,6 +23,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from edge.rfid.emulator.capabilities import ReaderProfile
 from edge.rfid.emulator.errors import InvalidScenario
@@ -132,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--garbage-kind", choices=("unknown-type", "corrupt-report"), default="unknown-type"
     )
     faults.add_argument("--fault-connections", type=int, default=1, help="connections hit (0: all)")
+    parser.add_argument(
+        "--sent-log",
+        type=Path,
+        metavar="FILE",
+        help="append every read sent to FILE, one JSON line each (the ground truth of a test)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
     return parser
 
@@ -194,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 clock_offset_us=offset_us,
                 profile=profile,
                 clock_drift_ppm=args.clock_drift_ppm,
+                sent_log=args.sent_log,
             )
         )
     except KeyboardInterrupt:

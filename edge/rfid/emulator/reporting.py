@@ -80,8 +80,11 @@ class ReportStream:
         timeline: Timeline,
         clock: ReaderClock,
         send: SendReport,
+        *,
+        on_missed: Callable[[int], None] | None = None,
     ) -> None:
         self._spec = spec
+        self._on_missed = on_missed  # told how many reads played before this stream began
         self._scenario = scenario
         self._timeline = timeline
         self._send = send
@@ -101,14 +104,24 @@ class ReportStream:
         self._aispec_start_us = self._period_start_us = start_us
         end_us = start_us + self._spec.duration_ms * 1000 if self._spec.duration_ms else None
         antennas = self._spec.antennas
+        missed, played_until_us = 0, self._timeline.played_until_us
         for read in self._scenario.reads():
-            if read.offset_us < start_us or (antennas and read.antenna_id not in antennas):
+            if antennas and read.antenna_id not in antennas:
                 continue
+            if read.offset_us < start_us:
+                # Played while no client was inventorying (not counted again if an earlier
+                # stream already went past it).
+                missed += read.offset_us >= played_until_us
+                continue
+            if missed and self._on_missed is not None:
+                self._on_missed(missed)
+                missed = 0
             if end_us is not None and read.offset_us >= end_us:
                 break
             await self._advance_to(read.offset_us)
             if not self._open:
                 return
+            self._timeline.played_until_us = read.offset_us + 1
             self._batch.add(read)
             self._aispec_tags += 1
             if self._spec.tags_per_aispec and self._aispec_tags >= self._spec.tags_per_aispec:

@@ -10,11 +10,13 @@ import asyncio
 import contextlib
 import logging
 import threading
+from pathlib import Path
 from types import TracebackType
 
 from edge.rfid.emulator.capabilities import ReaderProfile
 from edge.rfid.emulator.errors import EmulatorError
 from edge.rfid.emulator.scenarios import Scenario
+from edge.rfid.emulator.sentlog import SentLog
 from edge.rfid.emulator.session import EmulatorStats, ReaderContext, ReaderSession
 from edge.rfid.emulator.timeline import ReaderClock
 
@@ -34,10 +36,13 @@ class EmulatorServer:
         clock_offset_us: int = 0,
         profile: ReaderProfile | None = None,
         clock_drift_ppm: float = 0.0,
+        sent_log: Path | None = None,
     ) -> None:
         self.context = ReaderContext(
             scenario, profile or ReaderProfile(), ReaderClock(clock_offset_us, clock_drift_ppm)
         )
+        if sent_log is not None:
+            self.context.sent_log = SentLog(sent_log)
         self._host = host
         self._port = port
         self._server: asyncio.Server | None = None
@@ -84,6 +89,9 @@ class EmulatorServer:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+        if self.context.sent_log is not None:
+            self.context.sent_log.close()
+            self.context.sent_log = None
 
     async def __aenter__(self) -> EmulatorServer:
         await self.start()
@@ -117,8 +125,9 @@ async def serve_emulator(
     clock_offset_us: int = 0,
     profile: ReaderProfile | None = None,
     clock_drift_ppm: float = 0.0,
+    sent_log: Path | None = None,
 ) -> None:
-    """Run an emulated LLRP reader on host:port until cancelled."""
+    """Run an emulated LLRP reader on host:port until cancelled (``sent_log``: sentlog.py)."""
     async with EmulatorServer(
         scenario,
         host=host,
@@ -126,6 +135,7 @@ async def serve_emulator(
         clock_offset_us=clock_offset_us,
         profile=profile,
         clock_drift_ppm=clock_drift_ppm,
+        sent_log=sent_log,
     ) as server:
         await server.serve_forever()
 
@@ -143,6 +153,7 @@ class BackgroundEmulator:
         profile: ReaderProfile | None = None,
         timeout_s: float = 5.0,
         clock_drift_ppm: float = 0.0,
+        sent_log: Path | None = None,
     ) -> None:
         self._server = EmulatorServer(
             scenario,
@@ -151,6 +162,7 @@ class BackgroundEmulator:
             clock_offset_us=clock_offset_us,
             profile=profile,
             clock_drift_ppm=clock_drift_ppm,
+            sent_log=sent_log,
         )
         self._timeout_s = timeout_s
         self._ready = threading.Event()

@@ -28,6 +28,7 @@ from edge.rfid.emulator.frames import ContentSelector, MessageType, StatusCode, 
 from edge.rfid.emulator.reporting import ReportStream
 from edge.rfid.emulator.rospecs import SpecBook
 from edge.rfid.emulator.scenarios import Scenario
+from edge.rfid.emulator.sentlog import SentLog
 from edge.rfid.emulator.timeline import ReaderClock, Timeline
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class ReaderContext:
     clock: ReaderClock
     timeline: Timeline = field(default_factory=Timeline)
     stats: EmulatorStats = field(default_factory=EmulatorStats)
+    sent_log: SentLog | None = None  # the ground truth: every read sent, when asked for
 
 
 class ReaderSession:
@@ -97,6 +99,8 @@ class ReaderSession:
     async def run(self) -> None:
         """Greet the client, then answer its frames until it leaves or a fault ends the link."""
         log.info("reader connection %d opened", self._number)
+        if self._context.sent_log is not None:
+            self._context.sent_log.opened(self._number)
         try:
             await self._send(frames.connection_event(self._new_id(), self._context.clock.now_us()))
             await self._read_frames()
@@ -104,6 +108,8 @@ class ReaderSession:
             log.info("reader connection %d lost: %s", self._number, err)
         finally:
             await self.close()
+            if self._context.sent_log is not None:
+                self._context.sent_log.closed(self._number)
             log.info("reader connection %d closed", self._number)
 
     def abort(self) -> None:
@@ -212,7 +218,11 @@ class ReaderSession:
         self._stop_stream()
         context = self._context
         send = partial(self._send_report, spec.content)
-        stream = ReportStream(spec, context.scenario, context.timeline, context.clock, send)
+        sent_log = context.sent_log
+        missed = None if sent_log is None else partial(sent_log.missed, self._number)
+        stream = ReportStream(
+            spec, context.scenario, context.timeline, context.clock, send, on_missed=missed
+        )
         task = asyncio.create_task(stream.run(), name=f"llrp-reports-{self._number}")
         task.add_done_callback(partial(self._stream_ended, spec.rospec_id))
         self._stream_task = task
@@ -251,6 +261,8 @@ class ReaderSession:
     async def _send_report(self, content: ContentSelector, entries: list[TagReportEntry]) -> bool:
         if not await self._send(frames.ro_access_report(self._new_id(), entries, content)):
             return False
+        if self._context.sent_log is not None:
+            self._context.sent_log.sent(self._number, entries)
         self._context.stats.reports_sent += 1
         for action in self._fault_plan.after_report():
             self._context.stats.faults_injected += 1

@@ -50,6 +50,7 @@ class Timeline:
     def __init__(self) -> None:
         self._start_mono: float | None = None
         self._start_wall_us = 0
+        self.played_until_us = 0  # past the last read any connection's stream handled
 
     @property
     def started(self) -> bool:

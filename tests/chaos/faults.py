@@ -1,0 +1,212 @@
+"""The faults: a schedule drawn from a seed, and how each kind is inflicted and healed.
+
+``schedule(seed, minutes, ...)`` is a pure function: the same seed and length give the
+same list of faults (time, kind, target, how long), printed before the campaign runs,
+so a failing seed replays the same storm. ``Injector`` applies each fault at its time
+and heals it when its hold is over; faults overlap as they do in the field.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+from dataclasses import dataclass
+
+from edge.roleconfig import Role
+from tests.chaos.rig import Box, Rig
+
+# kind: (weight, hold range in s). A "kill" hold is the restart pause (systemd's RestartSec).
+KINDS: dict[str, tuple[int, tuple[float, float]]] = {
+    "kill": (6, (0.5, 2.0)),  # kill -9 of one process of a box
+    "power_cut": (2, (3.0, 12.0)),  # every process of a box at once, back after the hold
+    "link_cut": (3, (2.0, 15.0)),  # a box's cable (finish: the uplink to hq) unplugged
+    "loss": (2, (5.0, 20.0)),  # packets dropped on a box's cable
+    "duplicate": (1, (5.0, 20.0)),  # packets sent twice (netem only)
+    "reorder": (1, (5.0, 20.0)),  # packets delayed out of order (netem only)
+    "central_restart": (1, (1.0, 6.0)),  # kill -9 of central, back after the hold
+    "role_switch": (1, (5.0, 20.0)),  # a SLAVE made MASTER mid-race, then SLAVE again
+    "disk_full": (1, (5.0, 20.0)),  # a box's data directory filled, then freed
+}
+WARM_UP_S = 10.0  # reads flow everywhere before the first fault
+MEAN_GAP_S = 4.0  # between two faults, on average (exponential)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault of the schedule."""
+
+    at_s: float  # after the campaign's start
+    kind: str
+    target: str  # a box, "box/process", or "central"
+    hold_s: float
+    detail: str = ""  # the drawn parameter (a loss percentage)
+
+    def __str__(self) -> str:
+        extra = f" {self.detail}" if self.detail else ""
+        return f"{self.at_s:7.1f} s  {self.kind:<15} {self.target:<14} {self.hold_s:4.1f} s{extra}"
+
+
+def schedule(seed: int, minutes: float, boxes: list[str], slaves: list[str],
+             processes: tuple[str, ...]) -> list[Fault]:  # fmt: skip
+    """The faults of a campaign of ``minutes``, drawn from ``seed`` alone."""
+    rng = random.Random(seed)
+    names, weights = list(KINDS), [weight for weight, _ in KINDS.values()]
+    faults: list[Fault] = []
+    at_s, end_s = WARM_UP_S, minutes * 60
+    while True:
+        at_s += rng.expovariate(1 / MEAN_GAP_S)
+        kind = rng.choices(names, weights)[0]
+        hold_s = round(rng.uniform(*KINDS[kind][1]), 1)
+        if at_s + hold_s > end_s:
+            return faults
+        detail = ""
+        if kind == "kill":
+            target = f"{rng.choice(boxes)}/{rng.choice(processes)}"
+        elif kind == "central_restart":
+            target = "central"
+        elif kind == "role_switch":
+            target = rng.choice(slaves)
+        else:
+            target = rng.choice(boxes)
+        if kind == "loss":
+            detail = f"{rng.choice((10, 30, 50, 80))}%"
+        faults.append(Fault(round(at_s, 1), kind, target, hold_s, detail))
+
+
+def netem_available(rig: Rig) -> bool:
+    """Whether the kernel has tc netem (duplication and reordering need it)."""
+    host, _ = rig.uplink
+    probe = host.argv("tc", "qdisc", "add", "dev", "lo", "root", "netem", "loss", "0%")
+    if subprocess.run(probe, capture_output=True, check=False).returncode != 0:
+        return False
+    host.run("tc", "qdisc", "del", "dev", "lo", "root")
+    return True
+
+
+def disk_is_limited(box: Box) -> bool:
+    """Whether the box's data directory is a filesystem of its own (mounted small to fill)."""
+    return os.path.ismount(box.folder)
+
+
+class Injector:
+    """Inflicts faults on a rig and heals them; counts what it did and what it skipped."""
+
+    def __init__(self, rig: Rig) -> None:
+        self.rig = rig
+        self.netem = netem_available(rig)
+        self.done: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.skipped: dict[str, str] = {}  # kind -> why
+        self.reader_kills_us: dict[str, list[int]] = {name: [] for name in rig.boxes}
+        self._cuts: dict[str, int] = {}  # a cable cut by overlapping faults stays cut
+        self._tables = 0
+
+    def apply(self, fault: Fault) -> object:
+        """Inflict ``fault``; return what ``heal`` needs (None: nothing to heal)."""
+        kind = fault.kind
+        why = self._skip_reason(fault)
+        if why:
+            self.skipped[kind] = why
+            return None
+        self.done[kind] += 1
+        return getattr(self, f"_apply_{kind}")(fault)
+
+    def heal(self, fault: Fault, token: object) -> None:
+        """Undo ``fault`` (its hold is over)."""
+        if token is not None:
+            getattr(self, f"_heal_{fault.kind}")(fault, token)
+
+    def _skip_reason(self, fault: Fault) -> str:
+        if fault.kind in ("duplicate", "reorder") and not self.netem:
+            return "the kernel has no sch_netem (nftables cannot duplicate or reorder)"
+        if fault.kind == "disk_full" and not disk_is_limited(self.rig.boxes[fault.target]):
+            return "the boxes' data directories are not on size-limited filesystems"
+        return ""
+
+    def _now_us(self) -> int:
+        from edge.domain.clock import now_us
+
+        return now_us()
+
+    def _apply_kill(self, fault: Fault) -> None:
+        box, process = fault.target.split("/")
+        if process == "reader":
+            self.reader_kills_us[box].append(self._now_us())
+        self.rig.run.kill([f"{box}-{process}"], fault.hold_s)
+
+    def _apply_power_cut(self, fault: Fault) -> None:
+        self.reader_kills_us[fault.target].append(self._now_us())
+        self.rig.run.kill(self.rig.boxes[fault.target].units(), fault.hold_s)
+
+    def _apply_central_restart(self, fault: Fault) -> None:
+        self.rig.run.kill(["central"], fault.hold_s)
+
+    def _apply_link_cut(self, fault: Fault) -> str:
+        host, device = self.rig.boxes[fault.target].link
+        self._cuts[device] = self._cuts.get(device, 0) + 1
+        host.run("ip", "link", "set", device, "down")
+        return device
+
+    def _heal_link_cut(self, fault: Fault, device: object) -> None:
+        assert isinstance(device, str)
+        self._cuts[device] -= 1
+        if not self._cuts[device]:
+            host, _ = self.rig.boxes[fault.target].link
+            host.run("ip", "link", "set", device, "up")
+
+    def _apply_loss(self, fault: Fault) -> str:
+        return self._shape(fault, "loss", fault.detail)
+
+    def _apply_duplicate(self, fault: Fault) -> str:
+        return self._shape(fault, "duplicate", "25%")
+
+    def _apply_reorder(self, fault: Fault) -> str:
+        return self._shape(fault, "delay", "50ms", "reorder", "25%", "50%")
+
+    def _shape(self, fault: Fault, *netem: str) -> str:
+        host, device = self.rig.boxes[fault.target].link
+        if self.netem:
+            host.run("tc", "qdisc", "replace", "dev", device, "root", "netem", *netem)
+            return f"tc:{device}"
+        self._tables += 1
+        table = f"ce_chaos{self._tables}"
+        percent = fault.detail.rstrip("%")
+        host.run("nft", "add", "table", "inet", table)
+        host.run("nft", "add", "chain", "inet", table, "out",
+                 "{ type filter hook output priority 0; policy accept; }")  # fmt: skip
+        host.run("nft", "add", "rule", "inet", table, "out", "oifname", device,
+                 "numgen", "random", "mod", "100", "<", percent, "drop")  # fmt: skip
+        return f"nft:{table}"
+
+    def _heal_loss(self, fault: Fault, token: object) -> None:
+        host, device = self.rig.boxes[fault.target].link
+        how, _, name = str(token).partition(":")
+        if how == "tc":
+            subprocess.run(host.argv("tc", "qdisc", "del", "dev", device, "root"),
+                           capture_output=True, check=False)  # fmt: skip
+        else:
+            host.run("nft", "delete", "table", "inet", name)
+
+    _heal_duplicate = _heal_loss
+    _heal_reorder = _heal_loss
+
+    def _apply_role_switch(self, fault: Fault) -> str:
+        self.rig.boxes[fault.target].switch_role(Role.MASTER)
+        return "switched back at the heal"
+
+    def _heal_role_switch(self, fault: Fault, token: object) -> None:
+        self.rig.boxes[fault.target].switch_role(Role.SLAVE)
+
+    def _apply_disk_full(self, fault: Fault) -> str:
+        filler = self.rig.boxes[fault.target].folder / "chaos-filler.bin"
+        with filler.open("wb") as out:
+            try:
+                while True:
+                    out.write(b"\0" * (1 << 20))
+                    out.flush()
+            except OSError:  # ENOSPC: the disk is full
+                pass
+        return str(filler)
+
+    def _heal_disk_full(self, fault: Fault, filler: object) -> None:
+        os.unlink(str(filler))
