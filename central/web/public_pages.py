@@ -2,9 +2,9 @@
 
 No login, no session, no cookie: the language is in the URL (``?lang=``) or the
 browser's Accept-Language (``central.web.language``), so a CDN or an nginx cache in
-front may keep each page; every page carries an ETag made from what it shows (the
-race's published version, the language, the tab, the search, the page) and answers
-304 to a cache that holds it, without rendering anything.
+front may keep each page (a browser revalidates it at every load). Every page carries
+an ETag made from what it shows (the race's published version, the language, the tab,
+the search, the page) and answers 304 to whoever holds it, without rendering anything.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from central.web.language import LANGUAGES, PARAMETER, pick_language, translator
 from central.web.page_cache import PageCache
 from edge.domain.clock import from_us
 
-CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
+CACHE_CONTROL = "public, max-age=0, s-maxage=5"
+"""A CDN or nginx cache may serve a page 5 s; a browser asks again at every load (a 304
+when nothing changed), so a spectator who reloads sees the newest results at once."""
 REFRESH_S = 15
 """The event page reloads itself this often (the box publishes every few seconds)."""
 PAGES_VERSION = "1"
