@@ -222,7 +222,12 @@ def _missing(
 ) -> Response[Any]:
     """A page saying what was not found and where to go instead (404, cacheable)."""
     context = {"slug": slug, "race": race, "races": races, "refresh": None}
-    context.update(_language_context(request, language))
+
+    def link(lang: str) -> str:  # the same page in another language, race kept
+        parameters = {"race": race, "lang": lang} if race else {"lang": lang}
+        return f"{request.url.path}?{urlencode(parameters)}"
+
+    context.update(_language_context(request, language, link))
     etag = _etag("missing", language, str(_asked(request)), slug, race or "", repr(races))
     headers = _headers(request, etag)
     return Template(

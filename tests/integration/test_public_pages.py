@@ -131,6 +131,7 @@ def test_an_unknown_event_or_race_is_a_friendly_404_page(central: str) -> None:
     assert race.status_code == 404
     assert "Page introuvable" in race.text
     assert 'data-race="10K"' in race.text  # where to go instead
+    assert 'href="/public/events/trail-des-cretes?race=42K&amp;lang=en"' in race.text
 
 
 def test_a_long_race_is_paged() -> None:
