@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +33,7 @@ GZIP_LEVEL = 6
 PARSED_RACES = 16
 """Races whose parsed document the event page keeps (about 15 MB each at 20,000 rows)."""
 HEAD_FIELDS = ("event", "race", "updated")
+FACTS_KEPT = 1_000
 _publications: dict[tuple[str, str], int] = {}
 """How many times this process stored each race's results: a cached body older than the
 last publication here is never served (another central process is bounded by REVALIDATE_S)."""
@@ -173,6 +175,8 @@ class PublicResultsService:
         # opened, with a thread each, and closed again every second).
         self._checking = asyncio.Lock()
         self._parsed: dict[tuple[str, str], RaceResults] = {}
+        self._parsing = asyncio.Lock()
+        self._facts: dict[str, tuple[float, str, list[str]]] = {}
 
     async def encoded(self, event: str, race: str) -> EncodedResults:
         """The race's latest results as response bodies; NotFound when none are published."""
@@ -251,7 +255,15 @@ class PublicResultsService:
         kept = self._parsed.get(key)
         if kept is not None and kept.etag == found.etag:
             return kept
-        body = json.loads(await self.plain(found))
+        async with self._parsing:  # the requests a new version meets wait for one parse
+            kept = self._parsed.get(key)
+            if kept is not None and kept.etag == found.etag:
+                return kept
+            return await self._parse(key, found)
+
+    async def _parse(self, key: tuple[str, str], found: EncodedResults) -> RaceResults:
+        event, race = key
+        body = await asyncio.to_thread(_decoded, found.gzipped)
         document = {name: value for name, value in body.items() if name not in HEAD_FIELDS}
         updated = body.get("updated")
         updated_us = int(dt.datetime.fromisoformat(updated).timestamp() * 1e6) if updated else 0
@@ -290,11 +302,33 @@ class PublicResultsService:
         found.sort(key=lambda e: (not e.today, e.date is None, _descending(e.date), e.name))
         return found
 
-    async def event_name(self, slug: str) -> str:
-        """The event's name as its boxes report it (its slug when none did)."""
-        async with self.db.read() as session:
-            event = await session.get(CentralEvent, slug)
-        return event.name if event is not None else slug
+    async def event_facts(self, slug: str) -> tuple[str, list[str]]:
+        """The event's name (its slug when no box reported it) and its published races.
+
+        Looked up at most once per REVALIDATE_S and event: the event page asks at every
+        request, before it knows whether the cache asking already holds the page.
+        """
+        kept = self._facts.get(slug)
+        if kept is not None and time.monotonic() - kept[0] < REVALIDATE_S:
+            return kept[1], kept[2]
+        # As in ``encoded``: one request looks, the others that found it stale wait for it
+        # (each looking on its own queued hundreds of reads behind a publishing write).
+        async with self._checking:
+            kept = self._facts.get(slug)
+            if kept is not None and time.monotonic() - kept[0] < REVALIDATE_S:
+                return kept[1], kept[2]
+            checked = time.monotonic()
+            async with self.db.read() as session:
+                event = await session.get(CentralEvent, slug)
+                races = await session.exec(
+                    select(PublicResults.race_code).where(PublicResults.event_slug == slug)
+                )
+                codes = sorted(races.all())
+            name = event.name if event is not None else slug
+            if len(self._facts) >= FACTS_KEPT:
+                self._facts.clear()  # a crawler walking made-up slugs does not grow it for ever
+            self._facts[slug] = (checked, name, codes)
+            return name, codes
 
     async def races(self, event: str) -> list[str]:
         """Races of ``event`` with published results."""
@@ -303,6 +337,13 @@ class PublicResultsService:
                 select(PublicResults.race_code).where(PublicResults.event_slug == event)
             )
             return sorted(rows.all())
+
+
+def _decoded(gzipped: bytes) -> dict[str, Any]:
+    """A stored body as objects: msgspec, 3.5 times json's speed on 20,000 rows (110 ms
+    against 370 on a busy host), and the parse holds the GIL the crowd's 304s wait on."""
+    body: dict[str, Any] = msgspec.json.decode(gzip.decompress(gzipped))
+    return body
 
 
 def local_date(now: int, timezone: str) -> str:
