@@ -160,7 +160,7 @@ class ResultsCache:
             overview = await load_overview(session, event)
         found = next(r for r in overview.races if r.race.code.casefold() == race.casefold())
         return [
-            {"code": p.code, "kind": p.kind.value, "distance_m": p.distance_m}
+            {"code": p.code, "kind": PointKind(p.kind).value, "distance_m": p.distance_m}
             for p in found.points
             if p.kind in (PointKind.SPLIT, PointKind.FINISH)
         ]
