@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 from bench.bench_public import cpu_seconds, percentile
 from bench.crowd import Asked, Reply, Request, ask_at_rate
 from bench.goals import Goal, exit_code
@@ -165,6 +167,12 @@ def main() -> int:
             try:
                 wait_up(f"http://127.0.0.1:{port}/healthz", server)
                 asyncio.run(publish_race(url, 1, entrants))
+                # The race has been live for a while when the crowd comes: its first version
+                # is parsed (and the event page made) before, not counted.
+                for path in (runner(0), f"/public/events/{EVENT}?race=21K"):
+                    warm = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=120)
+                    if warm.status_code != 200:
+                        raise SystemExit(f"{path}: {warm.status_code} before the crowd")
                 os.sched_setaffinity(0, {crowd_cpu})
                 for name, (path_of, cached, rate) in crowds.items():
                     live = multiprocessing.get_context("spawn").Process(
