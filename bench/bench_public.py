@@ -1,6 +1,8 @@
 """Benchmark of central's public results endpoint under a crowd of spectators.
 
-Run ``python -m bench.bench_public [ENTRANTS]`` (default 20,000). Central runs alone on
+Run ``python -m bench.bench_public [ENTRANTS] [--page]`` (default 20,000). ``--page``
+asks for the spectators' event page (``/public/events/{slug}?race=10K``, its first 100
+rows rendered at each new version) instead of the JSON results. Central runs alone on
 CPU 0 (SQLite, access log off as the Ansible role deploys it), the crowd on CPU 1. Ten
 events each publish a race of ENTRANTS rows, then a new version every PUBLISH_EVERY_S
 while the crowd asks at a fixed RATE (the versions are stored with central's own
@@ -77,7 +79,7 @@ async def publish_all(url: str, events: list[str], version: int, entrants: int) 
         await database.close()
 
 
-def crowd(port: int, events: list[str]) -> tuple[Asked, int]:
+def crowd(port: int, events: list[str], page: bool = False) -> tuple[Asked, int]:
     """Ask at RATE for SECONDS; every latency, the crowd's lag and errors; the full bodies.
 
     Each request revalidates with the newest ETag the cache in front holds for its race;
@@ -91,6 +93,8 @@ def crowd(port: int, events: list[str]) -> tuple[Asked, int]:
         headers = {"Accept-Encoding": "gzip"}
         if event in etags:
             headers["If-None-Match"] = etags[event]
+        if page:
+            return f"/public/events/{event}?race=10K&lang=en", headers
         return f"/api/v1/public/events/{event}/results?race=10K", headers
 
     def answered(n: int, reply: Reply) -> None:
@@ -145,7 +149,10 @@ def percentile(figures: list[float], share: float) -> float:
 
 def main() -> int:
     """Print the figures; return 1 when the rate or the p99 goal is missed."""
-    entrants = int(sys.argv[1]) if len(sys.argv) > 1 else ENTRANTS
+    arguments = [a for a in sys.argv[1:] if a != "--page"]
+    page = "--page" in sys.argv[1:]
+    name = "public.page" if page else "public.results"
+    entrants = int(arguments[0]) if arguments else ENTRANTS
     cpus = sorted(os.sched_getaffinity(0))
     server_cpu, crowd_cpu = cpus[0], cpus[-1]
     with tempfile.TemporaryDirectory(prefix="bench-public-") as folder:
@@ -175,7 +182,7 @@ def main() -> int:
                 )
                 live.start()
                 began, cpu_began = time.monotonic(), cpu_seconds(server.pid)
-                asked, bodies = crowd(port, events)
+                asked, bodies = crowd(port, events, page)
                 took, cpu = time.monotonic() - began, cpu_seconds(server.pid) - cpu_began
                 live.join()
             finally:
@@ -183,23 +190,23 @@ def main() -> int:
                 server.wait(timeout=10)
     served = len(asked.latencies_s) / took
     print(
-        f"public.results: {EVENTS} events x {entrants} entrants, asked {RATE}/s for {SECONDS} s,"
+        f"{name}: {EVENTS} events x {entrants} entrants, asked {RATE}/s for {SECONDS} s,"
         f" p50 {percentile(asked.latencies_s, 0.5) * 1000:.1f} ms, {bodies} full bodies,"
         f" {asked.errors} errors, server on cpu{server_cpu} alone, crowd on cpu{crowd_cpu}"
         f" (its own lag p99 {percentile(asked.lag_s, 0.99) * 1000:.1f} ms)"
     )
     # CPU per request says what the core can serve whatever else runs on this host.
     print(
-        f"public.results: the server used {cpu:.1f} s of CPU in {took:.1f} s"
+        f"{name}: the server used {cpu:.1f} s of CPU in {took:.1f} s"
         f" ({cpu / took:.0%} of its core), {cpu / max(1, len(asked.latencies_s)) * 1e6:.0f} µs"
         " per request"
     )
     p99 = percentile(asked.latencies_s, 0.99)
     return exit_code(
         [
-            Goal("public.results served", RATE * 0.98, "requests/s", at_least=True).report(served),
-            Goal("public.results p99", P99_GOAL_S * 1000, "ms").report(p99 * 1000),
-            Goal("public.results errors", 0, "").report(asked.errors),
+            Goal(f"{name} served", RATE * 0.98, "requests/s", at_least=True).report(served),
+            Goal(f"{name} p99", P99_GOAL_S * 1000, "ms").report(p99 * 1000),
+            Goal(f"{name} errors", 0, "").report(asked.errors),
         ]
     )
 

@@ -43,6 +43,7 @@ from central.web.api.restore import RestoreController
 from central.web.api.sync import SyncController
 from central.web.auth import SESSION_MAX_AGE_S, LoginThrottle
 from central.web.pages import PageController
+from central.web.public_pages import PublicPages
 from central.web.repository import RepositoryController
 from central.web.runner import RunnerController
 from edge.auth.sessions import SessionFiles
@@ -120,6 +121,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             PublicController,
             PageController,
             RunnerController,
+            PublicPages,
             RestoreController,
             OtaController,
             RepositoryController,

@@ -3,7 +3,8 @@
 Starts the demo exactly as `make run` does (scripts/run.sh, its files in a temporary
 folder, free ports), lets four minutes of the race go by so the charts show how
 finishers spread over the waves, then photographs each page in Debian's Chromium:
-1366×768, and the speaker screen at 1920×1080 (the TV it is made for).
+1366×768, central's public pages at a phone's 390×844 too, and the speaker screen at
+1920×1080 (the TV it is made for).
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ BOX_PAGES = [
     ("jobs", "/jobs"),
     ("setup", "/setup"),
 ]
-CENTRAL_PAGES = [("central-public-results", "/public/events/demo-10k?race=10K")]
+CENTRAL_PAGES = [
+    ("central-public-events", "/public?lang=en"),
+    ("central-public-results", "/public/events/demo-10k?race=10K&lang=en"),
+    ("central-public-results-by-sex", "/public/events/demo-10k?race=10K&tab=sex&lang=fr"),
+]
+PHONE = (390, 844)
+"""The spectators' pages are read on phones first (issue 24): they are photographed at this
+size too, as ``<name>-phone.png``."""
 SCREENS = [("speaker-screen", "/screen/arrivals")]
 RACE_S = 240.0
 """How long the demo race runs before the pictures: finishers of every wave have arrived."""
@@ -42,9 +50,11 @@ def main() -> None:
         started = time.monotonic()
         with demo_run(Path(folder)) as run:
             time.sleep(max(0.0, RACE_S - (time.monotonic() - started)))
+            phone = [(f"{name}-phone", path) for name, path in CENTRAL_PAGES]
             shots = (
                 (run.box, BOX_PAGES, (1366, 768)),
                 (run.central, CENTRAL_PAGES, (1366, 768)),
+                (run.central, phone, PHONE),
                 (run.box, SCREENS, (1920, 1080)),
             )
             for base, pages, size in shots:

@@ -47,6 +47,7 @@ class EventIn(BaseModel):
     name: str = Field(max_length=200)
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     timezone: str = Field(max_length=64)
+    place: str | None = Field(default=None, max_length=200)  # boxes older than issue 24: none
 
 
 class StatusIn(BaseModel):
@@ -222,6 +223,7 @@ async def _record_event(session: AsyncSession, device_id: str, event: EventIn, n
         updated_us=now,
     )
     row.name, row.date, row.timezone = event.name, event.date, event.timezone
+    row.place = event.place
     row.device_id, row.updated_us = device_id, now
     session.add(row)
 

@@ -150,6 +150,7 @@ class CentralEvent(CentralModel, table=True):
     timezone: str
     device_id: str
     updated_us: int = Micros()
+    place: str | None = None  # where it takes place (c0013; a box older than that: none)
 
 
 class WireguardPeer(CentralModel, table=True):

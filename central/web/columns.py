@@ -3,11 +3,13 @@
 The document keeps the machine names scripts read (``gun_time``, ``lap_3``,
 ``leg_L2_bib``...); the page shows them to people: "Gun time", "Lap 3", "L2 bib". A
 column central does not know is shown by its name, so a newer box still publishes.
+The labels are English; their French is in ``translations/fr/public_event.json``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 FIXED = {
     "rank": "Rank",
@@ -37,12 +39,12 @@ PATTERNS = (
 )
 
 
-def column_label(name: str) -> str:
-    """The heading people read for a published column."""
+def column_label(name: str, translate: Callable[[str], str] = str) -> str:
+    """The heading people read for a published column (in the page's language)."""
     if name in FIXED:
-        return FIXED[name]
+        return translate(FIXED[name])
     for pattern, label in PATTERNS:
         found = pattern.fullmatch(name)
         if found:
-            return label.format(*found.groups())
+            return translate(label).format(*found.groups())
     return name

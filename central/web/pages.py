@@ -1,4 +1,4 @@
-"""Server-rendered pages: login, the fleet dashboard, the public live results."""
+"""Server-rendered pages: login, the fleet dashboard (the public ones: public_pages.py)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,18 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from central.errors import Unauthorized
 from central.services.alarms import AlarmService
 from central.services.fleet import FleetService
-from central.services.public import PublicResultsService
 from central.services.rollouts import COLUMNS
 from central.services.updates import UpdateService
 from central.services.users import UserService, session_key
 from central.web.auth import SESSION_KEY, SESSION_USER, LoginThrottle, TooManyAttempts, admin_of
-from central.web.columns import column_label
 from edge.domain.clock import from_us
 from edge.web.sessions import renew_session
-
-PUBLIC_REFRESH_S = 15
-STATUS_LABELS = {
-    "FIN": "Finished",
-    "ONC": "On course",
-    "DNF": "DNF",
-    "DNS": "DNS",
-    "DSQ": "DSQ",
-}
-"""How the public page words the status codes of a published results document."""
 
 
 @dataclasses.dataclass
@@ -133,27 +121,3 @@ class PageController(Controller):
             "refresh": 10,
         }
         return Template("rollouts.html", context=context)
-
-    @get("/public/events/{slug:str}")
-    async def public_results(
-        self,
-        slug: FromPath[str],
-        race: FromQuery[str],
-        public: NamedDependency[PublicResultsService],
-    ) -> Template:
-        """A race's live results for the public (refreshes by itself)."""
-        found = await public.results(slug, race)
-        columns = found.document.get("columns", [])
-        context = {
-            "event": slug,
-            "race": race,
-            "updated": from_us(found.updated_us).isoformat(timespec="seconds"),
-            "columns": columns,
-            "headings": [column_label(str(column)) for column in columns],
-            "rows": found.document.get("rows", []),
-            "state": found.document.get("state"),
-            "version": found.document.get("version"),
-            "statuses": STATUS_LABELS,
-            "refresh": PUBLIC_REFRESH_S,
-        }
-        return Template("public_results.html", context=context)

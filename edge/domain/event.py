@@ -49,6 +49,7 @@ class Event(SQLModel, table=True):
     date: dt.date
     timezone: str
     age_reference: AgeReference = Field(default=AgeReference.YEAR_END, sa_type=AutoString)
+    place: str | None = None  # where it takes place (a town, a park): central's public list
 
 
 class TimingPoint(SQLModel, table=True):

@@ -91,3 +91,4 @@ class EventDefinition:
     age_reference: AgeReference
     timing_points: tuple[PointDefinition, ...]
     races: tuple[RaceDefinition, ...]
+    place: str | None = None  # where it takes place, as spectators read it

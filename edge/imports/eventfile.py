@@ -38,7 +38,10 @@ WAVE_DISTANCE_DAYS = 2
 """A wave starting further than this from the event date is almost always a typo."""
 
 
-EVENT_KEYS = {"slug", "name", "date", "timezone", "age_reference", "timing_points", "races"}
+EVENT_KEYS = {"slug", "name", "date", "timezone", "age_reference", "timing_points", "races",
+              "place"}  # fmt: skip
+PLACE_MAX = 100
+"""Characters of an event's place: central's public list shows it on a phone's line."""
 POINT_KEYS = {"code", "kind", "distance_m", "crossing", "no_read_alarm_s"}
 CROSSING_KEYS = {"method", "quiet_gap_s", "stray_limit_s", "repeat_window_s"}
 RACE_KEYS = {"code", "name", "timing", "min_time", "cutoff", "points", "waves", "categories"}
@@ -81,6 +84,9 @@ def parse_event_file(text: str, source: str = "event file") -> EventDefinition:
     name = check.text(root, ("name",))
     date = check.date(root, ("date",))
     timezone = _timezone(check, root)
+    place = check.text(root, ("place",), required=False)
+    if place is not None and len(place) > PLACE_MAX:
+        check.fail(("place",), f"must be at most {PLACE_MAX} characters (it has {len(place)})")
     age_reference = check.choice(root, ("age_reference",), AgeReference, AgeReference.YEAR_END)
     known, points = _points(check, root)
     races = _races(check, root, known, points, date, timezone)
@@ -100,6 +106,7 @@ def parse_event_file(text: str, source: str = "event file") -> EventDefinition:
         age_reference=age_reference,
         timing_points=tuple(points.values()),
         races=tuple(races),
+        place=place,
     )
 
 

@@ -164,7 +164,7 @@ async def _report_status(
     assert role.central is not None
     lag = await asyncio.to_thread(forwarder.outbox.lag)
     database = Database(db_path)
-    event: dict[str, str] | None = None
+    event: dict[str, str | None] | None = None
     try:
         readers = await ReaderHealthService(database).list_readers()
         clocks = ClockService.from_settings(database, get_settings())
@@ -180,6 +180,7 @@ async def _report_status(
                     "name": row.name,
                     "date": row.date.isoformat(),
                     "timezone": row.timezone,
+                    "place": row.place,  # a central older than issue 24 ignores it
                 }
     finally:
         await database.close()

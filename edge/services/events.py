@@ -99,6 +99,7 @@ class EventService:
                     date=definition.date,
                     timezone=definition.timezone,
                     age_reference=definition.age_reference,
+                    place=definition.place,
                 )
                 session.add(event)
                 report.changes.append(f"event {definition.slug}: created")
@@ -111,6 +112,7 @@ class EventService:
                         "date": definition.date,
                         "timezone": definition.timezone,
                         "age_reference": definition.age_reference,
+                        "place": definition.place,
                     },
                     report.changes,
                 )

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from edge.domain import Event, PointKind, Race
-from edge.domain.clock import now_us
+from edge.domain.clock import format_duration, now_us
 from edge.services.events import get_event, load_overview
 from edge.services.live import live_results
 from edge.services.results import ResultService, race_spec, sheet_rows
@@ -26,7 +26,7 @@ from edge.store.documents import DocumentKind, read_document, write_document
 from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
 from edge.timing.course import race_open
 from edge.timing.export import to_records
-from edge.timing.model import RaceSpec, Status
+from edge.timing.model import RaceSpec, Status, TeamResult
 
 RESULTS_DOCUMENT = DocumentKind("live-results document", version=1)
 
@@ -97,12 +97,19 @@ class ResultsCache:
         self.computed += 1
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
         columns, all_rows = sheet_rows(sheet)
+        # The team ranking, for central's team tab (issue 24); a central older than that
+        # ignores the two keys. Only a race with a team size has one.
+        ranked: dict[str, object] = {}
+        if spec.team_size and sheet.teams:
+            ranked = {"teams": published_teams(sheet.teams), "team_size": spec.team_size}
         # Each step's input is let go as soon as it is used: at 20,000 entrants the sheet,
         # its rows and the records are ~10-25 MB each.
         del sheet
         rows = to_records(all_rows, columns)
         del all_rows
-        body = json.dumps({**stamp, "columns": columns, "rows": rows}, separators=(",", ":"))
+        body = json.dumps(
+            {**stamp, "columns": columns, "rows": rows, **ranked}, separators=(",", ":")
+        )
         digest = hashlib.sha256(body.encode()).hexdigest()
         del body
         _published[key] = (state, digest)
@@ -119,6 +126,7 @@ class ResultsCache:
             **course,
             "columns": columns,
             "rows": rows,
+            **ranked,
         }
         # Central gets the rows packed: a big race's sheet is one value, not 20,000 objects.
         payload = json.dumps(
@@ -129,6 +137,7 @@ class ResultsCache:
                 "sha256": digest,
                 **stamp,
                 **course,
+                **ranked,
                 PACKED_KEY: await asyncio.to_thread(pack_rows, columns, rows),
             }
         )
@@ -172,6 +181,28 @@ class ResultsCache:
             overview = await load_overview(session, event)
         found = next(r for r in overview.races if r.race.code.casefold() == race.casefold())
         return race_spec(event, found)
+
+
+def published_teams(teams: list[TeamResult]) -> list[dict[str, object]]:
+    """The team ranking as central shows it: rank (None: incomplete), total, the members."""
+    return [
+        {
+            "rank": team.rank,
+            "team": team.team,
+            "total": format_duration(team.total_us) if team.total_us is not None else None,
+            "members": [
+                {
+                    "bib": member.entrant.bib,
+                    "name": f"{member.entrant.first_name} {member.entrant.last_name}".strip(),
+                    "time": format_duration(member.ranking_time_us)
+                    if member.ranking_time_us is not None
+                    else None,
+                }
+                for member in team.members
+            ],
+        }
+        for team in teams
+    ]
 
 
 _published: dict[tuple[Path, str, str], tuple[tuple[object, ...], str]] = {}

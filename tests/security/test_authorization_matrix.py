@@ -221,6 +221,7 @@ CENTRAL: dict[str, str] = {
     "GET /public/events/{slug}/follow": ANYBODY,
     "GET /public/events/{slug}/widget": ANYBODY,
     "GET /public/assets/runner.js": ANYBODY,
+    "GET /public": ANYBODY,
     "GET /schema": ANYBODY,
     "GET /schema/openapi.json": ANYBODY,
     "GET /schema/openapi.yaml": ANYBODY,

@@ -40,6 +40,7 @@ CENTRAL_PATHS = [
     "/public/events/none?race=none",
     "/public/events/none/runners/7",
     "/public/events/none/follow?bibs=7",
+    "/public",
     "/no/such/page",
     "/schema/openapi.json",
 ]

@@ -170,6 +170,7 @@ def test_central_public_results_and_anonymous_pages_set_no_cookie_and_store_noth
         public = publish_results(base, tmp_path, "spring-10k-2026", "10K")
         paths = ["/login", "/healthz", "/", "/rollouts", "/public/events/spring-10k-2026?race=10K"]
         paths += [public, "/api/v1/public/events/x/results?race=10K", "/no/such/page"]
+        paths += ["/public", "/public/events/spring-10k-2026", "/public/events/x?lang=fr"]
         with httpx.Client(base_url=base) as stranger:
             cached = stranger.get(public)
             assert cached.status_code == 200

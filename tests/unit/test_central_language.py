@@ -79,6 +79,17 @@ def test_every_public_page_text_has_a_french_translation() -> None:
     assert missing == {}, f"add these to central/web/translations/fr/<page>.json: {missing}"
 
 
+def test_every_heading_status_and_tab_word_has_a_french_translation() -> None:
+    from central.web.columns import FIXED, PATTERNS
+    from central.web.public_pages import STATUS_LABELS, TAB_LABELS
+
+    french = catalog("fr")
+    said = [*FIXED.values(), *(label for _, label in PATTERNS)]
+    said += [*STATUS_LABELS.values(), *TAB_LABELS.values()]
+    assert [text for text in said if text not in french] == []
+    assert translator("fr")("Lap {0}").format(3) == "Tour 3"
+
+
 def test_translation_files_are_flat_objects_of_strings() -> None:
     paths = list((FOLDER / "fr").glob("*.json"))
     assert paths
