@@ -43,7 +43,6 @@ from edge.domain.clock import now_us
 ENTRANTS = 20_000
 EVENT = "city-marathon"
 RATE = 200  # requests per second asked by each runner-page crowd
-EVENT_RATE = 2  # the event page's crowd (see main)
 SECONDS = 15
 CONNECTIONS = 32
 PUBLISH_EVERY_S = 5.0
@@ -147,9 +146,7 @@ def main() -> int:
     crowds: dict[str, tuple[Callable[[int], str], bool, int]] = {
         "runner page, cached": (runner, True, RATE),
         "runner page, no cache": (runner, False, RATE),
-        # Main's event page renders every row on every request (seconds at 20,000): it is
-        # asked gently, or the run would never end; spectators-pages replaces it.
-        "event page, cached": (lambda n: f"/public/events/{EVENT}?race=21K", True, EVENT_RATE),
+        "event page, cached": (lambda n: f"/public/events/{EVENT}?race=21K", True, RATE),
     }
     figures: dict[str, tuple[Asked, int, float, float, int]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as folder:
