@@ -68,7 +68,8 @@ test: lint ## lint, type checks, then the whole test suite
 	$(BIN)/pytest
 
 BENCHES = bench_results "bench_screen 20000" bench_crossing bench_ingest sync_backlog \
-	jobs_vs_huey bench_hostile bench_live bench_exports bench_public bench_memory bench_pages
+	jobs_vs_huey bench_hostile bench_live bench_exports bench_public bench_memory bench_pages \
+	bench_predict bench_runner
 
 bench: $(STAMP) ## run every benchmark under bench/, each figure next to its goal; fails if one is missed
 	@failed=""; for b in $(BENCHES); do \

@@ -24,6 +24,7 @@ from central.services.fleet import FleetService
 from central.services.notify import AlarmNotifier, alarm_pusher
 from central.services.public import PublicResultsService
 from central.services.replication import ReplicationService
+from central.services.runners import RunnerService
 from central.services.sessions import session_pruner
 from central.services.signing import metadata_refresher
 from central.services.updates import UpdateService
@@ -44,6 +45,7 @@ from central.web.auth import SESSION_MAX_AGE_S, LoginThrottle
 from central.web.pages import PageController
 from central.web.public_pages import PublicPages
 from central.web.repository import RepositoryController
+from central.web.runner import RunnerController
 from edge.auth.sessions import SessionFiles
 from edge.web.errors import EXCEPTION_HANDLERS
 from edge.web.forgery import refuse_forgery
@@ -84,6 +86,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
     alarms = AlarmService(database)
     pusher = alarm_pusher(AlarmNotifier(database, settings), settings.alarm_push_every_s)
     public = PublicResultsService(database)
+    runners = RunnerService(public)
     throttle = LoginThrottle(database.engine)
     updates = UpdateService(database, settings.ota_repo)
     refresher = metadata_refresher(settings.ota_repo, settings.ota_refresh_s)
@@ -117,6 +120,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             FleetController,
             PublicController,
             PageController,
+            RunnerController,
             PublicPages,
             RestoreController,
             OtaController,
@@ -140,6 +144,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "fleet": Provide(lambda: fleet, sync_to_thread=False),
             "alarms": Provide(lambda: alarms, sync_to_thread=False),
             "public": Provide(lambda: public, sync_to_thread=False),
+            "runners": Provide(lambda: runners, sync_to_thread=False),
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },

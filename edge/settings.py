@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     backup_every_s: float = Field(
         default=900.0, gt=0, description="How often a snapshot is uploaded to central."
     )
+    public_results_url: str = Field(
+        default="",
+        description="Central's address as spectators reach it (e.g. https://results.example.org):"
+        " PDF result sheets carry a QR code of the event's live page there. Empty: the address"
+        " the box enrolled with (reader.json's central link); no QR code on a box never enrolled.",
+    )
     backup_recipient: str = Field(
         default="",
         description="The fleet backup key's public recipient (age1..., printed by `chrono-central"

@@ -50,6 +50,16 @@ class RaceResults:
     document: dict[str, Any]
 
 
+class CoursePoint(BaseModel):
+    """A split or finish point of a race, as the box publishes it (for paces and predictions)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(min_length=1)
+    kind: str = ""
+    distance_m: int = Field(default=0, ge=0)
+
+
 class ResultsPayload(BaseModel):
     """A ``results_snapshot`` upsert, as the box's results cache writes it."""
 
@@ -64,6 +74,9 @@ class ResultsPayload(BaseModel):
     # older than sign-off sends neither.
     state: Literal["provisional", "official"] | None = None
     version: int | None = Field(default=None, ge=1)
+    # The race's split and finish points in course order; a box older than the runner pages
+    # sends none (central.web.runner then shows no pace).
+    points: list[CoursePoint] | None = None
     # The race's team ranking (each team's rank, name, total and members), with how many
     # best times make a total: the event page's team tab (issue 24); older boxes send none.
     teams: list[dict[str, Any]] | None = None
@@ -103,7 +116,11 @@ async def publish(session: AsyncSession, device_id: str, results: ResultsPayload
     key = (results.event, results.race)
     _publications[key] = _publications.get(key, 0) + 1
     updated = min(results.updated_us, now)
-    signed = {"state": results.state, "version": results.version} if results.state else {}
+    signed: dict[str, object] = (
+        {"state": results.state, "version": results.version} if results.state else {}
+    )
+    if results.points is not None:
+        signed["points"] = [point.model_dump() for point in results.points]
     ranked = {"teams": results.teams, "team_size": results.team_size} if results.teams else {}
     document = json.dumps(
         {**signed, "columns": results.columns, "rows": results.rows, **ranked},

@@ -115,13 +115,25 @@ def _grid(
 
 
 def pdf_bytes(
-    tables: Sequence[Table], heading: str, subheading: str, words: SheetWords = ENGLISH
+    tables: Sequence[Table],
+    heading: str,
+    subheading: str,
+    words: SheetWords = ENGLISH,
+    live_url: str | None = None,
 ) -> bytes:
-    """A landscape A4 PDF: heading, then each table under its title, headed in ``words``."""
+    """A landscape A4 PDF: heading, then each table under its title, headed in ``words``.
+
+    ``live_url``: the event's live results page, printed as a QR code beside the heading
+    (a sheet pinned up at the finish sends spectators to the runners' pages).
+    """
     pdf = new_pdf("landscape")
     pdf.set_title(heading)
     pdf.set_lang(words.language)
     pdf.add_page()
+    if live_url:
+        from edge.exports.qr import draw_qr
+
+        draw_qr(pdf, live_url, text(pdf, words.live_results))
     pdf.set_font(FONT, "B", 16)
     pdf.cell(0, 9, text(pdf, heading), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)

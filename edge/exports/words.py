@@ -51,6 +51,7 @@ class SheetWords:
     results: str
     provisional: str  # "Provisional results", then "... (v{n})" from version 2
     official: str  # "Official results (v{n})"
+    live_results: str = "Live results"  # under the QR code of the event's page on central
 
     def heading(self, column: str) -> str:
         """A column's heading for people; a split column reads as its point (``KM5``).
@@ -153,6 +154,7 @@ FRENCH = SheetWords(
     results="Résultats",
     provisional="Résultats provisoires",
     official="Résultats officiels (v{n})",
+    live_results="Résultats en direct",
 )
 SHEET_WORDS = {words.language: words for words in (ENGLISH, FRENCH)}
 

@@ -101,9 +101,11 @@ class ExportFile:
 class ExportService:
     """Makes export files into one folder and hands them out by name only."""
 
-    def __init__(self, db: Database, folder: Path) -> None:
+    def __init__(self, db: Database, folder: Path, public_url: str = "") -> None:
         self.db = db
         self.folder = folder
+        # Central as spectators reach it: a PDF sheet carries a QR code of the event's page.
+        self.public_url = public_url
 
     async def check(self, request: ExportRequest) -> None:
         """Refuse an export of an unknown event or race, or of teams where there are none."""
@@ -131,7 +133,8 @@ class ExportService:
         if request.kind == "certificates":
             data = await _certificates(sheet, request.language, progress, said)
         else:
-            data = await asyncio.to_thread(_sheet_bytes, sheet, request, said)
+            live = live_page(self.public_url, request.event)
+            data = await asyncio.to_thread(_sheet_bytes, sheet, request, said, live)
         await progress(95, "saving")
         path = await asyncio.to_thread(write_export, self.folder, request.file_name(), data)
         stat = path.stat()
@@ -162,6 +165,11 @@ class ExportService:
         return EXTENSIONS[name.rsplit(".", 1)[-1]]
 
 
+def live_page(public_url: str, event: str) -> str | None:
+    """The spectators' page of ``event`` on central at ``public_url`` (None: no address)."""
+    return f"{public_url.rstrip('/')}/public/events/{event}" if public_url else None
+
+
 def _tables(sheet: RaceSheet, kind: str, words: SheetWords) -> list[Table]:
     spec = sheet.spec
     if kind == "category":
@@ -182,7 +190,9 @@ def _stamped(tables: list[Table], said: str) -> list[Table]:
     ]
 
 
-def _sheet_bytes(sheet: RaceSheet, request: ExportRequest, said: str) -> bytes:
+def _sheet_bytes(
+    sheet: RaceSheet, request: ExportRequest, said: str, live_url: str | None = None
+) -> bytes:
     words = sheet_words(request.language)
     tables = _tables(sheet, request.kind, words)
     if request.format != "pdf":  # a PDF says it once, under its heading
@@ -200,7 +210,7 @@ def _sheet_bytes(sheet: RaceSheet, request: ExportRequest, said: str) -> bytes:
     from edge.exports.document import pdf_bytes
 
     subheading = f"{sheet.event.date.isoformat()} · {words.kind(request.kind)} · {said}"
-    return pdf_bytes(tables, heading, subheading, words)
+    return pdf_bytes(tables, heading, subheading, words, live_url)
 
 
 async def _certificates(

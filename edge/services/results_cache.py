@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from edge.domain import Event, Race
+from edge.domain import Event, PointKind, Race
 from edge.domain.clock import format_duration, now_us
 from edge.services.events import get_event, load_overview
 from edge.services.live import live_results
@@ -116,12 +116,14 @@ class ResultsCache:
         if _stored_digest(path) == digest:
             return None
         updated = now_us()
+        course = {"points": await self._points(slug, race)}
         document = {
             "event": slug,
             "race": race,
             "updated_us": updated,
             "sha256": digest,
             **stamp,
+            **course,
             "columns": columns,
             "rows": rows,
             **ranked,
@@ -134,6 +136,7 @@ class ResultsCache:
                 "updated_us": updated,
                 "sha256": digest,
                 **stamp,
+                **course,
                 **ranked,
                 PACKED_KEY: await asyncio.to_thread(pack_rows, columns, rows),
             }
@@ -154,6 +157,22 @@ class ResultsCache:
                 },
             )
         return CachedRace(slug, race, path, finishers)
+
+    async def _points(self, slug: str, race: str) -> list[dict[str, object]]:
+        """The race's split and finish points in course order, with their distances.
+
+        Central's runner pages show a pace at each point and predict finishes from them
+        (a central older than this ignores them; a box older than this sends none).
+        """
+        async with self.db.read() as session:
+            event = await get_event(session, slug)
+            overview = await load_overview(session, event)
+        found = next(r for r in overview.races if r.race.code.casefold() == race.casefold())
+        return [
+            {"code": p.code, "kind": PointKind(p.kind).value, "distance_m": p.distance_m}
+            for p in found.points
+            if p.kind in (PointKind.SPLIT, PointKind.FINISH)
+        ]
 
     async def _spec(self, slug: str, race: str) -> RaceSpec:
         """The race's definition as stored now: a few small queries."""

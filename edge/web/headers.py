@@ -76,6 +76,7 @@ _FIXED_RAW = [
     (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in FIXED.items()
 ]
 _CSP = b"content-security-policy"
+_XFO = b"x-frame-options"
 _NO_NONCE_POLICY = content_security_policy(None)
 
 
@@ -93,10 +94,26 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         (name, value) for name, value in message.get("headers", ()) if name.lower() != b"server"
     ]
     present = {name.lower() for name, _ in headers}
-    headers += [(name, value) for name, value in _FIXED_RAW if name not in present]
+    fixed = _FIXED_RAW
+    if _CSP in present and _frameable(headers):
+        # An answer that lets other sites frame it (central's results widget) says so in
+        # its own policy; X-Frame-Options: DENY would still forbid it in older browsers.
+        fixed = [(name, value) for name, value in _FIXED_RAW if name != _XFO]
+    headers += [(name, value) for name, value in fixed if name not in present]
     if _CSP not in present:
         headers.append((_CSP, _policy(scope).encode("latin-1")))
     message["headers"] = headers
+
+
+def _frameable(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the answer's own Content-Security-Policy lets other sites frame it."""
+    for name, value in headers:
+        if name.lower() == _CSP:
+            for directive in value.decode("latin-1").split(";"):
+                words = directive.split()
+                if words and words[0] == "frame-ancestors" and words[1:] != ["'none'"]:
+                    return True
+    return False
 
 
 def _policy(scope: Scope) -> str:

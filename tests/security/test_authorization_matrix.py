@@ -217,6 +217,10 @@ CENTRAL: dict[str, str] = {
     "POST /login": "login login login login login",  # a wrong password, whoever sends it
     "POST /logout": ANYBODY,
     "GET /public/events/{slug}": ANYBODY,
+    "GET /public/events/{slug}/runners/{bib}": ANYBODY,
+    "GET /public/events/{slug}/follow": ANYBODY,
+    "GET /public/events/{slug}/widget": ANYBODY,
+    "GET /public/assets/runner.js": ANYBODY,
     "GET /public": ANYBODY,
     "GET /schema": ANYBODY,
     "GET /schema/openapi.json": ANYBODY,
@@ -546,6 +550,7 @@ def central(central_url: str, tmp_path: Path) -> Iterator[Central]:
             "folder": "metadata",
             "name": "timestamp.json",
             "path": "nothing-here",
+            "bib": "7",  # the results document pushed above has bib 7
         }
         callers = [Caller("anonymous", {}, own.device_id), admin, own, peer, foreign]
         yield Central(client, app, callers, values, spare.device_id)

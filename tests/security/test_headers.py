@@ -38,6 +38,8 @@ CENTRAL_PATHS = [
     "/healthz",
     "/api/v1/devices",
     "/public/events/none?race=none",
+    "/public/events/none/runners/7",
+    "/public/events/none/follow?bibs=7",
     "/public",
     "/no/such/page",
     "/schema/openapi.json",

@@ -27,6 +27,9 @@ class PublicResults:
     rows: list[dict[str, Any]]
     state: Literal["provisional", "official"] | None = None  # null: the box predates sign-off
     version: int | None = None  # the results' version: official v1, provisional v2...
+    # The race's split and finish points in course order ({code, kind, distance_m}); null
+    # from a box older than the runner pages.
+    points: list[dict[str, Any]] | None = None
 
 
 class PublicController(Controller):
