@@ -19,7 +19,7 @@ from edge.roleconfig import load_role
 from edge.services.corrections import time_of_day
 from edge.services.events import get_event, load_overview
 from edge.services.live import live_results
-from edge.services.passing_feed import POLL_S, PassingFeed
+from edge.services.passing_feed import PassingFeed
 from edge.services.readers import ReaderHealthService, ReaderStatus
 from edge.store.database import Database
 from edge.timing.model import RaceFormat
@@ -157,10 +157,16 @@ class ConsoleService:
         return Board(points=points, counts=counts, unknown=tags, relay=relay)
 
     async def live(self, event: Event, after: int) -> AsyncIterator[LiveMessage]:
-        """Passings and corrections as they are stored, and the board every second (endless)."""
+        """Passings and corrections as they are stored, and the board every second (endless).
+
+        Between changes the stream waits on the results' version (``ChangeWatch.newer``),
+        which wakes it as soon as a passing, correction or entrant is stored.
+        """
         feed = PassingFeed(self.db)
+        watch = live_results(self.db).watch
         board_due = 0.0
         loop = asyncio.get_running_loop()
+        seen = await watch.version()  # read before the changes: none is missed in between
         while True:
             items = await feed.changes(event.slug, after)
             for item in items:
@@ -171,7 +177,7 @@ class ConsoleService:
                 board_due = loop.time() + BOARD_EVERY_S
                 yield LiveMessage("board", dataclasses.asdict(await self.board(event)), after)
             if not items:
-                await asyncio.sleep(POLL_S)
+                seen = await watch.newer(seen, max(0.0, board_due - loop.time()))
 
     async def _counts(self, event: Event, races: list[str], now: int) -> Tally:
         counts = Tally()
