@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select as sa_select
@@ -24,7 +25,7 @@ from edge.timing.corrections import (
     amend_statuses,
     changes_passings,
 )
-from edge.timing.course import mark_on_course, relay_on_course
+from edge.timing.course import CourseMarks, mark_on_course, relay_on_course
 from edge.timing.export import Cell, relay_columns, relay_rows, result_columns, result_rows
 from edge.timing.model import (
     CategoryRule,
@@ -49,8 +50,13 @@ class RaceSheet:
     race: RaceOverview
     spec: RaceSpec
     results: list[EntrantResult]
-    teams: list[TeamResult]
     relay: list[RelayResult] = field(default_factory=list)  # relay races: one per team
+
+    @cached_property
+    def teams(self) -> list[TeamResult]:
+        """The team ranking, worked out the first time it is asked for: a live sheet is
+        made for every new passing, and screens and consoles never ask (bench_live)."""
+        return compute_teams(self.spec, self.results) if self.spec.team_size else []
 
 
 def sheet_rows(sheet: RaceSheet) -> tuple[list[str], list[dict[str, Cell]]]:
@@ -81,17 +87,20 @@ class RaceInputs:
     seq: int  # the newest outbox seq when they were read: they include every change to it
 
 
-def race_results(inputs: RaceInputs, results: list[EntrantResult], moment: int) -> RaceSheet:
-    """The sheet of a race from its computed results (in export order) as of ``moment``."""
+def race_results(
+    inputs: RaceInputs,
+    results: list[EntrantResult],
+    moment: int,
+    marks: CourseMarks | None = None,
+) -> RaceSheet:
+    """The sheet of a race from its computed results (in export order) as of ``moment``;
+    ``marks``: a live race's, which keeps its runners on course from one sheet to the next."""
     spec = inputs.spec
-    marked = mark_on_course(spec, results, moment)
-    teams = compute_teams(spec, marked) if spec.team_size else []
+    marked = mark_on_course(spec, results, moment) if marks is None else marks.mark(results, moment)
     relay = []
     if spec.format is RaceFormat.RELAY:
         relay = relay_on_course(spec, compute_relay(spec, inputs.entrants, inputs.passings), moment)
-    return RaceSheet(
-        event=inputs.event, race=inputs.race, spec=spec, results=marked, teams=teams, relay=relay
-    )
+    return RaceSheet(event=inputs.event, race=inputs.race, spec=spec, results=marked, relay=relay)
 
 
 _NEWEST_SEQ = text("SELECT coalesce(max(seq), 0) FROM outbox")
