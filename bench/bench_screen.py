@@ -21,9 +21,10 @@ from pathlib import Path
 from edge.domain import PassingMethod
 from edge.domain.clock import to_us
 from edge.imports.eventfile import parse_event_file
-from edge.services.arrivals import POLL_S, ArrivalService
+from edge.services.arrivals import ArrivalService
 from edge.services.entrants import EntrantService
 from edge.services.events import EventService
+from edge.services.live import NOTICE_S
 from edge.services.passings import NewPassing, PassingService
 from edge.store import migrate
 from edge.store.database import Database
@@ -32,7 +33,7 @@ EVENT = Path(__file__).resolve().parents[1] / "docs" / "examples" / "spring-10k.
 SLUG = "spring-10k-2026"
 ENTRANTS = 5000
 NEW_PASSINGS = 5
-BUDGET_S = 1.0 - POLL_S
+BUDGET_S = 1.0 - NOTICE_S
 
 
 async def build(

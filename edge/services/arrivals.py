@@ -17,7 +17,7 @@ from edge.domain.clock import format_duration, from_us, now_us
 from edge.errors import ChronoEdgeError, NotFound
 from edge.roleconfig import load_role
 from edge.services.events import get_event, get_race, load_overview
-from edge.services.live import live_results
+from edge.services.live import NOTICE_S, live_results
 from edge.services.results import RaceSheet
 from edge.store.database import Database
 from edge.timing.arrivals import Announced, Arrival, Course, arriving_soon, race_arrivals
@@ -26,8 +26,6 @@ from edge.timing.model import RaceFormat
 ARRIVALS_SHOWN = 10
 """As many as a 1080-line TV shows in full at the screen's type size."""
 SOON_SHOWN = 8
-POLL_S = 0.2
-"""How often a stream checks for new passings: a passing shows within this plus a push."""
 REFRESH_S = 15.0
 """A board is pushed at least this often: "arriving soon" ages without any new passing."""
 
@@ -92,13 +90,12 @@ class ArrivalService:
         """The board as JSON-ready data: arrivals newest first, then who is expected next.
 
         Made once per version of the results for every screen showing the same races, and
-        at most once per poll however fast the versions move.
+        one at a time however fast the versions move: the screens that waited for it share
+        it when it is new enough, the next one is made at the newest version.
         """
         version = await self.live.watch.version()
         key = ("arrivals", scope.slug, tuple(scope.races), limit, soon)
-        return await self.live.memo(
-            key, version, lambda: self._board(scope, version, limit, soon), min_age_s=POLL_S
-        )
+        return await self.live.memo(key, version, lambda: self._board(scope, version, limit, soon))
 
     async def _board(
         self, scope: BoardScope, version: int, limit: int, soon: int
@@ -142,21 +139,23 @@ class ArrivalService:
         }
 
     async def follow(
-        self, scope: BoardScope, *, poll_s: float = POLL_S, refresh_s: float = REFRESH_S
+        self, scope: BoardScope, *, refresh_s: float = REFRESH_S
     ) -> AsyncIterator[dict[str, Any]]:
-        """Yield the board now, then again whenever results may have changed (or it aged)."""
+        """Yield the board now, then again as soon as results may have changed (the watch
+        wakes the stream: no poll of its own), or when it aged ``refresh_s``."""
         loop = asyncio.get_running_loop()
         board = await self.board(scope)
         sent_at = loop.time()
         yield board
         while True:
-            await asyncio.sleep(poll_s)
-            version = await self.live.watch.version()
+            left = refresh_s - (loop.time() - sent_at)
+            version = await self.live.watch.newer(board["version"], max(0.0, left))
             due = loop.time() - sent_at >= refresh_s
-            if version != board["version"] or due:
+            if version > board["version"] or due:
                 fresh = await self.board(scope)
                 if fresh is board and not due:
-                    continue  # the board shared a moment ago, already sent: the next poll
+                    await asyncio.sleep(NOTICE_S)  # shared a moment ago, already sent
+                    continue
                 board = fresh
                 sent_at = loop.time()
                 yield board

@@ -18,8 +18,8 @@ from edge.errors import ChronoEdgeError
 from edge.roleconfig import load_role
 from edge.services.corrections import time_of_day
 from edge.services.events import get_event, load_overview
-from edge.services.live import live_results
-from edge.services.passing_feed import POLL_S, PassingFeed
+from edge.services.live import ChangeWatch, live_results
+from edge.services.passing_feed import PassingFeed
 from edge.services.readers import ReaderHealthService, ReaderStatus
 from edge.store.database import Database
 from edge.timing.model import RaceFormat
@@ -157,21 +157,37 @@ class ConsoleService:
         return Board(points=points, counts=counts, unknown=tags, relay=relay)
 
     async def live(self, event: Event, after: int) -> AsyncIterator[LiveMessage]:
-        """Passings and corrections as they are stored, and the board every second (endless)."""
+        """Passings and corrections as they are stored, and the board every second (endless).
+
+        Between changes the stream waits on the results' version (``ChangeWatch.newer``),
+        which wakes it as soon as a passing, correction or entrant is stored. The board is
+        made aside: a passing is never held back while it is (its queries, on a loaded box,
+        held the passings of every console back by as long: bench_live).
+        """
         feed = PassingFeed(self.db)
-        board_due = 0.0
+        watch = live_results(self.db).watch
         loop = asyncio.get_running_loop()
-        while True:
-            items = await feed.changes(event.slug, after)
-            for item in items:
-                after = max(after, item.cursor)
-                if item.event != "cursor":
-                    yield LiveMessage(item.event, item.data, after)
-            if loop.time() >= board_due:
-                board_due = loop.time() + BOARD_EVERY_S
-                yield LiveMessage("board", dataclasses.asdict(await self.board(event)), after)
-            if not items:
-                await asyncio.sleep(POLL_S)
+        board_due = 0.0
+        board: asyncio.Task[Board] | None = None
+        seen = await watch.version()  # read before the changes: none is missed in between
+        try:
+            while True:
+                items = await feed.changes(event.slug, after)
+                for item in items:
+                    after = max(after, item.cursor)
+                    if item.event != "cursor":
+                        yield LiveMessage(item.event, item.data, after)
+                if board is None and loop.time() >= board_due:
+                    board_due = loop.time() + BOARD_EVERY_S
+                    board = asyncio.create_task(self.board(event))
+                if board is not None and board.done():
+                    made, board = board.result(), None
+                    yield LiveMessage("board", dataclasses.asdict(made), after)
+                if not items:
+                    seen = await _quiet(watch, seen, board, board_due - loop.time())
+        finally:
+            if board is not None:
+                board.cancel()
 
     async def _counts(self, event: Event, races: list[str], now: int) -> Tally:
         counts = Tally()
@@ -179,6 +195,23 @@ class ConsoleService:
         for race in races:
             counts += await live.tally(event.slug, race, now)
         return counts
+
+
+async def _quiet(
+    watch: ChangeWatch, seen: int, board: asyncio.Task[Board] | None, board_in_s: float
+) -> int:
+    """Wait for a version newer than ``seen``, the board being made, or the next board's
+    turn, whichever comes first; the version then known."""
+    newer = asyncio.create_task(watch.newer(seen, max(0.0, board_in_s)))
+    waits: set[asyncio.Future[Any]] = {newer}
+    if board is not None:
+        waits.add(board)
+    try:
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not newer.done():
+            newer.cancel()  # the board came first, or the stream was closed
+    return newer.result() if newer in done else seen
 
 
 def _point(

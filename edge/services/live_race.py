@@ -26,6 +26,7 @@ from sqlalchemy import text
 from edge.domain import PassingStatus
 from edge.services.results import RaceInputs, RaceSheet, ResultService, race_results
 from edge.store.database import Database
+from edge.timing.course import CourseMarks
 from edge.timing.model import PassingInfo
 from edge.timing.results import RaceResults
 
@@ -53,6 +54,10 @@ class LiveRace:
     seq: int
     passings: list[PassingInfo] = field(default_factory=list)  # every passing of the race
     known: set[str] = field(default_factory=set)  # stored passing ids already taken in
+    marks: CourseMarks = field(init=False)  # runners on course, kept from sheet to sheet
+
+    def __post_init__(self) -> None:
+        self.marks = CourseMarks(self.inputs.spec)
 
     @classmethod
     async def load(cls, db: Database, slug: str, race: str) -> LiveRace:
@@ -94,7 +99,7 @@ class LiveRace:
     def sheet(self, moment: int) -> RaceSheet:
         """The race's sheet as of ``moment`` (on course or DNF depends on it)."""
         inputs = replace(self.inputs, passings=self.passings)
-        return race_results(inputs, self.engine.results(), moment)
+        return race_results(inputs, self.engine.results(), moment, self.marks)
 
     def _new_passing(
         self, table: str, op: str, payload: dict[str, Any]

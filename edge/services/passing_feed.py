@@ -24,8 +24,6 @@ from edge.services.events import get_event
 from edge.services.passings import points_by_code, swapped_chips
 from edge.store.database import Database
 
-POLL_S = 0.2
-"""How often the feed looks for new changes (a passing shows within a second)."""
 RECENT = 30
 """How many passings the console opens with."""
 _CHANGES = text(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select as sa_select
 from sqlalchemy import text
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from edge.domain import Entrant, Event, Passing, PassingStatus, PointKind
+from edge.domain import Event, PassingStatus, PointKind
 from edge.domain.clock import now_us
 from edge.services.corrections import active_amendments
 from edge.services.events import RaceOverview, get_event, get_race, load_overview
@@ -24,7 +24,7 @@ from edge.timing.corrections import (
     amend_statuses,
     changes_passings,
 )
-from edge.timing.course import mark_on_course, relay_on_course
+from edge.timing.course import CourseMarks, mark_on_course, relay_on_course
 from edge.timing.export import Cell, relay_columns, relay_rows, result_columns, result_rows
 from edge.timing.model import (
     CategoryRule,
@@ -49,8 +49,13 @@ class RaceSheet:
     race: RaceOverview
     spec: RaceSpec
     results: list[EntrantResult]
-    teams: list[TeamResult]
     relay: list[RelayResult] = field(default_factory=list)  # relay races: one per team
+
+    @cached_property
+    def teams(self) -> list[TeamResult]:
+        """The team ranking, worked out the first time it is asked for: a live sheet is
+        made for every new passing, and screens and consoles never ask (bench_live)."""
+        return compute_teams(self.spec, self.results) if self.spec.team_size else []
 
 
 def sheet_rows(sheet: RaceSheet) -> tuple[list[str], list[dict[str, Cell]]]:
@@ -81,20 +86,32 @@ class RaceInputs:
     seq: int  # the newest outbox seq when they were read: they include every change to it
 
 
-def race_results(inputs: RaceInputs, results: list[EntrantResult], moment: int) -> RaceSheet:
-    """The sheet of a race from its computed results (in export order) as of ``moment``."""
+def race_results(
+    inputs: RaceInputs,
+    results: list[EntrantResult],
+    moment: int,
+    marks: CourseMarks | None = None,
+) -> RaceSheet:
+    """The sheet of a race from its computed results (in export order) as of ``moment``;
+    ``marks``: a live race's, which keeps its runners on course from one sheet to the next."""
     spec = inputs.spec
-    marked = mark_on_course(spec, results, moment)
-    teams = compute_teams(spec, marked) if spec.team_size else []
+    marked = mark_on_course(spec, results, moment) if marks is None else marks.mark(results, moment)
     relay = []
     if spec.format is RaceFormat.RELAY:
         relay = relay_on_course(spec, compute_relay(spec, inputs.entrants, inputs.passings), moment)
-    return RaceSheet(
-        event=inputs.event, race=inputs.race, spec=spec, results=marked, teams=teams, relay=relay
-    )
+    return RaceSheet(event=inputs.event, race=inputs.race, spec=spec, results=marked, relay=relay)
 
 
 _NEWEST_SEQ = text("SELECT coalesce(max(seq), 0) FROM outbox")
+_ENTRANT_ROWS = text(
+    "SELECT bib, first_name, last_name, sex, birth_date, birth_year, club, team, wave_id,"
+    " category_override, manual_status, leg FROM entrant"
+    " WHERE event_id = :event AND race_id = :race"
+)
+_PASSING_ROWS = text(
+    "SELECT id, point_id, bib, epc, time_us FROM passing"
+    " WHERE event_id = :event AND status = :valid"
+)
 
 
 class ResultService:
@@ -167,26 +184,9 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     amendments = await active_amendments(session, event)
     statuses = amend_statuses(amendments)
     # The columns, not ORM objects: a mapped Entrant costs ~1 KB more than its row, times
-    # 20,000 entrants, for as long as the sheet is being built.
-    query = sa_select(
-        *(
-            col(column)
-            for column in (
-                Entrant.bib,
-                Entrant.first_name,
-                Entrant.last_name,
-                Entrant.sex,
-                Entrant.birth_date,
-                Entrant.birth_year,
-                Entrant.club,
-                Entrant.team,
-                Entrant.wave_id,
-                Entrant.category_override,
-                Entrant.manual_status,
-                Entrant.leg,
-            )
-        )
-    ).where(col(Entrant.event_id) == event.id, col(Entrant.race_id) == race.race.id)
+    # 20,000 entrants, for as long as the sheet is being built. Plain SQL: SQLAlchemy's
+    # processing of each typed column of each row took as long as the query (bench_exports).
+    query = _ENTRANT_ROWS.bindparams(event=event.id, race=race.race.id)
     # Rows unpacked by position: reading 12 attributes of each of 20,000 Row objects by
     # name took as long as the query itself (bench_exports).
     # (Typed Any: past ten columns SQLAlchemy's row type loses each column's own type.)
@@ -197,7 +197,7 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
             first_name=first_name,
             last_name=last_name,
             sex=sex,
-            birth_date=birth_date,
+            birth_date=dt.date.fromisoformat(birth_date) if birth_date else None,
             birth_year=birth_year,
             club=club,
             team=team,
@@ -225,16 +225,7 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     code_of_point = {p.id: p.code for p in race.points}
     # Every point of the event: a correction may move a passing onto this race's points.
     rows = await (await session.connection()).execute(
-        sa_select(
-            col(Passing.id),
-            col(Passing.point_id),
-            col(Passing.bib),
-            col(Passing.epc),
-            col(Passing.time_us),
-        ).where(
-            col(Passing.event_id) == event.id,
-            col(Passing.status) == PassingStatus.VALID,
-        )
+        _PASSING_ROWS.bindparams(event=event.id, valid=PassingStatus.VALID.value)
     )
     found = rows.all()
     known = frozenset(row[0] for row in found)

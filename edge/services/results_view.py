@@ -312,8 +312,7 @@ class ResultsView:
         if kept is not None:
             page.version, sheet = kept
         else:
-            page.version = await self.live.watch.version()
-            sheet = await self.live.sheet(chosen.slug, wanted, page.version)
+            page.version, sheet = await self.live.current(chosen.slug, wanted)
         spec = sheet.spec
         page.race = sheet.race.race.code
         page.format = spec.format.value

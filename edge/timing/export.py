@@ -175,12 +175,9 @@ def to_csv(
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns if headings is None else headings)
-    writer.writerows(
-        [
-            ["" if (value := row.get(c)) is None else spreadsheet_cell(value) for c in columns]
-            for row in rows
-        ]
-    )
+    # None is written as an empty cell by csv itself; map() keeps the 300,000 cells of a
+    # 20,000-row sheet out of a Python loop of our own (bench_exports).
+    writer.writerows(map(spreadsheet_cell, map(row.get, columns)) for row in rows)
     return out.getvalue()
 
 

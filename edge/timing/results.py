@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,6 +83,14 @@ class RaceResults:
             for slot in self._slots.values()
             if (key := slot.result.rank_key) is not None
         )
+        # Kept for results() once it is first asked for, then moved one slot at a time:
+        # sorting 20,000 slots again at every passing of a live race cost more than the
+        # passing (bench_live). ``_keys`` are the slots' export keys, for bisecting.
+        self._order: list[_Slot] | None = None
+        self._keys: list[tuple[int, int, tuple[int, int, str]]] = []
+        # The lowest ranking time added to or removed from the board since results() last
+        # handed out ranks: only finishers slower than it can have other ranks now.
+        self._ranks_from: int | None = None
 
     def add_passing(self, passing: PassingInfo) -> EntrantResult | None:
         """Take one more passing into account; return its entrant's new result (None if unknown)."""
@@ -91,6 +100,7 @@ class RaceResults:
         if passing.point in self._points:
             slot.passings.append(passing)
             before = slot.result.rank_key
+            placed = slot.export_key()
             self._statuses[_status_key(slot.result)] -= 1
             slot.result = self._evaluate(slot)
             slot.ranked = None
@@ -99,9 +109,29 @@ class RaceResults:
             if before != after:
                 if before is not None:
                     self._board.remove(before, slot.sex, slot.category)
+                    self._moved_ranks(before)
                 if after is not None:
                     self._board.add(after, slot.sex, slot.category)
+                    self._moved_ranks(after)
+            if self._order is not None and slot.export_key() != placed:
+                self._move(slot, placed)
         return self._ranked(slot)
+
+    def _moved_ranks(self, time_us: int) -> None:
+        """A ranking time came or went: the ranks of every finisher slower than it moved."""
+        if self._ranks_from is None or time_us < self._ranks_from:
+            self._ranks_from = time_us
+
+    def _move(self, slot: _Slot, placed: tuple[int, int, tuple[int, int, str]]) -> None:
+        """Move ``slot`` in the kept export order from where key ``placed`` put it."""
+        if self._order is None:
+            return  # no order kept yet: results() sorts when first asked
+        at = bisect_left(self._keys, placed)
+        del self._keys[at], self._order[at]
+        key = slot.export_key()
+        at = bisect_left(self._keys, key)
+        self._keys.insert(at, key)
+        self._order.insert(at, slot)
 
     def status_counts(self) -> Counter[tuple[Status, bool]]:
         """How many entrants have each computed status, and whether it was set by hand.
@@ -113,8 +143,19 @@ class RaceResults:
 
     def results(self) -> list[EntrantResult]:
         """Every entrant's result in export order, with ranks as of now."""
-        ordered = sorted(self._slots.values(), key=_Slot.export_key)
-        results = [self._ranked(slot) for slot in ordered]
+        if self._order is None:
+            self._order = sorted(self._slots.values(), key=_Slot.export_key)
+            self._keys = [slot.export_key() for slot in self._order]
+        fastest_moved, self._ranks_from = self._ranks_from, None
+        results = []
+        for slot in self._order:
+            kept = slot.ranked
+            key = slot.result.rank_key
+            # A copy handed out before keeps its ranks unless a faster time came or went.
+            if kept is not None and (key is None or fastest_moved is None or key <= fastest_moved):
+                results.append(kept)
+            else:
+                results.append(self._ranked(slot))
         rank_segments(self._spec, results)
         return results
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.timing.course import mark_on_course, race_open
+from edge.timing.course import CourseMarks, mark_on_course, race_open
 from edge.timing.model import (
     STATUS_ORDER,
     EntrantInfo,
@@ -145,6 +145,27 @@ def test_adding_passings_one_by_one_matches_a_full_recompute(
         returned = engine.add_passing(passing)
         assert returned == engine.result_of(passing.bib)
     assert engine.results() == compute_results(race.spec, race.people, race.passings)
+
+
+@settings(max_examples=100)
+@given(races(), st.randoms(use_true_random=False), st.integers(0, 20), st.integers(-2, 30))
+def test_a_live_sheet_after_every_passing_matches_a_full_recompute(
+    race: Race, rnd: random.Random, known: int, step: int
+) -> None:
+    """The live race asks for its results (and marks them) after every passing: the order
+    and the ranks it keeps from one sheet to the next, and the runners it keeps on course,
+    are those a full recompute gives."""
+    arrival = list(race.passings)
+    rnd.shuffle(arrival)
+    engine = RaceResults(race.spec, race.people, arrival[:known])
+    marks = CourseMarks(race.spec)
+    now = GUN + step * 5 * MIN
+    for count in range(known, len(arrival) + 1):
+        if count > known:
+            engine.add_passing(arrival[count - 1])
+        full = compute_results(race.spec, race.people, arrival[:count])
+        assert engine.results() == full
+        assert marks.mark(engine.results(), now) == mark_on_course(race.spec, full, now)
 
 
 @settings(max_examples=100)

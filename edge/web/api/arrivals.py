@@ -5,18 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TypedDict, cast
+from typing import Annotated, TypedDict, cast
 
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from edge.services.arrivals import ArrivalService
-from edge.store.database import Database
+from edge.store.database import SQL_INT_MAX, Database
 
 RETRY_MS = 1000
 """How soon a browser reconnects after the stream dropped (EventSource ``retry``)."""
+LONG_POLL_S = 25.0
+"""How long ``/results-version?after=`` holds its answer at most: under the idle timeouts
+of browsers and proxies, and a page gone away frees its request by then."""
 
 
 class BoardEvent(TypedDict):
@@ -124,8 +127,19 @@ class ArrivalController(Controller):
 
     @get("/results-version")
     async def results_version(
-        self, slug: FromPath[str], arrivals: NamedDependency[ArrivalService]
+        self,
+        slug: FromPath[str],
+        arrivals: NamedDependency[ArrivalService],
+        after: Annotated[int | None, QueryParameter(ge=0, le=SQL_INT_MAX)] = None,
+        wait: Annotated[float, QueryParameter(ge=0, le=60)] = LONG_POLL_S,
     ) -> ResultsVersion:
-        """A number that changes whenever results may have changed (pages poll it)."""
+        """A number that changes whenever results may have changed.
+
+        With ``after`` (the version a page shows) the answer waits until the version is
+        newer, or ``wait`` seconds: the results page learns of a passing as soon as it is
+        stored, with one request open instead of a poll every few seconds.
+        """
         await arrivals.scope(slug, None)  # 404 for an unknown event
-        return ResultsVersion(await arrivals.live.watch.version())
+        if after is None:
+            return ResultsVersion(await arrivals.live.watch.version())
+        return ResultsVersion(await arrivals.live.watch.newer(after, wait))
