@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edge.rfid.emulator import RaceScenario
 from edge.roleconfig import Role
 from edge.sync.outbox import Outbox
 from tests.chaos.faults import KINDS, Fault, Injector, schedule
@@ -33,7 +34,7 @@ from tests.chaos.truth import (
 )
 from tests.e2e.eventlab import edge
 
-RUNNERS = 300
+RUNNERS_PER_MINUTE = 100  # 300 runners at least, in one wave a minute: reads all along
 CONVERGE_DEADLINE_S = 180.0
 SAMPLE_EVERY_S = 2.0
 
@@ -100,8 +101,7 @@ def run_campaign(seed: int, minutes: float, folder: Path, *, calm: bool = False)
     print(f"schedule of seed {seed} ({len(faults)} faults):", flush=True)
     for fault in faults:
         print(f"  {fault}", flush=True)
-    race_s = max(60.0, minutes * 60 * 0.8)
-    with rig(folder, runners=RUNNERS, race_s=race_s, seed=seed) as running:
+    with rig(folder, race_for(minutes), seed) as running:
         injector = Injector(running)
         report.largest_backlog = _storm(running, injector, faults, minutes * 60)
         report.done, report.skipped = injector.done, injector.skipped
@@ -114,6 +114,15 @@ def run_campaign(seed: int, minutes: float, folder: Path, *, calm: bool = False)
         _check_passings(running, report)
         report.held_out = _check_held_out(running, report)
     return report
+
+
+def race_for(minutes: float) -> RaceScenario:
+    """The race each emulator plays: a wave a minute, so reads flow through the whole storm."""
+    waves = max(1, round(minutes))
+    wave_s = round(max(60.0, minutes * 60) / waves, 1)
+    runners = max(300, round(RUNNERS_PER_MINUTE * minutes))
+    return RaceScenario(runners=runners, waves=waves, wave_gap_s=wave_s, spread_s=wave_s,
+                        first_finish_s=5.0, antennas=(1, 2))  # fmt: skip
 
 
 def _storm(rig: Rig, injector: Injector, faults: list[Fault], length_s: float) -> int:

@@ -13,6 +13,7 @@ import random
 import subprocess
 from dataclasses import dataclass
 
+from edge.domain.clock import now_us
 from edge.roleconfig import Role
 from tests.chaos.rig import Box, Rig
 
@@ -123,19 +124,14 @@ class Injector:
             return "the boxes' data directories are not on size-limited filesystems"
         return ""
 
-    def _now_us(self) -> int:
-        from edge.domain.clock import now_us
-
-        return now_us()
-
     def _apply_kill(self, fault: Fault) -> None:
         box, process = fault.target.split("/")
         if process == "reader":
-            self.reader_kills_us[box].append(self._now_us())
+            self.reader_kills_us[box].append(now_us())
         self.rig.run.kill([f"{box}-{process}"], fault.hold_s)
 
     def _apply_power_cut(self, fault: Fault) -> None:
-        self.reader_kills_us[fault.target].append(self._now_us())
+        self.reader_kills_us[fault.target].append(now_us())
         self.rig.run.kill(self.rig.boxes[fault.target].units(), fault.hold_s)
 
     def _apply_central_restart(self, fault: Fault) -> None:

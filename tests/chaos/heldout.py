@@ -33,13 +33,11 @@ def compare(point: str, race: RaceScenario, truth: GroundTruth, on_box: Counter[
             on_central: Counter[PassingKey]) -> HeldOut:  # fmt: skip
     """Check central's passings at ``point`` against ``race``, the scenario played there."""
     found = HeldOut(point)
-    reads = list(race.reads())
-    if not truth.reads or not reads:
+    if not truth.reads or truth.zero_us is None:
         return found
-    # The first read sent is the scenario's first (the first connection starts it at 0).
-    zero_us = truth.reads[0].key[3] - reads[0].offset_us
+    zero_us = truth.zero_us
     by_epc: dict[str, list[Key]] = defaultdict(list)
-    for read in reads:
+    for read in race.reads():
         if read.offset_us + zero_us > truth.reads[-1].key[3]:
             break  # played after the campaign stopped the emulator
         epc = read.epc.hex().upper()

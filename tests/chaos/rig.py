@@ -11,6 +11,7 @@ configured (``CHRONO_TEST_POSTGRES_URL``), else on SQLite.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -109,14 +110,15 @@ class Rig:
 
 
 @contextmanager
-def rig(folder: Path, *, runners: int, race_s: float, seed: int) -> Iterator[Rig]:
-    """Bring the whole network up (torn down on the way out, also on failure)."""
+def rig(folder: Path, race: RaceScenario, seed: int) -> Iterator[Rig]:
+    """Bring the whole network up (torn down on the way out, also on failure); each box's
+    emulator plays ``race`` with a seed of its own drawn from ``seed``."""
     with ExitStack() as stack:
         database = _central_database(stack, folder)
         lab = stack.enter_context(network_lab())
         supervisor = Supervisor()
         stack.callback(supervisor.close)
-        yield _bring_up(lab, supervisor, folder, database, runners, race_s, seed)
+        yield _bring_up(lab, supervisor, folder, database, race, seed)
 
 
 def _central_database(stack: ExitStack, folder: Path) -> tuple[str, str]:
@@ -133,7 +135,7 @@ def _central_database(stack: ExitStack, folder: Path) -> tuple[str, str]:
 
 
 def _bring_up(lab: Lab, run: Supervisor, folder: Path, database: tuple[str, str],
-              runners: int, race_s: float, seed: int) -> Rig:  # fmt: skip
+              race: RaceScenario, seed: int) -> Rig:  # fmt: skip
     hq = lab.host("hq")
     hosts = {plan.name: lab.host(plan.name) for plan in BOXES}
     finish = hosts["finish"]
@@ -150,9 +152,8 @@ def _bring_up(lab: Lab, run: Supervisor, folder: Path, database: tuple[str, str]
         else:
             link = (finish, uplink)
         db, env = prepare_box(folder / plan.name, _planned_role(plan, lab))
-        race = RaceScenario(runners=runners, first_finish_s=5.0, spread_s=float(round(race_s)),
-                            antennas=(1, 2), seed=seed * 10 + len(boxes))  # fmt: skip
-        box = Box(plan, host, db, env, folder / plan.name / "sent.jsonl", race, link)
+        plays = dataclasses.replace(race, seed=seed * 10 + len(boxes))  # each box its own race
+        box = Box(plan, host, db, env, folder / plan.name / "sent.jsonl", plays, link)
         boxes[plan.name] = box
         _start_services(run, box)
     _enroll(boxes["finish"], central, token)  # before the reads pour in, as on race morning
@@ -210,6 +211,7 @@ def _start_reading(run: Supervisor, box: Box) -> None:
     plays = box.race
     race = ["--scenario", "race", "--runners", str(plays.runners),
             "--first-finish", str(plays.first_finish_s), "--spread", str(plays.spread_s),
+            "--waves", str(plays.waves), "--wave-gap", str(plays.wave_gap_s),
             "--antennas", str(len(plays.antennas)), "--seed", str(plays.seed)]  # fmt: skip
     emulator = ["simulate-reader", "--host", "127.0.0.1", "--port", READER_PORT, "--quiet",
                 *race, "--sent-log", str(box.sent_log)]  # fmt: skip

@@ -41,6 +41,7 @@ class GroundTruth:
     reads: list[Sent] = field(default_factory=list)
     closed_us: dict[int, int] = field(default_factory=dict)  # connection -> when it ended
     missed: int = 0  # played while no reader was connected
+    zero_us: int | None = None  # the scenario's start on the reader's clock
 
 
 def ground_truth(path: Path, point: str) -> GroundTruth:
@@ -55,6 +56,8 @@ def ground_truth(path: Path, point: str) -> GroundTruth:
             truth.closed_us[entry["conn"]] = entry["at_us"]
         elif entry["kind"] == "missed":
             truth.missed += entry["count"]
+        elif entry["kind"] == "start":
+            truth.zero_us = entry["reader_time_us"]
     return truth
 
 
@@ -105,7 +108,8 @@ class Tally:
     on_master: int = 0  # of those, on the MASTER (the MASTER's own: all)
     on_central: int = 0
     not_received: int = 0  # in flight when a fault cut the reader
-    missed: int = 0  # played while no reader was connected (never sent)
+    missed: int = 0  # played while no reader was connected
+    zero_us: int | None = None  # the scenario's start on the reader's clock (never sent)
     lost: int = 0
     doubled: int = 0
     strays: int = 0  # held somewhere but never sent: a read made up

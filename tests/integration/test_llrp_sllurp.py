@@ -355,13 +355,14 @@ def test_sent_log_holds_every_read_sllurp_received_and_the_reads_no_one_was_ther
     assert len(got[1]) == 5
     assert logged[1] == got[1]
     assert logged[2][: len(got[2])] == got[2]  # the log may run ahead of sllurp's callbacks
-    kinds = [(x["kind"], x["conn"]) for x in lines if x["kind"] != "read"]
-    assert kinds[:3] == [("open", 1), ("close", 1), ("open", 2)]
+    kinds = [(x["kind"], x.get("conn")) for x in lines if x["kind"] != "read"]
+    assert kinds[:4] == [("open", 1), ("start", None), ("close", 1), ("open", 2)]
     (missed,) = [x["count"] for x in lines if x["kind"] == "missed"]
     assert missed > 0
     # Missed: exactly the reads the race played between the two connections' reads.
     played = [r for r in race.reads() if r.antenna_id in CONFIG["antennas"]]
-    zero_us = logged[1][0][2] - played[0].offset_us
+    (zero_us,) = [x["reader_time_us"] for x in lines if x["kind"] == "start"]
+    assert logged[1][0][2] - played[0].offset_us == zero_us  # reader time = start + offset
     offsets = [t - zero_us for conn in (1, 2) for _, _, t in logged[conn]]
     between = [r for r in played if offsets[4] < r.offset_us < offsets[5]]
     assert missed == len(between)

@@ -82,11 +82,14 @@ class ReportStream:
         send: SendReport,
         *,
         on_missed: Callable[[int], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> None:
         self._spec = spec
         self._on_missed = on_missed  # told how many reads played before this stream began
+        self._on_start = on_start  # told the reader's time of the scenario's start, once
         self._scenario = scenario
         self._timeline = timeline
+        self._clock = clock
         self._send = send
         self._batch = ReportBatch(spec.rospec_id, lambda us: clock.at(timeline.wall_us(us)))
         trigger = spec.report_trigger
@@ -99,7 +102,10 @@ class ReportStream:
 
     async def run(self) -> None:
         """Send reports until the scenario ends, the ROSpec's duration is over, or send fails."""
-        self._timeline.start()
+        if not self._timeline.started:
+            self._timeline.start()
+            if self._on_start is not None:
+                self._on_start(self._clock.at(self._timeline.wall_us(0)))
         start_us = self._timeline.elapsed_us()
         self._aispec_start_us = self._period_start_us = start_us
         end_us = start_us + self._spec.duration_ms * 1000 if self._spec.duration_ms else None

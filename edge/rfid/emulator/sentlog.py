@@ -3,6 +3,8 @@
 A test that breaks things on purpose (``tests/chaos``) compares what reached the boxes
 and central with what the emulated reader really sent. One line per event:
 
+- ``{"kind": "start", "reader_time_us": R}`` the scenario started (its offset 0, on the
+  reader's clock: a read's scenario offset is its reader_time_us minus R);
 - ``{"kind": "open", "conn": N, "at_us": T}`` a client connected (connection N);
 - ``{"kind": "read", "conn": N, "at_us": T, "epc": "HEX", "antenna": A, "reader_time_us": R}``
   one TagReportData written to connection N (the box stores it as the read
@@ -31,6 +33,10 @@ class SentLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] = path.open("a", encoding="ascii")
+
+    def started(self, reader_time_us: int) -> None:
+        """Write when the scenario started, on the reader's clock."""
+        self._write({"kind": "start", "reader_time_us": reader_time_us})
 
     def opened(self, conn: int) -> None:
         """Write that connection ``conn`` opened."""

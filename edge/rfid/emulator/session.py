@@ -218,11 +218,12 @@ class ReaderSession:
         self._stop_stream()
         context = self._context
         send = partial(self._send_report, spec.content)
-        sent_log = context.sent_log
-        missed = None if sent_log is None else partial(sent_log.missed, self._number)
+        sent = context.sent_log
         stream = ReportStream(
-            spec, context.scenario, context.timeline, context.clock, send, on_missed=missed
-        )
+            spec, context.scenario, context.timeline, context.clock, send,
+            on_missed=None if sent is None else partial(sent.missed, self._number),
+            on_start=None if sent is None else sent.started,
+        )  # fmt: skip
         task = asyncio.create_task(stream.run(), name=f"llrp-reports-{self._number}")
         task.add_done_callback(partial(self._stream_ended, spec.rospec_id))
         self._stream_task = task

@@ -1,0 +1,41 @@
+"""The campaign's own logic, without a network: the schedule and how reads are counted."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tests.chaos.faults import KINDS, schedule
+from tests.chaos.truth import GroundTruth, Key, Sent, tally
+
+BOXES, SLAVES, UNITS = ["start", "km5", "finish"], ["start", "km5"], ("reader", "worker", "serve")
+
+
+def test_a_seed_replays_the_same_schedule_and_thirty_minutes_hold_over_100_faults() -> None:
+    first = schedule(7, 30, BOXES, SLAVES, UNITS)
+    assert first == schedule(7, 30, BOXES, SLAVES, UNITS)
+    assert first != schedule(8, 30, BOXES, SLAVES, UNITS)
+    assert len(first) >= 100  # the issue's long campaign
+    assert {fault.kind for fault in first} == set(KINDS)
+    assert all(fault.at_s + fault.hold_s <= 30 * 60 for fault in first)
+    assert all(fault.target in SLAVES for fault in first if fault.kind == "role_switch")
+
+
+def key(n: int) -> Key:
+    return ("KM5", f"{n:024d}", 1, 1_000_000 + n)
+
+
+def test_reads_cut_in_flight_by_a_reader_kill_are_not_received_a_gap_is_lost() -> None:
+    # Connection 1 sent reads 0..9 and was cut by a kill at t=100; the box committed
+    # 0..6 except 3. Connection 2 (ended normally) sent 10..14; the box lacks 12.
+    truth = GroundTruth(
+        reads=[Sent(key(n), 1, 10 * n) for n in range(10)]
+        + [Sent(key(n), 2, 200 + n) for n in range(10, 15)],
+        closed_us={1: 100, 2: 300},
+    )
+    on_box = Counter(key(n) for n in (0, 1, 2, 4, 5, 6, 10, 11, 13, 14))
+    on_central = on_box + Counter([key(0)])  # one read twice on central
+    line = tally("km5", "KM5", truth, [95], on_box, on_box, on_central)
+    assert (line.sent, line.received, line.not_received) == (15, 10, 3)  # 7, 8, 9
+    assert line.lost == 2  # 3 (a gap before the last committed read) and 12
+    assert line.doubled == 1
+    assert not tally("km5", "KM5", truth, [], on_box, on_box, on_box).not_received
