@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -89,6 +91,22 @@ def test_a_new_passing_moves_the_version_and_the_board(
     board = client.get(f"{BASE}/arrivals").json()
     assert board["arrivals"][0]["bib"] == "5"
     assert board["soon"] == []  # finished: no longer announced
+
+
+def test_the_results_page_long_polls_the_version_only_when_it_asks_to_wait(
+    race: tuple[TestClient, dt.datetime],
+) -> None:  # type: ignore[type-arg]
+    client, w1 = race
+    now = client.get(f"{BASE}/results-version").json()["version"]
+    # A plain check answers at once, even with the version it already has.
+    assert client.get(f"{BASE}/results-version?after={now}").json()["version"] == now
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(client.get, f"{BASE}/results-version?after={now}&wait=30")
+        time.sleep(0.5)
+        assert not waiting.done()  # held: nothing changed yet
+        passing = {"point": "FINISH", "bib": "5", "time": at(w1, 49)}
+        assert client.post(f"{BASE}/passings", json=passing).status_code == 201
+        assert waiting.result(timeout=10).json()["version"] > now  # woken by the passing
 
 
 def test_arrivals_of_an_unknown_event_or_race_are_404(race: RaceBox) -> None:

@@ -101,7 +101,13 @@ def fuzz_operation(
     """The spec's examples and generated requests of one operation; what failed."""
     names = {p.name for p in operation.path_parameters}
     real = {name: value for name, value in target.values.items() if name in names}
-    strategies = [operation.as_strategy(), operation.as_strategy(path_parameters=real)]
+    # A long poll answers when its `wait` is over: fixed at 0, or each request would hold
+    # for as long as the fuzzer asks (up to a minute) and past the client's timeout.
+    query = {"wait": 0} if "wait" in {p.name for p in operation.query} else None
+    strategies = [
+        operation.as_strategy(query=query),
+        operation.as_strategy(path_parameters=real, query=query),
+    ]
     if not set(operation.get_request_payload_content_types()) & set(RAW_FILES):
         # A file's example is text, which schemathesis cannot send as the bytes of a
         # media type with its own strategy; RAW_FILES holds those examples already.

@@ -17,9 +17,6 @@ from edge.store.database import SQL_INT_MAX, Database
 
 RETRY_MS = 1000
 """How soon a browser reconnects after the stream dropped (EventSource ``retry``)."""
-LONG_POLL_S = 25.0
-"""How long ``/results-version?after=`` holds its answer at most: under the idle timeouts
-of browsers and proxies, and a page gone away frees its request by then."""
 
 
 class BoardEvent(TypedDict):
@@ -131,13 +128,15 @@ class ArrivalController(Controller):
         slug: FromPath[str],
         arrivals: NamedDependency[ArrivalService],
         after: Annotated[int | None, QueryParameter(ge=0, le=SQL_INT_MAX)] = None,
-        wait: Annotated[float, QueryParameter(ge=0, le=60)] = LONG_POLL_S,
+        wait: Annotated[float, QueryParameter(ge=0, le=60)] = 0.0,
     ) -> ResultsVersion:
         """A number that changes whenever results may have changed.
 
-        With ``after`` (the version a page shows) the answer waits until the version is
-        newer, or ``wait`` seconds: the results page learns of a passing as soon as it is
-        stored, with one request open instead of a poll every few seconds.
+        With ``after`` (the version a page shows) and ``wait`` (seconds), a long poll: the
+        answer waits until the version is newer than ``after``, or ``wait`` seconds, so the
+        results page learns of a passing as soon as it is stored with one request open
+        instead of a poll every few seconds (it asks 25 s: under the idle timeouts of
+        browsers and proxies). Without ``wait`` it answers at once, as a plain check does.
         """
         await arrivals.scope(slug, None)  # 404 for an unknown event
         if after is None:
