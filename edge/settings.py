@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         " PDF result sheets carry a QR code of the event's live page there. Empty: the address"
         " the box enrolled with (reader.json's central link); no QR code on a box never enrolled.",
     )
+    screen_qr: bool = Field(
+        default=False,
+        description="Show a QR code of the event's live page on central (public_results_url,"
+        " else the enrolled central) in a corner of the speaker screen, for the crowd's phones.",
+    )
     backup_recipient: str = Field(
         default="",
         description="The fleet backup key's public recipient (age1..., printed by `chrono-central"

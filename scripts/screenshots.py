@@ -34,6 +34,8 @@ CENTRAL_PAGES = [
     ("central-public-events", "/public?lang=en"),
     ("central-public-results", "/public/events/demo-10k?race=10K&lang=en"),
     ("central-public-results-by-sex", "/public/events/demo-10k?race=10K&tab=sex&lang=fr"),
+    ("central-public-runner", "/public/events/demo-10k/runners/12?lang=en"),
+    ("central-public-follow", "/public/events/demo-10k/follow?bibs=3,12,40&lang=fr"),
 ]
 PHONE = (390, 844)
 """The spectators' pages are read on phones first (issue 24): they are photographed at this

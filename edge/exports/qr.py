@@ -1,11 +1,18 @@
-"""A QR code of the event's live results page, for printed sheets (segno: pure Python)."""
+"""A QR code of the event's live results page: on printed sheets and on the speaker screen.
+
+segno is pure Python; fpdf is imported only for type checking here, so the web process can
+draw the screen's code without loading the PDF library.
+"""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import segno
-from fpdf import FPDF
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 QR_MM = 24.0
 """Printed side of the code: phones read it from an arm's length on a notice board."""
@@ -16,6 +23,12 @@ def qr_png(url: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=8, border=4)
     return buffer.getvalue()
+
+
+def qr_svg(url: str) -> str:
+    """``url`` as a QR code, an inline ``<svg>`` sized by its container (dark on white)."""
+    code = segno.make(url, error="m", micro=False)
+    return str(code.svg_inline(scale=1, border=2, dark="#0b1a26", light="#ffffff", omitsize=True))
 
 
 def draw_qr(pdf: FPDF, url: str, caption: str) -> None:

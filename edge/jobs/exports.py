@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-from edge.errors import InvalidInput
 from edge.jobs.context import JobContext
 from edge.paths import BoxPaths
-from edge.roleconfig import load_role
-from edge.services.exports import ExportRequest, ExportService
+from edge.services.exports import ExportRequest, ExportService, public_results_url
 from edge.settings import get_settings
 from edge.store.database import Database
 
@@ -31,21 +28,6 @@ async def _export(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     await ctx.progress(100, "done")
     await ctx.log(f"wrote {made.name} ({made.size} bytes)")
     return {"file": made.name, **{k: v for k, v in asdict(made).items() if k != "name"}}
-
-
-def public_results_url(configured: str, role_file: Path) -> str:
-    """Central's address for spectators: the setting, else the one the box enrolled with.
-
-    A box enrolls over the internet before any tunnel exists, so that address is central's
-    public one; an unreadable or unenrolled role file gives none (no QR code).
-    """
-    if configured:
-        return configured
-    try:
-        central = load_role(role_file).central
-    except (OSError, InvalidInput):  # the worker logs a bad reader.json elsewhere
-        return ""
-    return central.url if central is not None else ""
 
 
 async def export_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:

@@ -165,6 +165,21 @@ class ExportService:
         return EXTENSIONS[name.rsplit(".", 1)[-1]]
 
 
+def public_results_url(configured: str, role_file: Path) -> str:
+    """Central's address for spectators: the setting, else the one the box enrolled with.
+
+    A box enrolls over the internet before any tunnel exists, so that address is central's
+    public one; an unreadable or unenrolled role file gives none (no QR code).
+    """
+    if configured:
+        return configured
+    try:
+        central = load_role(role_file).central
+    except (OSError, InvalidInput):  # the worker logs a bad reader.json elsewhere
+        return ""
+    return central.url if central is not None else ""
+
+
 def live_page(public_url: str, event: str) -> str | None:
     """The spectators' page of ``event`` on central at ``public_url`` (None: no address)."""
     return f"{public_url.rstrip('/')}/public/events/{event}" if public_url else None

@@ -332,3 +332,25 @@ def test_rows_of_the_version_shown_come_without_waiting_for_a_newer_sheet(race: 
     again = client.get(f"/results/rows?version={shown(newest)}&q=5").text
     assert "Finished" in again
     assert client.get("/results/rows?version=-1").status_code == 400
+
+
+def test_the_speaker_screen_shows_the_live_pages_qr_code_when_asked(tmp_path: Path) -> None:
+    """Off by default; on, a code of the event's page on central (the setting's address, else
+    the one the box enrolled with), drawn in the page itself."""
+    text, _ = started_event(50)
+    plain = Settings(db=tmp_path / "edge.db", role_file=tmp_path / "reader.json")
+    with TestClient(app=create_app(plain)) as client:
+        assert client.post("/api/v1/events", content=text.encode()).status_code == 201
+        assert 'id="screen-qr"' not in client.get("/screen/arrivals").text
+    nowhere = plain.model_copy(update={"screen_qr": True})
+    with TestClient(app=create_app(nowhere)) as client:  # never enrolled, no address: no code
+        assert 'id="screen-qr"' not in client.get("/screen/arrivals").text
+    public = "https://results.example.org/"
+    asked = plain.model_copy(update={"screen_qr": True, "public_results_url": public})
+    with TestClient(app=create_app(asked)) as client:
+        page = client.get("/screen/arrivals?lang=fr", headers={"Accept-Language": "fr"}).text
+    figure = re.search(r'<figure id="screen-qr" data-url="([^"]+)"><svg [^>]*>(.*?)</svg>', page)
+    assert figure is not None
+    assert figure[1] == f"https://results.example.org/public/events/{SLUG}"
+    assert 'class="qrline"' in figure[0]
+    assert "Résultats en direct sur votre téléphone" in page

@@ -15,9 +15,8 @@ import pytest
 from edge.exports.document import pdf_bytes
 from edge.exports.tables import scratch_tables
 from edge.exports.words import FRENCH
-from edge.jobs.exports import public_results_url
 from edge.roleconfig import CentralLink, RoleConfig, save_role
-from edge.services.exports import live_page
+from edge.services.exports import live_page, public_results_url
 from edge.timing.model import EntrantInfo, EntrantResult, RaceSpec, Status
 
 SPEC = RaceSpec(code="10K", timing="chip", min_time_us=0, cutoff_us=None,

@@ -8,9 +8,11 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
+from markupsafe import Markup
 
 from edge.errors import NotFound
-from edge.services.arrivals import ArrivalService, role_event
+from edge.services.arrivals import ArrivalService, BoardScope, role_event
+from edge.services.exports import live_page, public_results_url
 from edge.settings import Settings
 from edge.store.database import Database
 from edge.web.pages.render import render
@@ -40,4 +42,18 @@ class ScreenPages(Controller):
             # A box switched on before its event is loaded: the screen waits and retries.
             return render(request, "screen_arrivals.html", {"scope": None, "board": None})
         board = await arrivals.board(scope)
-        return render(request, "screen_arrivals.html", {"scope": scope, "board": board})
+        context = {"scope": scope, "board": board, "qr": _live_qr(settings, scope)}
+        return render(request, "screen_arrivals.html", context)
+
+
+def _live_qr(settings: Settings, scope: BoardScope) -> tuple[str, Markup] | None:
+    """(address, its QR code as SVG) of the event's live page, when the screen shows one."""
+    if not settings.screen_qr:
+        return None
+    url = live_page(public_results_url(settings.public_results_url, settings.paths.role_file),
+                    scope.slug)  # fmt: skip
+    if not url:
+        return None
+    from edge.exports.qr import qr_svg  # segno: loaded only by a box that shows the code
+
+    return url, Markup(qr_svg(url))  # segno draws modules only: no text of ours in it
