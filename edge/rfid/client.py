@@ -6,6 +6,11 @@ to the sink, which must be thread-safe (``ReadQueue.put``). sllurp's own reconne
 waits a hard-coded 60 s and it has no keepalive watchdog, so a client is used for
 one connection only: the service watches ``alive`` and ``silent_for_s()`` and makes
 a new client to reconnect. sllurp's exceptions never leave this module.
+
+The reader's clock offset (box minus reader time) is settled the NTP way: each clock
+sample (the greeting's timestamp, then each report's newest read) is the offset plus how
+late the box handled it, so the least of several samples is the best. The connection's
+first reads wait in the client until it is settled, then go to the sink corrected by it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
 from sllurp.llrp import LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
@@ -41,6 +47,17 @@ _POLL_S = 0.05
 STOP_LIMIT_S = 120.0
 DRIFT_WINDOW_US = 10_000_000
 """The reports of the last 10 s estimate the drift (the least delayed of them wins)."""
+SETTLE_SAMPLES = 8
+"""Clock samples (the greeting, then one per tag report) that settle the offset..."""
+SETTLE_S = 0.3
+"""...or seconds after the connection's first read, whichever comes first.
+
+A box starting every process at once handled a greeting 144 ms late (chaos seed 9); the
+reports that follow come one read each, so on a mat with runners 8 samples take tens of
+milliseconds, and a lone runner's first read waits 0.3 s at most: the live screen, which
+refreshes every second, does not show it. The timer starts at the first read, not at
+connect, as a reader may connect minutes before the first runner comes by.
+"""
 
 
 def box_now_us() -> int:
@@ -99,12 +116,20 @@ class ReaderClient:
         self._client: LLRPReaderClient | None = None
         self._inventorying = threading.Event()
         self._ended = threading.Event()
-        self.clock_offset_us: int | None = None  # box time minus reader time, at connect
-        # How far reader minus box time moved since connect: a report's newest read was seen
-        # just before it was sent, so of the recent reports the largest reader-minus-box is
-        # the one least delayed on the way (as the best NTP sample is the fastest).
+        # Box time minus reader time: the least sample so far, final once settled.
+        self.clock_offset_us: int | None = None
+        self.offset_settled = False
+        # How far reader minus box time moved since the offset was settled (from connect
+        # to at most SETTLE_S after the first read): a report's newest read was seen just
+        # before it was sent, so of the recent reports the largest reader-minus-box is the
+        # one least delayed on the way (as the best NTP sample is the fastest).
         self.clock_drift_us: int | None = None
         self._lags: deque[tuple[int, int]] = deque()  # (received, reader minus box)
+        self._samples = 0
+        self._held: list[ReadIn] = []  # the first reads, uncorrected until settled
+        self._settle_timer: threading.Timer | None = None
+        # Taken by sllurp's thread and the settle timer: reads reach the sink in order.
+        self._lock = threading.Lock()
         self.connected_us: int | None = None
         self.last_message_us: int | None = None
         self.last_read_us: int | None = None
@@ -147,7 +172,7 @@ class ReaderClient:
         for name in Message_struct:
             client.add_message_callback(name, self._on_message)
         client.add_state_callback(LLRPReaderState.STATE_INVENTORYING, self._on_inventorying)
-        client.add_disconnected_callback(lambda _client: self._ended.set())
+        client.add_disconnected_callback(self._on_disconnected)
         self._last_message = time.monotonic()
         try:
             client.connect()
@@ -178,6 +203,12 @@ class ReaderClient:
                 )
 
     def _close(self, polite: bool) -> None:
+        try:
+            self._end(polite)
+        finally:
+            self.settle()  # the reads still held go out with the best offset known
+
+    def _end(self, polite: bool) -> None:
         client = self._client
         if client is None:
             return
@@ -190,6 +221,31 @@ class ReaderClient:
         client.join(self._timeout_s)
         if client.is_alive():
             log.warning("sllurp's thread for %s did not end", self.address)
+
+    def settle(self) -> None:
+        """Take the least clock sample so far as the offset, and release the held reads.
+
+        Called when enough samples came, by the timer, and when the connection ends
+        before either (then the held reads must still reach the sink); once is enough.
+        """
+        with self._lock:
+            self._settle_locked()
+
+    def _settle_locked(self) -> None:
+        if self.offset_settled:
+            return
+        self.offset_settled = True
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+        held, self._held = self._held, []
+        offset = self.clock_offset_us or 0
+        if self._samples:
+            log.info("reader %s: clock offset %+.6f s, the least of %d samples", self.address,
+                     offset / 1e6, self._samples)  # fmt: skip
+        if held:
+            self._sink([replace(r, corrected_time_us=r.reader_time_us + offset) for r in held])
+        if self._lags:
+            self._update_drift()
 
     def _drain(self, client: LLRPReaderClient) -> None:
         """Wait for sllurp to end the polite stop, as long as frames keep coming.
@@ -216,18 +272,34 @@ class ReaderClient:
     def _on_inventorying(self, _client: LLRPReaderClient, _state: int) -> None:
         self._inventorying.set()
 
+    def _on_disconnected(self, _client: LLRPReaderClient) -> None:
+        self._ended.set()
+        self.settle()
+
     def _on_event(self, _client: LLRPReaderClient, data: dict[str, Any]) -> None:
         stamp = data.get("UTCTimestamp") or data.get("Uptime")
-        if self.clock_offset_us is None and isinstance(stamp, dict):
+        if isinstance(stamp, dict):
             # The reader's clock may read the year 2000 (no RTC, no NTP): keep its time
-            # and correct it by the offset seen when the reader greets us.
-            self.clock_offset_us = box_now_us() - int(stamp["Microseconds"])
+            # and correct it by the offset; the greeting's timestamp is its first sample.
+            received = box_now_us()
+            with self._lock:
+                self._sample(received - int(stamp["Microseconds"]))
+
+    def _sample(self, box_minus_reader_us: int) -> None:
+        """Count one clock sample (lock held); settle once there are enough."""
+        if self.offset_settled:
+            return
+        best = self.clock_offset_us
+        sample = box_minus_reader_us
+        self.clock_offset_us = sample if best is None else min(best, sample)
+        self._samples += 1
+        if self._samples >= SETTLE_SAMPLES:
+            self._settle_locked()
 
     def _on_tags(self, _client: LLRPReaderClient, tags: list[dict[str, Any]]) -> None:
-        offset = self.clock_offset_us or 0
         reads = []
         for tag in tags:
-            read = _read_from(tag, offset)
+            read = _read_from(tag)
             if read is None:
                 self.undecodable += 1
                 if self.undecodable == 1:
@@ -235,24 +307,39 @@ class ReaderClient:
                                 self.address, tag)  # fmt: skip
                 continue
             reads.append(read)
-        if reads:
-            self.last_read_us = received = box_now_us()
-            newest = max(read.reader_time_us for read in reads)
+        if not reads:
+            return
+        self.last_read_us = received = box_now_us()
+        newest = max(read.reader_time_us for read in reads)
+        with self._lock:
             self._measure_drift(received, newest - received)
-            self._sink(reads)
+            if not self.offset_settled:
+                self._held.extend(reads)
+                self._sample(received - newest)
+                if not self.offset_settled and self._settle_timer is None:
+                    self._settle_timer = threading.Timer(SETTLE_S, self.settle)
+                    self._settle_timer.daemon = True
+                    self._settle_timer.start()
+                return
+            offset = self.clock_offset_us or 0
+            self._sink([replace(r, corrected_time_us=r.reader_time_us + offset) for r in reads])
 
     def _measure_drift(self, received_us: int, reader_minus_box_us: int) -> None:
-        if self.clock_offset_us is None:
-            return
         lags = self._lags
         lags.append((received_us, reader_minus_box_us))
         while received_us - lags[0][0] > DRIFT_WINDOW_US:
             lags.popleft()
-        # At connect, reader minus box was -clock_offset_us.
-        self.clock_drift_us = max(lag for _, lag in lags) + self.clock_offset_us
+        if self.offset_settled:
+            self._update_drift()
+
+    def _update_drift(self) -> None:
+        if self.clock_offset_us is not None:
+            # When settled, reader minus box was -clock_offset_us.
+            self.clock_drift_us = max(lag for _, lag in self._lags) + self.clock_offset_us
 
 
-def _read_from(tag: dict[str, Any], offset_us: int) -> ReadIn | None:
+def _read_from(tag: dict[str, Any]) -> ReadIn | None:
+    """The read of one TagReportData, its corrected time still the reader's."""
     try:
         reader_us = tag.get("FirstSeenTimestampUTC") or tag["FirstSeenTimestampUptime"]
         return ReadIn(
@@ -260,7 +347,7 @@ def _read_from(tag: dict[str, Any], offset_us: int) -> ReadIn | None:
             antenna=int(tag["AntennaID"]),
             rssi_dbm=float(tag["PeakRSSI"]),
             reader_time_us=int(reader_us),
-            corrected_time_us=int(reader_us) + offset_us,
+            corrected_time_us=int(reader_us),
         )
     except (KeyError, AttributeError, TypeError, ValueError):
         return None

@@ -139,6 +139,8 @@ class HealthMonitor:
             self.last_message_us = client.last_message_us or self.last_message_us
             if client.clock_drift_us is not None:
                 self.clock_drift_us = client.clock_drift_us
+            if client.clock_offset_us is not None:  # settled after the first reads
+                self.clock_offset_us = client.clock_offset_us
 
 
 def _write(path: Path, row: HealthRow) -> None:

@@ -102,7 +102,9 @@ class ReaderSession:
         if self._context.sent_log is not None:
             self._context.sent_log.opened(self._number)
         try:
-            await self._send(frames.connection_event(self._new_id(), self._context.clock.now_us()))
+            greeting = frames.connection_event(self._new_id(), self._context.clock.now_us())
+            await asyncio.sleep(self._context.profile.greeting_delay_s)
+            await self._send(greeting)
             await self._read_frames()
         except (ConnectionError, TimeoutError) as err:
             log.info("reader connection %d lost: %s", self._number, err)
