@@ -1,7 +1,8 @@
 """Spectators' runner pages: one runner, a few followed runners, an embeddable widget.
 
 Public and cacheable: no session, no cookie, an ETag made from the race's published
-version (a 304 costs no rendering), ``Cache-Control`` like the public results API; the
+version (a 304 costs no rendering) and the event pages' ``Cache-Control``
+(``central.web.page_cache``); the
 language comes from ``?lang=`` or the browser (``central.web.language``). The pages
 update themselves by polling their own URL (``static/runner.js``): a CDN in front answers
 most of those with a 304.
@@ -17,12 +18,11 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from central.errors import NotFound
 from central.services.runners import RaceTable, Runner, RunnerService
-from central.web.api.public import CACHE_CONTROL, _etags
 from central.web.language import PARAMETER, from_query, pick_language, translator, vary_headers
+from central.web.page_cache import CACHE_CONTROL, conditional, page_etag
 from edge.clock import format_duration
 from edge.web.headers import content_security_policy
 
@@ -32,8 +32,6 @@ MAX_FOLLOWED = 20
 """Bibs a follow page shows at most (the rest of the list is ignored)."""
 WIDGET_STYLES = ("light", "dark")
 WIDGET_ROWS = 10
-PAGES_VERSION = "1"
-"""Part of every page's ETag: bump it when the templates change what a version shows."""
 SCRIPT = Path(__file__).with_name("static") / "runner.js"
 WIDGET_POLICY = content_security_policy(None).replace("frame-ancestors 'none'", "frame-ancestors *")
 """The widget alone may be framed, by any site (an organiser pastes it into theirs)."""
@@ -44,17 +42,6 @@ STATUS_LABELS = {
     "DNS": "Did not start",
     "DSQ": "Disqualified",
 }
-
-
-def _etag(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join((PAGES_VERSION, *parts)).encode()).hexdigest()[:32]
-
-
-def _cached(request: Request[Any, Any, Any], etag: str) -> tuple[dict[str, str], bool]:
-    """The caching headers of a page, and whether the client already holds this version."""
-    headers = {"ETag": f'"{etag}"', "Cache-Control": CACHE_CONTROL, **vary_headers(request)}
-    asked = _etags(request.headers.get("if-none-match", ""))
-    return headers, etag in asked or "*" in asked
 
 
 def _page_context(request: Request[Any, Any, Any], slug: str) -> dict[str, Any]:
@@ -105,9 +92,10 @@ class RunnerController(Controller):
                 status_code=404,
                 headers={"Cache-Control": CACHE_CONTROL, **vary_headers(request)},
             )
-        headers, fresh = _cached(request, _etag(found.version, bib, context["language"]))
-        if fresh:
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        etag = page_etag(found.version, bib, context["language"])
+        headers, unchanged = conditional(request, etag, vary_headers(request))
+        if unchanged is not None:
+            return unchanged
         return Template("runner.html", context={**context, "runner": found}, headers=headers)
 
     @get("/public/events/{slug:str}/follow")
@@ -123,10 +111,10 @@ class RunnerController(Controller):
         wanted = list(dict.fromkeys(b.strip() for b in bibs.split(",") if b.strip()))
         found: list[Runner | str] = await runners.runners(slug, wanted[:MAX_FOLLOWED])
         versions = [r.version if isinstance(r, Runner) else "-" for r in found]
-        headers, fresh = _cached(request, _etag("follow", ",".join(wanted), *versions,
-                                                context["language"]))  # fmt: skip
-        if fresh:
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        etag = page_etag("follow", ",".join(wanted), *versions, context["language"])
+        headers, unchanged = conditional(request, etag, vary_headers(request))
+        if unchanged is not None:
+            return unchanged
         context = {**context, "followed": found, "bibs": wanted[:MAX_FOLLOWED]}
         return Template("follow.html", context=context, headers=headers)
 
@@ -159,10 +147,10 @@ class RunnerController(Controller):
             status = 404 if not races else 400
             return Template("widget.html", context=context, status_code=status, headers=framing)
         table = await runners.table(slug, race)
-        headers, fresh = _cached(request, _etag("widget", table.etag, style, context["language"]))
-        headers.update(framing)
-        if fresh:
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        etag = page_etag("widget", table.etag, style, context["language"])
+        headers, unchanged = conditional(request, etag, {**vary_headers(request), **framing})
+        if unchanged is not None:
+            return unchanged
         context = {**context, "table": table, "leaders": leaders(table), "style": style,
                    "race": race, "problem": None}  # fmt: skip
         return Template("widget.html", context=context, headers=headers)
