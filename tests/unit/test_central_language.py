@@ -60,6 +60,16 @@ def test_only_a_page_that_followed_the_browser_varies_on_it() -> None:
     assert vary_headers(request_with("lang=fr", "fr")) == {}
 
 
+def test_central_and_the_box_share_the_loader_but_each_reads_its_own_catalogue() -> None:
+    from edge.web import i18n
+
+    assert translator("fr")("Live results") == "Résultats en direct"
+    assert "Live results" in catalog("fr")
+    assert "Live results" not in i18n.catalog("fr")  # the box's pages do not say it
+    assert catalog("fr") != i18n.catalog("fr")
+    assert i18n.translator("fr")("Results") == i18n.catalog("fr")["Results"]
+
+
 def test_the_translator_translates_and_fills_values() -> None:
     french = translator("fr")
     assert french("Live results") == "Résultats en direct"
