@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+import edge.web
 from central.backups.archives import ArchiveService
 from central.backups.service import BackupService
 from central.backups.store import FileSystemBackupStore
@@ -54,6 +56,8 @@ from edge.web.sessions import login_sessions
 
 VERSION = version("chronoedge")
 TEMPLATES = Path(__file__).with_name("web") / "templates"
+BOX_TEMPLATES = Path(edge.web.__file__).with_name("templates")
+"""The box's templates, which central's name ``edge/...`` (the results' status badge)."""
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,13 @@ class Health:
 async def healthz() -> Health:
     """Liveness: the process answers."""
     return Health("ok", VERSION)
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    """Central's templates, the box's under ``edge/``, and the script nonce for both."""
+    use_script_nonce(engine)
+    box = PrefixLoader({"edge": FileSystemLoader(BOX_TEMPLATES)})
+    engine.engine.loader = ChoiceLoader([FileSystemLoader(TEMPLATES), box])
 
 
 def create_app(settings: CentralSettings | None = None) -> Litestar:
@@ -130,7 +141,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
         middleware=[login_sessions(SESSION_MAX_AGE_S, samesite="strict").middleware],
         stores={"sessions": sessions},
         template_config=TemplateConfig(
-            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=use_script_nonce
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         before_send=[add_security_headers],  # CSP, no framing, nosniff, Referrer-Policy
         dependencies={

@@ -29,14 +29,6 @@ from edge.domain.clock import from_us
 
 REFRESH_S = 15
 """The event page reloads itself this often (the box publishes every few seconds)."""
-STATUS_LABELS = {
-    "FIN": "Finished",
-    "ONC": "On course",
-    "DNF": "DNF",
-    "DNS": "DNS",
-    "DSQ": "DSQ",
-}
-"""How the pages word the status codes of a published results document (then translated)."""
 TAB_LABELS = {"scratch": "Scratch", "sex": "By sex", "category": "By category", "team": "Teams"}
 Query = Annotated[str, QueryParameter(max_length=100)]
 PAGES = PageCache()
@@ -132,7 +124,6 @@ def _event_context(
         "headings": {c: column_label(c, translate) for c in shown.columns},
         "state": results.document.get("state"),
         "version": results.document.get("version"),
-        "statuses": STATUS_LABELS,
         "page_rows": PAGE_ROWS,
         "refresh": REFRESH_S,
     }

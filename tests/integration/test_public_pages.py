@@ -91,8 +91,8 @@ def test_french_by_the_browser_or_the_url_and_the_links_keep_it(central: str) ->
     url = f"{central}/public/events/{SLUG}"
     french = httpx.get(url, params={"race": "10K"}, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert '<th data-column="first_name">Prénom</th>' in french.text
-    assert '<span class="badge FIN">Arrivé</span>' in french.text
-    assert '<span class="badge DNF">Abandon</span>' in french.text
+    assert '<span class="badge ok">Arrivé</span>' in french.text
+    assert '<span class="badge warn">Abandon</span>' in french.text
     assert french.headers["vary"] == "Accept-Language"
     chosen = httpx.get(url, params={"race": "10K", "lang": "fr"}, headers={"Accept-Language": "en"})
     assert "Résultats provisoires" in chosen.text
