@@ -11,6 +11,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from litestar import Litestar, get
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -45,7 +46,7 @@ from central.web.api.restore import RestoreController
 from central.web.api.sync import SyncController
 from central.web.auth import SESSION_MAX_AGE_S, LoginThrottle
 from central.web.pages import PageController
-from central.web.public_pages import PublicPages
+from central.web.public_pages import PublicPages, not_found
 from central.web.repository import RepositoryController
 from central.web.runner import RunnerController
 from edge.auth.sessions import SessionFiles
@@ -159,7 +160,9 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
+        # Central's errors derive from ChronoEdgeError; an unknown /public address gets the
+        # spectators' 404 page, not Litestar's JSON.
+        exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: not_found},
         request_max_body_size=settings.request_max_bytes,
         on_startup=[
             migrate_database,

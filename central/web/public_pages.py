@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_404_NOT_FOUND
@@ -180,10 +181,21 @@ def _language_context(
     return {"_": translator(language), "language": language, "switch": switch, "lang_query": kept}
 
 
+def not_found(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Litestar's 404 for an unknown address: the spectators' 404 page under /public.
+
+    Anywhere else (the JSON APIs, the dashboard) Litestar's own JSON answer, unchanged.
+    """
+    path = request.url.path
+    if path == "/public" or path.startswith("/public/"):
+        return _missing(request, pick_language(request), None, None, [])
+    return create_exception_response(request, error)
+
+
 def _missing(
     request: Request[Any, Any, Any],
     language: str,
-    slug: str,
+    slug: str | None,
     race: str | None,
     races: list[str],
 ) -> Response[Any]:
@@ -195,7 +207,8 @@ def _missing(
         return f"{request.url.path}?{urlencode(parameters)}"
 
     context.update(_language_context(request, language, link))
-    etag = page_etag("missing", language, str(_asked(request)), slug, race or "", repr(races))
+    shown = (request.url.path, slug or "", race or "", repr(races))
+    etag = page_etag("missing", language, str(_asked(request)), *shown)
     headers = caching_headers(etag, vary_headers(request))
     return Template(
         "public_missing.html", context=context, status_code=HTTP_404_NOT_FOUND, headers=headers
