@@ -44,8 +44,11 @@ STATUS_LABELS = {
 }
 
 
-def _page_context(request: Request[Any, Any, Any], slug: str) -> dict[str, Any]:
-    """What every spectator page's template uses: the language, ``_``, links that keep it."""
+def _page_context(request: Request[Any, Any, Any], slug: str, name: str) -> dict[str, Any]:
+    """What every spectator page's template uses: the language, ``_``, links that keep it.
+
+    ``event`` is the slug (addresses), ``event_name`` what people read.
+    """
     language = pick_language(request)
     chosen = from_query(request)
     suffix = f"{PARAMETER}={chosen}" if chosen else ""
@@ -53,6 +56,7 @@ def _page_context(request: Request[Any, Any, Any], slug: str) -> dict[str, Any]:
         "language": language,
         "_": translator(language),
         "event": slug,
+        "event_name": name,
         "lang_query": suffix,
         "statuses": STATUS_LABELS,
         "poll_s": POLL_S,
@@ -82,7 +86,8 @@ class RunnerController(Controller):
         runners: NamedDependency[RunnerService],
     ) -> Response[Any]:
         """A runner: status, splits with pace and rank, the predicted finish while on course."""
-        context = _page_context(request, slug)
+        name = await runners.event_name(slug)
+        context = _page_context(request, slug, name)
         try:
             found = await runners.runner(slug, bib)
         except NotFound:
@@ -92,7 +97,7 @@ class RunnerController(Controller):
                 status_code=404,
                 headers={"Cache-Control": CACHE_CONTROL, **vary_headers(request)},
             )
-        etag = page_etag(found.version, bib, context["language"])
+        etag = page_etag(found.version, bib, context["language"], name)
         headers, unchanged = conditional(request, etag, vary_headers(request))
         if unchanged is not None:
             return unchanged
@@ -107,11 +112,12 @@ class RunnerController(Controller):
         bibs: FromQuery[str] = "",
     ) -> Response[Any]:
         """The runners of ``?bibs=1,2,3`` (the browser's follow list when it has none)."""
-        context = _page_context(request, slug)
+        name = await runners.event_name(slug)
+        context = _page_context(request, slug, name)
         wanted = list(dict.fromkeys(b.strip() for b in bibs.split(",") if b.strip()))
         found: list[Runner | str] = await runners.runners(slug, wanted[:MAX_FOLLOWED])
         versions = [r.version if isinstance(r, Runner) else "-" for r in found]
-        etag = page_etag("follow", ",".join(wanted), *versions, context["language"])
+        etag = page_etag("follow", ",".join(wanted), *versions, context["language"], name)
         headers, unchanged = conditional(request, etag, vary_headers(request))
         if unchanged is not None:
             return unchanged
@@ -128,7 +134,8 @@ class RunnerController(Controller):
         style: FromQuery[str] = "light",
     ) -> Response[Any]:
         """A race's leaders, small enough for an iframe on the organiser's site."""
-        context = _page_context(request, slug)
+        name = await runners.event_name(slug)
+        context = _page_context(request, slug, name)
         framing = {"Content-Security-Policy": WIDGET_POLICY}
         races = await runners.races(slug)
         problem = None
@@ -147,7 +154,7 @@ class RunnerController(Controller):
             status = 404 if not races else 400
             return Template("widget.html", context=context, status_code=status, headers=framing)
         table = await runners.table(slug, race)
-        etag = page_etag("widget", table.etag, style, context["language"])
+        etag = page_etag("widget", table.etag, style, context["language"], name)
         headers, unchanged = conditional(request, etag, {**vary_headers(request), **framing})
         if unchanged is not None:
             return unchanged
