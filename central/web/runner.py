@@ -1,11 +1,10 @@
 """Spectators' runner pages: one runner, a few followed runners, an embeddable widget.
 
 Public and cacheable: no session, no cookie, an ETag made from the race's published
-version (a 304 costs no rendering) and the event pages' ``Cache-Control``
-(``central.web.page_cache``); the
-language comes from ``?lang=`` or the browser (``central.web.language``). The pages
-update themselves by polling their own URL (``static/runner.js``): a CDN in front answers
-most of those with a 304.
+version (a 304 costs no rendering) and the event pages' ``Cache-Control`` (both from
+``central.web.page_cache``); the language comes from ``?lang=`` or the browser
+(``central.web.language``). The pages update themselves by polling their own URL
+(``static/runner.js``): a CDN in front answers most of those with a 304.
 """
 
 from __future__ import annotations
