@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from litestar import Litestar, get
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+import edge.web
 from central.backups.archives import ArchiveService
 from central.backups.service import BackupService
 from central.backups.store import FileSystemBackupStore
@@ -43,7 +46,7 @@ from central.web.api.restore import RestoreController
 from central.web.api.sync import SyncController
 from central.web.auth import SESSION_MAX_AGE_S, LoginThrottle
 from central.web.pages import PageController
-from central.web.public_pages import PublicPages
+from central.web.public_pages import PublicPages, not_found
 from central.web.repository import RepositoryController
 from central.web.runner import RunnerController
 from edge.auth.sessions import SessionFiles
@@ -54,6 +57,8 @@ from edge.web.sessions import login_sessions
 
 VERSION = version("chronoedge")
 TEMPLATES = Path(__file__).with_name("web") / "templates"
+BOX_TEMPLATES = Path(edge.web.__file__).with_name("templates")
+"""The box's templates, which central's name ``edge/...`` (the results' status badge)."""
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,13 @@ class Health:
 async def healthz() -> Health:
     """Liveness: the process answers."""
     return Health("ok", VERSION)
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    """Central's templates, the box's under ``edge/``, and the script nonce for both."""
+    use_script_nonce(engine)
+    box = PrefixLoader({"edge": FileSystemLoader(BOX_TEMPLATES)})
+    engine.engine.loader = ChoiceLoader([FileSystemLoader(TEMPLATES), box])
 
 
 def create_app(settings: CentralSettings | None = None) -> Litestar:
@@ -130,7 +142,7 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
         middleware=[login_sessions(SESSION_MAX_AGE_S, samesite="strict").middleware],
         stores={"sessions": sessions},
         template_config=TemplateConfig(
-            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=use_script_nonce
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         before_send=[add_security_headers],  # CSP, no framing, nosniff, Referrer-Policy
         dependencies={
@@ -148,7 +160,9 @@ def create_app(settings: CentralSettings | None = None) -> Litestar:
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
             "updates": Provide(lambda: updates, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,  # central's errors derive from ChronoEdgeError
+        # Central's errors derive from ChronoEdgeError; an unknown /public address gets the
+        # spectators' 404 page, not Litestar's JSON.
+        exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: not_found},
         request_max_body_size=settings.request_max_bytes,
         on_startup=[
             migrate_database,

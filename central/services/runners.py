@@ -216,6 +216,11 @@ class RunnerService:
         self._parsing = asyncio.Lock()
         self._pending: dict[tuple[str, str], asyncio.Task[RaceTable]] = {}
 
+    async def event_name(self, event: str) -> str:
+        """The event's name as its box reported it (its slug until one has)."""
+        name, _ = await self.public.event_facts(event)
+        return name
+
     async def races(self, event: str) -> list[str]:
         """The event's races with published results (looked up again after REVALIDATE_S)."""
         known = self._races.get(event)

@@ -10,39 +10,26 @@ the search, the page) and answers 304 to whoever holds it, without rendering any
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions.responses import create_exception_response
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
-from litestar.status_codes import HTTP_304_NOT_MODIFIED, HTTP_404_NOT_FOUND
+from litestar.status_codes import HTTP_404_NOT_FOUND
 
 from central.errors import NotFound
 from central.services.public import PublicResultsService, RaceResults
 from central.services.public_view import PAGE_ROWS, view
 from central.web.columns import column_label
 from central.web.language import LANGUAGES, PARAMETER, pick_language, translator, vary_headers
-from central.web.page_cache import PageCache
+from central.web.page_cache import PageCache, caching_headers, conditional, page_etag
 from edge.domain.clock import from_us
 
-CACHE_CONTROL = "public, max-age=0, s-maxage=5"
-"""A CDN or nginx cache may serve a page 5 s; a browser asks again at every load (a 304
-when nothing changed), so a spectator who reloads sees the newest results at once."""
 REFRESH_S = 15
 """The event page reloads itself this often (the box publishes every few seconds)."""
-PAGES_VERSION = "1"
-"""Part of every page's ETag: a new release that renders differently changes it."""
-STATUS_LABELS = {
-    "FIN": "Finished",
-    "ONC": "On course",
-    "DNF": "DNF",
-    "DNS": "DNS",
-    "DSQ": "DSQ",
-}
-"""How the pages word the status codes of a published results document (then translated)."""
 TAB_LABELS = {"scratch": "Scratch", "sex": "By sex", "category": "By category", "team": "Teams"}
 Query = Annotated[str, QueryParameter(max_length=100)]
 PAGES = PageCache()
@@ -63,7 +50,7 @@ class PublicPages(Controller):
         language = pick_language(request)
         events = await public.events()
         shown = [(e.slug, e.name, e.date, e.place, e.races, e.today) for e in events]
-        etag = _etag("events", language, str(_asked(request)), repr(shown))
+        etag = page_etag("events", language, str(_asked(request)), repr(shown))
         context = {"events": events}
         return _answer(request, "public_events.html", context, language, etag)
 
@@ -91,10 +78,11 @@ class PublicPages(Controller):
         except NotFound:  # unpublished between the two looks
             return _missing(request, language, slug, race, races)
         asked = language if _asked(request) else None  # then every link keeps it
-        etag = _etag("event", language, str(asked), slug, name, race, found.etag, tab, q,
-                     str(page), repr(races))  # fmt: skip
-        if _cached(request, etag):
-            return _not_modified(request, etag)
+        shown = (slug, name, race, found.etag, tab, q, str(page), repr(races))
+        etag = page_etag("event", language, str(asked), *shown)
+        headers, unchanged = conditional(request, etag, vary_headers(request))
+        if unchanged is not None:
+            return unchanged
 
         async def render() -> bytes:
             results = await public.document(slug, race)
@@ -110,7 +98,7 @@ class PublicPages(Controller):
             return rendered.encode()
 
         body = await PAGES.get(etag, render)
-        return Response(body, media_type=MediaType.HTML, headers=_headers(request, etag))
+        return Response(body, media_type=MediaType.HTML, headers=headers)
 
 
 def _event_context(
@@ -137,7 +125,6 @@ def _event_context(
         "headings": {c: column_label(c, translate) for c in shown.columns},
         "state": results.document.get("state"),
         "version": results.document.get("version"),
-        "statuses": STATUS_LABELS,
         "page_rows": PAGE_ROWS,
         "refresh": REFRESH_S,
     }
@@ -164,26 +151,6 @@ def _linker(slug: str, race: str, tab: str, query: str, language: str | None) ->
     return link
 
 
-def _etag(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join((PAGES_VERSION, *parts)).encode()).hexdigest()[:32]
-
-
-def _headers(request: Request[Any, Any, Any], etag: str) -> dict[str, str]:
-    return {"ETag": f'"{etag}"', "Cache-Control": CACHE_CONTROL, **vary_headers(request)}
-
-
-def _cached(request: Request[Any, Any, Any], etag: str) -> bool:
-    """Whether the cache asking already holds this version of the page."""
-    asked = request.headers.get("if-none-match", "")
-    tags = {tag.strip().removeprefix("W/").strip('"') for tag in asked.split(",") if tag.strip()}
-    return etag in tags or "*" in tags
-
-
-def _not_modified(request: Request[Any, Any, Any], etag: str) -> Response[Any]:
-    headers = _headers(request, etag)
-    return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-
-
 def _answer(
     request: Request[Any, Any, Any],
     template: str,
@@ -191,10 +158,11 @@ def _answer(
     language: str,
     etag: str,
 ) -> Response[Any]:
-    if _cached(request, etag):
-        return _not_modified(request, etag)
+    headers, unchanged = conditional(request, etag, vary_headers(request))
+    if unchanged is not None:
+        return unchanged
     context = {**context, **_language_context(request, language)}
-    return Template(template, context=context, headers=_headers(request, etag))
+    return Template(template, context=context, headers=headers)
 
 
 def _language_context(
@@ -213,10 +181,21 @@ def _language_context(
     return {"_": translator(language), "language": language, "switch": switch, "lang_query": kept}
 
 
+def not_found(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Litestar's 404 for an unknown address: the spectators' 404 page under /public.
+
+    Anywhere else (the JSON APIs, the dashboard) Litestar's own JSON answer, unchanged.
+    """
+    path = request.url.path
+    if path == "/public" or path.startswith("/public/"):
+        return _missing(request, pick_language(request), None, None, [])
+    return create_exception_response(request, error)
+
+
 def _missing(
     request: Request[Any, Any, Any],
     language: str,
-    slug: str,
+    slug: str | None,
     race: str | None,
     races: list[str],
 ) -> Response[Any]:
@@ -228,8 +207,9 @@ def _missing(
         return f"{request.url.path}?{urlencode(parameters)}"
 
     context.update(_language_context(request, language, link))
-    etag = _etag("missing", language, str(_asked(request)), slug, race or "", repr(races))
-    headers = _headers(request, etag)
+    shown = (request.url.path, slug or "", race or "", repr(races))
+    etag = page_etag("missing", language, str(_asked(request)), *shown)
+    headers = caching_headers(etag, vary_headers(request))
     return Template(
         "public_missing.html", context=context, status_code=HTTP_404_NOT_FOUND, headers=headers
     )

@@ -1,10 +1,10 @@
 """Spectators' runner pages: one runner, a few followed runners, an embeddable widget.
 
 Public and cacheable: no session, no cookie, an ETag made from the race's published
-version (a 304 costs no rendering), ``Cache-Control`` like the public results API; the
-language comes from ``?lang=`` or the browser (``central.web.language``). The pages
-update themselves by polling their own URL (``static/runner.js``): a CDN in front answers
-most of those with a 304.
+version (a 304 costs no rendering) and the event pages' ``Cache-Control`` (both from
+``central.web.page_cache``); the language comes from ``?lang=`` or the browser
+(``central.web.language``). The pages update themselves by polling their own URL
+(``static/runner.js``): a CDN in front answers most of those with a 304.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from central.errors import NotFound
 from central.services.runners import RaceTable, Runner, RunnerService
-from central.web.api.public import CACHE_CONTROL, _etags
 from central.web.language import PARAMETER, from_query, pick_language, translator, vary_headers
+from central.web.page_cache import CACHE_CONTROL, conditional, page_etag
 from edge.clock import format_duration
 from edge.web.headers import content_security_policy
 
@@ -32,8 +31,6 @@ MAX_FOLLOWED = 20
 """Bibs a follow page shows at most (the rest of the list is ignored)."""
 WIDGET_STYLES = ("light", "dark")
 WIDGET_ROWS = 10
-PAGES_VERSION = "1"
-"""Part of every page's ETag: bump it when the templates change what a version shows."""
 SCRIPT = Path(__file__).with_name("static") / "runner.js"
 WIDGET_POLICY = content_security_policy(None).replace("frame-ancestors 'none'", "frame-ancestors *")
 """The widget alone may be framed, by any site (an organiser pastes it into theirs)."""
@@ -46,19 +43,11 @@ STATUS_LABELS = {
 }
 
 
-def _etag(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join((PAGES_VERSION, *parts)).encode()).hexdigest()[:32]
+def _page_context(request: Request[Any, Any, Any], slug: str, name: str) -> dict[str, Any]:
+    """What every spectator page's template uses: the language, ``_``, links that keep it.
 
-
-def _cached(request: Request[Any, Any, Any], etag: str) -> tuple[dict[str, str], bool]:
-    """The caching headers of a page, and whether the client already holds this version."""
-    headers = {"ETag": f'"{etag}"', "Cache-Control": CACHE_CONTROL, **vary_headers(request)}
-    asked = _etags(request.headers.get("if-none-match", ""))
-    return headers, etag in asked or "*" in asked
-
-
-def _page_context(request: Request[Any, Any, Any], slug: str) -> dict[str, Any]:
-    """What every spectator page's template uses: the language, ``_``, links that keep it."""
+    ``event`` is the slug (addresses), ``event_name`` what people read.
+    """
     language = pick_language(request)
     chosen = from_query(request)
     suffix = f"{PARAMETER}={chosen}" if chosen else ""
@@ -66,6 +55,7 @@ def _page_context(request: Request[Any, Any, Any], slug: str) -> dict[str, Any]:
         "language": language,
         "_": translator(language),
         "event": slug,
+        "event_name": name,
         "lang_query": suffix,
         "statuses": STATUS_LABELS,
         "poll_s": POLL_S,
@@ -95,7 +85,8 @@ class RunnerController(Controller):
         runners: NamedDependency[RunnerService],
     ) -> Response[Any]:
         """A runner: status, splits with pace and rank, the predicted finish while on course."""
-        context = _page_context(request, slug)
+        name = await runners.event_name(slug)
+        context = _page_context(request, slug, name)
         try:
             found = await runners.runner(slug, bib)
         except NotFound:
@@ -105,9 +96,10 @@ class RunnerController(Controller):
                 status_code=404,
                 headers={"Cache-Control": CACHE_CONTROL, **vary_headers(request)},
             )
-        headers, fresh = _cached(request, _etag(found.version, bib, context["language"]))
-        if fresh:
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        etag = page_etag(found.version, bib, context["language"], name)
+        headers, unchanged = conditional(request, etag, vary_headers(request))
+        if unchanged is not None:
+            return unchanged
         return Template("runner.html", context={**context, "runner": found}, headers=headers)
 
     @get("/public/events/{slug:str}/follow")
@@ -119,14 +111,15 @@ class RunnerController(Controller):
         bibs: FromQuery[str] = "",
     ) -> Response[Any]:
         """The runners of ``?bibs=1,2,3`` (the browser's follow list when it has none)."""
-        context = _page_context(request, slug)
+        name = await runners.event_name(slug)
+        context = _page_context(request, slug, name)
         wanted = list(dict.fromkeys(b.strip() for b in bibs.split(",") if b.strip()))
         found: list[Runner | str] = await runners.runners(slug, wanted[:MAX_FOLLOWED])
         versions = [r.version if isinstance(r, Runner) else "-" for r in found]
-        headers, fresh = _cached(request, _etag("follow", ",".join(wanted), *versions,
-                                                context["language"]))  # fmt: skip
-        if fresh:
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        etag = page_etag("follow", ",".join(wanted), *versions, context["language"], name)
+        headers, unchanged = conditional(request, etag, vary_headers(request))
+        if unchanged is not None:
+            return unchanged
         context = {**context, "followed": found, "bibs": wanted[:MAX_FOLLOWED]}
         return Template("follow.html", context=context, headers=headers)
 
@@ -140,7 +133,8 @@ class RunnerController(Controller):
         style: FromQuery[str] = "light",
     ) -> Response[Any]:
         """A race's leaders, small enough for an iframe on the organiser's site."""
-        context = _page_context(request, slug)
+        name = await runners.event_name(slug)
+        context = _page_context(request, slug, name)
         framing = {"Content-Security-Policy": WIDGET_POLICY}
         races = await runners.races(slug)
         problem = None
@@ -159,10 +153,10 @@ class RunnerController(Controller):
             status = 404 if not races else 400
             return Template("widget.html", context=context, status_code=status, headers=framing)
         table = await runners.table(slug, race)
-        headers, fresh = _cached(request, _etag("widget", table.etag, style, context["language"]))
-        headers.update(framing)
-        if fresh:
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        etag = page_etag("widget", table.etag, style, context["language"], name)
+        headers, unchanged = conditional(request, etag, {**vary_headers(request), **framing})
+        if unchanged is not None:
+            return unchanged
         context = {**context, "table": table, "leaders": leaders(table), "style": style,
                    "race": race, "problem": None}  # fmt: skip
         return Template("widget.html", context=context, headers=headers)

@@ -1,10 +1,14 @@
-"""French and English for the pages.
+"""French and English for the pages, the box's and central's.
 
 Templates write English and wrap it in ``_()``; the French lives in
 ``translations/fr/*.json`` (one file per page, English text -> French text), so
-pages can grow their strings without touching each other's files. The language
-comes from the ``lang`` cookie (set by ``/lang/{code}``), else the browser's
-Accept-Language, else English.
+pages can grow their strings without touching each other's files. The box's pages
+take their language from the ``lang`` cookie (set by ``/lang/{code}``), else the
+browser's Accept-Language (:func:`accepted`), else English.
+
+Central's public pages use the same catalogue loader, translator and Accept-Language
+choice with their own folder (``central.web.language``), and no cookie: they stay
+cacheable by a CDN.
 """
 
 from __future__ import annotations
@@ -25,24 +29,24 @@ COOKIE = "lang"
 FOLDER = Path(__file__).with_name("translations")
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def catalog(language: str) -> dict[str, str]:
-    """English text -> text in ``language`` (empty for English), merged from its files."""
+@lru_cache(maxsize=4 * len(LANGUAGES))
+def catalog(language: str, folder: Path = FOLDER) -> dict[str, str]:
+    """English text -> text in ``language`` (empty for English), merged from ``folder``'s files."""
     merged: dict[str, str] = {}
-    folder = FOLDER / language
-    if not folder.is_dir():
+    found = folder / language
+    if not found.is_dir():
         return merged
-    for path in sorted(folder.glob("*.json")):
+    for path in sorted(found.glob("*.json")):
         merged.update(json.loads(path.read_text(encoding="utf-8")))
     return merged
 
 
-def translator(language: str) -> Callable[..., str]:
+def translator(language: str, folder: Path = FOLDER) -> Callable[..., str]:
     """A ``_(text, **values)`` for templates: translated, then ``str.format``-ed with values.
 
     A :class:`Phrase` brings its own template and values.
     """
-    texts = catalog(language)
+    texts = catalog(language, folder)
 
     def translate(text: str, **values: Any) -> str:
         if isinstance(text, Phrase) and not values:
@@ -68,14 +72,33 @@ def phrase_teller(language: str) -> Callable[[str], str]:
     return said
 
 
+def accepted(header: str) -> str | None:
+    """The language of ours the browser prefers most in an Accept-Language header, if any."""
+    best: tuple[float, int] | None = None
+    chosen = None
+    for position, part in enumerate(header.split(",")):
+        code, _, parameters = part.partition(";")
+        language = code.strip().lower()[:2]
+        if language not in LANGUAGES:
+            continue
+        weight = 1.0
+        for parameter in parameters.split(";"):
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # a malformed weight is ignored rather than trusted
+        # the higher weight wins; at equal weights the one listed first
+        rank = (weight, -position)
+        if weight > 0 and (best is None or rank > best):
+            best, chosen = rank, language
+    return chosen
+
+
 def language_of(request: Request[Any, Any, Any]) -> str:
     """The page language: cookie, then Accept-Language, then English."""
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    header = request.headers.get("accept-language", "")
-    for part in header.split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return DEFAULT
+    return accepted(request.headers.get("accept-language", "")) or DEFAULT

@@ -14,6 +14,7 @@ import pytest
 from central.services.public_view import view
 from tests.integration.test_central_fleet import enroll, report
 from tests.publicevent import NAME, SLUG, published_central
+from tests.security.test_headers import assert_protected
 from tests.servers import central_process, free_port
 
 pytestmark = pytest.mark.integration
@@ -91,8 +92,8 @@ def test_french_by_the_browser_or_the_url_and_the_links_keep_it(central: str) ->
     url = f"{central}/public/events/{SLUG}"
     french = httpx.get(url, params={"race": "10K"}, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert '<th data-column="first_name">Prénom</th>' in french.text
-    assert '<span class="badge FIN">Arrivé</span>' in french.text
-    assert '<span class="badge DNF">Abandon</span>' in french.text
+    assert '<span class="badge ok">Arrivé</span>' in french.text
+    assert '<span class="badge warn">Abandon</span>' in french.text
     assert french.headers["vary"] == "Accept-Language"
     chosen = httpx.get(url, params={"race": "10K", "lang": "fr"}, headers={"Accept-Language": "en"})
     assert "Résultats provisoires" in chosen.text
@@ -132,6 +133,35 @@ def test_an_unknown_event_or_race_is_a_friendly_404_page(central: str) -> None:
     assert "Page introuvable" in race.text
     assert 'data-race="10K"' in race.text  # where to go instead
     assert 'href="/public/events/trail-des-cretes?race=42K&amp;lang=en"' in race.text
+
+
+def test_an_unknown_public_address_is_the_same_html_404_page(central: str) -> None:
+    for path in ("/public/foo", "/public/events/x/y/z", f"/public/events/{SLUG}/runners/7/more"):
+        answer = httpx.get(f"{central}{path}")
+        assert answer.status_code == 404, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        assert 'id="not-found"' in answer.text
+        assert "Nothing is published at this address." in answer.text
+        assert 'href="/public"' in answer.text  # where to go instead
+        assert "set-cookie" not in answer.headers
+        assert_protected(answer)
+    french = httpx.get(f"{central}/public/foo", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert "Page introuvable" in french.text
+    assert french.headers["vary"] == "Accept-Language"
+    chosen = httpx.get(f"{central}/public/foo", params={"lang": "fr"})
+    assert "Page introuvable" in chosen.text
+    assert 'href="/public?lang=fr"' in chosen.text  # the way back keeps the language
+
+
+def test_the_json_api_and_other_addresses_keep_their_json_404(central: str) -> None:
+    for path in ("/api/v1/public/nowhere", "/nowhere", "/publicity"):
+        answer = httpx.get(f"{central}{path}")
+        assert answer.status_code == 404, path
+        assert answer.headers["content-type"].startswith("application/json"), path
+        assert answer.json()["status_code"] == 404
+    unknown = httpx.get(f"{central}/api/v1/public/events/no-such-event/results?race=10K")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "NotFound"
 
 
 def test_a_long_race_is_paged() -> None:

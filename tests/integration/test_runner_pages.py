@@ -71,7 +71,8 @@ def test_the_page_is_cacheable_and_changes_with_a_new_version(site: tuple[str, P
     box.publish("10K", ten_k([(7, 1500), (8, 1700)]), points=POINTS)
     first = httpx.get(f"{base}{RUNNER}/8")
     etag = first.headers["etag"]
-    assert "max-age" in first.headers["cache-control"]
+    # Like the event pages: a browser revalidates at each load, a cache in front keeps it 5 s.
+    assert first.headers["cache-control"] == "public, max-age=0, s-maxage=5"
     assert first.headers["vary"] == "Accept-Language"
     again = httpx.get(f"{base}{RUNNER}/8", headers={"If-None-Match": etag})
     assert again.status_code == 304
@@ -90,6 +91,33 @@ def test_the_page_is_cacheable_and_changes_with_a_new_version(site: tuple[str, P
     finished = httpx.get(f"{base}{RUNNER}/7").text
     assert "Finished" in finished
     assert 'id="prediction"' not in finished
+
+
+def test_the_way_back_names_the_event_as_its_box_reported_it(
+    site: tuple[str, Publisher],
+) -> None:
+    base, box = site
+    box.publish("10K", ten_k([(7, 1500)]), points=POINTS)
+
+    def way_back(page: str) -> str:
+        found = re.search(r'<p class="crumbs"><a href="([^"]+)">([^<]+)</a>', page)
+        assert found, "no link back to the event"
+        assert found.group(1) == f"/public/events/{EVENT}?race=10K"
+        return found.group(2)
+
+    first = httpx.get(f"{base}{RUNNER}/7")
+    assert way_back(first.text) == f"{EVENT} · 10K"  # no name reported yet: the slug
+    box.report_event("Les 10 km du Printemps")
+    deadline = time.monotonic() + 10  # central looks the name up again within a second
+    while (
+        later := httpx.get(f"{base}{RUNNER}/7", headers={"If-None-Match": first.headers["etag"]})
+    ).status_code == 304:
+        assert time.monotonic() < deadline, "the event's name never showed"
+        time.sleep(0.2)
+    assert way_back(later.text) == "Les 10 km du Printemps · 10K"
+    assert "<title>7 Zoé7 Näme7 · 10K · Les 10 km du Printemps</title>" in later.text
+    widget = httpx.get(f"{base}/public/events/{EVENT}/widget", params={"race": "10K"}).text
+    assert 'rel="noopener">Les 10 km du Printemps · 10K</a></h1>' in widget
 
 
 def test_french_by_the_address_or_the_browser(site: tuple[str, Publisher]) -> None:

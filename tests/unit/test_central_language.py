@@ -24,6 +24,18 @@ PUBLIC_PAGES = ("*.html",)  # the public pages are the ones that use _()
 CALL = re.compile(r"""_\(\s*(["'])(.+?)\1\s*[,)]""")
 
 
+def status_badge_words() -> list[str]:
+    """What the box's status badge says, which the public event page shows too."""
+    macros = (
+        TEMPLATES.parents[2] / "edge" / "web" / "templates" / "results_macros.html"
+    ).read_text(encoding="utf-8")
+    badge = re.search(r"{% macro status_badge.*?{%- endmacro %}", macros, re.S)
+    assert badge is not None, "results_macros.html has no status_badge macro"
+    words = [match.group(2) for match in CALL.finditer(badge.group(0))]
+    assert len(words) == 5  # FIN, ONC, DNF, DNS, DSQ
+    return words
+
+
 def request_with(query: str = "", accept: str | None = None) -> Request[Any, Any, Any]:
     headers = [(b"accept-language", accept.encode())] if accept is not None else []
     scope = {
@@ -60,6 +72,16 @@ def test_only_a_page_that_followed_the_browser_varies_on_it() -> None:
     assert vary_headers(request_with("lang=fr", "fr")) == {}
 
 
+def test_central_and_the_box_share_the_loader_but_each_reads_its_own_catalogue() -> None:
+    from edge.web import i18n
+
+    assert translator("fr")("Live results") == "Résultats en direct"
+    assert "Live results" in catalog("fr")
+    assert "Live results" not in i18n.catalog("fr")  # the box's pages do not say it
+    assert catalog("fr") != i18n.catalog("fr")
+    assert i18n.translator("fr")("Results") == i18n.catalog("fr")["Results"]
+
+
 def test_the_translator_translates_and_fills_values() -> None:
     french = translator("fr")
     assert french("Live results") == "Résultats en direct"
@@ -81,11 +103,11 @@ def test_every_public_page_text_has_a_french_translation() -> None:
 
 def test_every_heading_status_and_tab_word_has_a_french_translation() -> None:
     from central.web.columns import FIXED, PATTERNS
-    from central.web.public_pages import STATUS_LABELS, TAB_LABELS
+    from central.web.public_pages import TAB_LABELS
 
     french = catalog("fr")
     said = [*FIXED.values(), *(label for _, label in PATTERNS)]
-    said += [*STATUS_LABELS.values(), *TAB_LABELS.values()]
+    said += [*status_badge_words(), *TAB_LABELS.values()]
     assert [text for text in said if text not in french] == []
     assert translator("fr")("Lap {0}").format(3) == "Tour 3"
 

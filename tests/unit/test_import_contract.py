@@ -26,6 +26,8 @@ SHARED_WITH_CENTRAL = (
     "edge.web.errors",
     "edge.web.forgery",
     "edge.web.headers",
+    "edge.web.i18n",
+    "edge.phrase",
     "edge.web.openapi",
     "edge.web.sessions",
     "edge.sync.protocol",

@@ -8,9 +8,12 @@ import json
 import re
 import string
 from pathlib import Path
+from typing import Any
+
+from litestar import Request
 
 from edge.phrase import Phrase
-from edge.web.i18n import FOLDER, catalog, phrase_teller, translator
+from edge.web.i18n import FOLDER, catalog, language_of, phrase_teller, translator
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "edge" / "web" / "templates"
 CALL = re.compile(r"""_\(\s*(["'])(.+?)\1\s*[,)]""")
@@ -86,3 +89,20 @@ def test_a_phrase_is_english_everywhere_and_french_on_a_french_page():
     assert said(phrase) == "le dossard 7 est déjà ligne 3"
     assert said("Bib") == "Bib"  # a file's own header stays as the file wrote it
     assert phrase_teller("en")(phrase) == "bib 7 already on line 3"
+
+
+def box_request(cookie: str | None = None, accept: str | None = None) -> Request[Any, Any, Any]:
+    headers = [(b"accept-language", accept.encode())] if accept is not None else []
+    headers += [(b"cookie", f"lang={cookie}".encode())] if cookie is not None else []
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers}
+    return Request(scope)  # type: ignore[arg-type]
+
+
+def test_the_box_picks_the_cookie_then_the_browsers_language_then_english():
+    assert language_of(box_request(accept="fr-FR,fr;q=0.9,en;q=0.8")) == "fr"
+    assert language_of(box_request(accept="de-DE,en-GB;q=0.9,fr;q=0.8")) == "en"
+    assert language_of(box_request(cookie="en", accept="fr-FR,fr;q=0.9")) == "en"
+    assert language_of(box_request(cookie="fr")) == "fr"
+    assert language_of(box_request(cookie="de", accept="de-DE")) == "en"
+    assert language_of(box_request()) == "en"
+    assert language_of(box_request(accept="en;q=0,fr;q=0.5")) == "fr"  # q=0: "not this one"

@@ -9,11 +9,13 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from central.services.public import PublicResultsService
+from central.web.page_cache import conditional
 
 CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
+"""The JSON API's own (the pages send ``page_cache.CACHE_CONTROL``): a client or a CDN
+may use a copy 5 s, then a stale one 30 s more while it asks again."""
 
 
 @dataclass
@@ -60,23 +62,14 @@ class PublicController(Controller):
         almost nothing.
         """
         found = await public.encoded(slug, race)
-        headers = {
-            "ETag": f'"{found.etag}"',
-            "Cache-Control": CACHE_CONTROL,
-            "Vary": "Accept-Encoding",
-        }
-        asked = _etags(request.headers.get("if-none-match", ""))
-        if found.etag in asked or "*" in asked:
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        vary = {"Vary": "Accept-Encoding"}
+        headers, unchanged = conditional(request, found.etag, vary, CACHE_CONTROL)
+        if unchanged is not None:
+            return unchanged
         if _accepts_gzip(request.headers.get("accept-encoding", "")):
             headers["Content-Encoding"] = "gzip"
             return Response(found.gzipped, headers=headers)
         return Response(await public.plain(found), headers=headers)
-
-
-def _etags(header: str) -> set[str]:
-    """The entity tags of an If-None-Match header, without quotes or weakness (``*``: any)."""
-    return {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",") if tag.strip()}
 
 
 def _accepts_gzip(header: str) -> bool:
