@@ -19,7 +19,7 @@ from pathlib import Path
 from edge.rfid.emulator import RaceScenario
 from edge.roleconfig import Role
 from edge.sync.outbox import Outbox
-from tests.chaos.faults import KINDS, Fault, Injector, schedule
+from tests.chaos.faults import KINDS, DiskFill, Fault, Injector, box_alarms, schedule
 from tests.chaos.heldout import HeldOut, compare
 from tests.chaos.rig import BOXES, UNITS, Rig, rig
 from tests.chaos.truth import (
@@ -53,6 +53,8 @@ class Report:
     largest_backlog: int = 0
     crashes: dict[str, int] = field(default_factory=dict)
     held_out: list[HeldOut] = field(default_factory=list)
+    fills: list[DiskFill] = field(default_factory=list)
+    duplicated: int = 0  # packets sent twice by nftables' dup
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -65,6 +67,8 @@ class Report:
                f"{sum(self.done.values())} faults injected"]  # fmt: skip
         out += [f"  {kind:<16}{self.done.get(kind, 0):>5}" for kind in KINDS]
         out += [f"  (skipped {kind}: {why})" for kind, why in self.skipped.items()]
+        if self.duplicated:
+            out.append(f"  (duplicate: {self.duplicated} packets sent twice by nftables' dup)")
         head = ("box", "sent", "received", "on MASTER", "on central", "not recv.", "missed",
                 "lost", "doubled", "made up")  # fmt: skip
         out.append("".join(f"{h:>11}" for h in head))
@@ -80,6 +84,11 @@ class Report:
         for held in self.held_out:
             out.append(f"passings at {held.point} on central: {held.matched} of {held.intact} "
                        f"intact runners within 0.15 s of the true crossing")  # fmt: skip
+        if self.fills:
+            holding = [fill for fill in self.fills if fill.holds]
+            alarmed = sum("disk_full" in fill.alarms for fill in holding)
+            out.append(f"disks filled: {len(self.fills)}; the reader held reads on {len(holding)},"
+                       f" the disk_full alarm was up on {alarmed} of those")  # fmt: skip
         crashed = ", ".join(f"{n} x{c}" for n, c in self.crashes.items() if c) or "none"
         out.append(f"processes that exited by themselves: {crashed}")
         for line in self.lines:
@@ -105,10 +114,12 @@ def run_campaign(seed: int, minutes: float, folder: Path, *, calm: bool = False)
         injector = Injector(running)
         report.largest_backlog = _storm(running, injector, faults, minutes * 60)
         report.done, report.skipped = injector.done, injector.skipped
+        report.fills, report.duplicated = injector.fills, injector.duplicated
         calm_from = time.monotonic()
         _end_of_storm(running)
         report.converged_s = _converge(running, calm_from)
         _check_processes(running, report)
+        _check_disk_alarms(running, report)
         _check_sync_status(running, report)
         report.lines = _tallies(running, injector)
         _check_passings(running, report)
@@ -193,6 +204,19 @@ def _check_processes(rig: Rig, report: Report) -> None:
             report.failures.append(f"{name} is crash-looping (see {unit.log})")
         elif not unit.stopped and not unit.alive():
             report.failures.append(f"{name} is not running at the end (see {unit.log})")
+
+
+def _check_disk_alarms(rig: Rig, report: Report) -> None:
+    """While a disk was full and the reader held reads, the console said so; none is left."""
+    for fill in report.fills:
+        if fill.alarm_missing:
+            report.failures.append(
+                f"{fill.box}: the reader held reads on a full disk ({fill.holds} times) but the"
+                f" console's alarms were {sorted(fill.alarms)}, without disk_full"
+            )
+    for box in rig.boxes.values():
+        if "disk_full" in box_alarms(box):
+            report.failures.append(f"{box.name}: the disk_full alarm is still up at the end")
 
 
 def _check_sync_status(rig: Rig, report: Report) -> None:

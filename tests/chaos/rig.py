@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,6 +27,8 @@ from sqlalchemy.engine import make_url
 from edge.rfid.emulator import RaceScenario
 from edge.roleconfig import Role, RoleConfig, VpnConfig, load_role, save_role
 from edge.vpn.keys import PRIVATE_KEY, ensure_keypair
+from tests import diskfill
+from tests.browser import box_env
 from tests.chaos.pgbridge import PostgresBridge
 from tests.chaos.supervisor import Supervisor
 from tests.e2e.eventlab import (
@@ -37,17 +41,22 @@ from tests.e2e.eventlab import (
     Central,
     edge,
     nsctl,
-    prepare_box,
     wait_healthy,
 )
 from tests.e2e.netns import Lab, Namespace, network_lab
 from tests.servers import POSTGRES_ENV, free_port, postgres_database
-from tests.syncbox import SLUG
+from tests.syncbox import EVENT_FILE, SLUG
 
 EVENT_KEY = "chaos-event-key-of-the-race"
 PASSWORD = "correct horse battery"
 READER_PORT = "5084"
 UNITS = ("reader", "worker", "serve")  # a box's processes the faults may kill
+MB = 1024 * 1024
+# A box's data directory is a tmpfs of its own, so the disk_full fault can fill it: room
+# for the race with a wide margin (seed 21, 10 minutes, 1,000 runners a box: the MASTER's
+# edge.db reached 192 MB, a SLAVE's 73 MB), sized from the runners the race plays.
+DISK_BASE_BYTES = {Role.MASTER: 96 * MB, Role.SLAVE: 48 * MB}
+DISK_PER_RUNNER_BYTES = {Role.MASTER: 400_000, Role.SLAVE: 150_000}
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ class Box:
     host: Namespace
     db: Path
     env: dict[str, str]
-    sent_log: Path
+    logs: Path  # its processes' logs and its emulator's sent log (never on the small disk)
     race: RaceScenario  # what its emulator plays
     link: tuple[Namespace, str]  # (namespace, device) of the box's own end of its cable
 
@@ -85,7 +94,12 @@ class Box:
 
     @property
     def folder(self) -> Path:
+        """The box's data directory (a small tmpfs of its own when the rig runs as root)."""
         return self.db.parent
+
+    @property
+    def sent_log(self) -> Path:
+        return self.logs / "sent.jsonl"
 
     def units(self) -> list[str]:
         return [f"{self.name}-{unit}" for unit in UNITS]
@@ -115,10 +129,33 @@ def rig(folder: Path, race: RaceScenario, seed: int) -> Iterator[Rig]:
     emulator plays ``race`` with a seed of its own drawn from ``seed``."""
     with ExitStack() as stack:
         database = _central_database(stack, folder)
+        for plan in BOXES:  # unmounted after every process stopped (callbacks run last first)
+            _data_directory(stack, folder / plan.name, plan.role, race.runners)
         lab = stack.enter_context(network_lab())
         supervisor = Supervisor()
         stack.callback(supervisor.close)
         yield _bring_up(lab, supervisor, folder, database, race, seed)
+
+
+def _data_directory(stack: ExitStack, logs: Path, role: Role, runners: int) -> Path:
+    """``logs/data``, the box's data directory: a tmpfs of its own sized for ``runners``
+    when this process may mount one (root), else a plain folder (disk_full is skipped).
+    On the way out its files are copied to ``logs/data.kept`` (the tmpfs goes with the
+    unmount), so a failed campaign's databases stay for the replay."""
+    data = logs / "data"
+    logs.mkdir(parents=True)
+    if not diskfill.can_mount():
+        data.mkdir()
+        return data
+    diskfill.mount(data, DISK_BASE_BYTES[role] + DISK_PER_RUNNER_BYTES[role] * runners)
+    stack.callback(diskfill.unmount, data)
+    stack.callback(_keep, data, logs / "data.kept")
+    return data
+
+
+def _keep(data: Path, kept: Path) -> None:
+    diskfill.free(data)
+    shutil.copytree(data, kept, ignore=shutil.ignore_patterns(diskfill.FILLER))
 
 
 def _central_database(stack: ExitStack, folder: Path) -> tuple[str, str]:
@@ -151,15 +188,26 @@ def _bring_up(lab: Lab, run: Supervisor, folder: Path, database: tuple[str, str]
             link = (host, end)
         else:
             link = (finish, uplink)
-        db, env = prepare_box(folder / plan.name, _planned_role(plan, lab))
+        db, env = _prepare_box(folder / plan.name / "data", _planned_role(plan, lab))
         plays = dataclasses.replace(race, seed=seed * 10 + len(boxes))  # each box its own race
-        box = Box(plan, host, db, env, folder / plan.name / "sent.jsonl", plays, link)
+        box = Box(plan, host, db, env, folder / plan.name, plays, link)
         boxes[plan.name] = box
         _start_services(run, box)
     _enroll(boxes["finish"], central, token)  # before the reads pour in, as on race morning
     for box in boxes.values():
         _start_reading(run, box)
     return Rig(lab, run, central, database[1], boxes, (finish, uplink))
+
+
+def _prepare_box(data: Path, role: RoleConfig) -> tuple[Path, dict[str, str]]:
+    """A box's files in ``data`` (migrated database with the event, reader.json); its env."""
+    env = box_env(data) | {"CHRONO_EDGE_SYNC_EVERY_S": "0.5"} | USERSPACE
+    db = data / "edge.db"
+    for args in (("db", "upgrade"), ("event", "load", str(EVENT_FILE))):
+        subprocess.run(edge(db, *args), env=env, cwd=data.parent, check=True,
+                       capture_output=True)  # fmt: skip
+    save_role(data / "reader.json", role)
+    return db, env
 
 
 def _planned_role(plan: BoxPlan, lab: Lab) -> RoleConfig:
@@ -197,7 +245,7 @@ def _start_central(run: Supervisor, hq: Namespace, folder: Path, hub: str, url: 
 
 def _start_services(run: Supervisor, box: Box) -> None:
     """The box's worker and serve processes; serve answering."""
-    folder, env, name = box.folder, box.env, box.name
+    folder, env, name = box.logs, box.env, box.name
     worker = edge(box.db, "worker", "--concurrency", "2")
     run.start(box.host, f"{name}-worker", worker, env, folder / "worker.log")
     serve = edge(box.db, "serve", "--host", "0.0.0.0", "--port", str(BOX_PORT))
@@ -215,7 +263,7 @@ def _start_reading(run: Supervisor, box: Box) -> None:
             "--antennas", str(len(plays.antennas)), "--seed", str(plays.seed)]  # fmt: skip
     emulator = ["simulate-reader", "--host", "127.0.0.1", "--port", READER_PORT, "--quiet",
                 *race, "--sent-log", str(box.sent_log)]  # fmt: skip
-    folder, env, name = box.folder, box.env, box.name
+    folder, env, name = box.logs, box.env, box.name
     run.start(box.host, f"{name}-emulator", edge(box.db, *emulator), env, folder / "emulator.log")
     reader = ["reader", "--host", "127.0.0.1", "--port", READER_PORT, "--event", SLUG,
               "--point", box.plan.point]  # fmt: skip

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import replace
 
-from tests.chaos.faults import KINDS, schedule
+from tests.chaos.faults import KINDS, DiskFill, _counted_packets, schedule
 from tests.chaos.truth import GroundTruth, Key, Sent, tally
 
 BOXES, SLAVES, UNITS = ["start", "km5", "finish"], ["start", "km5"], ("reader", "worker", "serve")
@@ -39,3 +41,30 @@ def test_reads_cut_in_flight_by_a_reader_kill_are_not_received_a_gap_is_lost() -
     assert line.lost == 2  # 3 (a gap before the last committed read) and 12
     assert line.doubled == 1
     assert not tally("km5", "KM5", truth, [], on_box, on_box, on_box).not_received
+
+
+def test_a_full_disk_without_its_alarm_fails_unless_the_reader_held_nothing_or_died() -> None:
+    held = DiskFill("km5", free_before=1 << 20, holds_before=0, holds=1, alarms={"disk_low"})
+    assert held.alarm_missing
+    assert not replace(held, alarms={"disk_full"}).alarm_missing
+    assert not replace(held, holds=0).alarm_missing  # nothing came to commit meanwhile
+    assert not replace(held, reader_cut=True).alarm_missing  # its held reads died with it
+
+
+def test_the_packets_nftables_duplicated_are_read_from_the_rule_counter() -> None:
+    listing = {
+        "nftables": [
+            {"metainfo": {"version": "1.0.6"}},
+            {"table": {"family": "ip", "name": "ce_chaos1"}},
+            {
+                "rule": {
+                    "expr": [
+                        {"match": {}},
+                        {"counter": {"packets": 42, "bytes": 4200}},
+                        {"dup": {"addr": {}, "dev": "wgb"}},
+                    ]
+                }
+            },
+        ]
+    }
+    assert _counted_packets(json.dumps(listing)) == 42
