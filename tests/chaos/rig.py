@@ -11,7 +11,9 @@ configured (``CHRONO_TEST_POSTGRES_URL``), else on SQLite.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import datetime as dt
 import json
 import os
 import shutil
@@ -25,6 +27,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from edge.rfid.emulator import RaceScenario
+from edge.rfid.emulator.scenarios import epc_for_bib
 from edge.roleconfig import Role, RoleConfig, VpnConfig, load_role, save_role
 from edge.vpn.keys import PRIVATE_KEY, ensure_keypair
 from tests import diskfill
@@ -45,12 +48,13 @@ from tests.e2e.eventlab import (
 )
 from tests.e2e.netns import Lab, Namespace, network_lab
 from tests.servers import POSTGRES_ENV, free_port, postgres_database
-from tests.syncbox import EVENT_FILE, SLUG
+from tests.syncbox import SLUG
 
 EVENT_KEY = "chaos-event-key-of-the-race"
 PASSWORD = "correct horse battery"
 READER_PORT = "5084"
 UNITS = ("reader", "worker", "serve")  # a box's processes the faults may kill
+RACE = "10K"  # the event's one race, whose results central publishes
 MB = 1024 * 1024
 # A box's data directory is a tmpfs of its own, so the disk_full fault can fill it: room
 # for the race with a wide margin (seed 21, 10 minutes, 1,000 runners a box: the MASTER's
@@ -121,6 +125,54 @@ class Rig:
     central_url: str  # the database URL as seen from the rig (root namespace)
     boxes: dict[str, Box]
     uplink: tuple[Namespace, str]  # finish's end of its cable to hq
+    event: EventFiles
+    logs: Path  # the campaign's folder
+
+
+@dataclass(frozen=True)
+class EventFiles:
+    """The event every box loads and the entrants the MASTER (alone) imports."""
+
+    event: Path
+    entrants: Path
+
+
+def write_event(folder: Path, runners: int) -> EventFiles:
+    """The rig's event: one gun-timed race whose wave started now, over START, KM5 and
+    FINISH, and one entrant per runner the emulators play (bib N wears the EPC of N)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    event = folder / "event.yaml"
+    event.write_text(
+        f"""slug: {SLUG}
+name: "Chaos campaign"
+date: {start.date().isoformat()}
+timezone: UTC
+age_reference: year_end
+timing_points:
+  - {{code: START, kind: start, distance_m: 0}}
+  - {{code: KM5, kind: split, distance_m: 5000}}
+  - {{code: FINISH, kind: finish, distance_m: 10000}}
+races:
+  - code: {RACE}
+    name: "10 km"
+    timing: gun
+    cutoff: "06:00:00"
+    points: [START, KM5, FINISH]
+    waves:
+      - {{code: W1, start: "{start.isoformat()}"}}
+""",
+        encoding="utf-8",
+    )
+    entrants = folder / "entrants.csv"
+    with entrants.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["bib", "last_name", "first_name", "sex", "birth_year", "race", "wave",
+                         "tag1"])  # fmt: skip
+        for bib in range(1, runners + 1):
+            writer.writerow([bib, f"Runner{bib}", "Chaos", "FM"[bib % 2], 1970 + bib % 40, RACE,
+                             "W1", epc_for_bib(bib).hex().upper()])  # fmt: skip
+    return EventFiles(event, entrants)
 
 
 @contextmanager
@@ -134,7 +186,8 @@ def rig(folder: Path, race: RaceScenario, seed: int) -> Iterator[Rig]:
         lab = stack.enter_context(network_lab())
         supervisor = Supervisor()
         stack.callback(supervisor.close)
-        yield _bring_up(lab, supervisor, folder, database, race, seed)
+        event = write_event(folder / "event", race.runners)
+        yield _bring_up(lab, supervisor, folder, database, race, seed, event)
 
 
 def _data_directory(stack: ExitStack, logs: Path, role: Role, runners: int) -> Path:
@@ -172,7 +225,7 @@ def _central_database(stack: ExitStack, folder: Path) -> tuple[str, str]:
 
 
 def _bring_up(lab: Lab, run: Supervisor, folder: Path, database: tuple[str, str],
-              race: RaceScenario, seed: int) -> Rig:  # fmt: skip
+              race: RaceScenario, seed: int, event: EventFiles) -> Rig:  # fmt: skip
     hq = lab.host("hq")
     hosts = {plan.name: lab.host(plan.name) for plan in BOXES}
     finish = hosts["finish"]
@@ -188,7 +241,7 @@ def _bring_up(lab: Lab, run: Supervisor, folder: Path, database: tuple[str, str]
             link = (host, end)
         else:
             link = (finish, uplink)
-        db, env = _prepare_box(folder / plan.name / "data", _planned_role(plan, lab))
+        db, env = _prepare_box(folder / plan.name / "data", _planned_role(plan, lab), event)
         plays = dataclasses.replace(race, seed=seed * 10 + len(boxes))  # each box its own race
         box = Box(plan, host, db, env, folder / plan.name, plays, link)
         boxes[plan.name] = box
@@ -196,14 +249,18 @@ def _bring_up(lab: Lab, run: Supervisor, folder: Path, database: tuple[str, str]
     _enroll(boxes["finish"], central, token)  # before the reads pour in, as on race morning
     for box in boxes.values():
         _start_reading(run, box)
-    return Rig(lab, run, central, database[1], boxes, (finish, uplink))
+    return Rig(lab, run, central, database[1], boxes, (finish, uplink), event, folder)
 
 
-def _prepare_box(data: Path, role: RoleConfig) -> tuple[Path, dict[str, str]]:
-    """A box's files in ``data`` (migrated database with the event, reader.json); its env."""
+def _prepare_box(data: Path, role: RoleConfig, event: EventFiles) -> tuple[Path, dict[str, str]]:
+    """A box's files in ``data`` (migrated database with the event, the entrants on the
+    MASTER, reader.json); its env."""
     env = box_env(data) | {"CHRONO_EDGE_SYNC_EVERY_S": "0.5"} | USERSPACE
     db = data / "edge.db"
-    for args in (("db", "upgrade"), ("event", "load", str(EVENT_FILE))):
+    steps = [("db", "upgrade"), ("event", "load", str(event.event))]
+    if role.role is Role.MASTER:
+        steps.append(("entrants", "import", str(event.entrants), "--event", SLUG))
+    for args in steps:
         subprocess.run(edge(db, *args), env=env, cwd=data.parent, check=True,
                        capture_output=True)  # fmt: skip
     save_role(data / "reader.json", role)

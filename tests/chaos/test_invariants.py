@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from tests.chaos.faults import KINDS, DiskFill, _counted_packets, schedule
+from tests.chaos.published import differences
 from tests.chaos.truth import GroundTruth, Key, Sent, tally
 
 BOXES, SLAVES, UNITS = ["start", "km5", "finish"], ["start", "km5"], ("reader", "worker", "serve")
@@ -68,3 +70,28 @@ def test_the_packets_nftables_duplicated_are_read_from_the_rule_counter() -> Non
         ]
     }
     assert _counted_packets(json.dumps(listing)) == 42
+
+
+def row(bib: int, rank: int | None, status: str = "FIN", gun: str | None = None) -> dict[str, Any]:
+    return {"bib": str(bib), "rank": rank, "status": status, "gun_time": gun, "split_KM5": None}
+
+
+def test_published_results_differ_on_status_time_or_a_rank_no_close_runner_explains() -> None:
+    truth = {
+        "1": row(1, 1, gun="0:01:00.0"),
+        "2": row(2, 2, gun="0:01:00.1"),  # 0.1 s behind 1: they may swap
+        "3": row(3, 3, gun="0:01:30.0"),
+        "4": row(4, None, "DNS"),
+    }
+    swapped = {**truth, "1": row(1, 2, gun="0:01:00.1"), "2": row(2, 1, gun="0:01:00.0")}
+    assert differences(truth, swapped) == []
+    late = {**truth, "3": row(3, 3, gun="0:01:30.3")}  # beyond 0.15 s + the truncated tenth
+    assert differences(truth, late) == [
+        "bib 3: gun_time 0:01:30.3 published, 0:01:30.0 from the truth"
+    ]
+    ranked = {**truth, "3": row(3, 1, gun="0:01:30.0")}
+    assert differences(truth, ranked)[0].startswith("bib 3: rank 1 published, 3 from the truth")
+    dropped = {**truth, "4": row(4, None, "DNF")}
+    assert differences(truth, dropped) == ["bib 4: status DNF published, DNS from the truth"]
+    missing = {bib: r for bib, r in truth.items() if bib != "2"}
+    assert differences(truth, missing)[0] == "bib 2: in the truth's results, not published"
