@@ -8,6 +8,7 @@ and heals it when its hold is over; faults overlap as they do in the field.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -143,6 +144,7 @@ class Injector:
         self.reader_kills_us: dict[str, list[int]] = {name: [] for name in rig.boxes}
         self.fills: list[DiskFill] = []
         self.duplicated = 0  # packets nftables' dup sent twice (counted at each heal)
+        self._pending_roles: dict[str, Role] = {}  # a switch that waits for room on the disk
         self._cuts: dict[str, int] = {}  # a cable cut by overlapping faults stays cut
         self._tables = 0
 
@@ -264,11 +266,26 @@ class Injector:
     _heal_reorder = _heal_loss
 
     def _apply_role_switch(self, fault: Fault) -> str:
-        self.rig.boxes[fault.target].switch_role(Role.MASTER)
+        self._switch(fault.target, Role.MASTER)
         return "switched back at the heal"
 
     def _heal_role_switch(self, fault: Fault, token: object) -> None:
-        self.rig.boxes[fault.target].switch_role(Role.SLAVE)
+        self._switch(fault.target, Role.SLAVE)
+
+    def _switch(self, name: str, role: Role) -> None:
+        """Switch a box's role, as /setup does; on a full disk, once it has room again.
+
+        /setup refuses a change it cannot write (503 DiskFull); the operator frees space
+        and switches again. Seed 9 (3 minutes) switched km5 back to SLAVE while its disk
+        was full: rewriting reader.json failed with ENOSPC and the campaign stopped.
+        """
+        try:
+            self.rig.boxes[name].switch_role(role)
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+            print(f"  {name}'s disk is full: switched to {role.value} once it has room", flush=True)
+            self._pending_roles[name] = role
 
     def _apply_disk_full(self, fault: Fault) -> DiskFill:
         """Fill the box's data directory to the last byte (tests.diskfill's filler)."""
@@ -286,6 +303,12 @@ class Injector:
         fill.alarms, fill.healed = box_alarms(box), True
         if not any(f.box == box.name and not f.healed for f in self.fills):
             diskfill.free(box.folder)  # the last overlapping fill of this box is over
+            self._room_again(box)
+
+    def _room_again(self, box: Box) -> None:
+        """The box's disk has room: the role switch that waited for it is made."""
+        if (role := self._pending_roles.pop(box.name, None)) is not None:
+            box.switch_role(role)
 
     def _holds_logged(self, box: Box) -> int:
         log = box.logs / "reader.log"

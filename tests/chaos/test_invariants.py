@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from collections import Counter
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
-from tests.chaos.faults import KINDS, DiskFill, _counted_packets, schedule
+from edge.roleconfig import Role
+from tests.chaos.faults import KINDS, DiskFill, Injector, _counted_packets, schedule
 from tests.chaos.published import differences
 from tests.chaos.truth import GroundTruth, Key, Sent, tally
 
@@ -95,3 +98,34 @@ def test_published_results_differ_on_status_time_or_a_rank_no_close_runner_expla
     assert differences(truth, dropped) == ["bib 4: status DNF published, DNS from the truth"]
     missing = {bib: r for bib, r in truth.items() if bib != "2"}
     assert differences(truth, missing)[0] == "bib 2: in the truth's results, not published"
+
+
+class FullBox:
+    """A box whose reader.json cannot be rewritten until ``room`` is set."""
+
+    name = "km5"
+
+    def __init__(self) -> None:
+        self.room, self.roles = False, list[Role]()
+
+    def switch_role(self, role: Role) -> None:
+        if not self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.roles.append(role)
+
+
+def test_seed_9_a_role_switch_on_a_full_disk_waits_for_room_instead_of_stopping_the_campaign() -> (
+    None
+):
+    box = FullBox()
+    injector = Injector.__new__(Injector)  # no network: only the role switch's bookkeeping
+    injector.rig = SimpleNamespace(boxes={"km5": box})  # type: ignore[assignment]
+    injector._pending_roles = {}
+    injector._switch("km5", Role.MASTER)
+    injector._switch("km5", Role.SLAVE)  # the switch back, the disk still full
+    assert box.roles == []
+    box.room = True
+    injector._room_again(box)  # type: ignore[arg-type]
+    assert box.roles == [Role.SLAVE]  # the role it must end with, once
+    injector._room_again(box)  # type: ignore[arg-type]
+    assert box.roles == [Role.SLAVE]
