@@ -96,6 +96,12 @@ def test_published_results_differ_on_status_time_or_a_rank_no_close_runner_expla
     assert differences(truth, ranked)[0].startswith("bib 3: rank 1 published, 3 from the truth")
     dropped = {**truth, "4": row(4, None, "DNF")}
     assert differences(truth, dropped) == ["bib 4: status DNF published, DNS from the truth"]
+    ordered = {**truth, "3": {**truth["3"], "split_KM5": "0:00:00.0"}}  # seed 12: 13 ms apart
+    assert differences(truth, ordered) == []
+    split = {**truth, "3": {**truth["3"], "split_KM5": "0:00:00.5"}}
+    assert differences(truth, split) == [
+        "bib 3: split_KM5 0:00:00.5 published, None from the truth"
+    ]
     missing = {bib: r for bib, r in truth.items() if bib != "2"}
     assert differences(truth, missing)[0] == "bib 2: in the truth's results, not published"
 
