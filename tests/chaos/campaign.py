@@ -19,9 +19,16 @@ from pathlib import Path
 from edge.rfid.emulator import RaceScenario
 from edge.roleconfig import Role
 from edge.sync.outbox import Outbox
-from tests.chaos.faults import KINDS, Fault, Injector, schedule
+from tests.chaos.faults import KINDS, DiskFill, Fault, Injector, box_alarms, schedule
 from tests.chaos.heldout import HeldOut, compare
-from tests.chaos.rig import BOXES, UNITS, Rig, rig
+from tests.chaos.published import (
+    TOLERANCE_US,
+    delivered_reads,
+    differences,
+    published_results,
+    truth_results,
+)
+from tests.chaos.rig import BOXES, RACE, UNITS, Rig, rig
 from tests.chaos.truth import (
     Tally,
     box_passings,
@@ -36,6 +43,7 @@ from tests.e2e.eventlab import edge
 
 RUNNERS_PER_MINUTE = 100  # 300 runners at least, in one wave a minute: reads all along
 CONVERGE_DEADLINE_S = 180.0
+PUBLISH_DEADLINE_S = 90.0  # after convergence, for central's document to match the truth
 SAMPLE_EVERY_S = 2.0
 
 
@@ -53,6 +61,9 @@ class Report:
     largest_backlog: int = 0
     crashes: dict[str, int] = field(default_factory=dict)
     held_out: list[HeldOut] = field(default_factory=list)
+    fills: list[DiskFill] = field(default_factory=list)
+    duplicated: int = 0  # packets sent twice by nftables' dup
+    published: tuple[int, int] | None = None  # rows and finishers compared
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -65,6 +76,9 @@ class Report:
                f"{sum(self.done.values())} faults injected"]  # fmt: skip
         out += [f"  {kind:<16}{self.done.get(kind, 0):>5}" for kind in KINDS]
         out += [f"  (skipped {kind}: {why})" for kind, why in self.skipped.items()]
+        if self.done.get("duplicate") and "duplicate" not in self.skipped:
+            out.append(f"  (duplicate: {self.duplicated} packets sent twice by nftables' dup;"
+                       " none counted where netem did it)")  # fmt: skip
         head = ("box", "sent", "received", "on MASTER", "on central", "not recv.", "missed",
                 "lost", "doubled", "made up")  # fmt: skip
         out.append("".join(f"{h:>11}" for h in head))
@@ -80,6 +94,16 @@ class Report:
         for held in self.held_out:
             out.append(f"passings at {held.point} on central: {held.matched} of {held.intact} "
                        f"intact runners within 0.15 s of the true crossing")  # fmt: skip
+        if self.published is not None:
+            rows, finishers = self.published
+            out.append(f"published results of {RACE} on central: {rows} entrants, {finishers}"
+                       f" finishers, compared with the ground truth's (times within"
+                       f" {TOLERANCE_US / 1e6:g} s)")  # fmt: skip
+        if self.fills:
+            holding = [fill for fill in self.fills if fill.holds]
+            alarmed = sum("disk_full" in fill.alarms for fill in holding)
+            out.append(f"disks filled: {len(self.fills)}; the reader held reads on {len(holding)},"
+                       f" the disk_full alarm was up on {alarmed} of those")  # fmt: skip
         crashed = ", ".join(f"{n} x{c}" for n, c in self.crashes.items() if c) or "none"
         out.append(f"processes that exited by themselves: {crashed}")
         for line in self.lines:
@@ -105,14 +129,17 @@ def run_campaign(seed: int, minutes: float, folder: Path, *, calm: bool = False)
         injector = Injector(running)
         report.largest_backlog = _storm(running, injector, faults, minutes * 60)
         report.done, report.skipped = injector.done, injector.skipped
+        report.fills, report.duplicated = injector.fills, injector.duplicated
         calm_from = time.monotonic()
         _end_of_storm(running)
         report.converged_s = _converge(running, calm_from)
         _check_processes(running, report)
+        _check_disk_alarms(running, report)
         _check_sync_status(running, report)
         report.lines = _tallies(running, injector)
         _check_passings(running, report)
         report.held_out = _check_held_out(running, report)
+        _check_published(running, report)
     return report
 
 
@@ -195,6 +222,19 @@ def _check_processes(rig: Rig, report: Report) -> None:
             report.failures.append(f"{name} is not running at the end (see {unit.log})")
 
 
+def _check_disk_alarms(rig: Rig, report: Report) -> None:
+    """While a disk was full and the reader held reads, the console said so; none is left."""
+    for fill in report.fills:
+        if fill.alarm_missing:
+            report.failures.append(
+                f"{fill.box}: the reader held reads on a full disk ({fill.holds} times) but the"
+                f" console's alarms were {sorted(fill.alarms)}, without disk_full"
+            )
+    for box in rig.boxes.values():
+        if "disk_full" in box_alarms(box):
+            report.failures.append(f"{box.name}: the disk_full alarm is still up at the end")
+
+
 def _check_sync_status(rig: Rig, report: Report) -> None:
     """``chrono-edge sync status``: nothing pending toward each box's target."""
     for box in rig.boxes.values():
@@ -235,6 +275,33 @@ def _check_held_out(rig: Rig, report: Report) -> list[HeldOut]:
         report.failures += compared.errors
         found.append(compared)
     return found
+
+
+def _check_published(rig: Rig, report: Report) -> None:
+    """Central's published results equal those the ground truth gives (published.py)."""
+    lines = {line.box: line for line in report.lines}
+    delivered = {
+        box.plan.point: delivered_reads(box.race, ground_truth(box.sent_log, box.plan.point),
+                                        lines[box.name].absent)
+        for box in rig.boxes.values()
+    }  # fmt: skip
+    truth = truth_results(rig.logs / "truth", rig.event, delivered)
+    started, found = time.monotonic(), ["nothing published"]
+    while time.monotonic() - started < PUBLISH_DEADLINE_S:
+        published = published_results(rig.central.host, rig.central.public_url)
+        found = ["nothing published"] if published is None else differences(truth, published)
+        if not found:
+            break
+        time.sleep(2)
+    finishers = sum(row["status"] == "FIN" for row in truth.values())
+    report.published = (len(truth), finishers)
+    if not finishers:
+        report.failures.append("the ground truth's results have no finisher to compare")
+    if found:
+        report.failures.append(
+            f"central's published results differ from the ground truth's ({len(found)} bibs): "
+            + "; ".join(found[:10])
+        )
 
 
 def _tallies(rig: Rig, injector: Injector) -> list[Tally]:

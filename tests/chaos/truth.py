@@ -114,6 +114,7 @@ class Tally:
     doubled: int = 0
     strays: int = 0  # held somewhere but never sent: a read made up
     examples: list[str] = field(default_factory=list)
+    absent: set[Key] = field(default_factory=set)  # the not-received reads' keys
 
     @property
     def failed(self) -> bool:
@@ -156,6 +157,7 @@ def tally(
                     _example(line, f"on the box, not on {name}: {sent.key}")
         elif sent.conn in cut and sent.at_us > last_stored.get(sent.conn, 0):
             line.not_received += 1
+            line.absent.add(sent.key)
         else:
             line.lost += 1
             _example(line, f"sent on connection {sent.conn}, not on the box: {sent.key}")
