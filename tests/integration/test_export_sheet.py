@@ -205,3 +205,22 @@ async def test_a_relays_sheet_is_the_results_services(database: Database) -> Non
     made = await export_sheet(database, RELAY, "RELAY", moment)
     assert_same_sheet(made, expected)
     assert [team.rank for team in made.relay][:3] == [1, 2, 3]
+
+
+async def test_a_race_with_no_finisher_gives_the_same_files(
+    database: Database, tmp_path: Path
+) -> None:
+    await EventService(database).load(load_event_file(ROOT / "docs/examples/spring-10k.yaml"))
+    await EntrantService(database).import_csv(SLUG, entrants_csv())
+    exports = ExportService(database, tmp_path / "exports")
+
+    async def nothing(_percent: int, _stage: str) -> None:
+        return None
+
+    for kind in ("scratch", "category"):
+        request = ExportRequest(SLUG, "10K", kind, "csv", "fr")
+        made = (tmp_path / "exports" / (await exports.produce(request, nothing)).name).read_bytes()
+        sheet = await ResultService(database).race_sheet(SLUG, "10K")
+        assert made == await tables_csv(database, sheet, request), kind
+    # No category has a finisher: no table, not even a header (as before).
+    assert made == "\ufeff\n".encode()
