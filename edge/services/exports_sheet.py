@@ -13,6 +13,9 @@ holds them equal on races with corrections, swaps, waves, statuses and teams).
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,19 +58,40 @@ async def export_sheet(
 ) -> RaceSheet:
     """The results of one race as of ``at_us`` (default: now), as ``ResultService.race_sheet``
     computes them, for an export file."""
-    async with db.read() as session:
-        event = await get_event(session, slug)
-        race = await get_race(session, event, race_code)
-        overview = await load_overview(session, event)
-        race_view = next(r for r in overview.races if r.race.id == race.id)
-        entrants, passings = await _entrants_and_passings(session, event, race_view)
-    spec = race_spec(event, race_view)
-    moment = now_us() if at_us is None else at_us
-    results = mark_on_course(spec, compute_results(spec, entrants, passings), moment)
-    relay = []
-    if spec.format is RaceFormat.RELAY:
-        relay = relay_on_course(spec, compute_relay(spec, entrants, passings), moment)
-    return RaceSheet(event=event, race=race_view, spec=spec, results=results, relay=relay)
+    with _collector_paused():
+        async with db.read() as session:
+            event = await get_event(session, slug)
+            race = await get_race(session, event, race_code)
+            overview = await load_overview(session, event)
+            race_view = next(r for r in overview.races if r.race.id == race.id)
+            entrants, passings = await _entrants_and_passings(session, event, race_view)
+        spec = race_spec(event, race_view)
+        moment = now_us() if at_us is None else at_us
+        results = mark_on_course(spec, compute_results(spec, entrants, passings), moment)
+        relay = []
+        if spec.format is RaceFormat.RELAY:
+            relay = relay_on_course(spec, compute_relay(spec, entrants, passings), moment)
+        return RaceSheet(event=event, race=race_view, spec=spec, results=results, relay=relay)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused (for the whole process) while a sheet is made.
+
+    A 20,000-runner sheet makes some 150,000 objects, none in a cycle: the collector's
+    passes over them, and over everything the worker holds, took a third of a CSV's time
+    (bench_exports: 0.15-0.2 s of 0.5). The pause lasts as long as the sheet takes to
+    make (a fraction of a second); a pause already on (another export) is left to its
+    owner, who ends it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 async def _rows(session: AsyncSession, sql: str, *params: Any) -> list[Any]:
