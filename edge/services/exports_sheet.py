@@ -6,8 +6,9 @@ which cost more than the query, and the live path's extras (every passing's id, 
 newest outbox seq) were read too (bench_exports). Here the big tables are read as the
 SQLite driver's own tuples, on the connection and in the transaction of the read
 session that reads the event, its corrections and its chip swaps through the ORM.
-The sheet equals ``ResultService.race_sheet``'s (tests/integration/test_export_sheet.py
-holds them equal on races with corrections, swaps, waves, statuses and teams).
+The garbage collector is paused while the sheet is made. The sheet equals
+``ResultService.race_sheet``'s (tests/integration/test_export_sheet.py holds them
+equal on races with corrections, swaps, waves, statuses and teams).
 """
 
 from __future__ import annotations
