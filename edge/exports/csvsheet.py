@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
+from collections.abc import Iterable, Sequence
 
 from edge.exports.tables import Table, flat_rows
 from edge.exports.words import SheetWords
-from edge.timing.export import to_csv
+from edge.timing.export import sheet_cells, spreadsheet_cell, to_csv
+from edge.timing.model import EntrantResult, RaceSpec
 
 BOM = "\ufeff"
 
@@ -20,3 +23,20 @@ def csv_bytes(tables: Sequence[Table], words: SheetWords | None = None) -> bytes
     columns, rows = flat_rows(tables)
     headings = None if words is None else [words.heading(c) for c in columns]
     return (BOM + to_csv(rows, columns, headings)).encode("utf-8")
+
+
+def results_csv_bytes(
+    results: Iterable[EntrantResult], spec: RaceSpec, header: Sequence[str], last: str
+) -> bytes:
+    """The CSV ``csv_bytes`` makes of results' tables whose rows all end with ``last``,
+    written straight from the results: a 20,000-row sheet in a fraction of the time.
+
+    ``header`` names every column: ``result_columns(spec)``'s, then ``last``'s.
+    """
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    end = (spreadsheet_cell(last),)
+    writer.writerows(cells + end for cells in sheet_cells(results, spec))
+    return out.getvalue().encode("utf-8")

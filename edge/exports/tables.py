@@ -36,16 +36,26 @@ def finishers(results: Sequence[EntrantResult]) -> list[EntrantResult]:
     return sorted(done, key=lambda r: (r.rank or 0, r.entrant.bib))
 
 
+def scratch_groups(
+    results: Sequence[EntrantResult], words: SheetWords = ENGLISH
+) -> list[tuple[str, list[EntrantResult]]]:
+    """The overall ranking, then (if any) the entrants who did not finish: (title, results)."""
+    groups = [(words.scratch, finishers(results))]
+    others = [r for r in results if r.status is not Status.FIN]
+    if others:
+        groups.append((words.not_classified, others))
+    return groups
+
+
 def scratch_tables(
     results: Sequence[EntrantResult], spec: RaceSpec, words: SheetWords = ENGLISH
 ) -> list[Table]:
     """The overall ranking, then (if any) the entrants who did not finish."""
     columns = tuple(result_columns(spec))
-    tables = [Table(words.scratch, columns, result_rows(finishers(results), spec))]
-    others = [r for r in results if r.status is not Status.FIN]
-    if others:
-        tables.append(Table(words.not_classified, columns, result_rows(others, spec)))
-    return tables
+    return [
+        Table(title, columns, result_rows(group, spec))
+        for title, group in scratch_groups(results, words)
+    ]
 
 
 def relay_tables(
@@ -61,6 +71,18 @@ def relay_tables(
     return tables
 
 
+def category_groups(
+    results: Sequence[EntrantResult], order: Sequence[str], words: SheetWords = ENGLISH
+) -> list[tuple[str, list[EntrantResult]]]:
+    """Finishers by category (in the race's category order), by category rank within each."""
+    groups: dict[str, list[EntrantResult]] = {}
+    for result in finishers(results):
+        groups.setdefault(result.category or words.no_category, []).append(result)
+    position = {code: i for i, code in enumerate(order)}
+    titles = sorted(groups, key=lambda c: (position.get(c, len(position)), c))
+    return [(title, sorted(groups[title], key=lambda r: r.category_rank or 0)) for title in titles]
+
+
 def category_tables(
     results: Sequence[EntrantResult],
     spec: RaceSpec,
@@ -68,19 +90,10 @@ def category_tables(
     words: SheetWords = ENGLISH,
 ) -> list[Table]:
     """One table per category (in the race's category order), finishers by category rank."""
-    groups: dict[str, list[EntrantResult]] = {}
-    for result in finishers(results):
-        groups.setdefault(result.category or words.no_category, []).append(result)
-    position = {code: i for i, code in enumerate(order)}
-    titles = sorted(groups, key=lambda c: (position.get(c, len(position)), c))
     columns = tuple(result_columns(spec))
     return [
-        Table(
-            title,
-            columns,
-            result_rows(sorted(groups[title], key=lambda r: r.category_rank or 0), spec),
-        )
-        for title in titles
+        Table(title, columns, result_rows(group, spec))
+        for title, group in category_groups(results, order, words)
     ]
 
 

@@ -5,27 +5,32 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edge.domain import Event
 from edge.errors import InvalidInput, NotFound, Problem
-from edge.exports.csvsheet import csv_bytes
+from edge.exports.csvsheet import csv_bytes, results_csv_bytes
 from edge.exports.files import EXTENSIONS, export_name, is_export_name, write_export
 from edge.exports.tables import (
     Table,
+    category_groups,
     category_tables,
     relay_tables,
+    scratch_groups,
     scratch_tables,
     team_tables,
 )
 from edge.exports.words import SheetWords, sheet_words
 from edge.roleconfig import load_role
 from edge.services.events import EventService, get_event, get_race
-from edge.services.results import RaceSheet, ResultService
+from edge.services.exports_sheet import export_sheet
+from edge.services.results import RaceSheet
 from edge.services.signoff import SignoffService
 from edge.store.database import Database
-from edge.timing.model import RaceFormat
+from edge.timing.export import result_columns
+from edge.timing.model import EntrantResult, RaceFormat
 
 if TYPE_CHECKING:  # the job kinds import this module, and jobs.py imports the job kinds
     from edge.services.jobs import JobService
@@ -125,7 +130,7 @@ class ExportService:
         """Compute the race's results and write the file (atomically); report progress."""
         await self.check(request)
         await progress(5, "computing results")
-        sheet = await ResultService(self.db).race_sheet(request.event, request.race)
+        sheet = await export_sheet(self.db, request.event, request.race)
         # Provisional or official: every file says which (edge.services.signoff).
         state = await SignoffService(self.db).state(request.event, request.race)
         said = sheet_words(request.language).state(state.state.value, state.version)
@@ -185,6 +190,16 @@ def live_page(public_url: str, event: str) -> str | None:
     return f"{public_url.rstrip('/')}/public/events/{event}" if public_url else None
 
 
+def _groups(sheet: RaceSheet, kind: str, words: SheetWords) -> list[list[EntrantResult]] | None:
+    """The entrants' results a sheet lists, table after table (None: a sheet of teams)."""
+    if kind == "category":
+        order = [c.code for c in sheet.race.categories]
+        return [group for _, group in category_groups(sheet.results, order, words)]
+    if kind == "teams" or sheet.spec.format is RaceFormat.RELAY:
+        return None
+    return [group for _, group in scratch_groups(sheet.results, words)]
+
+
 def _tables(sheet: RaceSheet, kind: str, words: SheetWords) -> list[Table]:
     spec = sheet.spec
     if kind == "category":
@@ -212,13 +227,21 @@ def _sheet_bytes(
     sheet: RaceSheet, request: ExportRequest, said: str, live_url: str | None = None
 ) -> bytes:
     words = sheet_words(request.language)
+    if request.format == "csv":
+        # English keeps the machine column names scripts read (the API's, central's JSON's).
+        people = words if request.language not in (None, "en") else None
+        groups = _groups(sheet, request.kind, words)
+        # Entrants' rows are written straight from the results; teams, and a sheet of
+        # no table at all (no finisher in any category: not even a header), as tables.
+        if groups:
+            columns = (*result_columns(sheet.spec), STATE_COLUMN)
+            header = columns if people is None else [people.heading(c) for c in columns]
+            return results_csv_bytes(chain.from_iterable(groups), sheet.spec, header, said)
+        return csv_bytes(_stamped(_tables(sheet, request.kind, words), said), people)
     tables = _tables(sheet, request.kind, words)
     if request.format != "pdf":  # a PDF says it once, under its heading
         tables = _stamped(tables, said)
     heading = f"{sheet.event.name} — {sheet.race.race.name}"
-    if request.format == "csv":
-        # English keeps the machine column names scripts read (the API's, central's JSON's).
-        return csv_bytes(tables, words if request.language not in (None, "en") else None)
     # openpyxl and fpdf2 (with Pillow, fontTools, cryptography: ~30 MB) are imported by
     # the export that needs them, in the worker: never by the web process that lists exports.
     if request.format == "xlsx":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from edge.domain.clock import format_duration
@@ -113,6 +113,83 @@ def result_row(result: EntrantResult, spec: RaceSpec) -> dict[str, Cell]:
 def result_rows(results: Iterable[EntrantResult], spec: RaceSpec) -> list[dict[str, Cell]]:
     """Rows of a results sheet, in the order given (the engine's export order)."""
     return [result_row(r, spec) for r in results]
+
+
+_MINUTE_TEXTS = tuple(f"{m // 60}:{m % 60:02d}:" for m in range(24 * 60))
+"""``H:MM:`` of each minute of a day, and ``SS.t`` of each tenth of a second of a minute:
+a 20,000-row sheet has 40,000 times, read from these in a third of format_duration's time."""
+_SECOND_TEXTS = tuple(f"{t // 10:02d}.{t % 10}" for t in range(600))
+
+
+def _sheet_time(us: int | None) -> str | None:
+    """``spreadsheet_cell(_time(us))``: format_duration's text (tests/unit/test_export_cells.py)."""
+    if us is None:
+        return None
+    if us >= 0:
+        minutes, tenths = divmod(us // 100_000, 600)
+        if minutes < len(_MINUTE_TEXTS):
+            return _MINUTE_TEXTS[minutes] + _SECOND_TEXTS[tenths]
+    shown: str = spreadsheet_cell(format_duration(us))  # a negative time starts like a formula
+    return shown
+
+
+def sheet_cells(results: Iterable[EntrantResult], spec: RaceSpec) -> Iterator[tuple[Cell, ...]]:
+    """Each result's ``result_row`` as a spreadsheet may show it: in ``result_columns``
+    order, each cell through ``spreadsheet_cell``, as a tuple.
+
+    For files of 20,000 rows: a dict per row, read back column by column, then every
+    cell checked cost more than writing the file (bench_exports). Only text typed by
+    people is checked here, and times (tests/unit/test_export_cells.py holds the cells
+    equal to ``result_row``'s for every format and status).
+    """
+    text = spreadsheet_cell
+    splits = spec.split_points
+    no_splits: tuple[Cell, ...] = (None,) * len(splits)
+    laps_race = spec.format is RaceFormat.LAPS
+    timed_race = spec.format is RaceFormat.TIMED
+    lap_count = spec.laps or 0
+    distance = spec.lap_distance_m
+    segments = tuple(segment.code for segment in spec.segments)
+    for result in results:
+        entrant = result.entrant
+        status = result.status
+        finished = status is Status.FIN
+        gun = chip = None
+        if finished:
+            gun_us, chip_us = result.gun_time_us, result.chip_time_us
+            gun = _sheet_time(gun_us)
+            # Without a start mat both times are the same: made once.
+            chip = gun if chip_us == gun_us else _sheet_time(chip_us)
+        cells: tuple[Cell, ...] = (
+            result.rank if finished else None,
+            text(entrant.bib),
+            text(entrant.first_name),
+            text(entrant.last_name),
+            text(entrant.sex or ""),
+            text(result.category or ""),
+            result.sex_rank if finished else None,
+            result.category_rank if finished else None,
+            text(entrant.team),
+            status.value,  # FIN, ONC, DNF...: never a formula
+            gun,
+            chip,
+        )
+        if splits:
+            if finished or status is Status.ONC:
+                cells += tuple(map(_sheet_time, map(result.splits_us.get, splits)))
+            else:
+                cells += no_splits
+        cells += (text(entrant.club),)
+        if laps_race:
+            done = result.lap_times_us
+            lap_cells = (_sheet_time(done[n]) if n < len(done) else None for n in range(lap_count))
+            cells += (result.laps or 0, *lap_cells)
+        elif timed_race:
+            laps = result.laps or 0
+            cells += (laps, laps * distance if distance is not None else None)
+        if segments:
+            cells += tuple(map(_sheet_time, map(result.segments_us.get, segments)))
+        yield cells
 
 
 def relay_columns(spec: RaceSpec) -> list[str]:
