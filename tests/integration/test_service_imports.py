@@ -56,9 +56,9 @@ def db_file(tmp_path: Path) -> Path:
 
 
 @contextmanager
-def service(args: list[str], folder: Path) -> Iterator[Callable[[], set[str]]]:
+def service(args: list[str], folder: Path) -> Iterator[tuple[Callable[[], set[str]], int]]:
     """Run ``chrono-edge ARGS`` listing its imports; yield a function that stops it and
-    returns the top-level packages it imported."""
+    returns the top-level packages it imported, and the process id."""
     command = [sys.executable, "-X", "importtime", "-m", "edge.cli", *args]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = folder / "imports.log"
@@ -78,7 +78,7 @@ def service(args: list[str], folder: Path) -> Iterator[Callable[[], set[str]]]:
             return stopped
 
         try:
-            yield stop
+            yield stop, process.pid
         finally:
             if process.poll() is None:
                 process.kill()
@@ -100,22 +100,29 @@ def test_the_reader_imports_no_web_framework_spreadsheet_pdf_or_migrations(
     with BackgroundEmulator(burst, clock_offset_us=offset_for_year(2000)) as emulator:
         role = write_role(tmp_path, emulator.port)
         args = ["--db", str(db_file), "reader", "--role-file", str(role)]
-        with service(args, tmp_path) as stop:
+        with service(args, tmp_path) as (stop, pid):
             # Reads stored, then settled into passings: the reader's whole path has run.
             wait_for(lambda: count(db_file, "select count(*) from tag_read") > 0, "reads")
             passings = "select count(*) from passing where source = 'reads'"
             wait_for(lambda: count(db_file, passings) > 0, "passings from the reads")
+            libraries = {Path(line.split()[-1]).name for line in _maps(pid) if "/" in line}
             imported = stop()
     assert "sllurp" in imported  # the listing works: the LLRP client was imported
     loaded = {name: why for name, why in HEAVY.items() if name in imported}
     assert not loaded, f"the reader imports what it never uses: {loaded}"
+    # Nor OpenSSL (edge.cli.lean): its libraries are not even mapped into the process.
+    assert any(name.startswith("libsqlite3") for name in libraries)  # the listing works
+    openssl = sorted(
+        n for n in libraries if n.startswith(("libcrypto", "libssl", "_ssl.", "_hashlib."))
+    )
+    assert not openssl, f"the reader loads OpenSSL: {openssl}"
 
 
 def test_the_worker_imports_the_export_libraries_only_for_an_export(
     db_file: Path, tmp_path: Path
 ) -> None:
     args = ["--db", str(db_file), "worker"]
-    with service(args, tmp_path) as stop:
+    with service(args, tmp_path) as (stop, _pid):
         # The periodic jobs (results cache, sync, pruning...) have run once.
         done = "select count(*) from job where kind = '{}' and state = 'completed'"
         for kind in ("results.cache", "sessions.prune", "sync.central"):
@@ -135,7 +142,7 @@ def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment
 ) -> None:
     port = free_port()
     args = ["--db", str(db_file), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with service(args, tmp_path) as stop:
+    with service(args, tmp_path) as (stop, _pid):
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _answers(base + "/healthz"), "the web server")
         for page in PAGES:
@@ -144,6 +151,11 @@ def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment
     assert "litestar" in imported  # the listing works: the web framework was imported
     loaded = [name for name in WEB_UNUSED if name in imported]
     assert not loaded, f"the web process imports {loaded}"
+
+
+def _maps(pid: int) -> list[str]:
+    """The files mapped into process ``pid`` (/proc/PID/maps), one line each."""
+    return Path(f"/proc/{pid}/maps").read_text().splitlines()
 
 
 def _answers(url: str) -> bool:
