@@ -8,6 +8,7 @@ lists every module they import) and stopped with SIGTERM, as systemd does.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -118,6 +119,25 @@ def test_the_reader_imports_no_web_framework_spreadsheet_pdf_or_migrations(
     assert not openssl, f"the reader loads OpenSSL: {openssl}"
 
 
+def test_the_reader_keeps_its_threads_in_one_malloc_arena_beside_the_main_one(
+    db_file: Path, tmp_path: Path
+) -> None:
+    # sllurp's thread, the commit thread and asyncio's pool would each get an arena of
+    # their own, whose freed memory stays resident (edge.heap).
+    burst = BurstScenario(tags=200, start_s=0.1, duration_s=2.0, reads_per_s=2000.0)
+    with BackgroundEmulator(burst, clock_offset_us=offset_for_year(2000)) as emulator:
+        role = write_role(tmp_path, emulator.port)
+        args = ["--db", str(db_file), "reader", "--role-file", str(role)]
+        with service(args, tmp_path) as (stop, pid):
+            passings = "select count(*) from passing where source = 'reads'"
+            wait_for(lambda: count(db_file, passings) >= 200, "passings from the reads")
+            threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
+            arenas = _thread_arenas(_maps(pid))
+            stop()
+    assert threads >= 4  # the check means something: several threads allocated
+    assert arenas <= 1, f"{threads} threads use {arenas} malloc arenas besides the main one"
+
+
 def test_the_worker_imports_the_export_libraries_only_for_an_export(
     db_file: Path, tmp_path: Path
 ) -> None:
@@ -156,6 +176,22 @@ def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment
 def _maps(pid: int) -> list[str]:
     """The files mapped into process ``pid`` (/proc/PID/maps), one line each."""
     return Path(f"/proc/{pid}/maps").read_text().splitlines()
+
+
+def _thread_arenas(maps: list[str]) -> int:
+    """How many glibc thread arenas the mapped memory holds: each is a 64 MiB reservation
+    (HEAP_MAX_SIZE on 64 bits) at a 64 MiB boundary, its used part first."""
+    size = 64 * 1024 * 1024
+    arenas = 0
+    for used, rest in itertools.pairwise(maps):
+        if len(used.split()) > 5 or len(rest.split()) > 5:
+            continue  # a file's mapping
+        start, _, _end = used.split()[0].partition("-")
+        _, _, end = rest.split()[0].partition("-")
+        reserved = rest.split()[1] == "---p"
+        if reserved and int(start, 16) % size == 0 and int(end, 16) - int(start, 16) == size:
+            arenas += 1
+    return arenas
 
 
 def _answers(url: str) -> bool:
