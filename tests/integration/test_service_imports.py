@@ -9,6 +9,7 @@ lists every module they import) and stopped with SIGTERM, as systemd does.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import sqlite3
@@ -22,7 +23,7 @@ import httpx
 import pytest
 
 from edge.rfid.emulator import BackgroundEmulator, BurstScenario, offset_for_year
-from tests.integration.test_reader_service import EVENT, WAIT_S, chrono
+from tests.integration.test_reader_service import EVENT, SLUG, WAIT_S, chrono
 from tests.integration.test_reader_service_process import wait_for, write_role
 from tests.servers import free_port
 
@@ -155,6 +156,23 @@ def test_the_worker_imports_the_export_libraries_only_for_an_export(
     assert "tuf" not in imported, "the worker imports python-tuf with no update to check"
     # httpx's own command-line client (rich, pygments) is never run by the worker.
     assert "rich" not in imported, "the worker imports httpx's command line (rich)"
+
+
+def test_the_worker_makes_exports_in_a_child_process_and_never_loads_their_libraries(
+    db_file: Path, tmp_path: Path
+) -> None:
+    args = ["--db", str(db_file), "worker"]
+    done = "select count(*) from job where kind = 'exports.results' and state = 'completed'"
+    with service(args, tmp_path) as (stop, _pid):
+        for fmt in ("xlsx", "pdf"):
+            payload = {"event": SLUG, "race": "10K", "kind": "scratch", "format": fmt}
+            chrono(db_file, "jobs", "enqueue", "exports.results", "--payload", json.dumps(payload))
+        wait_for(lambda: count(db_file, done) == 2, "two exports made")
+        imported = stop()
+    made = sorted(p.suffix for p in (tmp_path / "exports").iterdir())
+    assert made == [".pdf", ".xlsx"]
+    loaded = [name for name in EXPORTS if name in imported]
+    assert not loaded, f"the worker imports {loaded} for its exports"
 
 
 def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment_code(
