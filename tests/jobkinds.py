@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from edge.jobs import JobContext, JobRegistry, Kind
 from edge.jobs.box import box_registry
+from edge.jobs.child import ChildContext, run_in_child
 from edge.settings import get_settings
 
 
@@ -45,11 +46,27 @@ async def noop(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Do nothing (benchmarks)."""
 
 
+async def child_sleep(ctx: JobContext, payload: dict[str, Any]) -> Any:
+    """Run ``sleep_in_child`` in a child process (``edge.jobs.child``)."""
+    return await run_in_child(ctx, "tests.jobkinds:sleep_in_child", payload)
+
+
+async def sleep_in_child(ctx: ChildContext, payload: dict[str, Any]) -> int:
+    """Log the child's pid, then report progress every 0.1 s for ``seconds``; the pid."""
+    await ctx.log(f"child {os.getpid()} sleeping")
+    steps = int(float(payload["seconds"]) * 10)
+    for step in range(steps):
+        await ctx.progress(step * 100 // steps, "sleeping")
+        await asyncio.sleep(0.1)
+    return os.getpid()
+
+
 registry = JobRegistry.of(
     [
         Kind("test.record", record, "default", 3),
         Kind("test.fail", fail, "default", 3),
         Kind("test.noop", noop, "default", 3),
+        Kind("test.child_sleep", child_sleep, "default", 1),
     ]
 )
 

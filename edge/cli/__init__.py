@@ -7,7 +7,14 @@ the code they use, not the web framework, spreadsheets and PDF of the others.
 
 from __future__ import annotations
 
-from edge.cli.base import cli
+import sys
+
+from edge.cli.lean import leave_openssl_unloaded
+
+# Before edge.cli.base imports asyncio and pydantic, hence OpenSSL (edge.cli.lean says why).
+leave_openssl_unloaded(sys.argv[1:])
+
+from edge.cli.base import cli  # noqa: E402
 
 COMMANDS = {
     "archive": "edge.cli.archive:archive",

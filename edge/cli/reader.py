@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from edge.cli.base import box_paths, box_settings, database_path, role_file_option
+from edge.heap import READER_ARENAS, limit_arenas
 from edge.rfid.service import Tuning
 from edge.rfid.supervisor import Choice, supervise
 from edge.roleconfig import load_role
@@ -42,6 +43,7 @@ def reader(
     The role comes from reader.json (options override it) and is followed: a change of
     event, point or reader restarts the inventory without losing a read.
     """
+    limit_arenas(READER_ARENAS)  # before any thread starts: edge.heap says why
     path = role_file or box_paths(ctx).role_file
     load_role(path)  # a broken file is refused now, every problem named
     choice = Choice(host=host, port=port, event=slug, point=point)

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from edge.domain.clock import now_us
+from edge.heap import give_back_free_memory
 from edge.jobs.admin import HEARTBEAT_S, W
 from edge.jobs.context import JobCancelled, JobContext
 from edge.jobs.models import UNFINISHED, JobState
@@ -170,6 +171,10 @@ class Worker:
         finally:
             self.running.pop(job.id, None)
             self._wake.set()
+            if not self.running:
+                # What a job allocated is freed now, but glibc keeps it resident for the
+                # next allocation; idle, the worker gives it back (edge.heap).
+                give_back_free_memory()
 
     async def _record(self, job: Claimed, outcome: Coroutine[Any, Any, T]) -> T | None:
         """Record how a job ended; a database that refuses (a full disk) leaves the job

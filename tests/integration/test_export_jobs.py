@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,3 +125,18 @@ def test_downloads_never_leave_the_exports_folder(box: LiveBox) -> None:
         answer = httpx.get(f"{box.url}/api/v1/exports/files/{name}")
         assert answer.status_code == 404, (name, answer.status_code)
         assert b"nope" not in answer.content
+
+
+def test_an_export_that_fails_in_its_child_process_fails_its_job_with_the_reason(
+    box: LiveBox,
+) -> None:
+    # Past the web's checks (a race deleted meanwhile, say): the child's error is the job's.
+    asked = {"event": EXAMPLE_SLUG, "race": "42K", "kind": "scratch", "format": "xlsx"}
+    queued = box.cli("jobs", "enqueue", "exports.results", "--payload", json.dumps(asked))
+    job_id = int(queued.stdout.strip().rsplit(" ", 1)[1])
+    job = wait_job(box, job_id)
+    assert job["state"] == "discarded", job
+    errors = job["errors"] if isinstance(job["errors"], list) else json.loads(job["errors"])
+    assert errors, job
+    assert all("42K" in entry["error"] for entry in errors), errors
+    assert all("ChildFailed" in entry["error"] for entry in errors), errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -123,6 +124,38 @@ async def test_cancel_pending_at_once_and_running_cooperatively(queue: JobQueue)
     await task
     logs = await admin.logs(running)
     assert logs[0]["message"] == "sleeping 30 s"
+
+
+async def child_of(admin: JobAdmin, job_id: int, timeout_s: float = 10.0) -> int:
+    """The pid of the child process of job ``job_id``, from its first log line."""
+    deadline = time.monotonic() + timeout_s
+    while not (logs := await admin.logs(job_id)):
+        if time.monotonic() > deadline:
+            pytest.fail(f"job {job_id} logged nothing: {await admin.get(job_id)}")
+        await asyncio.sleep(0.02)
+    return int(logs[0]["message"].split()[1])
+
+
+async def test_a_job_run_in_a_child_process_completes_or_is_cancelled_with_its_child(
+    queue: JobQueue,
+):
+    admin = JobAdmin(queue.engine)
+    quick = await queue.enqueue("test.child_sleep", {"seconds": 0.3})
+    long = await queue.enqueue("test.child_sleep", {"seconds": 60})
+    stop = asyncio.Event()
+    task = await run_worker(queue, stop)
+    await wait_state(admin, quick, "completed")
+    child = (await admin.get(quick))["result"]  # the child's result is the job's
+    assert child != os.getpid()
+    assert (await admin.logs(quick))[0]["message"] == f"child {child} sleeping"  # relayed
+    await wait_state(admin, long, "executing")
+    child = await child_of(admin, long)
+    assert await admin.cancel(long) == "cancelling"
+    await wait_state(admin, long, "cancelled")  # seen at the child's next progress report
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)  # the child was killed (and reaped) with its job
+    stop.set()
+    await task
 
 
 async def test_paused_queue_runs_nothing_until_resumed(queue: JobQueue):

@@ -8,6 +8,8 @@ lists every module they import) and stopped with SIGTERM, as systemd does.
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import signal
 import sqlite3
@@ -21,7 +23,7 @@ import httpx
 import pytest
 
 from edge.rfid.emulator import BackgroundEmulator, BurstScenario, offset_for_year
-from tests.integration.test_reader_service import EVENT, WAIT_S, chrono
+from tests.integration.test_reader_service import EVENT, SLUG, WAIT_S, chrono
 from tests.integration.test_reader_service_process import wait_for, write_role
 from tests.servers import free_port
 
@@ -56,9 +58,9 @@ def db_file(tmp_path: Path) -> Path:
 
 
 @contextmanager
-def service(args: list[str], folder: Path) -> Iterator[Callable[[], set[str]]]:
+def service(args: list[str], folder: Path) -> Iterator[tuple[Callable[[], set[str]], int]]:
     """Run ``chrono-edge ARGS`` listing its imports; yield a function that stops it and
-    returns the top-level packages it imported."""
+    returns the top-level packages it imported, and the process id."""
     command = [sys.executable, "-X", "importtime", "-m", "edge.cli", *args]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = folder / "imports.log"
@@ -78,7 +80,7 @@ def service(args: list[str], folder: Path) -> Iterator[Callable[[], set[str]]]:
             return stopped
 
         try:
-            yield stop
+            yield stop, process.pid
         finally:
             if process.poll() is None:
                 process.kill()
@@ -100,22 +102,48 @@ def test_the_reader_imports_no_web_framework_spreadsheet_pdf_or_migrations(
     with BackgroundEmulator(burst, clock_offset_us=offset_for_year(2000)) as emulator:
         role = write_role(tmp_path, emulator.port)
         args = ["--db", str(db_file), "reader", "--role-file", str(role)]
-        with service(args, tmp_path) as stop:
+        with service(args, tmp_path) as (stop, pid):
             # Reads stored, then settled into passings: the reader's whole path has run.
             wait_for(lambda: count(db_file, "select count(*) from tag_read") > 0, "reads")
             passings = "select count(*) from passing where source = 'reads'"
             wait_for(lambda: count(db_file, passings) > 0, "passings from the reads")
+            libraries = {Path(line.split()[-1]).name for line in _maps(pid) if "/" in line}
             imported = stop()
     assert "sllurp" in imported  # the listing works: the LLRP client was imported
     loaded = {name: why for name, why in HEAVY.items() if name in imported}
     assert not loaded, f"the reader imports what it never uses: {loaded}"
+    # Nor OpenSSL (edge.cli.lean): its libraries are not even mapped into the process.
+    assert any(name.startswith("libsqlite3") for name in libraries)  # the listing works
+    openssl = sorted(
+        n for n in libraries if n.startswith(("libcrypto", "libssl", "_ssl.", "_hashlib."))
+    )
+    assert not openssl, f"the reader loads OpenSSL: {openssl}"
+
+
+def test_the_reader_keeps_its_threads_in_one_malloc_arena_beside_the_main_one(
+    db_file: Path, tmp_path: Path
+) -> None:
+    # sllurp's thread, the commit thread and asyncio's pool would each get an arena of
+    # their own, whose freed memory stays resident (edge.heap).
+    burst = BurstScenario(tags=200, start_s=0.1, duration_s=2.0, reads_per_s=2000.0)
+    with BackgroundEmulator(burst, clock_offset_us=offset_for_year(2000)) as emulator:
+        role = write_role(tmp_path, emulator.port)
+        args = ["--db", str(db_file), "reader", "--role-file", str(role)]
+        with service(args, tmp_path) as (stop, pid):
+            passings = "select count(*) from passing where source = 'reads'"
+            wait_for(lambda: count(db_file, passings) >= 200, "passings from the reads")
+            threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
+            arenas = _thread_arenas(_maps(pid))
+            stop()
+    assert threads >= 4  # the check means something: several threads allocated
+    assert arenas <= 1, f"{threads} threads use {arenas} malloc arenas besides the main one"
 
 
 def test_the_worker_imports_the_export_libraries_only_for_an_export(
     db_file: Path, tmp_path: Path
 ) -> None:
     args = ["--db", str(db_file), "worker"]
-    with service(args, tmp_path) as stop:
+    with service(args, tmp_path) as (stop, _pid):
         # The periodic jobs (results cache, sync, pruning...) have run once.
         done = "select count(*) from job where kind = '{}' and state = 'completed'"
         for kind in ("results.cache", "sessions.prune", "sync.central"):
@@ -130,12 +158,29 @@ def test_the_worker_imports_the_export_libraries_only_for_an_export(
     assert "rich" not in imported, "the worker imports httpx's command line (rich)"
 
 
+def test_the_worker_makes_exports_in_a_child_process_and_never_loads_their_libraries(
+    db_file: Path, tmp_path: Path
+) -> None:
+    args = ["--db", str(db_file), "worker"]
+    done = "select count(*) from job where kind = 'exports.results' and state = 'completed'"
+    with service(args, tmp_path) as (stop, _pid):
+        for fmt in ("xlsx", "pdf"):
+            payload = {"event": SLUG, "race": "10K", "kind": "scratch", "format": fmt}
+            chrono(db_file, "jobs", "enqueue", "exports.results", "--payload", json.dumps(payload))
+        wait_for(lambda: count(db_file, done) == 2, "two exports made")
+        imported = stop()
+    made = sorted(p.suffix for p in (tmp_path / "exports").iterdir())
+    assert made == [".pdf", ".xlsx"]
+    loaded = [name for name in EXPORTS if name in imported]
+    assert not loaded, f"the worker imports {loaded} for its exports"
+
+
 def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment_code(
     db_file: Path, tmp_path: Path
 ) -> None:
     port = free_port()
     args = ["--db", str(db_file), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with service(args, tmp_path) as stop:
+    with service(args, tmp_path) as (stop, _pid):
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _answers(base + "/healthz"), "the web server")
         for page in PAGES:
@@ -144,6 +189,27 @@ def test_the_web_process_serves_its_pages_without_export_migration_or_enrollment
     assert "litestar" in imported  # the listing works: the web framework was imported
     loaded = [name for name in WEB_UNUSED if name in imported]
     assert not loaded, f"the web process imports {loaded}"
+
+
+def _maps(pid: int) -> list[str]:
+    """The files mapped into process ``pid`` (/proc/PID/maps), one line each."""
+    return Path(f"/proc/{pid}/maps").read_text().splitlines()
+
+
+def _thread_arenas(maps: list[str]) -> int:
+    """How many glibc thread arenas the mapped memory holds: each is a 64 MiB reservation
+    (HEAP_MAX_SIZE on 64 bits) at a 64 MiB boundary, its used part first."""
+    size = 64 * 1024 * 1024
+    arenas = 0
+    for used, rest in itertools.pairwise(maps):
+        if len(used.split()) > 5 or len(rest.split()) > 5:
+            continue  # a file's mapping
+        start, _, _end = used.split()[0].partition("-")
+        _, _, end = rest.split()[0].partition("-")
+        reserved = rest.split()[1] == "---p"
+        if reserved and int(start, 16) % size == 0 and int(end, 16) - int(start, 16) == size:
+            arenas += 1
+    return arenas
 
 
 def _answers(url: str) -> bool:
