@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from edge.domain import Event, Race
 from edge.domain.clock import now_us
 from edge.services.events import get_event, load_overview
-from edge.services.live import live_results
+from edge.services.live import LiveResults, live_results
 from edge.services.results import ResultService, race_spec, sheet_rows
 from edge.services.signoff import SignoffService
 from edge.store.database import Database
@@ -42,11 +42,17 @@ class CachedRace:
 
 
 class ResultsCache:
-    """Writes ``<folder>/<event>/<race>.json`` and publishes it to central."""
+    """Writes ``<folder>/<event>/<race>.json`` and publishes it to central.
 
-    def __init__(self, db: Database, folder: Path) -> None:
+    ``live``: the web process's races kept in memory (``edge.services.live``), brought up
+    to date one passing at a time; without it (the worker) a race is computed from the
+    database for each new version and dropped.
+    """
+
+    def __init__(self, db: Database, folder: Path, live: LiveResults | None = None) -> None:
         self.db = db
         self.folder = folder
+        self.live = live
         self.computed = 0  # race sheets computed by this object's refreshes (not skipped)
 
     async def refresh(self, slug: str | None = None) -> list[CachedRace]:
@@ -76,8 +82,9 @@ class ResultsCache:
         # moved since the document on disk was made, there is nothing to do. The sheet is
         # computed from the database when it must be, not kept in an engine: the worker
         # would hold a second copy of every big race (bench_memory: +42 MB at 20,000).
+        # The web process keeps the race anyway, for its screens: it takes its sheet.
         moment = now_us()
-        version = await live_results(self.db).watch.version()
+        version = await (self.live or live_results(self.db)).watch.version()
         spec = await self._spec(slug, race)
         # Provisional or official (edge.services.signoff): a sign-off changes no row but
         # must reach the screens and central all the same.
@@ -93,7 +100,10 @@ class ResultsCache:
         last = _published.get(key)
         if last is not None and last[0] == state and _stored_digest(path) == last[1]:
             return None
-        sheet = await ResultService(self.db).race_sheet(slug, race, moment)
+        if self.live is not None:
+            sheet = await self.live.sheet_at(slug, race, version, moment, spec)
+        else:
+            sheet = await ResultService(self.db).race_sheet(slug, race, moment)
         self.computed += 1
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
         columns, all_rows = sheet_rows(sheet)
