@@ -19,14 +19,14 @@ from edge.domain import Event, Race
 from edge.domain.clock import now_us
 from edge.services.events import get_event, load_overview
 from edge.services.live import LiveResults, live_results
-from edge.services.results import ResultService, race_spec, sheet_rows
+from edge.services.results import RaceSheet, ResultService, race_spec
 from edge.services.signoff import SignoffService
 from edge.store.database import Database
 from edge.store.documents import DocumentKind, read_document, write_document
-from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
+from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_text
 from edge.timing.course import race_open
-from edge.timing.export import to_records
-from edge.timing.model import RaceSpec, Status
+from edge.timing.export import relay_columns, relay_rows, result_columns, result_row
+from edge.timing.model import RaceFormat, RaceSpec, Status
 
 RESULTS_DOCUMENT = DocumentKind("live-results document", version=1)
 
@@ -106,13 +106,12 @@ class ResultsCache:
             sheet = await ResultService(self.db).race_sheet(slug, race, moment)
         self.computed += 1
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
-        columns, all_rows = sheet_rows(sheet)
-        # Each step's input is let go as soon as it is used: at 20,000 entrants the sheet,
-        # its rows and the records are ~10-25 MB each.
+        # The rows are written out in JSON one at a time: at 20,000 entrants the rows as
+        # objects (then as records, then as lists to pack) were ~20 MB each, for a document
+        # of ~6 MB. The texts are those json.dumps makes of the whole (same digests).
+        columns, rows = _rows_json(sheet)
         del sheet
-        rows = to_records(all_rows, columns)
-        del all_rows
-        body = json.dumps({**stamp, "columns": columns, "rows": rows}, separators=(",", ":"))
+        body = _with_rows(json.dumps({**stamp, "columns": columns}, separators=SEP), rows[0])
         digest = hashlib.sha256(body.encode()).hexdigest()
         del body
         _published[key] = (state, digest)
@@ -126,9 +125,9 @@ class ResultsCache:
             "sha256": digest,
             **stamp,
             "columns": columns,
-            "rows": rows,
         }
         # Central gets the rows packed: a big race's sheet is one value, not 20,000 objects.
+        packed = _with_rows(json.dumps({"columns": columns}, separators=SEP), rows[1])
         payload = json.dumps(
             {
                 "event": slug,
@@ -136,10 +135,13 @@ class ResultsCache:
                 "updated_us": updated,
                 "sha256": digest,
                 **stamp,
-                PACKED_KEY: await asyncio.to_thread(pack_rows, columns, rows),
+                PACKED_KEY: await asyncio.to_thread(pack_text, packed),
             }
         )
-        await asyncio.to_thread(write_document, path, RESULTS_DOCUMENT, document)
+        del packed
+        await asyncio.to_thread(
+            write_document, path, RESULTS_DOCUMENT, document, written={"rows": rows[0]}
+        )
         _remember_digest(path, digest)
         async with self.db.write() as session:
             await session.exec(  # type: ignore[call-overload]
@@ -163,6 +165,32 @@ class ResultsCache:
             overview = await load_overview(session, event)
         found = next(r for r in overview.races if r.race.code.casefold() == race.casefold())
         return race_spec(event, found)
+
+
+SEP = (",", ":")
+"""The documents' JSON separators (no spaces): their digests depend on them."""
+
+
+def _rows_json(sheet: RaceSheet) -> tuple[list[str], tuple[str, str]]:
+    """The sheet's columns, and its rows in JSON as objects and as lists (in the order of
+    the columns, to pack), each row made and written out on its own."""
+    spec = sheet.spec
+    if spec.format is RaceFormat.RELAY:
+        columns, rows = relay_columns(spec), iter(relay_rows(sheet.relay))
+    else:
+        columns = result_columns(spec)
+        rows = (result_row(result, spec) for result in sheet.results)
+    objects: list[str] = []
+    lists: list[str] = []
+    for row in rows:
+        objects.append(json.dumps({c: row.get(c) for c in columns}, separators=SEP))
+        lists.append(json.dumps([row.get(c) for c in columns], separators=SEP))
+    return columns, ("[" + ",".join(objects) + "]", "[" + ",".join(lists) + "]")
+
+
+def _with_rows(head: str, rows: str) -> str:
+    """``head`` (a JSON object) with the key ``rows`` added last, its value ``rows``."""
+    return head[:-1] + ',"rows":' + rows + "}"
 
 
 _published: dict[tuple[Path, str, str], tuple[tuple[object, ...], str]] = {}
