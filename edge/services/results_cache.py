@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,12 +181,16 @@ def _rows_json(sheet: RaceSheet) -> tuple[list[str], tuple[str, str]]:
     else:
         columns = result_columns(spec)
         rows = (result_row(result, spec) for result in sheet.results)
-    objects: list[str] = []
-    lists: list[str] = []
+    # Into two buffers, not lists of 20,000 small strings: those would be scattered among
+    # the objects the process keeps (serve's races), and the memory they leave once freed
+    # could not go back to the system.
+    objects, lists = io.StringIO(), io.StringIO()
+    comma = ""
     for row in rows:
-        objects.append(json.dumps({c: row.get(c) for c in columns}, separators=SEP))
-        lists.append(json.dumps([row.get(c) for c in columns], separators=SEP))
-    return columns, ("[" + ",".join(objects) + "]", "[" + ",".join(lists) + "]")
+        objects.write(comma + json.dumps({c: row.get(c) for c in columns}, separators=SEP))
+        lists.write(comma + json.dumps([row.get(c) for c in columns], separators=SEP))
+        comma = ","
+    return columns, (f"[{objects.getvalue()}]", f"[{lists.getvalue()}]")
 
 
 def _with_rows(head: str, rows: str) -> str:
