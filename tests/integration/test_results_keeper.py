@@ -7,6 +7,9 @@ import asyncio
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,9 @@ from edge.services.results_cache import ResultsCache
 from edge.services.results_keeper import MARK, MARK_FRESH_S, ResultsKeeper, kept_by_web
 from edge.store.database import Database
 from tests.integration.test_on_course import chrono, started_box
+from tests.integration.test_reader_service_process import wait_for
 from tests.liveevent import SLUG
+from tests.servers import free_port
 from tests.syncbox import query
 
 pytestmark = pytest.mark.integration
@@ -139,3 +144,26 @@ async def test_the_worker_writes_the_documents_while_the_web_process_does_not(
     os.utime(folder / MARK, (stale, stale))
     assert await refresh_results(context, {}) == {"changed": [f"{SLUG}/10K"]}
     assert document(folder)["rows"]
+
+
+def test_chrono_edge_serve_writes_the_documents_on_the_master(
+    box: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The real web process, as systemd starts it: its documents and mark appear."""
+    db, _ = box
+    save_role(db.parent / "reader.json", RoleConfig(role=Role.MASTER, event=SLUG, point="FINISH"))
+    port = free_port()
+    command = [sys.executable, "-m", "edge.cli", "--data-dir", str(db.parent), "serve",
+               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    env = {**os.environ, "CHRONO_EDGE_RESULTS_CACHE_EVERY_S": "0.5"}
+    folder = db.parent / "cache" / "results"
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out, subprocess.Popen(command, env=env, stdout=out, stderr=out) as web:
+        try:
+            wait_for(lambda: (folder / SLUG / "10K.json").exists(), "the live-results document")
+            assert kept_by_web(folder, 0.5, running_s=3600)
+            wait_for(lambda: snapshots(db) == 1, "the document queued for central")
+        finally:
+            web.send_signal(signal.SIGTERM)
+            web.wait(timeout=30)
+    assert document(folder)["rows"], log.read_text(errors="replace")[-2000:]
