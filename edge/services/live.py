@@ -33,7 +33,7 @@ from edge.services.events import get_event, load_overview
 from edge.services.live_race import NOT_RESULTS, LiveRace
 from edge.services.results import RaceSheet, race_spec
 from edge.store.database import Database
-from edge.timing.model import RaceFormat
+from edge.timing.model import RaceFormat, RaceSpec
 from edge.timing.tally import Tally, race_tally, tally_of_counts
 
 T = TypeVar("T")
@@ -197,6 +197,24 @@ class LiveResults:
                 kept.sheet_made_s = now
             return kept.sheet_version, kept.sheet
 
+    async def sheet_at(
+        self, slug: str, race: str, version: int, moment: int, spec: RaceSpec
+    ) -> RaceSheet:
+        """The race's results as of ``version``, made at ``moment`` from the kept engine
+        of the race defined by ``spec`` (as stored now: reloaded if the kept one differs).
+
+        For the results cache, whose document must say who is on course at ``moment``
+        exactly: the screens' shared sheet may be up to SHEET_MAX_AGE_S old. It becomes
+        the shared sheet, so the screens do not make the same one again.
+        """
+        async with self._computing:
+            kept = await self._current(slug, race, version)
+            if kept.race.inputs.spec != spec:  # redefined since its last check
+                kept = await self._current(slug, race, version, reload=True)
+            kept.sheet, kept.sheet_version = kept.race.sheet(moment), version
+            kept.sheet_made_s = time.monotonic()
+            return kept.sheet
+
     async def tally(self, slug: str, race: str, moment: int) -> Tally:
         """The race's counters as of ``moment``: O(new passings), never a sheet of the field
         (but for a relay, whose teams are counted from its sheet)."""
@@ -248,11 +266,12 @@ class LiveResults:
         found = next((r for r in overview.races if r.race.code == code), None)
         return found is None or race_spec(event, found) != kept.race.inputs.spec
 
-    async def _current(self, slug: str, race: str, version: int) -> _Kept:
-        """The race's engine brought up to ``version`` (a full recompute when it must)."""
+    async def _current(self, slug: str, race: str, version: int, *, reload: bool = False) -> _Kept:
+        """The race's engine brought up to ``version`` (a full recompute when it must, or
+        when asked to ``reload``)."""
         key = (slug, race.casefold())
         now = time.monotonic()
-        kept = self._races.get(key)
+        kept = None if reload else self._races.get(key)
         if kept is not None and now - kept.checked_s >= DEFINITION_CHECK_S:
             kept.checked_s = now
             if await self._redefined(slug, kept):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +19,15 @@ from sqlmodel import col, select
 from edge.domain import Event, PointKind, Race
 from edge.domain.clock import format_duration, now_us
 from edge.services.events import get_event, load_overview
-from edge.services.live import live_results
-from edge.services.results import ResultService, race_spec, sheet_rows
+from edge.services.live import LiveResults, live_results
+from edge.services.results import RaceSheet, ResultService, race_spec
 from edge.services.signoff import SignoffService
 from edge.store.database import Database
 from edge.store.documents import DocumentKind, read_document, write_document
-from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
+from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_text
 from edge.timing.course import race_open
-from edge.timing.export import to_records
-from edge.timing.model import RaceSpec, Status, TeamResult
+from edge.timing.export import relay_columns, relay_rows, result_columns, result_row
+from edge.timing.model import RaceFormat, RaceSpec, Status, TeamResult
 
 RESULTS_DOCUMENT = DocumentKind("live-results document", version=1)
 
@@ -42,11 +43,17 @@ class CachedRace:
 
 
 class ResultsCache:
-    """Writes ``<folder>/<event>/<race>.json`` and publishes it to central."""
+    """Writes ``<folder>/<event>/<race>.json`` and publishes it to central.
 
-    def __init__(self, db: Database, folder: Path) -> None:
+    ``live``: the web process's races kept in memory (``edge.services.live``), brought up
+    to date one passing at a time; without it (the worker) a race is computed from the
+    database for each new version and dropped.
+    """
+
+    def __init__(self, db: Database, folder: Path, live: LiveResults | None = None) -> None:
         self.db = db
         self.folder = folder
+        self.live = live
         self.computed = 0  # race sheets computed by this object's refreshes (not skipped)
 
     async def refresh(self, slug: str | None = None) -> list[CachedRace]:
@@ -76,8 +83,9 @@ class ResultsCache:
         # moved since the document on disk was made, there is nothing to do. The sheet is
         # computed from the database when it must be, not kept in an engine: the worker
         # would hold a second copy of every big race (bench_memory: +42 MB at 20,000).
+        # The web process keeps the race anyway, for its screens: it takes its sheet.
         moment = now_us()
-        version = await live_results(self.db).watch.version()
+        version = await (self.live or live_results(self.db)).watch.version()
         spec = await self._spec(slug, race)
         # Provisional or official (edge.services.signoff): a sign-off changes no row but
         # must reach the screens and central all the same.
@@ -93,22 +101,24 @@ class ResultsCache:
         last = _published.get(key)
         if last is not None and last[0] == state and _stored_digest(path) == last[1]:
             return None
-        sheet = await ResultService(self.db).race_sheet(slug, race, moment)
+        if self.live is not None:
+            sheet = await self.live.sheet_at(slug, race, version, moment, spec)
+        else:
+            sheet = await ResultService(self.db).race_sheet(slug, race, moment)
         self.computed += 1
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
-        columns, all_rows = sheet_rows(sheet)
         # The team ranking, for central's team tab (issue 24); a central older than that
         # ignores the two keys. Only a race with a team size has one.
         ranked: dict[str, object] = {}
         if spec.team_size and sheet.teams:
             ranked = {"teams": published_teams(sheet.teams), "team_size": spec.team_size}
-        # Each step's input is let go as soon as it is used: at 20,000 entrants the sheet,
-        # its rows and the records are ~10-25 MB each.
+        # The rows are written out in JSON one at a time: at 20,000 entrants the rows as
+        # objects (then as records, then as lists to pack) were ~20 MB each, for a document
+        # of ~6 MB. The texts are those json.dumps makes of the whole (same digests).
+        columns, rows = _rows_json(sheet)
         del sheet
-        rows = to_records(all_rows, columns)
-        del all_rows
-        body = json.dumps(
-            {**stamp, "columns": columns, "rows": rows, **ranked}, separators=(",", ":")
+        body = _with_rows(
+            json.dumps({**stamp, "columns": columns}, separators=SEP), rows[0], ranked
         )
         digest = hashlib.sha256(body.encode()).hexdigest()
         del body
@@ -125,10 +135,10 @@ class ResultsCache:
             **stamp,
             **course,
             "columns": columns,
-            "rows": rows,
-            **ranked,
+            **ranked,  # the rows are written after them (write_document's ``written``)
         }
         # Central gets the rows packed: a big race's sheet is one value, not 20,000 objects.
+        packed = _with_rows(json.dumps({"columns": columns}, separators=SEP), rows[1])
         payload = json.dumps(
             {
                 "event": slug,
@@ -138,10 +148,13 @@ class ResultsCache:
                 **stamp,
                 **course,
                 **ranked,
-                PACKED_KEY: await asyncio.to_thread(pack_rows, columns, rows),
+                PACKED_KEY: await asyncio.to_thread(pack_text, packed),
             }
         )
-        await asyncio.to_thread(write_document, path, RESULTS_DOCUMENT, document)
+        del packed
+        await asyncio.to_thread(
+            write_document, path, RESULTS_DOCUMENT, document, written={"rows": rows[0]}
+        )
         _remember_digest(path, digest)
         async with self.db.write() as session:
             await session.exec(  # type: ignore[call-overload]
@@ -203,6 +216,38 @@ def published_teams(teams: list[TeamResult]) -> list[dict[str, object]]:
         }
         for team in teams
     ]
+
+
+SEP = (",", ":")
+"""The documents' JSON separators (no spaces): their digests depend on them."""
+
+
+def _rows_json(sheet: RaceSheet) -> tuple[list[str], tuple[str, str]]:
+    """The sheet's columns, and its rows in JSON as objects and as lists (in the order of
+    the columns, to pack), each row made and written out on its own."""
+    spec = sheet.spec
+    if spec.format is RaceFormat.RELAY:
+        columns, rows = relay_columns(spec), iter(relay_rows(sheet.relay))
+    else:
+        columns = result_columns(spec)
+        rows = (result_row(result, spec) for result in sheet.results)
+    # Into two buffers, not lists of 20,000 small strings: those would be scattered among
+    # the objects the process keeps (serve's races), and the memory they leave once freed
+    # could not go back to the system.
+    objects, lists = io.StringIO(), io.StringIO()
+    comma = ""
+    for row in rows:
+        objects.write(comma + json.dumps({c: row.get(c) for c in columns}, separators=SEP))
+        lists.write(comma + json.dumps([row.get(c) for c in columns], separators=SEP))
+        comma = ","
+    return columns, (f"[{objects.getvalue()}]", f"[{lists.getvalue()}]")
+
+
+def _with_rows(head: str, rows: str, tail: dict[str, object] | None = None) -> str:
+    """``head`` (a JSON object) with the key ``rows`` added, its value ``rows`` (already
+    JSON), then the keys of ``tail``: what json.dumps makes of them all in that order."""
+    more = json.dumps(tail, separators=SEP)[1:-1] if tail else ""
+    return head[:-1] + ',"rows":' + rows + ("," + more if more else "") + "}"
 
 
 _published: dict[tuple[Path, str, str], tuple[tuple[object, ...], str]] = {}
