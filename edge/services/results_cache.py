@@ -7,9 +7,13 @@ outbox (table ``results_snapshot``), in the same pipe and order as the reads.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
-import io
 import json
+import os
+import tempfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +27,11 @@ from edge.services.live import LiveResults, live_results
 from edge.services.results import RaceSheet, ResultService, race_spec
 from edge.services.signoff import SignoffService
 from edge.store.database import Database
-from edge.store.documents import DocumentKind, read_document, write_document
-from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_text
+from edge.store.documents import SCHEMA_KEY, DocumentKind, read_document
+from edge.store.files import DEFAULT_MODE, move_into_place
+from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE
 from edge.timing.course import race_open
-from edge.timing.export import relay_columns, relay_rows, result_columns, result_row
+from edge.timing.export import Cell, relay_columns, relay_rows, result_columns, result_row
 from edge.timing.model import RaceFormat, RaceSpec, Status, TeamResult
 
 RESULTS_DOCUMENT = DocumentKind("live-results document", version=1)
@@ -112,33 +117,30 @@ class ResultsCache:
         ranked: dict[str, object] = {}
         if spec.team_size and sheet.teams:
             ranked = {"teams": published_teams(sheet.teams), "team_size": spec.team_size}
-        # The rows are written out in JSON one at a time: at 20,000 entrants the rows as
-        # objects (then as records, then as lists to pack) were ~20 MB each, for a document
-        # of ~6 MB. The texts are those json.dumps makes of the whole (same digests).
-        columns, rows = _rows_json(sheet)
-        del sheet
-        body = _with_rows(
-            json.dumps({**stamp, "columns": columns}, separators=SEP), rows[0], ranked
-        )
-        digest = hashlib.sha256(body.encode()).hexdigest()
-        del body
-        _published[key] = (state, digest)
-        if _stored_digest(path) == digest:
-            return None
         updated = now_us()
         course = {"points": await self._points(slug, race)}
+        columns = _columns(spec)
         document = {
             "event": slug,
             "race": race,
             "updated_us": updated,
-            "sha256": digest,
             **stamp,
             **course,
             "columns": columns,
-            **ranked,  # the rows are written after them (write_document's ``written``)
+            **ranked,
         }
+        # The rows go from the sheet to the file one at a time, hashed and packed for
+        # central as they go (edge.services.results_keeper: serve does this every round).
+        temporary, digest, packed = await asyncio.to_thread(
+            _stream_document, path, document, stamp, columns, _rows(sheet), ranked
+        )
+        del sheet
+        _published[key] = (state, digest)
+        if _stored_digest(path) == digest:
+            temporary.unlink(missing_ok=True)
+            return None
+        await asyncio.to_thread(move_into_place, temporary, path)
         # Central gets the rows packed: a big race's sheet is one value, not 20,000 objects.
-        packed = _with_rows(json.dumps({"columns": columns}, separators=SEP), rows[1])
         payload = json.dumps(
             {
                 "event": slug,
@@ -148,13 +150,10 @@ class ResultsCache:
                 **stamp,
                 **course,
                 **ranked,
-                PACKED_KEY: await asyncio.to_thread(pack_text, packed),
+                PACKED_KEY: packed,
             }
         )
         del packed
-        await asyncio.to_thread(
-            write_document, path, RESULTS_DOCUMENT, document, written={"rows": rows[0]}
-        )
         _remember_digest(path, digest)
         async with self.db.write() as session:
             await session.exec(  # type: ignore[call-overload]
@@ -222,32 +221,75 @@ SEP = (",", ":")
 """The documents' JSON separators (no spaces): their digests depend on them."""
 
 
-def _rows_json(sheet: RaceSheet) -> tuple[list[str], tuple[str, str]]:
-    """The sheet's columns, and its rows in JSON as objects and as lists (in the order of
-    the columns, to pack), each row made and written out on its own."""
+def _columns(spec: RaceSpec) -> list[str]:
+    return relay_columns(spec) if spec.format is RaceFormat.RELAY else result_columns(spec)
+
+
+def _rows(sheet: RaceSheet) -> Iterator[dict[str, Cell]]:
+    """The sheet's rows, each made when it is asked for (``sheet_rows`` makes them all)."""
     spec = sheet.spec
     if spec.format is RaceFormat.RELAY:
-        columns, rows = relay_columns(spec), iter(relay_rows(sheet.relay))
-    else:
-        columns = result_columns(spec)
-        rows = (result_row(result, spec) for result in sheet.results)
-    # Into two buffers, not lists of 20,000 small strings: those would be scattered among
-    # the objects the process keeps (serve's races), and the memory they leave once freed
-    # could not go back to the system.
-    objects, lists = io.StringIO(), io.StringIO()
-    comma = ""
-    for row in rows:
-        objects.write(comma + json.dumps({c: row.get(c) for c in columns}, separators=SEP))
-        lists.write(comma + json.dumps([row.get(c) for c in columns], separators=SEP))
-        comma = ","
-    return columns, (f"[{objects.getvalue()}]", f"[{lists.getvalue()}]")
+        return iter(relay_rows(sheet.relay))
+    return (result_row(result, spec) for result in sheet.results)
 
 
-def _with_rows(head: str, rows: str, tail: dict[str, object] | None = None) -> str:
-    """``head`` (a JSON object) with the key ``rows`` added, its value ``rows`` (already
-    JSON), then the keys of ``tail``: what json.dumps makes of them all in that order."""
-    more = json.dumps(tail, separators=SEP)[1:-1] if tail else ""
-    return head[:-1] + ',"rows":' + rows + ("," + more if more else "") + "}"
+def _stream_document(
+    path: Path,
+    document: dict[str, object],
+    stamp: dict[str, object],
+    columns: list[str],
+    rows: Iterator[dict[str, Cell]],
+    ranked: dict[str, object],
+) -> tuple[Path, str, str]:
+    """Write ``document`` with its ``rows`` to a synced temporary file beside ``path``, one
+    row at a time, and hash and pack them as they go: (the file, the digest, the packed
+    rows for central). No text as big as the document is held.
+
+    The digest is the sha256 of ``{**stamp, "columns", "rows", **ranked}`` in compact JSON,
+    the document's ``sha256`` (written last, after its rows). Built as whole strings (the
+    rows as objects, as JSON, then the document, the digest's body and the packed copy),
+    a 20,000-row round peaked ~20 MB above serve's resting memory (measured in-process).
+    """
+    digest = hashlib.sha256(_open_rows({**stamp, "columns": columns}).encode())
+    packer = zlib.compressobj(PACK_LEVEL)
+    packed = [packer.compress(_open_rows({"columns": columns}).encode())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates it 0600, as edge.store.files does: entrants' names.
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(_open_rows({SCHEMA_KEY: RESULTS_DOCUMENT.version, **document}))
+            comma = ""
+            for row in rows:
+                text = comma + json.dumps({c: row.get(c) for c in columns}, separators=SEP)
+                file.write(text)
+                digest.update(text.encode())
+                cells = comma + json.dumps([row.get(c) for c in columns], separators=SEP)
+                packed.append(packer.compress(cells.encode()))
+                comma = ","
+            more = json.dumps(ranked, separators=SEP)[1:-1] if ranked else ""
+            digest.update(("]" + ("," + more if more else "") + "}").encode())
+            file.write(f'],"sha256":"{digest.hexdigest()}"}}\n')
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, DEFAULT_MODE)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    packed.append(packer.compress(b"]}") + packer.flush())
+    return temporary, digest.hexdigest(), base64.b64encode(b"".join(packed)).decode("ascii")
+
+
+SEP = (",", ":")
+"""The documents' JSON separators (no spaces): their digests depend on them."""
+PACK_LEVEL = 6
+"""zlib's level for central's packed rows (edge.sync.snapshots.pack_text's)."""
+
+
+def _open_rows(head: dict[str, object]) -> str:
+    """``head`` in compact JSON, left open after a last key ``rows`` opening its list."""
+    return json.dumps(head, separators=SEP)[:-1] + ',"rows":['
 
 
 _published: dict[tuple[Path, str, str], tuple[tuple[object, ...], str]] = {}
