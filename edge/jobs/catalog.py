@@ -41,7 +41,6 @@ from edge.paths import BoxPaths
 from edge.roleconfig import Role, RoleConfig, load_role, watch_role
 from edge.services.clocks import ClockService
 from edge.services.readers import ReaderHealthService
-from edge.services.results_cache import ResultsCache
 from edge.services.results_keeper import kept_by_web
 from edge.settings import get_settings
 from edge.store.database import Database
@@ -267,6 +266,10 @@ async def refresh_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
         # The web process writes them from the races it keeps for its screens: computed
         # here too, each big race would be held twice (edge.services.results_keeper).
         return {"skipped": "kept by the web process"}
+    # Imported only now: a worker whose documents the web process keeps never loads the
+    # results cache, the live path and the timing engine (2.6 MB of its RSS).
+    from edge.services.results_cache import ResultsCache
+
     database = Database(db_path)
     cache = ResultsCache(database, folder)
     try:

@@ -20,12 +20,14 @@ import logging
 import time
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge.heap import give_back_free_memory
 from edge.roleconfig import Role, load_role
-from edge.services.live import live_results
-from edge.services.results_cache import CachedRace, ResultsCache
 from edge.store.database import Database
+
+if TYPE_CHECKING:
+    from edge.services.results_cache import CachedRace
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,11 @@ class ResultsKeeper:
         # Marked at the start too: a first round loads the race from the database, which
         # takes seconds on a Pi, while the worker looks at the mark.
         await asyncio.to_thread(self._mark)
+        # Imported here: the worker imports this module only for kept_by_web, and the
+        # results cache with its engine only when it writes the documents itself.
+        from edge.services.live import live_results
+        from edge.services.results_cache import ResultsCache
+
         cache = ResultsCache(self.db, self.folder, live_results(self.db))
         changed = await cache.refresh(role.event)
         if cache.computed:

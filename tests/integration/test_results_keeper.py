@@ -167,3 +167,47 @@ def test_chrono_edge_serve_writes_the_documents_on_the_master(
             web.send_signal(signal.SIGTERM)
             web.wait(timeout=30)
     assert document(folder)["rows"], log.read_text(errors="replace")[-2000:]
+
+
+WORKER_ROUND = """
+import asyncio, os, sys
+from pathlib import Path
+from edge.jobs.catalog import refresh_results
+from edge.jobs.context import JobContext
+from edge.paths import BoxPaths
+context = JobContext(None, 1, 1, os.getpid(), {"paths": BoxPaths.under(Path(sys.argv[1]))})
+print(asyncio.run(refresh_results(context, {})))
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_a_worker_whose_documents_the_web_process_keeps_loads_no_results_cache(
+    box: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The worker's results.cache job, in a fresh interpreter: while the mark is fresh it
+    imports neither the results cache nor the live path and engine (2.6 MB of RSS)."""
+    db, _ = box
+    paths = BoxPaths.under(tmp_path / "data")
+    paths.database.parent.mkdir(parents=True)
+    shutil.copy(db, paths.database)
+    save_role(paths.role_file, RoleConfig(role=Role.MASTER, event=SLUG, point="FINISH"))
+    folder = paths.cache_folder / "results"
+    folder.mkdir(parents=True)
+    (folder / MARK).touch()
+    engine = ("edge.services.results_cache", "edge.services.live", "edge.timing.results")
+
+    def round_in_a_worker() -> tuple[str, set[str]]:
+        command = [sys.executable, "-c", WORKER_ROUND, str(tmp_path / "data")]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+        said, modules = done.stdout.strip().splitlines()[-2:]
+        return said, set(modules.split())
+
+    said, modules = round_in_a_worker()
+    assert said == str({"skipped": "kept by the web process"})
+    assert "edge.jobs.catalog" in modules  # the listing works
+    assert not [name for name in engine if name in modules]
+    stale = time.time() - MARK_FRESH_S - 1  # the web process stopped: the worker writes them
+    os.utime(folder / MARK, (stale, stale))
+    said, modules = round_in_a_worker()
+    assert said == str({"changed": [f"{SLUG}/10K"]})
+    assert all(name in modules for name in engine)
