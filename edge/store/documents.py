@@ -80,19 +80,12 @@ def write_document(
     mode: int = DEFAULT_MODE,
     *,
     exclusive: bool = False,
-    written: Mapping[str, str] | None = None,
 ) -> None:
     """Write ``body`` at the current version, atomically (``edge.store.files``).
 
     ``exclusive``: only if the file does not exist yet (else FileExistsError).
-    ``written``: more keys after ``body``'s, their values already in JSON (a big list
-    written row by row, never held as objects all at once).
     """
-    text = json.dumps({SCHEMA_KEY: kind.version, **body}, separators=(",", ":"))
-    if written:
-        more = "".join(f",{json.dumps(key)}:{value}" for key, value in written.items())
-        text = text[:-1] + more + "}"
-    text += "\n"
+    text = json.dumps({SCHEMA_KEY: kind.version, **body}, separators=(",", ":")) + "\n"
     if exclusive:
         create_atomic(path, text, mode)
     else:

@@ -26,15 +26,6 @@ def test_a_document_is_written_with_its_version(tmp_path: Path) -> None:
     assert read_document(tmp_path / "c.json", COUNTER) == {"schema": 2, "count": 3}
 
 
-def test_a_value_given_in_json_is_written_as_the_value_itself_would_be(tmp_path: Path) -> None:
-    rows = [{"bib": "1", "time": None, "name": "Zoë"}, {"bib": "2", "time": "0:41:07.3"}]
-    write_document(tmp_path / "a.json", COUNTER, {"count": 2, "rows": rows})
-    text = json.dumps(rows, separators=(",", ":"))
-    write_document(tmp_path / "b.json", COUNTER, {"count": 2}, written={"rows": text})
-    assert (tmp_path / "b.json").read_bytes() == (tmp_path / "a.json").read_bytes()
-    assert read_document(tmp_path / "b.json", COUNTER) == {"schema": 2, "count": 2, "rows": rows}
-
-
 def test_an_older_document_is_migrated_and_one_without_version_is_version_1(
     tmp_path: Path,
 ) -> None:
