@@ -20,6 +20,7 @@ from edge.jobs.box import box_registry
 from edge.services.admin import AdminService
 from edge.services.boxrole import Listening, RoleService
 from edge.services.jobs import JobService
+from edge.services.results_keeper import ResultsKeeper
 from edge.settings import Settings, get_settings
 from edge.store import migrate
 from edge.store.database import Database
@@ -89,8 +90,12 @@ async def healthz() -> Health:
     return Health("ok", VERSION)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the Litestar app of a box on the database named in ``settings``."""
+def create_app(settings: Settings | None = None, *, keep_results: bool = False) -> Litestar:
+    """Build the Litestar app of a box on the database named in ``settings``.
+
+    ``keep_results``: on the MASTER, write the live-results documents from the races the
+    app keeps in memory (``chrono-edge serve`` does; edge.services.results_keeper).
+    """
     settings = settings or get_settings()
     paths = settings.paths
     database = Database(paths.database)
@@ -130,6 +135,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     def provide_key_attempts() -> LastingLimiter:
         return key_attempts
+
+    keeping, stop_keeping = [], []
+    if keep_results:
+        keeper = ResultsKeeper(
+            database,
+            paths.role_file,
+            paths.cache_folder / "results",
+            settings.results_cache_every_s,
+        )
+        keeping, stop_keeping = [keeper.start], [keeper.close]
 
     return Litestar(
         route_handlers=[
@@ -186,8 +201,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[session_config().middleware, stream_limits(streams)],
         request_max_body_size=settings.request_max_bytes,
         stores={"sessions": sessions},
-        on_startup=[migrate_database, sessions.delete_expired, box_role.start],
+        on_startup=[migrate_database, sessions.delete_expired, box_role.start, *keeping],
         state=State({"box_role": box_role}),  # pages show a SLAVE's or unconfigured box's role
-        on_shutdown=[database.close, jobs.close, box_role.close],
+        on_shutdown=[*stop_keeping, database.close, jobs.close, box_role.close],
         openapi_config=OpenAPIConfig(title="ChronoEdge box API", version=VERSION, path="/schema"),
     )

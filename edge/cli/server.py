@@ -92,7 +92,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     announce_setup_pin(settings)
     connections = files_for(settings.connections_max)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, keep_results=True),
         host=settings.host,
         port=settings.port,
         log_level="info",

@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import logging
 import shutil
+import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from edge.paths import BoxPaths
 from edge.roleconfig import Role, RoleConfig, load_role, watch_role
 from edge.services.clocks import ClockService
 from edge.services.readers import ReaderHealthService
-from edge.services.results_cache import ResultsCache
+from edge.services.results_keeper import kept_by_web
 from edge.settings import get_settings
 from edge.store.database import Database
 from edge.sync.errors import SyncNotConfigured
@@ -57,6 +58,8 @@ ROLE_CHECK_S = 0.25
 """How often a running forward job checks that the box is still a SLAVE."""
 DISCOVERY_S = 2.0
 """How long a SLAVE without master_url listens for its MASTER's mDNS announcement."""
+_LOADED_S = time.monotonic()
+"""When the worker loaded its jobs (at its first job, right after it started)."""
 _discovered: dict[str, str] = {}  # event slug -> MASTER URL found by mDNS (this process)
 
 
@@ -259,6 +262,14 @@ async def refresh_results(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
     if role.role is not Role.MASTER:
         return {"skipped": "not the MASTER"}
     folder = paths.cache_folder / "results"
+    if kept_by_web(folder, get_settings().results_cache_every_s, time.monotonic() - _LOADED_S):
+        # The web process writes them from the races it keeps for its screens: computed
+        # here too, each big race would be held twice (edge.services.results_keeper).
+        return {"skipped": "kept by the web process"}
+    # Imported only now: a worker whose documents the web process keeps never loads the
+    # results cache, the live path and the timing engine (2.6 MB of its RSS).
+    from edge.services.results_cache import ResultsCache
+
     database = Database(db_path)
     cache = ResultsCache(database, folder)
     try:

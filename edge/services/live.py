@@ -33,7 +33,7 @@ from edge.services.events import get_event, load_overview
 from edge.services.live_race import NOT_RESULTS, LiveRace
 from edge.services.results import RaceSheet, race_spec
 from edge.store.database import Database
-from edge.timing.model import RaceFormat
+from edge.timing.model import RaceFormat, RaceSpec
 from edge.timing.tally import Tally, race_tally, tally_of_counts
 
 T = TypeVar("T")
@@ -190,12 +190,31 @@ class LiveResults:
             ):
                 return kept.sheet_version, kept.sheet
             version = max(version, await self.watch.version())
+            kept = None  # not held here while _current loads the race again
             kept = await self._current(slug, race, version)
             stale = now - kept.sheet_made_s > SHEET_MAX_AGE_S
             if kept.sheet is None or kept.sheet_version != kept.version or stale:
                 kept.sheet, kept.sheet_version = kept.race.sheet(now_us()), kept.version
                 kept.sheet_made_s = now
             return kept.sheet_version, kept.sheet
+
+    async def sheet_at(
+        self, slug: str, race: str, version: int, moment: int, spec: RaceSpec
+    ) -> RaceSheet:
+        """The race's results as of ``version``, made at ``moment`` from the kept engine
+        of the race defined by ``spec`` (as stored now: reloaded if the kept one differs).
+
+        For the results cache, whose document must say who is on course at ``moment``
+        exactly: the screens' shared sheet may be up to SHEET_MAX_AGE_S old. It becomes
+        the shared sheet, so the screens do not make the same one again.
+        """
+        async with self._computing:
+            kept = await self._current(slug, race, version)
+            if kept.race.inputs.spec != spec:  # redefined since its last check
+                kept = await self._current(slug, race, version, reload=True)
+            kept.sheet, kept.sheet_version = kept.race.sheet(moment), version
+            kept.sheet_made_s = time.monotonic()
+            return kept.sheet
 
     async def tally(self, slug: str, race: str, moment: int) -> Tally:
         """The race's counters as of ``moment``: O(new passings), never a sheet of the field
@@ -248,11 +267,12 @@ class LiveResults:
         found = next((r for r in overview.races if r.race.code == code), None)
         return found is None or race_spec(event, found) != kept.race.inputs.spec
 
-    async def _current(self, slug: str, race: str, version: int) -> _Kept:
-        """The race's engine brought up to ``version`` (a full recompute when it must)."""
+    async def _current(self, slug: str, race: str, version: int, *, reload: bool = False) -> _Kept:
+        """The race's engine brought up to ``version`` (a full recompute when it must, or
+        when asked to ``reload``)."""
         key = (slug, race.casefold())
         now = time.monotonic()
-        kept = self._races.get(key)
+        kept = None if reload else self._races.get(key)
         if kept is not None and now - kept.checked_s >= DEFINITION_CHECK_S:
             kept.checked_s = now
             if await self._redefined(slug, kept):
@@ -260,6 +280,10 @@ class LiveResults:
         loaded = False
         if kept is None or kept.version < version:
             if kept is None or not await kept.race.catch_up(self.db, version):
+                # The race being replaced is let go before the new one is loaded: both
+                # in memory at once were serve's peak (~35 MB more at 20,000 entrants).
+                self._races.pop(key, None)
+                kept = None
                 kept = _Kept(now, await LiveRace.load(self.db, slug, race))
                 loaded = True
             kept.version = version

@@ -7,8 +7,13 @@ outbox (table ``results_snapshot``), in the same pipe and order as the reads.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
+import os
+import tempfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,15 +23,16 @@ from sqlmodel import col, select
 from edge.domain import Event, PointKind, Race
 from edge.domain.clock import format_duration, now_us
 from edge.services.events import get_event, load_overview
-from edge.services.live import live_results
-from edge.services.results import ResultService, race_spec, sheet_rows
+from edge.services.live import LiveResults, live_results
+from edge.services.results import RaceSheet, ResultService, race_spec
 from edge.services.signoff import SignoffService
 from edge.store.database import Database
-from edge.store.documents import DocumentKind, read_document, write_document
-from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE, pack_rows
+from edge.store.documents import SCHEMA_KEY, DocumentKind, read_document
+from edge.store.files import DEFAULT_MODE, move_into_place
+from edge.sync.snapshots import PACKED_KEY, RESULTS_TABLE
 from edge.timing.course import race_open
-from edge.timing.export import to_records
-from edge.timing.model import RaceSpec, Status, TeamResult
+from edge.timing.export import Cell, relay_columns, relay_rows, result_columns, result_row
+from edge.timing.model import RaceFormat, RaceSpec, Status, TeamResult
 
 RESULTS_DOCUMENT = DocumentKind("live-results document", version=1)
 
@@ -42,11 +48,17 @@ class CachedRace:
 
 
 class ResultsCache:
-    """Writes ``<folder>/<event>/<race>.json`` and publishes it to central."""
+    """Writes ``<folder>/<event>/<race>.json`` and publishes it to central.
 
-    def __init__(self, db: Database, folder: Path) -> None:
+    ``live``: the web process's races kept in memory (``edge.services.live``), brought up
+    to date one passing at a time; without it (the worker) a race is computed from the
+    database for each new version and dropped.
+    """
+
+    def __init__(self, db: Database, folder: Path, live: LiveResults | None = None) -> None:
         self.db = db
         self.folder = folder
+        self.live = live
         self.computed = 0  # race sheets computed by this object's refreshes (not skipped)
 
     async def refresh(self, slug: str | None = None) -> list[CachedRace]:
@@ -76,8 +88,9 @@ class ResultsCache:
         # moved since the document on disk was made, there is nothing to do. The sheet is
         # computed from the database when it must be, not kept in an engine: the worker
         # would hold a second copy of every big race (bench_memory: +42 MB at 20,000).
+        # The web process keeps the race anyway, for its screens: it takes its sheet.
         moment = now_us()
-        version = await live_results(self.db).watch.version()
+        version = await (self.live or live_results(self.db)).watch.version()
         spec = await self._spec(slug, race)
         # Provisional or official (edge.services.signoff): a sign-off changes no row but
         # must reach the screens and central all the same.
@@ -93,41 +106,40 @@ class ResultsCache:
         last = _published.get(key)
         if last is not None and last[0] == state and _stored_digest(path) == last[1]:
             return None
-        sheet = await ResultService(self.db).race_sheet(slug, race, moment)
+        if self.live is not None:
+            sheet = await self.live.sheet_at(slug, race, version, moment, spec)
+        else:
+            sheet = await ResultService(self.db).race_sheet(slug, race, moment)
         self.computed += 1
         finishers = sum(1 for r in sheet.results if r.status == Status.FIN)
-        columns, all_rows = sheet_rows(sheet)
         # The team ranking, for central's team tab (issue 24); a central older than that
         # ignores the two keys. Only a race with a team size has one.
         ranked: dict[str, object] = {}
         if spec.team_size and sheet.teams:
             ranked = {"teams": published_teams(sheet.teams), "team_size": spec.team_size}
-        # Each step's input is let go as soon as it is used: at 20,000 entrants the sheet,
-        # its rows and the records are ~10-25 MB each.
-        del sheet
-        rows = to_records(all_rows, columns)
-        del all_rows
-        body = json.dumps(
-            {**stamp, "columns": columns, "rows": rows, **ranked}, separators=(",", ":")
-        )
-        digest = hashlib.sha256(body.encode()).hexdigest()
-        del body
-        _published[key] = (state, digest)
-        if _stored_digest(path) == digest:
-            return None
         updated = now_us()
         course = {"points": await self._points(slug, race)}
+        columns = _columns(spec)
         document = {
             "event": slug,
             "race": race,
             "updated_us": updated,
-            "sha256": digest,
             **stamp,
             **course,
             "columns": columns,
-            "rows": rows,
             **ranked,
         }
+        # The rows go from the sheet to the file one at a time, hashed and packed for
+        # central as they go (edge.services.results_keeper: serve does this every round).
+        temporary, digest, packed = await asyncio.to_thread(
+            _stream_document, path, document, stamp, columns, _rows(sheet), ranked
+        )
+        del sheet
+        _published[key] = (state, digest)
+        if _stored_digest(path) == digest:
+            temporary.unlink(missing_ok=True)
+            return None
+        await asyncio.to_thread(move_into_place, temporary, path)
         # Central gets the rows packed: a big race's sheet is one value, not 20,000 objects.
         payload = json.dumps(
             {
@@ -138,10 +150,10 @@ class ResultsCache:
                 **stamp,
                 **course,
                 **ranked,
-                PACKED_KEY: await asyncio.to_thread(pack_rows, columns, rows),
+                PACKED_KEY: packed,
             }
         )
-        await asyncio.to_thread(write_document, path, RESULTS_DOCUMENT, document)
+        del packed
         _remember_digest(path, digest)
         async with self.db.write() as session:
             await session.exec(  # type: ignore[call-overload]
@@ -203,6 +215,81 @@ def published_teams(teams: list[TeamResult]) -> list[dict[str, object]]:
         }
         for team in teams
     ]
+
+
+SEP = (",", ":")
+"""The documents' JSON separators (no spaces): their digests depend on them."""
+
+
+def _columns(spec: RaceSpec) -> list[str]:
+    return relay_columns(spec) if spec.format is RaceFormat.RELAY else result_columns(spec)
+
+
+def _rows(sheet: RaceSheet) -> Iterator[dict[str, Cell]]:
+    """The sheet's rows, each made when it is asked for (``sheet_rows`` makes them all)."""
+    spec = sheet.spec
+    if spec.format is RaceFormat.RELAY:
+        return iter(relay_rows(sheet.relay))
+    return (result_row(result, spec) for result in sheet.results)
+
+
+def _stream_document(
+    path: Path,
+    document: dict[str, object],
+    stamp: dict[str, object],
+    columns: list[str],
+    rows: Iterator[dict[str, Cell]],
+    ranked: dict[str, object],
+) -> tuple[Path, str, str]:
+    """Write ``document`` with its ``rows`` to a synced temporary file beside ``path``, one
+    row at a time, and hash and pack them as they go: (the file, the digest, the packed
+    rows for central). No text as big as the document is held.
+
+    The digest is the sha256 of ``{**stamp, "columns", "rows", **ranked}`` in compact JSON,
+    the document's ``sha256`` (written last, after its rows). Built as whole strings (the
+    rows as objects, as JSON, then the document, the digest's body and the packed copy),
+    a 20,000-row round peaked ~20 MB above serve's resting memory (measured in-process).
+    """
+    digest = hashlib.sha256(_open_rows({**stamp, "columns": columns}).encode())
+    packer = zlib.compressobj(PACK_LEVEL)
+    packed = [packer.compress(_open_rows({"columns": columns}).encode())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates it 0600, as edge.store.files does: entrants' names.
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(_open_rows({SCHEMA_KEY: RESULTS_DOCUMENT.version, **document}))
+            comma = ""
+            for row in rows:
+                text = comma + json.dumps({c: row.get(c) for c in columns}, separators=SEP)
+                file.write(text)
+                digest.update(text.encode())
+                cells = comma + json.dumps([row.get(c) for c in columns], separators=SEP)
+                packed.append(packer.compress(cells.encode()))
+                comma = ","
+            more = json.dumps(ranked, separators=SEP)[1:-1] if ranked else ""
+            digest.update(("]" + ("," + more if more else "") + "}").encode())
+            file.write(f'],"sha256":"{digest.hexdigest()}"}}\n')
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, DEFAULT_MODE)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    packed.append(packer.compress(b"]}") + packer.flush())
+    return temporary, digest.hexdigest(), base64.b64encode(b"".join(packed)).decode("ascii")
+
+
+SEP = (",", ":")
+"""The documents' JSON separators (no spaces): their digests depend on them."""
+PACK_LEVEL = 6
+"""zlib's level for central's packed rows (edge.sync.snapshots.pack_text's)."""
+
+
+def _open_rows(head: dict[str, object]) -> str:
+    """``head`` in compact JSON, left open after a last key ``rows`` opening its list."""
+    return json.dumps(head, separators=SEP)[:-1] + ',"rows":['
 
 
 _published: dict[tuple[Path, str, str], tuple[tuple[object, ...], str]] = {}

@@ -31,7 +31,11 @@ MAX_UNPACKED_BYTES = 32 * 1024 * 1024
 def pack_rows(columns: list[str], rows: list[dict[str, Any]]) -> str:
     """The packed text of a sheet: rows as lists in the order of ``columns``."""
     cells = [[row.get(column) for column in columns] for row in rows]
-    document = json.dumps({"columns": columns, "rows": cells}, separators=(",", ":"))
+    return pack_text(json.dumps({"columns": columns, "rows": cells}, separators=(",", ":")))
+
+
+def pack_text(document: str) -> str:
+    """The packed text of a sheet already written as ``{"columns": [...], "rows": [[...]]}``."""
     return base64.b64encode(zlib.compress(document.encode(), 6)).decode("ascii")
 
 

@@ -41,6 +41,11 @@ def chrono(db: Path, *args: str) -> None:
 @pytest.fixture
 def box(tmp_path: Path) -> tuple[Path, Path]:
     """A race started an hour ago: bib 2 finished, 4 passed KM5, 1 passed KM5 then was set DNF."""
+    return started_box(tmp_path)
+
+
+def started_box(tmp_path: Path) -> tuple[Path, Path]:
+    """The ``box`` fixture's database and event file, made in ``tmp_path``."""
     db = tmp_path / "edge.db"
     event_file, w1 = write_started_event(tmp_path, 60)  # cutoff 2 h: open for another hour
     chrono(db, "db", "upgrade")

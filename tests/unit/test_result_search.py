@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.services.paging import MAX_PAGE_ROWS, window
-from edge.services.result_search import SearchIndex, entrant_matches
+from edge.services.result_search import SEPARATOR, SearchIndex, entrant_matches
 from edge.timing.model import EntrantInfo
 
 LETTERS = st.text(alphabet="aAéÉèeHhLlNnOoöØ 1\t", max_size=8)
@@ -73,3 +73,18 @@ def test_an_index_lent_by_the_last_one_still_sees_an_edited_entrant() -> None:
     assert after.positions("lefevre") == []
     assert after.positions("dupont") == [0]
     assert after.positions("7") == [1]
+
+
+def test_a_search_holding_the_index_separator_finds_what_entrant_matches_finds() -> None:
+    # The index holds "first last" and "last first" in one string split by SEPARATOR: a
+    # search holding it must not match across the two spellings, and still find a name
+    # that holds it.
+    people = [
+        EntrantInfo(bib="1", first_name="Ann", last_name="Lee"),
+        EntrantInfo(bib="2", first_name=f"A{SEPARATOR}B", last_name="Cy"),
+    ]
+    for query in (f"lee{SEPARATOR}lee", f"a{SEPARATOR}b", f"cy a{SEPARATOR}b"):
+        expected = [at for at, person in enumerate(people) if entrant_matches(person, query)]
+        assert SearchIndex(people).positions(query) == expected, query
+    assert SearchIndex(people).positions(f"lee{SEPARATOR}lee") == []
+    assert SearchIndex(people).positions(f"a{SEPARATOR}b") == [1]
