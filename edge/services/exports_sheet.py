@@ -13,7 +13,6 @@ equal on races with corrections, swaps, waves, statuses and teams).
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from edge.domain.clock import now_us
 from edge.services.corrections import active_amendments
 from edge.services.events import RaceOverview, get_event, get_race, load_overview
 from edge.services.passings import swapped_chips
-from edge.services.results import RaceSheet, race_spec
+from edge.services.results import RaceSheet, Shared, entrant_infos, passing_infos, race_spec
 from edge.store.database import Database
 from edge.timing.corrections import (
     StoredPassing,
@@ -111,37 +110,9 @@ async def _entrants_and_passings(
     amendments = await active_amendments(session, event)
     statuses = amend_statuses(amendments)
     wave_codes = {w.id: w.code for w in race.waves}
-    entrants = [
-        EntrantInfo(
-            bib,
-            first_name,
-            last_name,
-            sex,
-            dt.date.fromisoformat(birth_date) if birth_date else None,
-            birth_year,
-            club,
-            team,
-            wave_codes.get(wave_id) if wave_id else None,
-            category_override,
-            # An active status correction wins over the entrant's own manual status.
-            statuses.get(bib, manual_status),
-            leg,
-        )
-        for (
-            bib,
-            first_name,
-            last_name,
-            sex,
-            birth_date,
-            birth_year,
-            club,
-            team,
-            wave_id,
-            category_override,
-            manual_status,
-            leg,
-        ) in await _rows(session, _ENTRANTS, event.id, race.race.id)
-    ]
+    shared = Shared()
+    entrant_rows = await _rows(session, _ENTRANTS, event.id, race.race.id)
+    entrants = entrant_infos(entrant_rows, wave_codes, statuses, shared)
     # Tags of every entrant of the event: a tag read must resolve to its wearer even
     # when the wearer runs another race (it is then ignored by this race).
     tagged = await _rows(session, _TAGS, event.id)
@@ -155,10 +126,4 @@ async def _entrants_and_passings(
     else:  # the usual race: no passing corrected, the rows are the passings
         amended = await _rows(session, _PASSINGS, event.id, valid)
     code_of_point = {p.id: p.code for p in race.points}
-    passings = []
-    for point, bib, epc, time_us in amended:
-        code = code_of_point.get(point)
-        owner = bib or (bib_of_tag.get(epc) if epc else None)
-        if owner is not None and code is not None:
-            passings.append(PassingInfo(owner, code, time_us))
-    return entrants, passings
+    return entrants, passing_infos(amended, code_of_point, bib_of_tag, shared)

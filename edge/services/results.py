@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar, cast
@@ -189,44 +189,12 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     # 20,000 entrants, for as long as the sheet is being built. Plain SQL: SQLAlchemy's
     # processing of each typed column of each row took as long as the query (bench_exports).
     query = _ENTRANT_ROWS.bindparams(event=event.id, race=race.race.id)
-    # Rows unpacked by position: reading 12 attributes of each of 20,000 Row objects by
-    # name took as long as the query itself (bench_exports).
     # (Typed Any: past ten columns SQLAlchemy's row type loses each column's own type.)
     entrant_rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
     # Each text the database hands out is a new string: the same club, team, first name or
     # bib (an entrant's, then each of its passings') held once, not once per row.
-    shared = _Shared()
-    entrants = [
-        EntrantInfo(
-            bib=shared(bib),
-            first_name=shared(first_name),
-            last_name=shared(last_name),
-            sex=shared(sex),
-            birth_date=dt.date.fromisoformat(birth_date) if birth_date else None,
-            birth_year=birth_year,
-            club=shared(club),
-            team=shared(team),
-            wave=wave_codes.get(wave_id) if wave_id else None,
-            category_override=shared(category_override),
-            # An active status correction wins over the entrant's own manual status.
-            manual_status=statuses.get(bib, manual_status),
-            leg=leg,
-        )
-        for (
-            bib,
-            first_name,
-            last_name,
-            sex,
-            birth_date,
-            birth_year,
-            club,
-            team,
-            wave_id,
-            category_override,
-            manual_status,
-            leg,
-        ) in entrant_rows
-    ]
+    shared = Shared()
+    entrants = entrant_infos(entrant_rows, wave_codes, statuses, shared)
     code_of_point = {p.id: p.code for p in race.points}
     # Every point of the event: a correction may move a passing onto this race's points.
     rows = await (await session.connection()).execute(
@@ -239,13 +207,7 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
         amended = [(p.point, p.bib, p.epc, p.time_us) for p in amend_passings(stored, amendments)]
     else:  # the usual race: no passing corrected, the rows are the passings
         amended = [(point, bib, epc, t) for _, point, bib, epc, t in found]
-    passings = []
-    for point, bib, epc, time_us in amended:
-        owner = bib or (bib_of_tag.get(epc) if epc else None)
-        if owner is not None and point in code_of_point:
-            passings.append(
-                PassingInfo(bib=shared(owner), point=code_of_point[point], time_us=time_us)
-            )
+    passings = passing_infos(amended, code_of_point, bib_of_tag, shared)
     newest = (await session.exec(_NEWEST_SEQ)).one()[0]  # type: ignore[call-overload]
     following = any(
         a.kind in ("move", "ignore") and a.passing_id is not None and a.passing_id not in known
@@ -264,7 +226,66 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     )
 
 
-class _Shared:
+def entrant_infos(
+    rows: Iterable[Sequence[Any]],
+    wave_codes: Mapping[str, str],
+    statuses: Mapping[str, str | None],
+    shared: Callable[[Any], Any],
+) -> list[EntrantInfo]:
+    """The engine's entrants from ``_ENTRANT_ROWS``' columns, unpacked by position (reading
+    12 attributes of each of 20,000 Row objects by name took as long as the query itself:
+    bench_exports); an active status correction wins over the entrant's manual status."""
+    return [
+        EntrantInfo(
+            bib=shared(bib),
+            first_name=shared(first_name),
+            last_name=shared(last_name),
+            sex=shared(sex),
+            birth_date=dt.date.fromisoformat(birth_date) if birth_date else None,
+            birth_year=birth_year,
+            club=shared(club),
+            team=shared(team),
+            wave=wave_codes.get(wave_id) if wave_id else None,
+            category_override=shared(category_override),
+            manual_status=statuses.get(bib, manual_status),
+            leg=leg,
+        )
+        for (
+            bib,
+            first_name,
+            last_name,
+            sex,
+            birth_date,
+            birth_year,
+            club,
+            team,
+            wave_id,
+            category_override,
+            manual_status,
+            leg,
+        ) in rows
+    ]
+
+
+def passing_infos(
+    amended: Iterable[tuple[str, str | None, str | None, int]],
+    code_of_point: Mapping[str, str],
+    bib_of_tag: Mapping[str, str],
+    shared: Callable[[Any], Any],
+) -> list[PassingInfo]:
+    """The engine's passings from (point id, bib, EPC, time) rows: a chip read goes to its
+    wearer; a passing nobody wears, or at a point of another race, is left out."""
+    passings = []
+    for point, bib, epc, time_us in amended:
+        owner = bib or (bib_of_tag.get(epc) if epc else None)
+        if owner is not None and point in code_of_point:
+            passings.append(
+                PassingInfo(bib=shared(owner), point=code_of_point[point], time_us=time_us)
+            )
+    return passings
+
+
+class Shared:
     """Hands out one object for equal values: ``shared(text)`` is the first equal text seen.
 
     A 20,000-entrant race kept in memory held ~15 MB of small strings read from the

@@ -7,7 +7,7 @@ status, names that look like formulas, times past a day and negative times.
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.clock import format_duration
@@ -96,6 +96,7 @@ def _table_cells(result: EntrantResult, spec: RaceSpec) -> tuple[object, ...]:
     return tuple(spreadsheet_cell(row[c]) for c in result_columns(spec))
 
 
+@settings(deadline=None)  # a shared 2-CPU host: no timing in a test
 @given(st.one_of(st.none(), st.integers(-30 * 24 * HOUR_US, 30 * 24 * HOUR_US)))
 def test_a_time_reads_as_format_duration_writes_it(us: int | None) -> None:
     expected = None if us is None else spreadsheet_cell(format_duration(us))
@@ -110,6 +111,7 @@ def test_times_at_the_edges_of_the_tables() -> None:
     assert _sheet_time(-100_000) == "'-0:00:00.1"  # a negative time never starts a formula
 
 
+@settings(deadline=None)  # a shared 2-CPU host: no timing in a test
 @given(SPECS, st.lists(results(), max_size=3))
 def test_every_cell_is_the_table_rows_cell(spec: RaceSpec, made: list[EntrantResult]) -> None:
     cells = list(sheet_cells(made, spec))
@@ -117,6 +119,7 @@ def test_every_cell_is_the_table_rows_cell(spec: RaceSpec, made: list[EntrantRes
     assert all(len(row) == len(result_columns(spec)) for row in cells)
 
 
+@settings(deadline=None)  # a shared 2-CPU host: no timing in a test
 @given(SPECS, st.lists(results(), max_size=3), st.sampled_from(["Provisional results", "=x"]))
 def test_the_csv_is_the_tables_csv_byte_for_byte(
     spec: RaceSpec, made: list[EntrantResult], said: str
