@@ -32,7 +32,7 @@ def enroll(ctx: click.Context, central_url: str, token: str, role_file: Path | N
 @click.pass_context
 def backup(ctx: click.Context, role_file: Path | None) -> None:
     """Snapshot the database now and upload it to central (resumes an interrupted upload)."""
-    from edge.backup.snapshot import take_snapshot
+    from edge.backup.snapshot import backups_held, take_snapshot
     from edge.backup.upload import upload_snapshot
     from edge.errors import ChronoEdgeError
     from edge.roleconfig import load_role
@@ -41,11 +41,12 @@ def backup(ctx: click.Context, role_file: Path | None) -> None:
     link = load_role(role_file or paths.role_file).central
     if link is None:
         raise ChronoEdgeError("this box is not enrolled: run `chrono-edge enroll` first")
-    snapshot = take_snapshot(paths.database, paths.backups_folder)
-    try:
-        result = upload_snapshot(snapshot, link)
-    finally:
-        snapshot.path.unlink(missing_ok=True)
+    with backups_held(paths.backups_folder):
+        snapshot = take_snapshot(paths.database, paths.backups_folder)
+        try:
+            result = upload_snapshot(snapshot, link)
+        finally:
+            snapshot.path.unlink(missing_ok=True)
     click.echo(f"backup {result.backup_id}: {result.size} bytes, up to change {snapshot.seq}")
 
 

@@ -27,7 +27,7 @@ from sqlmodel import select as select_rows
 
 from edge.alarms.service import alarm_json, current_alarms
 from edge.auth.session_files import SessionFolder
-from edge.backup.snapshot import take_snapshot
+from edge.backup.snapshot import backups_held, take_snapshot
 from edge.backup.upload import upload_snapshot
 from edge.clocks.alarms import clock_alarms
 from edge.domain import Event
@@ -225,14 +225,15 @@ async def upload_backup(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
     if role.central is None:
         return {"skipped": "not enrolled with central"}
     await ctx.progress(5, "snapshot")
-    snapshot = await asyncio.to_thread(take_snapshot, db_path, paths.backups_folder)
-    await ctx.progress(40, "upload")
-    try:
-        # Through the tunnel while it is up, like the sync (edge.vpn.route).
-        url = sync_url(role)
-        result = await asyncio.to_thread(upload_snapshot, snapshot, role.central, url=url)
-    finally:
-        snapshot.path.unlink(missing_ok=True)
+    with backups_held(paths.backups_folder):
+        snapshot = await asyncio.to_thread(take_snapshot, db_path, paths.backups_folder)
+        await ctx.progress(40, "upload")
+        try:
+            # Through the tunnel while it is up, like the sync (edge.vpn.route).
+            url = sync_url(role)
+            result = await asyncio.to_thread(upload_snapshot, snapshot, role.central, url=url)
+        finally:
+            snapshot.path.unlink(missing_ok=True)
     await ctx.log(f"backup {result.backup_id}: {result.size} bytes up to change {snapshot.seq}")
     return {"backup_id": result.backup_id, "bytes": result.size, "seq": snapshot.seq}
 
