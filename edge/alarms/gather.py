@@ -6,6 +6,7 @@ database yet has no point, reader or worker to look at, and nothing is migrated.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -57,10 +58,17 @@ def box_alarms(
     clock: ClockState | None = None,
     sources: Sequence[AlarmSource] = (),
     now: int | None = None,
+    by_worker: bool = False,
 ) -> list[Alarm]:
-    """Every alarm of the box now: its own rules, then each of ``sources``' alarms."""
+    """Every alarm of the box now: its own rules, then each of ``sources``' alarms.
+
+    ``by_worker``: the worker asks (for its status report), so a worker runs whatever its
+    heartbeat row says: the row lags while the worker drains at a stop or cannot write to
+    a full disk, and a report must not say its own sender is down."""
     now = now_us() if now is None else now
     snapshot = gather(paths, thresholds, clock=clock or ClockState(), now=now)
+    if by_worker:
+        snapshot = dataclasses.replace(snapshot, worker=WorkerState(True, now))
     extra = [alarm for source in sources for alarm in source(now)]
     return evaluate(snapshot, thresholds, extra)
 

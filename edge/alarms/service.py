@@ -28,10 +28,15 @@ EXTRA_SOURCES: tuple[AlarmSource, ...] = ()
 
 
 async def current_alarms(
-    settings: Settings, paths: BoxPaths | None = None, clocks: Clocks | None = None
+    settings: Settings,
+    paths: BoxPaths | None = None,
+    clocks: Clocks | None = None,
+    *,
+    by_worker: bool = False,
 ) -> list[Alarm]:
     """Every alarm of the box now (reads the box's files in a thread); ``clocks``: the
-    clock state measured now (None: not measured, no clock alarm)."""
+    clock state measured now (None: not measured, no clock alarm); ``by_worker``: the
+    worker asks, for its own status report (see ``box_alarms``)."""
     paths = settings.paths if paths is None else paths
     clock = ClockState()
     sources = list(EXTRA_SOURCES)
@@ -42,7 +47,9 @@ async def current_alarms(
         sources.append(lambda _now: measured)
 
     def look() -> list[Alarm]:
-        return box_alarms(paths, thresholds_of(settings), clock=clock, sources=sources)
+        return box_alarms(
+            paths, thresholds_of(settings), clock=clock, sources=sources, by_worker=by_worker
+        )
 
     return await asyncio.to_thread(look)
 

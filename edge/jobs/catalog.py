@@ -205,7 +205,8 @@ async def _report_status(
         "event": event,
         # Every report lists what is wrong now; central raises what is new, clears the rest.
         "alarms": [
-            alarm_json(a) for a in await current_alarms(get_settings(), box_paths(ctx), state)
+            alarm_json(a)
+            for a in await current_alarms(get_settings(), box_paths(ctx), state, by_worker=True)
         ],
         "clock_alarms": alarms,  # its own clock's, and its SLAVEs' offsets (edge.clocks)
     }

@@ -46,7 +46,7 @@ class FullDiskReport:
             return
         if role.central is None:
             return
-        alarms = await current_alarms(self._settings, self._paths)
+        alarms = await current_alarms(self._settings, self._paths, by_worker=True)
         disk = shutil.disk_usage(self._paths.database.parent)
         status = {
             "role": role.role.value,

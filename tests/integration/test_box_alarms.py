@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +89,33 @@ def test_the_box_setting_is_the_default_delay(tmp_path: Path):
         found = alarms(client)
         assert "no_read:point START" not in found  # 10 min < 15 min
         assert "no_read:point FINISH" in found  # its own 60 s
+
+
+def test_the_workers_own_report_never_says_the_worker_is_down(tmp_path: Path):
+    """The worker's status report, made while its heartbeat row says it drains (a stop: the
+    row is written before the running jobs, a report among them, finish) or is stale (a
+    full disk refuses the beat): the box's API says the worker is down, the report does
+    not (it would raise ``worker_down`` on central at every restart; test_alarms_central)."""
+    import asyncio
+    import sqlite3
+
+    from edge.alarms.service import current_alarms
+
+    with closing_box(tmp_path) as client:
+        settings = Settings(db=tmp_path / "edge.db")
+        with sqlite3.connect(settings.db) as db:
+            db.execute(
+                "INSERT INTO job_worker (id, host, pid, queues, concurrency, status, running,"
+                " heartbeat_us, started_us) VALUES ('box:1', 'box', 1, 'default', 2,"
+                " 'draining', 1, ?, ?)",
+                (now_us(), now_us() - 60 * SECOND),
+            )
+        assert "worker_down:box" in alarms(client)
+        reported = asyncio.run(current_alarms(settings, by_worker=True))
+        assert "worker_down" not in {alarm.code for alarm in reported}
+        assert "reader_disconnected" in {alarm.code for alarm in reported}  # the rest is told
+        asked = asyncio.run(current_alarms(settings))
+        assert "worker_down" in {alarm.code for alarm in asked}
+
+
+closing_box = contextlib.contextmanager(box)
