@@ -15,7 +15,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from edge.errors import ChronoEdgeError
-from edge.fleet import discovery
 from edge.fleet.identity import device_serial
 from edge.vpn.status import tunnel_status
 
@@ -135,6 +134,10 @@ def vpn_view(role_file: Path, enrolled: bool) -> VpnView:
 
 async def discover_masters(event: str | None = None) -> list[MasterChoice]:
     """MASTERs announcing themselves on the LAN within DISCOVERY_S."""
+    # zeroconf (~3.5 MB resident) is loaded by the first search, not by serve's start:
+    # most boxes never search (a MASTER, or a SLAVE given its MASTER's URL).
+    from edge.fleet import discovery
+
     try:
         found = await asyncio.to_thread(discovery.discover_masters, DISCOVERY_S, event)
     except (OSError, ChronoEdgeError):

@@ -11,7 +11,6 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 
-from edge.rfid.client import ReaderClient
 from edge.rfid.errors import RfidError
 from edge.roleconfig import ReaderConfig
 from edge.services.readers import ReaderHealthService
@@ -62,6 +61,9 @@ async def check_reader(
     in_use = await _from_reader_service(db, address)
     if in_use is not None:
         return in_use
+    # sllurp is loaded by the first test of a reader, not by serve's start.
+    from edge.rfid.client import ReaderClient
+
     counter = _Counter()
     client = ReaderClient(reader, counter, timeout_s=timeout_s)
     try:
