@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from edge.domain.clock import now_us
@@ -368,12 +367,9 @@ class JobQueue:
         rows = (await connection.execute(sql.rooms, {"queues": list(queues)})).all()
         missing = set(queues) - {row[0] for row in rows}
         if missing:
-            dialect = postgresql if self.postgres else sqlite
             for name in sorted(missing):
                 await connection.execute(
-                    dialect.insert(Q)
-                    .values(name=name, paused=False, concurrency=DEFAULT_CONCURRENCY)
-                    .on_conflict_do_nothing()
+                    sql.add_queue, {"name": name, "concurrency": DEFAULT_CONCURRENCY}
                 )
             return await self._rooms(connection, queues)
         return [(name, free) for name, paused, free in rows if not paused]

@@ -25,7 +25,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from edge.jobs.models import PENDING, Job, JobQueueState, JobState
 
@@ -57,11 +56,20 @@ class Statements:
     ``b_result``)."""
     enqueue: Insert
     """Insert job rows (one, or many at once), RETURNING their ids."""
+    add_queue: Insert
+    """Insert the row of queue ``name`` (defaults) unless it exists."""
 
 
 @cache
 def statements(postgres: bool) -> Statements:
     """The statements for PostgreSQL (``FOR UPDATE SKIP LOCKED``) or SQLite."""
+    # Each dialect's module is loaded for its own statements: a box's processes (SQLite)
+    # do without PostgreSQL's (~2 MB resident in each).
+    if postgres:
+        from sqlalchemy.dialects.postgresql import ARRAY
+        from sqlalchemy.dialects.postgresql import insert as insert_new
+    else:
+        from sqlalchemy.dialects.sqlite import insert as insert_new  # type: ignore[assignment]
     running = (
         select(func.count())
         .where(J.c.state == JobState.EXECUTING.value, J.c.queue == Q.c.name)
@@ -138,4 +146,9 @@ def statements(postgres: bool) -> Statements:
             .where(J.c.id == bindparam("b_id"), J.c.attempt == bindparam("b_attempt"), HELD)
             .values(result=bindparam("b_result"), **done)
         )
-    return Statements(rooms, lock_queues, claim, complete, insert(J).returning(J.c.id))
+    add_queue = (
+        insert_new(Q)
+        .values(name=bindparam("name"), paused=False, concurrency=bindparam("concurrency"))
+        .on_conflict_do_nothing()
+    )
+    return Statements(rooms, lock_queues, claim, complete, insert(J).returning(J.c.id), add_queue)
