@@ -15,6 +15,7 @@ from edge.domain import Event, PassingStatus, PointKind
 from edge.domain.clock import now_us
 from edge.services.corrections import active_amendments
 from edge.services.events import RaceOverview, get_event, get_race, load_overview
+from edge.services.passing_ids import PassingIds
 from edge.services.passings import bibs_by_tag
 from edge.services.race_rules import rules_from_json
 from edge.store.database import Database
@@ -71,7 +72,8 @@ def sheet_rows(sheet: RaceSheet) -> tuple[list[str], list[dict[str, Cell]]]:
 class RaceInputs:
     """What a race's results are computed from, as stored now.
 
-    ``known`` holds the ids of the event's valid stored passings, and ``following`` says
+    ``known`` holds the ids of the event's valid stored passings (as hashes:
+    ``edge.services.passing_ids``), and ``following`` says
     whether a correction is looking for the passing it targets (its passing was rebuilt:
     ``edge.timing.corrections.resolve_target``); both let the live path tell a new
     passing it may add by itself from a change that needs a full recompute.
@@ -82,7 +84,7 @@ class RaceInputs:
     spec: RaceSpec
     entrants: list[EntrantInfo]
     passings: list[PassingInfo]
-    known: frozenset[str]
+    known: PassingIds
     bib_of_tag: dict[str, str]
     following: bool
     seq: int  # the newest outbox seq when they were read: they include every change to it
@@ -201,7 +203,7 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
         _PASSING_ROWS.bindparams(event=event.id, valid=PassingStatus.VALID.value)
     )
     found = rows.all()
-    known = frozenset(row[0] for row in found)
+    known = PassingIds(row[0] for row in found)
     if changes_passings(amendments):
         stored = [StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in found]
         amended = [(p.point, p.bib, p.epc, p.time_us) for p in amend_passings(stored, amendments)]
@@ -209,10 +211,14 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
         amended = [(point, bib, epc, t) for _, point, bib, epc, t in found]
     passings = passing_infos(amended, code_of_point, bib_of_tag, shared)
     newest = (await session.exec(_NEWEST_SEQ)).one()[0]  # type: ignore[call-overload]
-    following = any(
-        a.kind in ("move", "ignore") and a.passing_id is not None and a.passing_id not in known
+    # Asked of the ids themselves, not of ``known``'s hashes: a collision there would
+    # hide a correction still looking for its passing.
+    targets = {
+        a.passing_id
         for a in amendments
-    )
+        if a.kind in ("move", "ignore") and a.passing_id is not None
+    }
+    following = bool(targets - {row[0] for row in found if row[0] in targets})
     return RaceInputs(
         event=event,
         race=race,
