@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from edge.errors import InvalidInput, Problem
 from edge.timing.categories import AGE_REFERENCES, category_of
@@ -25,25 +26,32 @@ from edge.timing.timeline import evaluate_entrant, manual_status
 __all__ = ["RaceResults", "bib_sort_key", "compute_results"]
 
 TIMINGS = ("chip", "gun")
+C = TypeVar("C", bound=Sequence[int] | Mapping[str, int | None])
 
 
 @dataclass(slots=True)
 class _Slot:
-    """What the engine keeps per entrant: fixed facts, its passings, its unranked result."""
+    """What the engine keeps per entrant: its wave start, its passings, its unranked result.
+
+    Nothing the entrant or result already holds is kept again (sex, category, bib sort
+    key): at 20,000 entrants each field or tuple per slot costs 0.2-1.8 MB.
+    """
 
     entrant: EntrantInfo
     wave_start_us: int
-    sex: str | None
-    category: str | None
-    bib_key: tuple[int, int, str]
     passings: list[PassingInfo]
     result: EntrantResult
     ranked: EntrantResult | None = None  # the last copy handed out, while still right
 
+    @property
+    def sex(self) -> str | None:
+        """The sex the entrant is ranked in (None: ranked overall only)."""
+        return self.entrant.sex or None
+
     def export_key(self) -> tuple[int, int, tuple[int, int, str]]:
         """Finishers by ranking time, then DNF, DNS, DSQ; bib order within each."""
         result = self.result
-        return (STATUS_ORDER[result.status], result.rank_key or 0, self.bib_key)
+        return (STATUS_ORDER[result.status], result.rank_key or 0, bib_sort_key(self.entrant.bib))
 
 
 class RaceResults:
@@ -79,15 +87,15 @@ class RaceResults:
             _status_key(slot.result) for slot in self._slots.values()
         )
         self._board = RankBoard(
-            (key, slot.sex, slot.category)
+            (key, slot.sex, slot.result.category)
             for slot in self._slots.values()
             if (key := slot.result.rank_key) is not None
         )
         # Kept for results() once it is first asked for, then moved one slot at a time:
         # sorting 20,000 slots again at every passing of a live race cost more than the
-        # passing (bench_live). ``_keys`` are the slots' export keys, for bisecting.
+        # passing (bench_live). Bisected on export keys made as needed (keeping them all
+        # held 1.4 MB; a move makes ~30).
         self._order: list[_Slot] | None = None
-        self._keys: list[tuple[int, int, tuple[int, int, str]]] = []
         # The lowest ranking time added to or removed from the board since results() last
         # handed out ranks: only finishers slower than it can have other ranks now.
         self._ranks_from: int | None = None
@@ -107,11 +115,12 @@ class RaceResults:
             self._statuses[_status_key(slot.result)] += 1
             after = slot.result.rank_key
             if before != after:
+                category = slot.result.category  # an entrant's, whatever its passings
                 if before is not None:
-                    self._board.remove(before, slot.sex, slot.category)
+                    self._board.remove(before, slot.sex, category)
                     self._moved_ranks(before)
                 if after is not None:
-                    self._board.add(after, slot.sex, slot.category)
+                    self._board.add(after, slot.sex, category)
                     self._moved_ranks(after)
             if self._order is not None and slot.export_key() != placed:
                 self._move(slot, placed)
@@ -124,14 +133,13 @@ class RaceResults:
 
     def _move(self, slot: _Slot, placed: tuple[int, int, tuple[int, int, str]]) -> None:
         """Move ``slot`` in the kept export order from where key ``placed`` put it."""
-        if self._order is None:
+        order = self._order
+        if order is None:
             return  # no order kept yet: results() sorts when first asked
-        at = bisect_left(self._keys, placed)
-        del self._keys[at], self._order[at]
-        key = slot.export_key()
-        at = bisect_left(self._keys, key)
-        self._keys.insert(at, key)
-        self._order.insert(at, slot)
+        # The slot's own key has changed already: where it stands, it still has ``placed``.
+        at = bisect_left(order, placed, key=lambda s: placed if s is slot else s.export_key())
+        del order[at]
+        order.insert(bisect_left(order, slot.export_key(), key=_Slot.export_key), slot)
 
     def status_counts(self) -> Counter[tuple[Status, bool]]:
         """How many entrants have each computed status, and whether it was set by hand.
@@ -145,7 +153,6 @@ class RaceResults:
         """Every entrant's result in export order, with ranks as of now."""
         if self._order is None:
             self._order = sorted(self._slots.values(), key=_Slot.export_key)
-            self._keys = [slot.export_key() for slot in self._order]
         fastest_moved, self._ranks_from = self._ranks_from, None
         results = []
         for slot in self._order:
@@ -167,7 +174,7 @@ class RaceResults:
             key = result.rank_key
             if key is not None:
                 result.rank, result.sex_rank, result.category_rank = self._board.ranks_of(
-                    key, slot.sex, slot.category
+                    key, slot.sex, result.category
                 )
         results = [slot.result for slot in ordered]
         rank_segments(self._spec, results)
@@ -195,16 +202,13 @@ class RaceResults:
         return _Slot(
             entrant=entrant,
             wave_start_us=wave_start,
-            sex=entrant.sex or None,
-            category=category,
-            bib_key=bib_sort_key(entrant.bib),
             passings=passings,
             result=evaluate_entrant(spec, entrant, wave_start, category, passings),
         )
 
     def _evaluate(self, slot: _Slot) -> EntrantResult:
         return evaluate_entrant(
-            self._spec, slot.entrant, slot.wave_start_us, slot.category, slot.passings
+            self._spec, slot.entrant, slot.wave_start_us, slot.result.category, slot.passings
         )
 
     def _ranked(self, slot: _Slot) -> EntrantResult:
@@ -217,7 +221,7 @@ class RaceResults:
         rank = sex_rank = category_rank = None
         key = result.rank_key
         if key is not None:
-            rank, sex_rank, category_rank = self._board.ranks_of(key, slot.sex, slot.category)
+            rank, sex_rank, category_rank = self._board.ranks_of(key, slot.sex, result.category)
         kept = slot.ranked
         if (
             kept is not None
@@ -240,13 +244,21 @@ class RaceResults:
             category_rank=category_rank,
             splits_us=dict(result.splits_us),
             laps=result.laps,
-            lap_times_us=list(result.lap_times_us),
-            segments_us=dict(result.segments_us),
-            segment_ranks=dict(result.segment_ranks),
+            lap_times_us=_own(result.lap_times_us),
+            segments_us=_own(result.segments_us),
+            segment_ranks=_own(result.segment_ranks),
         )
         if not self._spec.segments:
             slot.ranked = copied
         return copied
+
+
+def _own(found: C) -> C:
+    """A copy of a mutable container; a read-only one (a tuple, ``NO_TIMES``) as it is:
+    nobody can change it through the copy, so it costs nothing per result handed out."""
+    if isinstance(found, list | dict):
+        return cast(C, found.copy())
+    return found
 
 
 def _status_key(result: EntrantResult) -> tuple[Status, bool]:
