@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar, cast
 
 from edge.errors import InvalidInput, Problem
 from edge.timing.categories import AGE_REFERENCES, category_of
@@ -26,32 +25,41 @@ from edge.timing.timeline import evaluate_entrant, manual_status
 __all__ = ["RaceResults", "bib_sort_key", "compute_results"]
 
 TIMINGS = ("chip", "gun")
-C = TypeVar("C", bound=Sequence[int] | Mapping[str, int | None])
 
 
 @dataclass(slots=True)
 class _Slot:
-    """What the engine keeps per entrant: its wave start, its passings, its unranked result.
+    """What the engine keeps per entrant: fixed facts, its passings, its latest result.
 
-    Nothing the entrant or result already holds is kept again (sex, category, bib sort
-    key): at 20,000 entrants each field or tuple per slot costs 0.2-1.8 MB.
+    ``result`` is handed out as it is, ranks filled in, and never changed once it was
+    (``handed``): a new one is evaluated from the passings when the ranks move. Status and
+    ranking key are the engine's own: a holder changing the result cannot move them.
+    Nothing the entrant already holds is kept again (sex, bib sort key): at 20,000
+    entrants each field or tuple per slot costs 0.2-1.8 MB.
     """
 
     entrant: EntrantInfo
     wave_start_us: int
+    category: str | None
     passings: list[PassingInfo]
+    status: Status
+    rank_key: int | None
     result: EntrantResult
-    ranked: EntrantResult | None = None  # the last copy handed out, while still right
+    handed: bool = False  # ``result`` was handed out: never written to again
 
     @property
     def sex(self) -> str | None:
         """The sex the entrant is ranked in (None: ranked overall only)."""
         return self.entrant.sex or None
 
+    def take(self, result: EntrantResult) -> None:
+        """Make ``result``, just evaluated, the entrant's current one."""
+        self.result, self.handed = result, False
+        self.status, self.rank_key = result.status, result.rank_key
+
     def export_key(self) -> tuple[int, int, tuple[int, int, str]]:
         """Finishers by ranking time, then DNF, DNS, DSQ; bib order within each."""
-        result = self.result
-        return (STATUS_ORDER[result.status], result.rank_key or 0, bib_sort_key(self.entrant.bib))
+        return (STATUS_ORDER[self.status], self.rank_key or 0, bib_sort_key(self.entrant.bib))
 
 
 class RaceResults:
@@ -84,12 +92,12 @@ class RaceResults:
             self._slots[entrant.bib] = self._new_slot(entrant, passings_of.get(entrant.bib, []))
         # Passings of bibs outside the race stay in passings_of, which is dropped here.
         self._statuses: Counter[tuple[Status, bool]] = Counter(
-            _status_key(slot.result) for slot in self._slots.values()
+            _status_key(slot) for slot in self._slots.values()
         )
         self._board = RankBoard(
-            (key, slot.sex, slot.result.category)
+            (key, slot.sex, slot.category)
             for slot in self._slots.values()
-            if (key := slot.result.rank_key) is not None
+            if (key := slot.rank_key) is not None
         )
         # Kept for results() once it is first asked for, then moved one slot at a time:
         # sorting 20,000 slots again at every passing of a live race cost more than the
@@ -107,20 +115,18 @@ class RaceResults:
             return None
         if passing.point in self._points:
             slot.passings.append(passing)
-            before = slot.result.rank_key
+            before = slot.rank_key
             placed = slot.export_key()
-            self._statuses[_status_key(slot.result)] -= 1
-            slot.result = self._evaluate(slot)
-            slot.ranked = None
-            self._statuses[_status_key(slot.result)] += 1
-            after = slot.result.rank_key
+            self._statuses[_status_key(slot)] -= 1
+            slot.take(self._evaluate(slot))
+            self._statuses[_status_key(slot)] += 1
+            after = slot.rank_key
             if before != after:
-                category = slot.result.category  # an entrant's, whatever its passings
                 if before is not None:
-                    self._board.remove(before, slot.sex, category)
+                    self._board.remove(before, slot.sex, slot.category)
                     self._moved_ranks(before)
                 if after is not None:
-                    self._board.add(after, slot.sex, category)
+                    self._board.add(after, slot.sex, slot.category)
                     self._moved_ranks(after)
             if self._order is not None and slot.export_key() != placed:
                 self._move(slot, placed)
@@ -156,14 +162,17 @@ class RaceResults:
         fastest_moved, self._ranks_from = self._ranks_from, None
         results = []
         for slot in self._order:
-            kept = slot.ranked
-            key = slot.result.rank_key
-            # A copy handed out before keeps its ranks unless a faster time came or went.
-            if kept is not None and (key is None or fastest_moved is None or key <= fastest_moved):
-                results.append(kept)
+            key = slot.rank_key
+            # A result handed out before keeps its ranks unless a faster time came or went.
+            if slot.handed and (key is None or fastest_moved is None or key <= fastest_moved):
+                results.append(slot.result)
             else:
                 results.append(self._ranked(slot))
-        rank_segments(self._spec, results)
+        if self._spec.segments:
+            # Segment ranks are given to the results handed out: copies, so that no result
+            # handed out before changes with them.
+            results = [result.with_status(result.status) for result in results]
+            rank_segments(self._spec, results)
         return results
 
     def _take_results(self) -> list[EntrantResult]:
@@ -171,10 +180,10 @@ class RaceResults:
         ordered = sorted(self._slots.values(), key=_Slot.export_key)
         for slot in ordered:
             result = slot.result
-            key = result.rank_key
+            key = slot.rank_key
             if key is not None:
                 result.rank, result.sex_rank, result.category_rank = self._board.ranks_of(
-                    key, slot.sex, result.category
+                    key, slot.sex, slot.category
                 )
         results = [slot.result for slot in ordered]
         rank_segments(self._spec, results)
@@ -199,70 +208,53 @@ class RaceResults:
             )
         wave_start = spec.waves[wave]
         category = category_of(spec, entrant)
+        result = evaluate_entrant(spec, entrant, wave_start, category, passings)
         return _Slot(
             entrant=entrant,
             wave_start_us=wave_start,
+            category=category,
             passings=passings,
-            result=evaluate_entrant(spec, entrant, wave_start, category, passings),
+            status=result.status,
+            rank_key=result.rank_key,
+            result=result,
         )
 
     def _evaluate(self, slot: _Slot) -> EntrantResult:
         return evaluate_entrant(
-            self._spec, slot.entrant, slot.wave_start_us, slot.result.category, slot.passings
+            self._spec, slot.entrant, slot.wave_start_us, slot.category, slot.passings
         )
 
     def _ranked(self, slot: _Slot) -> EntrantResult:
-        """A copy of the slot's result with ranks filled in, so callers never share the
-        engine's state. The copy is handed out again while neither the result nor its ranks
-        changed: a new passing moves one entrant, and copying the other 19,999 at each
-        version was most of a live sheet's cost (bench_live). Not in a race with segments,
-        whose segment ranks are written into the results handed out."""
-        result = slot.result
+        """The slot's result with its ranks as of now, handed out.
+
+        A result handed out is its holders': the engine never writes to it again, nor
+        reads anything from it but its ranks. While they hold, it is handed out again (a
+        new passing moves one entrant: copying the other 19,999 at each version was most
+        of a live sheet's cost, bench_live); when they move, a new result is evaluated
+        from the entrant's passings. Keeping a private result besides each one handed out
+        cost 7 MB at 20,000 entrants (tracemalloc).
+        """
         rank = sex_rank = category_rank = None
-        key = result.rank_key
+        key = slot.rank_key
         if key is not None:
-            rank, sex_rank, category_rank = self._board.ranks_of(key, slot.sex, result.category)
-        kept = slot.ranked
-        if (
-            kept is not None
-            and kept.rank == rank
-            and kept.sex_rank == sex_rank
-            and kept.category_rank == category_rank
-        ):
-            return kept
-        copied = EntrantResult(
-            entrant=result.entrant,
-            status=result.status,
-            category=result.category,
-            finish_us=result.finish_us,
-            chip_start_us=result.chip_start_us,
-            gun_time_us=result.gun_time_us,
-            chip_time_us=result.chip_time_us,
-            ranking_time_us=result.ranking_time_us,
-            rank=rank,
-            sex_rank=sex_rank,
-            category_rank=category_rank,
-            splits_us=dict(result.splits_us),
-            laps=result.laps,
-            lap_times_us=_own(result.lap_times_us),
-            segments_us=_own(result.segments_us),
-            segment_ranks=_own(result.segment_ranks),
-        )
-        if not self._spec.segments:
-            slot.ranked = copied
-        return copied
+            rank, sex_rank, category_rank = self._board.ranks_of(key, slot.sex, slot.category)
+        result = slot.result
+        if slot.handed:
+            if (
+                result.rank == rank
+                and result.sex_rank == sex_rank
+                and result.category_rank == category_rank
+            ):
+                return result
+            slot.take(self._evaluate(slot))
+            result = slot.result
+        result.rank, result.sex_rank, result.category_rank = rank, sex_rank, category_rank
+        slot.handed = True
+        return result
 
 
-def _own(found: C) -> C:
-    """A copy of a mutable container; a read-only one (a tuple, ``NO_TIMES``) as it is:
-    nobody can change it through the copy, so it costs nothing per result handed out."""
-    if isinstance(found, list | dict):
-        return cast(C, found.copy())
-    return found
-
-
-def _status_key(result: EntrantResult) -> tuple[Status, bool]:
-    return (result.status, manual_status(result.entrant) is not None)
+def _status_key(slot: _Slot) -> tuple[Status, bool]:
+    return (slot.status, manual_status(slot.entrant) is not None)
 
 
 def compute_results(

@@ -70,3 +70,25 @@ def test_segment_ranks_handed_out_are_each_results_own() -> None:
     assert again["3"].status is Status.DNF
     full = compute_results(TRIATHLON, PEOPLE, [*passings, at("3", "T1", 10)])
     assert list(again.values()) == full
+
+
+def test_a_holder_changing_a_result_moves_nothing_in_the_engine() -> None:
+    passings = [at("1", "FINISH", 40), at("2", "FINISH", 45)]
+    engine = RaceResults(POINT_RACE, PEOPLE, passings)
+    handed = {r.entrant.bib: r for r in engine.results()}
+    handed["1"].status = Status.DSQ
+    handed["1"].ranking_time_us = 1
+    handed["1"].splits_us["5K"] = 1
+    handed["2"].rank = 7
+    assert engine.status_counts() == RaceResults(POINT_RACE, PEOPLE, passings).status_counts()
+    # A faster finisher moves both ranks: their new results come from the passings.
+    engine.add_passing(at("3", "FINISH", 30))
+    again = engine.results()
+    assert again == compute_results(POINT_RACE, PEOPLE, [*passings, at("3", "FINISH", 30)])
+    assert [(r.entrant.bib, r.rank, r.splits_us) for r in again] == [
+        ("3", 1, {"5K": None}),
+        ("1", 2, {"5K": None}),
+        ("2", 3, {"5K": None}),
+    ]
+    # What was handed out stays as its holder left it: the engine never writes to it.
+    assert (handed["1"].rank, handed["1"].status, handed["2"].rank) == (1, Status.DSQ, 7)
