@@ -184,7 +184,10 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     wave_codes = {w.id: w.code for w in race.waves}
     # Tags of every entrant of the event: a tag read must resolve to its wearer
     # even when the wearer runs another race (it is then ignored by this race).
-    bib_of_tag = await bibs_by_tag(session, event)
+    # Each text the database hands out is a new string: the same club, team, first name or
+    # bib (an entrant's, its tags', then each of its passings') held once, not once per row.
+    shared = Shared()
+    bib_of_tag = {tag: shared(bib) for tag, bib in (await bibs_by_tag(session, event)).items()}
     amendments = await active_amendments(session, event)
     statuses = amend_statuses(amendments)
     # The columns, not ORM objects: a mapped Entrant costs ~1 KB more than its row, times
@@ -193,9 +196,6 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     query = _ENTRANT_ROWS.bindparams(event=event.id, race=race.race.id)
     # (Typed Any: past ten columns SQLAlchemy's row type loses each column's own type.)
     entrant_rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
-    # Each text the database hands out is a new string: the same club, team, first name or
-    # bib (an entrant's, then each of its passings') held once, not once per row.
-    shared = Shared()
     entrants = entrant_infos(entrant_rows, wave_codes, statuses, shared)
     code_of_point = {p.id: p.code for p in race.points}
     # Every point of the event: a correction may move a passing onto this race's points.
@@ -248,7 +248,7 @@ def entrant_infos(
             last_name=shared(last_name),
             sex=shared(sex),
             birth_date=dt.date.fromisoformat(birth_date) if birth_date else None,
-            birth_year=birth_year,
+            birth_year=shared(birth_year),
             club=shared(club),
             team=shared(team),
             wave=wave_codes.get(wave_id) if wave_id else None,
