@@ -22,21 +22,33 @@ class PassingIds:
     Hashes are ``hash(str)``, stable for the life of the process (and never stored).
     """
 
-    __slots__ = ("_hashes",)
+    __slots__ = ("_hashes", "_sorted")
 
     def __init__(self, ids: Iterable[str] = ()) -> None:
-        self._hashes = array("q", sorted({hash(passing_id) for passing_id in ids}))
+        self._hashes = array("q", map(hash, ids))
+        self._sorted = False
+
+    def update(self, ids: Iterable[str]) -> None:
+        """Take in more ids at once (sorted when first looked up: one sort, not one per id)."""
+        self._hashes.extend(map(hash, ids))
+        self._sorted = False
 
     def __contains__(self, passing_id: object) -> bool:
-        hashes = self._hashes
+        hashes = self._ordered()
         wanted = hash(passing_id)
         at = bisect_left(hashes, wanted)
         return at < len(hashes) and hashes[at] == wanted
 
     def __len__(self) -> int:
-        return len(self._hashes)
+        return len(self._ordered())
 
     def add(self, passing_id: str) -> None:
         """Remember one more id (a few µs: one insert into a sorted array of 8-byte items)."""
         if passing_id not in self:
             insort(self._hashes, hash(passing_id))
+
+    def _ordered(self) -> array[int]:
+        if not self._sorted:
+            self._hashes = array("q", sorted(set(self._hashes)))
+            self._sorted = True
+        return self._hashes

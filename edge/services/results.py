@@ -112,6 +112,8 @@ _ENTRANT_ROWS = text(
     " category_override, manual_status, leg FROM entrant"
     " WHERE event_id = :event AND race_id = :race"
 )
+PASSING_ROWS_AT_ONCE = 4_096
+"""Passing rows read from the database at a time while a race's inputs are read."""
 _PASSING_ROWS = text(
     "SELECT id, point_id, bib, epc, time_us FROM passing"
     " WHERE event_id = :event AND status = :valid"
@@ -198,18 +200,6 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     entrant_rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
     entrants = entrant_infos(entrant_rows, wave_codes, statuses, shared)
     code_of_point = {p.id: p.code for p in race.points}
-    # Every point of the event: a correction may move a passing onto this race's points.
-    rows = await (await session.connection()).execute(
-        _PASSING_ROWS.bindparams(event=event.id, valid=PassingStatus.VALID.value)
-    )
-    found = rows.all()
-    known = PassingIds(row[0] for row in found)
-    if changes_passings(amendments):
-        stored = [StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in found]
-        amended = [(p.point, p.bib, p.epc, p.time_us) for p in amend_passings(stored, amendments)]
-    else:  # the usual race: no passing corrected, the rows are the passings
-        amended = [(point, bib, epc, t) for _, point, bib, epc, t in found]
-    passings = passing_infos(amended, code_of_point, bib_of_tag, shared)
     newest = (await session.exec(_NEWEST_SEQ)).one()[0]  # type: ignore[call-overload]
     # Asked of the ids themselves, not of ``known``'s hashes: a collision there would
     # hide a correction still looking for its passing.
@@ -218,7 +208,28 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
         for a in amendments
         if a.kind in ("move", "ignore") and a.passing_id is not None
     }
-    following = bool(targets - {row[0] for row in found if row[0] in targets})
+    targeted: set[str] = set()
+    corrected = changes_passings(amendments)
+    stored: list[StoredPassing] = []
+    passings: list[PassingInfo] = []
+    known = PassingIds()
+    # Every point of the event: a correction may move a passing onto this race's points.
+    statement = _PASSING_ROWS.bindparams(event=event.id, valid=PassingStatus.VALID.value)
+    # Read in parts: the rows of a big race's ~60,000 passings all at once were the peak of
+    # loading it (~20 MB, tracemalloc), and the heap they left in holes stayed serve's RSS.
+    found = await (await session.connection()).stream(statement)
+    async for part in found.partitions(PASSING_ROWS_AT_ONCE):
+        known.update(row[0] for row in part)
+        targeted.update(row[0] for row in part if row[0] in targets)
+        if corrected:
+            stored += (StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in part)
+        else:  # the usual race: no passing corrected, the rows are the passings
+            rows = ((point, bib, epc, t) for _, point, bib, epc, t in part)
+            passings += passing_infos(rows, code_of_point, bib_of_tag, shared)
+    if corrected:
+        amended = ((p.point, p.bib, p.epc, p.time_us) for p in amend_passings(stored, amendments))
+        passings = passing_infos(amended, code_of_point, bib_of_tag, shared)
+    following = bool(targets - targeted)
     return RaceInputs(
         event=event,
         race=race,
