@@ -24,10 +24,11 @@ from typing import Any
 from sqlalchemy import text
 
 from edge.domain import PassingStatus
+from edge.services.passing_ids import PassingIds
 from edge.services.results import RaceInputs, RaceSheet, ResultService, race_results
 from edge.store.database import Database
 from edge.timing.course import CourseMarks
-from edge.timing.model import PassingInfo
+from edge.timing.model import PassingInfo, RaceFormat
 from edge.timing.results import RaceResults
 
 NOT_RESULTS = ("tag_read", "results_snapshot", "checkin", "results_version")
@@ -52,8 +53,8 @@ class LiveRace:
     inputs: RaceInputs
     engine: RaceResults
     seq: int
-    passings: list[PassingInfo] = field(default_factory=list)  # every passing of the race
-    known: set[str] = field(default_factory=set)  # stored passing ids already taken in
+    passings: list[PassingInfo] = field(default_factory=list)  # a relay's: every passing
+    known: PassingIds = field(default_factory=PassingIds)  # stored passing ids taken in
     marks: CourseMarks = field(init=False)  # runners on course, kept from sheet to sheet
 
     def __post_init__(self) -> None:
@@ -64,10 +65,12 @@ class LiveRace:
         """A full recompute of the race as stored now (as of the outbox seq read with it)."""
         inputs = await ResultService(db).race_inputs(slug, race)
         engine = RaceResults(inputs.spec, inputs.entrants, inputs.passings)
-        known, passings = set(inputs.known), inputs.passings
-        # Kept once, here: a second set of every passing id (~40,000 in a big race) and a
-        # second list of the passings held ~3 MB more (tracemalloc).
-        inputs = replace(inputs, known=frozenset(), passings=[])
+        known, passings = inputs.known, inputs.passings
+        # Kept once, here, and only for a relay, whose teams are timed from them: the
+        # engine holds every other race's passings by entrant (a list of them all: 0.5 MB).
+        if inputs.spec.format is not RaceFormat.RELAY:
+            passings = []
+        inputs = replace(inputs, known=PassingIds(), passings=[])
         return cls(inputs, engine, inputs.seq, passings, known)
 
     async def catch_up(self, db: Database, seq: int) -> bool:
@@ -96,7 +99,8 @@ class LiveRace:
             self.known.add(passing_id)
             if passing is not None:
                 self.engine.add_passing(passing)
-                self.passings.append(passing)
+                if self.inputs.spec.format is RaceFormat.RELAY:
+                    self.passings.append(passing)
         self.seq = seq
         return True
 

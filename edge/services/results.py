@@ -15,6 +15,7 @@ from edge.domain import Event, PassingStatus, PointKind
 from edge.domain.clock import now_us
 from edge.services.corrections import active_amendments
 from edge.services.events import RaceOverview, get_event, get_race, load_overview
+from edge.services.passing_ids import PassingIds
 from edge.services.passings import bibs_by_tag
 from edge.services.race_rules import rules_from_json
 from edge.store.database import Database
@@ -71,7 +72,8 @@ def sheet_rows(sheet: RaceSheet) -> tuple[list[str], list[dict[str, Cell]]]:
 class RaceInputs:
     """What a race's results are computed from, as stored now.
 
-    ``known`` holds the ids of the event's valid stored passings, and ``following`` says
+    ``known`` holds the ids of the event's valid stored passings (as hashes:
+    ``edge.services.passing_ids``), and ``following`` says
     whether a correction is looking for the passing it targets (its passing was rebuilt:
     ``edge.timing.corrections.resolve_target``); both let the live path tell a new
     passing it may add by itself from a change that needs a full recompute.
@@ -82,7 +84,7 @@ class RaceInputs:
     spec: RaceSpec
     entrants: list[EntrantInfo]
     passings: list[PassingInfo]
-    known: frozenset[str]
+    known: PassingIds
     bib_of_tag: dict[str, str]
     following: bool
     seq: int  # the newest outbox seq when they were read: they include every change to it
@@ -110,6 +112,8 @@ _ENTRANT_ROWS = text(
     " category_override, manual_status, leg FROM entrant"
     " WHERE event_id = :event AND race_id = :race"
 )
+PASSING_ROWS_AT_ONCE = 4_096
+"""Passing rows read from the database at a time while a race's inputs are read."""
 _PASSING_ROWS = text(
     "SELECT id, point_id, bib, epc, time_us FROM passing"
     " WHERE event_id = :event AND status = :valid"
@@ -182,7 +186,10 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     wave_codes = {w.id: w.code for w in race.waves}
     # Tags of every entrant of the event: a tag read must resolve to its wearer
     # even when the wearer runs another race (it is then ignored by this race).
-    bib_of_tag = await bibs_by_tag(session, event)
+    # Each text the database hands out is a new string: the same club, team, first name or
+    # bib (an entrant's, its tags', then each of its passings') held once, not once per row.
+    shared = Shared()
+    bib_of_tag = {tag: shared(bib) for tag, bib in (await bibs_by_tag(session, event)).items()}
     amendments = await active_amendments(session, event)
     statuses = amend_statuses(amendments)
     # The columns, not ORM objects: a mapped Entrant costs ~1 KB more than its row, times
@@ -191,28 +198,38 @@ async def _race_inputs(session: AsyncSession, event: Event, race: RaceOverview) 
     query = _ENTRANT_ROWS.bindparams(event=event.id, race=race.race.id)
     # (Typed Any: past ten columns SQLAlchemy's row type loses each column's own type.)
     entrant_rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
-    # Each text the database hands out is a new string: the same club, team, first name or
-    # bib (an entrant's, then each of its passings') held once, not once per row.
-    shared = Shared()
     entrants = entrant_infos(entrant_rows, wave_codes, statuses, shared)
     code_of_point = {p.id: p.code for p in race.points}
-    # Every point of the event: a correction may move a passing onto this race's points.
-    rows = await (await session.connection()).execute(
-        _PASSING_ROWS.bindparams(event=event.id, valid=PassingStatus.VALID.value)
-    )
-    found = rows.all()
-    known = frozenset(row[0] for row in found)
-    if changes_passings(amendments):
-        stored = [StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in found]
-        amended = [(p.point, p.bib, p.epc, p.time_us) for p in amend_passings(stored, amendments)]
-    else:  # the usual race: no passing corrected, the rows are the passings
-        amended = [(point, bib, epc, t) for _, point, bib, epc, t in found]
-    passings = passing_infos(amended, code_of_point, bib_of_tag, shared)
     newest = (await session.exec(_NEWEST_SEQ)).one()[0]  # type: ignore[call-overload]
-    following = any(
-        a.kind in ("move", "ignore") and a.passing_id is not None and a.passing_id not in known
+    # Asked of the ids themselves, not of ``known``'s hashes: a collision there would
+    # hide a correction still looking for its passing.
+    targets = {
+        a.passing_id
         for a in amendments
-    )
+        if a.kind in ("move", "ignore") and a.passing_id is not None
+    }
+    targeted: set[str] = set()
+    corrected = changes_passings(amendments)
+    stored: list[StoredPassing] = []
+    passings: list[PassingInfo] = []
+    known = PassingIds()
+    # Every point of the event: a correction may move a passing onto this race's points.
+    statement = _PASSING_ROWS.bindparams(event=event.id, valid=PassingStatus.VALID.value)
+    # Read in parts: the rows of a big race's ~60,000 passings all at once were the peak of
+    # loading it (~20 MB, tracemalloc), and the heap they left in holes stayed serve's RSS.
+    found = await (await session.connection()).stream(statement)
+    async for part in found.partitions(PASSING_ROWS_AT_ONCE):
+        known.update(row[0] for row in part)
+        targeted.update(row[0] for row in part if row[0] in targets)
+        if corrected:
+            stored += (StoredPassing(i, point, bib, epc, t) for i, point, bib, epc, t in part)
+        else:  # the usual race: no passing corrected, the rows are the passings
+            rows = ((point, bib, epc, t) for _, point, bib, epc, t in part)
+            passings += passing_infos(rows, code_of_point, bib_of_tag, shared)
+    if corrected:
+        amended = ((p.point, p.bib, p.epc, p.time_us) for p in amend_passings(stored, amendments))
+        passings = passing_infos(amended, code_of_point, bib_of_tag, shared)
+    following = bool(targets - targeted)
     return RaceInputs(
         event=event,
         race=race,
@@ -242,7 +259,7 @@ def entrant_infos(
             last_name=shared(last_name),
             sex=shared(sex),
             birth_date=dt.date.fromisoformat(birth_date) if birth_date else None,
-            birth_year=birth_year,
+            birth_year=shared(birth_year),
             club=shared(club),
             team=shared(team),
             wave=wave_codes.get(wave_id) if wave_id else None,

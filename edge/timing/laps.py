@@ -96,7 +96,7 @@ def evaluate_lap_entrant(
     gun_time = chip_time = ranking_time = None
     if end is not None:
         gun_time = end - wave_start_us
-        chip_time = end - chip_start
+        chip_time = gun_time if chip_start == wave_start_us else end - chip_start
         if status is Status.FIN:
             ranking_time = gun_time if spec.timing == "gun" else chip_time
     previous = chip_start

@@ -51,7 +51,7 @@ class SortedTimes:
 class RankBoard:
     """Ranking times of a race's finishers: overall, per sex and per category."""
 
-    __slots__ = ("_by_category", "_by_sex", "_overall")
+    __slots__ = ("_by_category", "_by_sex", "_ints", "_overall")
 
     def __init__(self, finishers: Iterable[tuple[int, str | None, str | None]] = ()) -> None:
         overall: list[int] = []
@@ -67,6 +67,9 @@ class RankBoard:
         self._overall = SortedTimes(overall)
         self._by_sex = {key: SortedTimes(times) for key, times in by_sex.items()}
         self._by_category = {key: SortedTimes(times) for key, times in by_category.items()}
+        # One int object per rank value, shared by every result with that rank: sex and
+        # category ranks repeat the overall ones (1 MB of ints at 20,000 finishers).
+        self._ints: list[int] = []
 
     def add(self, time_us: int, sex: str | None, category: str | None) -> None:
         """Count one more finisher."""
@@ -88,8 +91,17 @@ class RankBoard:
         self, time_us: int, sex: str | None, category: str | None
     ) -> tuple[int, int | None, int | None]:
         """Return (rank, sex rank, category rank) of a finisher already on the board."""
-        sex_rank = self._by_sex[sex].rank_of(time_us) if sex is not None else None
+        sex_rank = self._int(self._by_sex[sex].rank_of(time_us)) if sex is not None else None
         category_rank = (
-            self._by_category[category].rank_of(time_us) if category is not None else None
+            self._int(self._by_category[category].rank_of(time_us))
+            if category is not None
+            else None
         )
-        return self._overall.rank_of(time_us), sex_rank, category_rank
+        return self._int(self._overall.rank_of(time_us)), sex_rank, category_rank
+
+    def _int(self, rank: int) -> int:
+        """The one int object kept for the value ``rank``."""
+        ints = self._ints
+        if rank >= len(ints):
+            ints.extend(range(len(ints), rank + 1))
+        return ints[rank]

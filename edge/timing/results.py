@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from edge.errors import InvalidInput, Problem
@@ -29,21 +29,37 @@ TIMINGS = ("chip", "gun")
 
 @dataclass(slots=True)
 class _Slot:
-    """What the engine keeps per entrant: fixed facts, its passings, its unranked result."""
+    """What the engine keeps per entrant: fixed facts, its passings, its latest result.
+
+    ``result`` is handed out as it is, ranks filled in, and never changed once it was
+    (``handed``): a new one is evaluated from the passings when the ranks move. Status and
+    ranking key are the engine's own: a holder changing the result cannot move them.
+    Nothing the entrant already holds is kept again (sex, bib sort key): at 20,000
+    entrants each field or tuple per slot costs 0.2-1.8 MB.
+    """
 
     entrant: EntrantInfo
     wave_start_us: int
-    sex: str | None
     category: str | None
-    bib_key: tuple[int, int, str]
-    passings: list[PassingInfo]
+    passings: tuple[PassingInfo, ...]  # a tuple: a list's spare room cost 0.5 MB
+    status: Status
+    rank_key: int | None
     result: EntrantResult
-    ranked: EntrantResult | None = None  # the last copy handed out, while still right
+    handed: bool = False  # ``result`` was handed out: never written to again
+
+    @property
+    def sex(self) -> str | None:
+        """The sex the entrant is ranked in (None: ranked overall only)."""
+        return self.entrant.sex or None
+
+    def take(self, result: EntrantResult) -> None:
+        """Make ``result``, just evaluated, the entrant's current one."""
+        self.result, self.handed = result, False
+        self.status, self.rank_key = result.status, result.rank_key
 
     def export_key(self) -> tuple[int, int, tuple[int, int, str]]:
         """Finishers by ranking time, then DNF, DNS, DSQ; bib order within each."""
-        result = self.result
-        return (STATUS_ORDER[result.status], result.rank_key or 0, self.bib_key)
+        return (STATUS_ORDER[self.status], self.rank_key or 0, bib_sort_key(self.entrant.bib))
 
 
 class RaceResults:
@@ -73,21 +89,21 @@ class RaceResults:
                 raise InvalidInput(
                     [Problem(where=f"bib {entrant.bib}", reason="appears twice in the race")]
                 )
-            self._slots[entrant.bib] = self._new_slot(entrant, passings_of.get(entrant.bib, []))
+            self._slots[entrant.bib] = self._new_slot(entrant, passings_of.get(entrant.bib, ()))
         # Passings of bibs outside the race stay in passings_of, which is dropped here.
         self._statuses: Counter[tuple[Status, bool]] = Counter(
-            _status_key(slot.result) for slot in self._slots.values()
+            _status_key(slot) for slot in self._slots.values()
         )
         self._board = RankBoard(
             (key, slot.sex, slot.category)
             for slot in self._slots.values()
-            if (key := slot.result.rank_key) is not None
+            if (key := slot.rank_key) is not None
         )
         # Kept for results() once it is first asked for, then moved one slot at a time:
         # sorting 20,000 slots again at every passing of a live race cost more than the
-        # passing (bench_live). ``_keys`` are the slots' export keys, for bisecting.
+        # passing (bench_live). Bisected on export keys made as needed (keeping them all
+        # held 1.4 MB; a move makes ~30).
         self._order: list[_Slot] | None = None
-        self._keys: list[tuple[int, int, tuple[int, int, str]]] = []
         # The lowest ranking time added to or removed from the board since results() last
         # handed out ranks: only finishers slower than it can have other ranks now.
         self._ranks_from: int | None = None
@@ -98,14 +114,13 @@ class RaceResults:
         if slot is None:
             return None
         if passing.point in self._points:
-            slot.passings.append(passing)
-            before = slot.result.rank_key
+            slot.passings = (*slot.passings, passing)
+            before = slot.rank_key
             placed = slot.export_key()
-            self._statuses[_status_key(slot.result)] -= 1
-            slot.result = self._evaluate(slot)
-            slot.ranked = None
-            self._statuses[_status_key(slot.result)] += 1
-            after = slot.result.rank_key
+            self._statuses[_status_key(slot)] -= 1
+            slot.take(self._evaluate(slot))
+            self._statuses[_status_key(slot)] += 1
+            after = slot.rank_key
             if before != after:
                 if before is not None:
                     self._board.remove(before, slot.sex, slot.category)
@@ -124,14 +139,13 @@ class RaceResults:
 
     def _move(self, slot: _Slot, placed: tuple[int, int, tuple[int, int, str]]) -> None:
         """Move ``slot`` in the kept export order from where key ``placed`` put it."""
-        if self._order is None:
+        order = self._order
+        if order is None:
             return  # no order kept yet: results() sorts when first asked
-        at = bisect_left(self._keys, placed)
-        del self._keys[at], self._order[at]
-        key = slot.export_key()
-        at = bisect_left(self._keys, key)
-        self._keys.insert(at, key)
-        self._order.insert(at, slot)
+        # The slot's own key has changed already: where it stands, it still has ``placed``.
+        at = bisect_left(order, placed, key=lambda s: placed if s is slot else s.export_key())
+        del order[at]
+        order.insert(bisect_left(order, slot.export_key(), key=_Slot.export_key), slot)
 
     def status_counts(self) -> Counter[tuple[Status, bool]]:
         """How many entrants have each computed status, and whether it was set by hand.
@@ -145,18 +159,20 @@ class RaceResults:
         """Every entrant's result in export order, with ranks as of now."""
         if self._order is None:
             self._order = sorted(self._slots.values(), key=_Slot.export_key)
-            self._keys = [slot.export_key() for slot in self._order]
         fastest_moved, self._ranks_from = self._ranks_from, None
         results = []
         for slot in self._order:
-            kept = slot.ranked
-            key = slot.result.rank_key
-            # A copy handed out before keeps its ranks unless a faster time came or went.
-            if kept is not None and (key is None or fastest_moved is None or key <= fastest_moved):
-                results.append(kept)
+            key = slot.rank_key
+            # A result handed out before keeps its ranks unless a faster time came or went.
+            if slot.handed and (key is None or fastest_moved is None or key <= fastest_moved):
+                results.append(slot.result)
             else:
                 results.append(self._ranked(slot))
-        rank_segments(self._spec, results)
+        if self._spec.segments:
+            # Segment ranks are given to the results handed out: copies, so that no result
+            # handed out before changes with them.
+            results = [result.with_status(result.status) for result in results]
+            rank_segments(self._spec, results)
         return results
 
     def _take_results(self) -> list[EntrantResult]:
@@ -164,7 +180,7 @@ class RaceResults:
         ordered = sorted(self._slots.values(), key=_Slot.export_key)
         for slot in ordered:
             result = slot.result
-            key = result.rank_key
+            key = slot.rank_key
             if key is not None:
                 result.rank, result.sex_rank, result.category_rank = self._board.ranks_of(
                     key, slot.sex, slot.category
@@ -178,7 +194,7 @@ class RaceResults:
         slot = self._slots.get(bib)
         return self._ranked(slot) if slot is not None else None
 
-    def _new_slot(self, entrant: EntrantInfo, passings: list[PassingInfo]) -> _Slot:
+    def _new_slot(self, entrant: EntrantInfo, passings: Sequence[PassingInfo]) -> _Slot:
         spec = self._spec
         wave = entrant.wave if entrant.wave is not None else spec.first_wave
         if wave not in spec.waves:
@@ -192,14 +208,15 @@ class RaceResults:
             )
         wave_start = spec.waves[wave]
         category = category_of(spec, entrant)
+        result = evaluate_entrant(spec, entrant, wave_start, category, passings)
         return _Slot(
             entrant=entrant,
             wave_start_us=wave_start,
-            sex=entrant.sex or None,
             category=category,
-            bib_key=bib_sort_key(entrant.bib),
-            passings=passings,
-            result=evaluate_entrant(spec, entrant, wave_start, category, passings),
+            passings=tuple(passings),
+            status=result.status,
+            rank_key=result.rank_key,
+            result=result,
         )
 
     def _evaluate(self, slot: _Slot) -> EntrantResult:
@@ -208,49 +225,36 @@ class RaceResults:
         )
 
     def _ranked(self, slot: _Slot) -> EntrantResult:
-        """A copy of the slot's result with ranks filled in, so callers never share the
-        engine's state. The copy is handed out again while neither the result nor its ranks
-        changed: a new passing moves one entrant, and copying the other 19,999 at each
-        version was most of a live sheet's cost (bench_live). Not in a race with segments,
-        whose segment ranks are written into the results handed out."""
-        result = slot.result
+        """The slot's result with its ranks as of now, handed out.
+
+        A result handed out is its holders': the engine never writes to it again, nor
+        reads anything from it but its ranks. While they hold, it is handed out again (a
+        new passing moves one entrant: copying the other 19,999 at each version was most
+        of a live sheet's cost, bench_live); when they move, a new result is evaluated
+        from the entrant's passings. Keeping a private result besides each one handed out
+        cost 7 MB at 20,000 entrants (tracemalloc).
+        """
         rank = sex_rank = category_rank = None
-        key = result.rank_key
+        key = slot.rank_key
         if key is not None:
             rank, sex_rank, category_rank = self._board.ranks_of(key, slot.sex, slot.category)
-        kept = slot.ranked
-        if (
-            kept is not None
-            and kept.rank == rank
-            and kept.sex_rank == sex_rank
-            and kept.category_rank == category_rank
-        ):
-            return kept
-        copied = EntrantResult(
-            entrant=result.entrant,
-            status=result.status,
-            category=result.category,
-            finish_us=result.finish_us,
-            chip_start_us=result.chip_start_us,
-            gun_time_us=result.gun_time_us,
-            chip_time_us=result.chip_time_us,
-            ranking_time_us=result.ranking_time_us,
-            rank=rank,
-            sex_rank=sex_rank,
-            category_rank=category_rank,
-            splits_us=dict(result.splits_us),
-            laps=result.laps,
-            lap_times_us=list(result.lap_times_us),
-            segments_us=dict(result.segments_us),
-            segment_ranks=dict(result.segment_ranks),
-        )
-        if not self._spec.segments:
-            slot.ranked = copied
-        return copied
+        result = slot.result
+        if slot.handed:
+            if (
+                result.rank == rank
+                and result.sex_rank == sex_rank
+                and result.category_rank == category_rank
+            ):
+                return result
+            slot.take(self._evaluate(slot))
+            result = slot.result
+        result.rank, result.sex_rank, result.category_rank = rank, sex_rank, category_rank
+        slot.handed = True
+        return result
 
 
-def _status_key(result: EntrantResult) -> tuple[Status, bool]:
-    return (result.status, manual_status(result.entrant) is not None)
+def _status_key(slot: _Slot) -> tuple[Status, bool]:
+    return (slot.status, manual_status(slot.entrant) is not None)
 
 
 def compute_results(

@@ -8,9 +8,9 @@ runner leaves the two segments it bounds empty; the total is the finish's, untou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from edge.timing.model import EntrantResult, PassingInfo, RaceSpec
+from edge.timing.model import NO_TIMES, EntrantResult, PassingInfo, RaceSpec
 from edge.timing.ranking import competition_ranks
 from edge.timing.windows import first_passing
 
@@ -21,10 +21,10 @@ def segment_times(
     chip_start_us: int,
     finish_us: int | None,
     limit_us: int | None,
-) -> dict[str, int | None]:
+) -> Mapping[str, int | None]:
     """Each segment's time in µs, None where a passing that bounds it is missing."""
     if not spec.segments:
-        return {}
+        return NO_TIMES
     # Start and finish are the entrant's own (chip start, finish), not any read there.
     at: dict[str, int | None] = dict.fromkeys(spec.finish_points, finish_us)
     at.update(dict.fromkeys(spec.start_points, chip_start_us))
@@ -58,12 +58,19 @@ def _passing_at(
 
 
 def rank_segments(spec: RaceSpec, results: Iterable[EntrantResult]) -> None:
-    """Fill each result's segment ranks: competition ranks among everyone with that time."""
+    """Give each result its segment ranks: competition ranks among everyone with that time.
+
+    Each result gets a new mapping (a result's own may be the shared ``NO_TIMES``).
+    """
+    if not spec.segments:
+        return
     listed = list(results)
+    codes = [segment.code for segment in spec.segments]
+    ranks: list[dict[str, int | None]] = [dict.fromkeys(codes) for _ in listed]
     for segment in spec.segments:
-        timed = [r for r in listed if r.segments_us.get(segment.code) is not None]
-        ranks = competition_ranks([r.segments_us[segment.code] or 0 for r in timed])
-        for result in listed:
-            result.segment_ranks[segment.code] = None
-        for result, rank in zip(timed, ranks, strict=True):
-            result.segment_ranks[segment.code] = rank
+        timed = [n for n, r in enumerate(listed) if r.segments_us.get(segment.code) is not None]
+        found = competition_ranks([listed[n].segments_us[segment.code] or 0 for n in timed])
+        for n, rank in zip(timed, found, strict=True):
+            ranks[n][segment.code] = rank
+    for result, own in zip(listed, ranks, strict=True):
+        result.segment_ranks = own
