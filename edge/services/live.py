@@ -29,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from edge.domain.clock import now_us
+from edge.heap import give_back_free_memory
 from edge.services.events import get_event, load_overview
 from edge.services.live_race import NOT_RESULTS, LiveRace
 from edge.services.results import RaceSheet, race_spec
@@ -320,6 +321,9 @@ def settle_heap() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    # The load's rows and the race it replaced are freed now; glibc keeps their pages
+    # resident for the next allocation unless given back (edge.heap).
+    give_back_free_memory()
 
 
 _LIVE: dict[Path, LiveResults] = {}
