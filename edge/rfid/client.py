@@ -124,7 +124,8 @@ class ReaderClient:
         # before it was sent, so of the recent reports the largest reader-minus-box is the
         # one least delayed on the way (as the best NTP sample is the fastest).
         self.clock_drift_us: int | None = None
-        self._lags: deque[tuple[int, int]] = deque()  # (received, reader minus box)
+        # (received, reader minus box), each lag smaller than the one before it
+        self._lags: deque[tuple[int, int]] = deque()
         self._samples = 0
         self._held: list[ReadIn] = []  # the first reads, uncorrected until settled
         self._settle_timer: threading.Timer | None = None
@@ -325,7 +326,13 @@ class ReaderClient:
             self._sink([replace(r, corrected_time_us=r.reader_time_us + offset) for r in reads])
 
     def _measure_drift(self, received_us: int, reader_minus_box_us: int) -> None:
+        # The window's largest lag, kept in O(1) a report: the deque holds only the lags no
+        # later report beats (each smaller than the one before it), so its first is the
+        # largest. Scanning the whole window at every report made the reader quadratic in
+        # its report rate: 15,000 reports/s fell to 1,600 (bench_ingest).
         lags = self._lags
+        while lags and lags[-1][1] <= reader_minus_box_us:
+            lags.pop()
         lags.append((received_us, reader_minus_box_us))
         while received_us - lags[0][0] > DRIFT_WINDOW_US:
             lags.popleft()
@@ -335,7 +342,7 @@ class ReaderClient:
     def _update_drift(self) -> None:
         if self.clock_offset_us is not None:
             # When settled, reader minus box was -clock_offset_us.
-            self.clock_drift_us = max(lag for _, lag in self._lags) + self.clock_offset_us
+            self.clock_drift_us = self._lags[0][1] + self.clock_offset_us
 
 
 def _read_from(tag: dict[str, Any]) -> ReadIn | None:
